@@ -1,0 +1,96 @@
+/**
+ * The backend seam: *where* a sandbox runs. A backend starts a sandbox over one workspace
+ * (a host directory), runs processes in it, and stops it. The agent says *what* runs; the
+ * orchestrator combines the two. Implementations live one per folder (`docker/`,
+ * `local/`) and all pass the shared conformance suite in `backend.contract.ts`.
+ *
+ * Lifecycle is in the types: a `SandboxSpec` is what to start, a `Sandbox` is started
+ * (spawn, exec, stop), a `SandboxProcess` is one process in it. `stop()` is idempotent.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { BackendName, Limits } from '../state/index.js';
+
+export type { BackendName };
+
+export interface SandboxSpec {
+  instanceId: string;
+  /** Host path of the workspace; the only host path the sandbox may see or write. */
+  workspaceDir: string;
+  /** Container image (docker); ignored by backends without images. */
+  image: string | null;
+  /** Environment for every process in the sandbox (never the whole host environment). */
+  env: Record<string, string>;
+  limits: Limits;
+  /** Labels that identify what corral created (keys from `labels.ts`). */
+  labels: Record<string, string>;
+}
+
+export interface ProcessSpec {
+  argv: string[];
+  env?: Record<string, string>;
+  /**
+   * `pipe`: stdout/stderr are streams the caller reads, stdin is a stream it may write.
+   * `terminal`: the process gets a real TTY wired to this process's terminal (raw mode,
+   * window resize, Ctrl-C reaching the process); output is still teed to `stdout` when
+   * the backend can.
+   */
+  stdio: 'pipe' | 'terminal';
+}
+
+export interface ProcessExit {
+  /** Exit code, or null when killed by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface SandboxProcess {
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly stdin: Writable | null;
+  /** Asks the process tree to end: SIGTERM, then SIGKILL after `graceMs`. Idempotent. */
+  terminate(graceMs?: number): Promise<void>;
+  wait(): Promise<ProcessExit>;
+}
+
+export interface ExecResult extends ProcessExit {
+  stdout: string;
+  stderr: string;
+}
+
+export interface Sandbox extends AsyncDisposable {
+  /** The backend's id for it (a container id, or the instance id for local). */
+  readonly id: string;
+  /** Where the workspace appears to processes inside the sandbox. */
+  readonly workdir: string;
+  spawn(spec: ProcessSpec): Promise<SandboxProcess>;
+  /** Runs a command to completion and captures its output. */
+  exec(argv: string[], options?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;
+  /** Ends every process and releases the sandbox. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface Probe {
+  available: boolean;
+  /** One line: what was found, or what is missing. */
+  detail: string;
+  /** The command that fixes it, when not available. */
+  fix?: string;
+}
+
+export interface SandboxRecord {
+  id: string;
+  instanceId: string;
+  running: boolean;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  probe(): Promise<Probe>;
+  /** Checks what `spec` needs (an image, a binary) before anything is created; throws a CorralError. */
+  prepare(spec: SandboxSpec): Promise<void>;
+  start(spec: SandboxSpec, options?: { signal?: AbortSignal }): Promise<Sandbox>;
+  /** Sandboxes of this backend labelled as corral's (for reconcile and gc). */
+  listSandboxes(): Promise<SandboxRecord[]>;
+  /** Removes a sandbox found by `listSandboxes`. Idempotent. */
+  removeSandbox(id: string): Promise<void>;
+}

@@ -1,0 +1,3 @@
+/** State: where things live on disk and the instance record. */
+export * from './paths.js';
+export * from './metadata.js';

@@ -1,0 +1,121 @@
+/**
+ * The versioned schema of `metadata.json`, the record of one instance, and the functions
+ * that load and save it. The state dir is the truth; the file is always written whole
+ * (atomically), and a file from a future schema version is refused with a clear error.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { CorralError } from '../lib/errors.js';
+import { writeFileAtomic } from '../lib/fs-atomic.js';
+
+export const metadataSchemaVersion = 1;
+
+export const instanceStatuses = [
+  'created',
+  'running',
+  'succeeded',
+  'failed',
+  'canceled',
+  'timed-out',
+  'lost',
+] as const;
+export const InstanceStatus = z.enum(instanceStatuses);
+export type InstanceStatus = z.infer<typeof InstanceStatus>;
+
+export const endedStatuses: readonly InstanceStatus[] = [
+  'succeeded',
+  'failed',
+  'canceled',
+  'timed-out',
+  'lost',
+];
+
+export const BackendName = z.enum(['docker', 'local']);
+export type BackendName = z.infer<typeof BackendName>;
+
+export const Limits = z.object({
+  memoryBytes: z.number().int().positive().describe('memory limit of the sandbox'),
+  cpus: z.number().positive().describe('CPU limit (cores)'),
+  pids: z.number().int().positive().describe('process count limit'),
+});
+export type Limits = z.infer<typeof Limits>;
+
+export const Base = z.object({
+  commit: z.string().describe('the commit HEAD (or --from) pointed at'),
+  snapshot: z
+    .string()
+    .nullable()
+    .describe('a commit on top of `commit` holding uncommitted changes, or null when clean'),
+  ref: z.string().nullable().describe('the --from ref, when one was given'),
+});
+export type Base = z.infer<typeof Base>;
+
+export const BringBack = z.object({
+  commit: z.string().nullable().describe('the tip of the branch as brought back'),
+  committedLeftovers: z.boolean().describe('whether uncommitted changes were committed'),
+  error: z.string().nullable().default(null),
+});
+export type BringBack = z.infer<typeof BringBack>;
+
+export const Metadata = z.object({
+  schemaVersion: z.literal(metadataSchemaVersion),
+  id: z.string(),
+  name: z.string().nullable(),
+  agent: z.string(),
+  backend: BackendName,
+  command: z.array(z.string()),
+  interactive: z.boolean(),
+  sourceRepo: z.string(),
+  base: Base,
+  branch: z.string(),
+  image: z.string().nullable(),
+  limits: Limits,
+  network: z.enum(['none']).describe('egress: none until the gateway exists'),
+  keep: z.boolean(),
+  timeoutMs: z.number().int().positive().nullable(),
+  status: InstanceStatus,
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+  supervisorPid: z.number().int().nullable(),
+  sandboxId: z.string().nullable(),
+  workspaceRemoved: z.boolean(),
+  bringBack: BringBack.nullable(),
+  message: z.string().nullable().describe('what a person should know about how it ended'),
+});
+export type Metadata = z.infer<typeof Metadata>;
+
+export function isEnded(status: InstanceStatus): boolean {
+  return endedStatuses.includes(status);
+}
+
+export async function loadMetadata(path: string): Promise<Metadata> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CorralError('INSTANCE_NOT_FOUND', `No instance record at ${path}.`, {
+        hint: 'Run `corral ls` to see instances.',
+      });
+    }
+    throw error;
+  }
+  const json: unknown = JSON.parse(raw);
+  const version = (json as { schemaVersion?: unknown }).schemaVersion;
+  if (typeof version === 'number' && version > metadataSchemaVersion) {
+    throw new CorralError(
+      'INTERNAL',
+      `${path} was written by a newer corral (schema ${version}).`,
+      { hint: 'Upgrade corral to read it.' },
+    );
+  }
+  return Metadata.parse(json);
+}
+
+export async function saveMetadata(path: string, metadata: Metadata): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(Metadata.parse(metadata), null, 2) + '\n');
+}

@@ -1,0 +1,47 @@
+/**
+ * Where corral keeps things: `$CORRAL_HOME` (default `~/.corral`) and, per instance,
+ * `instances/<id>/` with metadata, logs, events and the workspace. Pure path arithmetic.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+
+export function getCorralHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.CORRAL_HOME ?? join(homedir(), '.corral'));
+}
+
+export interface InstancePaths {
+  dir: string;
+  metadata: string;
+  events: string;
+  output: string;
+  workspace: string;
+  /** Unix socket the supervisor listens on, for `corral attach`. */
+  attachSocket: string;
+  /** Where the in-sandbox bring-back leaves its bundle (inside the workspace's .git). */
+  bundle: string;
+}
+
+export function getInstancesDir(home: string): string {
+  return join(home, 'instances');
+}
+
+export function getInstancePaths(home: string, id: string): InstancePaths {
+  const dir = join(getInstancesDir(home), id);
+  const workspace = join(dir, 'workspace');
+  return {
+    dir,
+    metadata: join(dir, 'metadata.json'),
+    events: join(dir, 'events.ndjson'),
+    output: join(dir, 'output.log'),
+    workspace,
+    attachSocket: join(dir, 'attach.sock'),
+    bundle: join(workspace, '.git', 'corral-bring-back.bundle'),
+  };
+}
+
+/** The lock file guarding git operations on one source repository. */
+export function getRepoLockPath(home: string, repoPath: string): string {
+  const key = createHash('sha256').update(resolve(repoPath)).digest('hex').slice(0, 16);
+  return join(home, 'locks', `${key}.lock`);
+}

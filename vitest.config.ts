@@ -1,0 +1,28 @@
+// Two projects: `unit` (fast, beside the code, no engine needed) and `system` (real git
+// repositories, real Docker, real bubblewrap, the built CLI). CI runs both every time;
+// the system tests fail, never skip, when what they need is missing.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'system',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+    ],
+  },
+});

@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // System tests share one Docker engine and 2 cores: run files one at a time.
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -19,7 +21,6 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
           globalSetup: ['test/global-setup.ts'],
         },
       },

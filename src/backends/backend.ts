@@ -93,4 +93,6 @@ export interface Backend {
   listSandboxes(): Promise<SandboxRecord[]>;
   /** Removes a sandbox found by `listSandboxes`. Idempotent. */
   removeSandbox(id: string): Promise<void>;
+  /** Re-finds the live sandbox of an instance (from another process), to exec in it. */
+  findSandbox(instanceId: string): Promise<Sandbox | undefined>;
 }

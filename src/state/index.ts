@@ -1,3 +1,4 @@
 /** State: where things live on disk and the instance record. */
 export * from './paths.js';
 export * from './metadata.js';
+export * from './supervisor-process.js';

@@ -80,7 +80,10 @@ export const Metadata = z.object({
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
   durationMs: z.number().int().nullable(),
-  supervisorPid: z.number().int().nullable(),
+  supervisor: z
+    .object({ pid: z.number().int(), startTicks: z.string().nullable() })
+    .nullable()
+    .describe('the process that runs the sandbox and brings the work back'),
   sandboxId: z.string().nullable(),
   workspaceRemoved: z.boolean(),
   bringBack: BringBack.nullable(),

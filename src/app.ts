@@ -1,0 +1,35 @@
+/**
+ * The composition root: builds the backends and the orchestrator once per command. No
+ * module holds mutable state; everything a command needs comes from here.
+ */
+import type { Backend, BackendName } from './backends/backend.js';
+import type { BackendRegistry } from './backends/detect.js';
+import { DockerBackend, findImagesDir, getDefaultImageTag } from './backends/docker/index.js';
+import { LocalBackend } from './backends/local/index.js';
+import { Orchestrator } from './orchestrator/index.js';
+import { getCorralHome } from './state/index.js';
+
+export interface App {
+  home: string;
+  orchestrator: Orchestrator;
+  backends: Record<BackendName, Backend>;
+  docker: DockerBackend;
+  local: LocalBackend;
+}
+
+export function createApp(options: { log?: (line: string) => void } = {}): App {
+  const home = getCorralHome();
+  const docker = new DockerBackend();
+  const local = new LocalBackend({ home });
+  const backends: Record<BackendName, Backend> = { docker, local };
+  const registry: BackendRegistry = { get: (name) => backends[name] };
+  let imageTag: string | undefined;
+  const orchestrator = new Orchestrator({
+    home,
+    backends: registry,
+    defaultImage: () => (imageTag ??= getDefaultImageTag(findImagesDir())),
+    selfCommand: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
+    log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+  });
+  return { home, orchestrator, backends, docker, local };
+}

@@ -1,0 +1,82 @@
+/**
+ * `corral demo`: the main job end to end on a throwaway repository. It makes a small
+ * repository (with an uncommitted change, to show the base snapshot), runs one instance
+ * on it — docker when an engine answers, else the local backend — that edits a file and
+ * runs the repository's test, then shows the branch that came back.
+ */
+import type { Command } from 'commander';
+import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildImage, findImagesDir, getDefaultImageTag } from '../../backends/docker/index.js';
+import { isCorralError } from '../../lib/errors.js';
+import { git } from '../../workspace/index.js';
+import type { CommandContext } from '../context.js';
+import { runInForeground } from '../foreground.js';
+import { printLine, progress } from '../output.js';
+import { addSandboxOptions, parseBackend, parseLimits, type SandboxOptionValues } from '../run-options.js';
+
+const demoCommand = [
+  'sh',
+  '-c',
+  [
+    'echo "running in $(pwd) as uid $(id -u)"',
+    'echo "- a line written by the sandboxed command" >> README.md',
+    'printf "export const answer = 42;\\n" > answer.js',
+    './test.sh',
+  ].join(' && '),
+];
+
+async function makeDemoRepo(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'corral-demo-'));
+  await git(dir, ['init', '--quiet', '--initial-branch=main']);
+  await writeFile(join(dir, 'README.md'), '# corral demo\n\nA throwaway repository.\n');
+  await writeFile(join(dir, 'test.sh'), '#!/bin/sh\nset -e\ntest -f answer.js && grep -q 42 answer.js && echo "test: ok"\n');
+  await chmod(join(dir, 'test.sh'), 0o755);
+  await git(dir, ['add', '-A']);
+  await git(dir, ['-c', 'user.name=corral demo', '-c', 'user.email=demo@localhost', 'commit', '--quiet', '-m', 'initial commit']);
+  // An uncommitted change: the instance starts from it too.
+  await writeFile(join(dir, 'NOTES.md'), 'uncommitted notes travel with the instance\n');
+  return dir;
+}
+
+export function registerDemo(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('demo')
+    .description('run one instance on a throwaway repository and show the branch that comes back')
+    .option('--json', 'print one JSON object with the outcome');
+  addSandboxOptions(cmd).action(async (o: SandboxOptionValues & { json?: boolean }) => {
+    const app = ctx.app();
+    const repo = await makeDemoRepo();
+    progress(`corral demo: throwaway repository at ${repo}`);
+    const request = {
+      repoDir: repo,
+      command: demoCommand,
+      backend: parseBackend(o.backend),
+      image: o.image,
+      keep: false,
+      interactive: false,
+      limits: parseLimits(o),
+    };
+    let metadata;
+    try {
+      metadata = await app.orchestrator.create(request);
+    } catch (error) {
+      if (!(isCorralError(error) && error.code === 'IMAGE_MISSING' && !o.image)) throw error;
+      const tag = getDefaultImageTag(findImagesDir());
+      progress(`corral demo: building the sandbox image ${tag} first (once)…`);
+      await buildImage({ tag, caCertFiles: [], onProgress: (line) => progress(`  ${line}`) });
+      metadata = await app.orchestrator.create(request);
+    }
+    progress(`corral demo: ${metadata.id} on ${metadata.backend}, branch ${metadata.branch}`);
+    const { metadata: end, exitCode } = await runInForeground(app, metadata.id, { json: Boolean(o.json), interactive: false });
+    if (!o.json && end.bringBack?.commit) {
+      const log = await git(repo, ['log', '--oneline', '--no-decorate', '-3', end.branch]);
+      const stat = await git(repo, ['diff', '--stat', `main`, end.branch]);
+      printLine(`\nbranch ${end.branch} in ${repo}:`);
+      printLine(log.stdout.trimEnd());
+      printLine(stat.stdout.trimEnd());
+    }
+    process.exitCode = exitCode;
+  });
+}

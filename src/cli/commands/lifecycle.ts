@@ -1,0 +1,64 @@
+/** `corral stop`, `corral rm` and `corral resume`: the lifecycle of an existing instance. */
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { runInForeground } from '../foreground.js';
+import { exitCodeOf, outcomeJson, summaryLines } from '../outcome.js';
+import { printJson, printLine, progress, usage } from '../output.js';
+import { parseTimeout } from '../run-options.js';
+
+export function registerLifecycle(program: Command, ctx: CommandContext): void {
+  program
+    .command('stop')
+    .description('stop a running instance; its work is brought back and kept')
+    .argument('<id>', 'instance id, unique id prefix, or name')
+    .option('--json', 'print one JSON object with the outcome')
+    .action(async (ref: string, o: { json?: boolean }) => {
+      const { orchestrator } = ctx.app();
+      const m = await orchestrator.stop(ref);
+      if (o.json) printJson(outcomeJson(m, orchestrator.store.paths(m.id).workspace));
+      else for (const line of summaryLines(m)) progress(line);
+    });
+
+  program
+    .command('rm')
+    .description('remove ended instances (sandbox, state dir); their branches stay unless --delete-branch')
+    .argument('<ids...>', 'instance ids, unique id prefixes, or names')
+    .option('-f, --force', 'stop running instances first')
+    .option('--delete-branch', 'also delete the corral/<id> branch from the source repository')
+    .option('--json', 'print one JSON object: { removed: [...] }')
+    .action(async (refs: string[], o: { force?: boolean; deleteBranch?: boolean; json?: boolean }) => {
+      const { orchestrator } = ctx.app();
+      const removed: string[] = [];
+      for (const ref of refs) removed.push((await orchestrator.remove(ref, { force: o.force, deleteBranch: o.deleteBranch })).id);
+      if (o.json) printJson({ removed });
+      else for (const id of removed) printLine(`removed ${id}`);
+    });
+
+  program
+    .command('resume')
+    .description('run a kept instance again on the same workspace and branch (with a new command, or the same one)')
+    .argument('<id>', 'instance id, unique id prefix, or name')
+    .argument('[command...]', 'the command to run, after -- (default: the previous one)')
+    .option('--timeout <duration>', 'stop after this long (e.g. 30m)')
+    .option('-i, --interactive', 'give the command a real terminal')
+    .option('-d, --detach', 'return at once')
+    .option('--json', 'print one JSON object with the outcome')
+    .passThroughOptions()
+    .action(async (ref: string, command: string[], o: { timeout?: string; interactive?: boolean; detach?: boolean; json?: boolean }) => {
+      if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.');
+      const app = ctx.app();
+      const m = await app.orchestrator.prepareResume(ref, command, {
+        timeoutMs: parseTimeout(o.timeout),
+        interactive: Boolean(o.interactive),
+      });
+      progress(`corral: resuming ${m.id} on ${m.backend}, branch ${m.branch}`);
+      if (o.detach) {
+        await app.orchestrator.detach(m.id);
+        if (o.json) printJson({ id: m.id, status: 'running' });
+        else printLine(m.id);
+        return;
+      }
+      const r = await runInForeground(app, m.id, { json: Boolean(o.json), interactive: Boolean(o.interactive) });
+      process.exitCode = exitCodeOf(r.metadata);
+    });
+}

@@ -1,0 +1,46 @@
+/** `corral ls`: every instance, its status reconciled against what is really running. */
+import type { Command } from 'commander';
+import { formatDurationMs } from '../../lib/duration.js';
+import type { CommandContext } from '../context.js';
+import { outcomeJson } from '../outcome.js';
+import { printJson, printLine, stripControl } from '../output.js';
+
+export function registerLs(program: Command, ctx: CommandContext): void {
+  program
+    .command('ls')
+    .description('list instances (a record that says running with nothing behind it shows lost)')
+    .option('--json', 'print one JSON object: { instances: [...] }')
+    .action(async (o: { json?: boolean }) => {
+      const { orchestrator } = ctx.app();
+      const all = await orchestrator.store.list();
+      if (o.json) {
+        printJson({ instances: all.map((m) => ({ ...outcomeJson(m, orchestrator.store.paths(m.id).workspace), createdAt: m.createdAt, command: m.command })) });
+        return;
+      }
+      if (all.length === 0) {
+        printLine('no instances (start one with: corral run -- <command>)');
+        return;
+      }
+      const rows = all.map((m) => [
+        m.id,
+        m.name ?? '',
+        m.status,
+        m.backend,
+        m.durationMs !== null ? formatDurationMs(m.durationMs) : ago(m.createdAt),
+        m.branch,
+        stripControl(m.command.join(' ')).slice(0, 40),
+      ]);
+      printTable(['ID', 'NAME', 'STATUS', 'BACKEND', 'TIME', 'BRANCH', 'COMMAND'], rows);
+    });
+}
+
+function ago(iso: string): string {
+  return `${formatDurationMs(Date.now() - Date.parse(iso))} ago`;
+}
+
+export function printTable(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  printLine(fmt(head));
+  for (const r of rows) printLine(fmt(r));
+}

@@ -1,0 +1,48 @@
+/**
+ * Runs a created instance in this process with the user's terminal: output streams live,
+ * Ctrl-C (or SIGTERM from `corral stop`) stops the sandbox and keeps the work, and the end
+ * prints a summary (or one JSON object). Shared by `run`, `resume` and `demo`.
+ */
+import type { App } from '../app.js';
+import type { Metadata } from '../state/index.js';
+import { exitCodeOf, outcomeJson, summaryLines } from './outcome.js';
+import { printJson, progress } from './output.js';
+
+export async function runInForeground(
+  app: App,
+  id: string,
+  options: { json: boolean; interactive: boolean },
+): Promise<{ metadata: Metadata; exitCode: number }> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // In a terminal session Ctrl-C belongs to the agent, not to corral.
+    if (options.interactive && signal === 'SIGINT') return;
+    interrupts++;
+    if (interrupts === 1) {
+      progress(`corral: stopping ${id}; its work is kept (bringing it back)…`);
+      controller.abort(new Error(signal));
+    }
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    // With --json, stdout carries only the result object: the command's output goes to stderr.
+    const stdout = options.json ? process.stderr : process.stdout;
+    const metadata = await app.orchestrator.supervise(
+      id,
+      {
+        stdout,
+        stderr: process.stderr,
+        stdin: !options.interactive && !process.stdin.isTTY ? process.stdin : null,
+      },
+      controller.signal,
+    );
+    if (options.json) printJson(outcomeJson(metadata, app.orchestrator.store.paths(id).workspace));
+    else for (const line of summaryLines(metadata)) progress(line);
+    return { metadata, exitCode: exitCodeOf(metadata) };
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    if (!options.interactive && !process.stdin.isTTY) process.stdin.destroy();
+  }
+}

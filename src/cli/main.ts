@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+/**
+ * The `corral` command table. Each command lives in its own file under commands/; this
+ * file only wires them up and turns errors into one line and a documented exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../lib/errors.js';
+import { createContext } from './context.js';
+import { reportError } from './output.js';
+import { registerRun } from './commands/run.js';
+import { registerLs } from './commands/ls.js';
+import { registerLogs } from './commands/logs.js';
+import { registerDiff } from './commands/diff.js';
+import { registerLifecycle } from './commands/lifecycle.js';
+import { registerGc } from './commands/gc.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerImage } from './commands/image.js';
+import { registerDemo } from './commands/demo.js';
+import { registerSupervise } from './commands/supervise.js';
+import { version } from './version.js';
+
+export function buildProgram(): Command {
+  const ctx = createContext();
+  const program = new Command('corral')
+    .description('Run coding agents in parallel, each fenced in its own sandbox on its own copy of the repository; get each one\'s work back as a branch.')
+    .version(version)
+    .enablePositionalOptions()
+    .showHelpAfterError('(corral <command> --help shows the options)')
+    .exitOverride();
+  registerRun(program, ctx);
+  registerLs(program, ctx);
+  registerLogs(program, ctx);
+  registerDiff(program, ctx);
+  registerLifecycle(program, ctx);
+  registerGc(program, ctx);
+  registerDoctor(program, ctx);
+  registerImage(program, ctx);
+  registerDemo(program, ctx);
+  registerSupervise(program, ctx);
+  program.addHelpText(
+    'after',
+    `
+State lives in $CORRAL_HOME (default ~/.corral). Exit codes: 0 ok, 2 usage, 3 no such
+instance, 4 bad repository or ref, 5 no backend or image, 6 disk or bring-back failure,
+7 wrong state (running/ended), 70 internal error; run passes the command's code through.`,
+  );
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : ExitCode.usage;
+      return;
+    }
+    process.exitCode = reportError(error, json);
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,76 @@
+/**
+ * Turns an ended instance record into what the user sees: the exit code of `corral run`
+ * (the command's own, or a documented code for timeouts, cancels and failed bring-back),
+ * a one-line summary for people, and one JSON object for scripts.
+ */
+import { constants } from 'node:os';
+import { ExitCode } from '../lib/errors.js';
+import { formatDurationMs } from '../lib/duration.js';
+import type { Metadata } from '../state/index.js';
+
+export function exitCodeOf(m: Metadata): number {
+  if (m.bringBack?.error) return ExitCode.io;
+  switch (m.status) {
+    case 'succeeded':
+      return 0;
+    case 'timed-out':
+      return ExitCode.timedOut;
+    case 'canceled':
+      return ExitCode.canceled;
+    case 'lost':
+      return ExitCode.internal;
+    case 'created':
+    case 'running':
+      return 0;
+    case 'failed': {
+      if (m.exitCode !== null && m.exitCode !== 0) return m.exitCode;
+      const signo = m.signal ? constants.signals[m.signal as NodeJS.Signals] : undefined;
+      return signo ? 128 + signo : 1;
+    }
+  }
+}
+
+export function outcomeJson(m: Metadata, workspace: string) {
+  return {
+    id: m.id,
+    name: m.name,
+    status: m.status,
+    exitCode: m.exitCode,
+    signal: m.signal,
+    durationMs: m.durationMs,
+    backend: m.backend,
+    image: m.image,
+    sourceRepo: m.sourceRepo,
+    branch: m.branch,
+    commit: m.bringBack?.commit ?? null,
+    committedLeftovers: m.bringBack?.committedLeftovers ?? false,
+    base: m.base,
+    network: m.network,
+    workspace: m.workspaceRemoved ? null : workspace,
+    message: m.message,
+  };
+}
+
+const marks: Record<Metadata['status'], string> = {
+  succeeded: '✔',
+  failed: '✘',
+  canceled: '■',
+  'timed-out': '⧖',
+  lost: '?',
+  created: '·',
+  running: '▶',
+};
+
+export function summaryLines(m: Metadata): string[] {
+  const took = m.durationMs !== null ? ` in ${formatDurationMs(m.durationMs)}` : '';
+  const code = m.exitCode !== null && m.status !== 'succeeded' ? ` (exit ${m.exitCode})` : '';
+  const lines = [`${marks[m.status]} ${m.id} ${m.status}${code}${took}`];
+  if (m.bringBack?.commit) {
+    const extra = m.bringBack.committedLeftovers ? ', uncommitted changes committed' : '';
+    lines.push(`  branch ${m.branch} at ${m.bringBack.commit.slice(0, 12)}${extra} in ${m.sourceRepo}`);
+    lines.push(`  see the work: corral diff ${m.id}`);
+  }
+  if (m.message) lines.push(`  ${m.message}`);
+  if (!m.workspaceRemoved && m.keep) lines.push(`  kept; continue with: corral resume ${m.id} -- <command>`);
+  return lines;
+}

@@ -1,0 +1,3 @@
+/** Events: the union, its NDJSON log. */
+export * from './events.js';
+export * from './event-log.js';

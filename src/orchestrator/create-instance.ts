@@ -1,0 +1,126 @@
+/**
+ * Creates an instance: checks the source repository, snapshots the base, makes the state
+ * dir and the workspace, and writes the first record. Everything that can fail because of
+ * bad input fails here, before any sandbox starts; on failure nothing half-made is left
+ * (the state dir and the base ref are removed).
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { CorralError } from '../lib/errors.js';
+import { newInstanceId, isValidInstanceId } from '../lib/id.js';
+import { acquireLock } from '../lib/lock.js';
+import {
+  getInstancesDir,
+  getRepoLockPath,
+  metadataSchemaVersion,
+  type BackendName,
+  type Limits,
+  type Metadata,
+} from '../state/index.js';
+import { EventLog } from '../events/index.js';
+import { loadSourceRepo, provisionWorkspace, snapshotBase } from '../workspace/index.js';
+import type { InstanceStore } from './instance-store.js';
+
+export interface CreateRequest {
+  repoDir: string;
+  from?: string;
+  agent: string;
+  command: string[];
+  backend: BackendName;
+  image: string | null;
+  name?: string;
+  keep: boolean;
+  timeoutMs?: number;
+  interactive: boolean;
+  limits: Limits;
+}
+
+export async function createInstance(store: InstanceStore, request: CreateRequest): Promise<Metadata> {
+  if (request.name !== undefined && !isValidInstanceId(request.name)) {
+    throw new CorralError('USAGE', `--name '${request.name}' is not a valid name.`, {
+      hint: 'Use lowercase letters, digits and dashes (at most 63).',
+    });
+  }
+  const repo = await loadSourceRepo(request.repoDir);
+  await mkdir(getInstancesDir(store.home), { recursive: true });
+  const id = await reserveId(store, request.agent);
+  const paths = store.paths(id);
+  const branch = `corral/${id}`;
+  try {
+    const lock = await acquireLock(getRepoLockPath(store.home, repo.root));
+    let base;
+    try {
+      base = await snapshotBase(repo, { from: request.from });
+      await provisionWorkspace({ sourceRoot: repo.root, id, base, branch, workspaceDir: paths.workspace });
+    } finally {
+      await lock.release();
+    }
+    const metadata: Metadata = {
+      schemaVersion: metadataSchemaVersion,
+      id,
+      name: request.name ?? null,
+      agent: request.agent,
+      backend: request.backend,
+      command: request.command,
+      interactive: request.interactive,
+      sourceRepo: repo.root,
+      base,
+      branch,
+      image: request.image,
+      limits: request.limits,
+      network: 'none',
+      keep: request.keep,
+      timeoutMs: request.timeoutMs ?? null,
+      status: 'created',
+      exitCode: null,
+      signal: null,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      endedAt: null,
+      durationMs: null,
+      supervisor: null,
+      sandboxId: null,
+      workspaceRemoved: false,
+      bringBack: null,
+      message: null,
+    };
+    await store.save(metadata);
+    await new EventLog(paths.events, id).append({
+      id,
+      type: 'instance.created',
+      backend: request.backend,
+      branch,
+      base,
+      command: request.command,
+    });
+    return metadata;
+  } catch (error) {
+    await rm(paths.dir, { recursive: true, force: true });
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+      throw new CorralError('DISK_FULL', `The disk holding ${store.home} is full.`, {
+        hint: 'Free some space (or point CORRAL_HOME at a bigger disk) and run again.',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Picks a fresh id and claims its state dir atomically (mkdir fails if it exists). */
+async function reserveId(store: InstanceStore, agent: string): Promise<string> {
+  for (let i = 0; i < 20; i++) {
+    const id = newInstanceId(agent);
+    try {
+      await mkdir(store.paths(id).dir);
+      return id;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+        throw new CorralError('DISK_FULL', `The disk holding ${store.home} is full.`, {
+          hint: 'Free some space (or point CORRAL_HOME at a bigger disk) and run again.',
+        });
+      }
+      throw error;
+    }
+  }
+  throw new CorralError('INTERNAL', 'Could not find a free instance id after 20 tries.');
+}

@@ -1,0 +1,113 @@
+/**
+ * `corral gc`: removes what corral made that nothing references any more — labelled
+ * sandboxes whose instance is not running, half-made state dirs, workspaces of ended
+ * instances that were not kept, base refs and empty or merged `corral/*` branches of
+ * instances whose records are gone. A branch that holds work nothing else has is never
+ * removed; it is reported instead. `dryRun` lists without removing.
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import type { Backend } from '../backends/backend.js';
+import { isEnded, loadMetadata, type Metadata } from '../state/index.js';
+import { git } from '../workspace/index.js';
+import type { InstanceStore } from './instance-store.js';
+import { loadRepos } from './repo-registry.js';
+
+export interface GcItem {
+  kind: 'sandbox' | 'state-dir' | 'workspace' | 'base-ref' | 'branch';
+  target: string;
+  reason: string;
+}
+
+export interface GcReport {
+  dryRun: boolean;
+  removed: GcItem[];
+  kept: GcItem[];
+}
+
+export async function collectGarbage(
+  store: InstanceStore,
+  backends: Backend[],
+  options: { dryRun: boolean; halfMadeAgeMs?: number },
+): Promise<GcReport> {
+  const report: GcReport = { dryRun: options.dryRun, removed: [], kept: [] };
+  const act = async (item: GcItem, remove: () => Promise<unknown>) => {
+    if (!options.dryRun) await remove();
+    report.removed.push(item);
+  };
+
+  const records = new Map<string, Metadata>();
+  for (const m of await store.list()) records.set(m.id, m);
+
+  for (const backend of backends) {
+    if (!(await backend.probe()).available) continue;
+    for (const s of await backend.listSandboxes()) {
+      const m = records.get(s.instanceId);
+      if (m && !isEnded(m.status)) continue;
+      await act(
+        { kind: 'sandbox', target: `${backend.name}:${s.id}`, reason: m ? `instance ${m.status}` : 'no instance record' },
+        () => backend.removeSandbox(s.id),
+      );
+    }
+  }
+
+  const halfMadeAgeMs = options.halfMadeAgeMs ?? 10 * 60_000;
+  for (const id of await store.listIds()) {
+    if (records.has(id)) continue;
+    const paths = store.paths(id);
+    const ok = await loadMetadata(paths.metadata).then(
+      () => true,
+      () => false,
+    );
+    if (ok) continue;
+    const age = Date.now() - (await stat(paths.dir)).mtimeMs;
+    if (age < halfMadeAgeMs) continue;
+    await act({ kind: 'state-dir', target: paths.dir, reason: 'no readable record (half-made)' }, () =>
+      rm(paths.dir, { recursive: true, force: true }),
+    );
+  }
+
+  for (const m of records.values()) {
+    if (!isEnded(m.status) || m.keep || m.workspaceRemoved || m.bringBack?.error !== null) continue;
+    const ws = store.paths(m.id).workspace;
+    const present = await readdir(ws).then(
+      () => true,
+      () => false,
+    );
+    if (!present) continue;
+    await act({ kind: 'workspace', target: ws, reason: `instance ${m.status}, branch brought back` }, async () => {
+      await rm(ws, { recursive: true, force: true });
+      await store.update(m.id, { workspaceRemoved: true });
+    });
+  }
+
+  const repos = new Set([...(await loadRepos(store.home)), ...[...records.values()].map((m) => m.sourceRepo)]);
+  for (const repo of repos) {
+    const refs = await git(repo, ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/corral/bases/', 'refs/heads/corral/'], {
+      allowFailure: true,
+    });
+    if (refs.exitCode !== 0) continue;
+    for (const line of refs.stdout.split('\n').filter(Boolean)) {
+      const [ref, sha] = line.split(' ') as [string, string];
+      const id = ref.replace(/^refs\/(corral\/bases|heads\/corral)\//, '');
+      if (records.has(id)) continue;
+      if (ref.startsWith('refs/corral/bases/')) {
+        await act({ kind: 'base-ref', target: `${repo} ${ref}`, reason: 'no instance record' }, () =>
+          git(repo, ['update-ref', '-d', ref, sha]),
+        );
+        continue;
+      }
+      const elsewhere = await git(repo, ['for-each-ref', '--contains', sha, '--format=%(refname)', 'refs/heads/', 'refs/tags/'], {
+        allowFailure: true,
+      });
+      const holders = elsewhere.stdout.split('\n').filter((r) => r && r !== ref);
+      if (holders.length > 0) {
+        await act({ kind: 'branch', target: `${repo} ${ref}`, reason: `no instance record; its work is in ${holders[0]}` }, () =>
+          git(repo, ['update-ref', '-d', ref, sha]),
+        );
+      } else {
+        report.kept.push({ kind: 'branch', target: `${repo} ${ref}`, reason: 'holds work no other branch has' });
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,95 @@
+/**
+ * Reads and writes instance records in the state dirs (the truth), finds an instance by
+ * id, unique id prefix or name, and reconciles: a record that says running while its
+ * supervisor process is gone becomes `lost`.
+ */
+import { readdir } from 'node:fs/promises';
+import { CorralError } from '../lib/errors.js';
+import {
+  getInstancePaths,
+  getInstancesDir,
+  isSupervisorAlive,
+  loadMetadata,
+  saveMetadata,
+  type Metadata,
+} from '../state/index.js';
+
+export class InstanceStore {
+  constructor(readonly home: string) {}
+
+  paths(id: string) {
+    return getInstancePaths(this.home, id);
+  }
+
+  async load(id: string): Promise<Metadata> {
+    return loadMetadata(this.paths(id).metadata);
+  }
+
+  async save(metadata: Metadata): Promise<void> {
+    await saveMetadata(this.paths(metadata.id).metadata, metadata);
+  }
+
+  async update(id: string, change: Partial<Metadata>): Promise<Metadata> {
+    const next = { ...(await this.load(id)), ...change };
+    await this.save(next);
+    return next;
+  }
+
+  /** Ids of every state dir, whether or not its record is readable. */
+  async listIds(): Promise<string[]> {
+    const entries = await readdir(getInstancesDir(this.home), { withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      },
+    );
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  }
+
+  /** Every readable record, reconciled, newest first. */
+  async list(): Promise<Metadata[]> {
+    const records: Metadata[] = [];
+    for (const id of await this.listIds()) {
+      const m = await this.load(id).catch(() => undefined);
+      if (m) records.push(await this.reconcile(m));
+    }
+    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /** A record that says running with no live supervisor behind it is marked lost. */
+  async reconcile(m: Metadata): Promise<Metadata> {
+    if (m.status !== 'running' && m.status !== 'created') return m;
+    if (m.supervisor && isSupervisorAlive(m.supervisor)) return m;
+    if (m.status === 'created' && Date.now() - Date.parse(m.createdAt) < 60_000) return m;
+    const lost: Metadata = {
+      ...m,
+      status: 'lost',
+      endedAt: m.endedAt ?? new Date().toISOString(),
+      message: 'The process supervising this instance is gone; its sandbox may be left over (corral gc removes it).',
+    };
+    await this.save(lost);
+    return lost;
+  }
+
+  /** Finds an instance by exact id, unique id prefix, or unique name. */
+  async resolve(ref: string): Promise<Metadata> {
+    const ids = await this.listIds();
+    if (ids.includes(ref)) return this.reconcile(await this.load(ref));
+    const byPrefix = ids.filter((id) => id.startsWith(ref));
+    const byName: string[] = [];
+    for (const id of ids) {
+      const m = await this.load(id).catch(() => undefined);
+      if (m?.name === ref) byName.push(id);
+    }
+    const matches = [...new Set([...byName, ...byPrefix])];
+    if (matches.length === 1) return this.reconcile(await this.load(matches[0]!));
+    if (matches.length > 1) {
+      throw new CorralError('INSTANCE_NOT_FOUND', `'${ref}' matches ${matches.length} instances (${matches.slice(0, 5).join(', ')}).`, {
+        hint: 'Use the full id.',
+      });
+    }
+    throw new CorralError('INSTANCE_NOT_FOUND', `No instance '${ref}'.`, {
+      hint: 'Run `corral ls` to see instances.',
+    });
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The orchestrator: what the CLI asks for, in domain terms. It creates instances, runs
+ * them in the foreground or hands them to a detached supervisor process, stops, resumes,
+ * removes and garbage-collects them. Backends and the instance store come in through the
+ * constructor (composition root: src/app.ts); nothing here is module-level state.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Backend, BackendName } from '../backends/backend.js';
+import { chooseBackend, type BackendChoice, type BackendRegistry } from '../backends/detect.js';
+import { CorralError } from '../lib/errors.js';
+import { isEnded, isSupervisorAlive, type Limits, type Metadata } from '../state/index.js';
+import { getBaseTip, git } from '../workspace/index.js';
+import { createInstance } from './create-instance.js';
+import { InstanceStore } from './instance-store.js';
+import { rememberRepo } from './repo-registry.js';
+import { superviseInstance, type SuperviseIO } from './supervise.js';
+
+export interface RunRequest {
+  repoDir: string;
+  from?: string;
+  command: string[];
+  backend: BackendChoice;
+  image?: string;
+  name?: string;
+  keep: boolean;
+  timeoutMs?: number;
+  interactive: boolean;
+  limits: Limits;
+}
+
+export interface OrchestratorDeps {
+  home: string;
+  backends: BackendRegistry;
+  /** The image a docker instance uses when none is given. */
+  defaultImage: () => string;
+  /** argv that starts this CLI (node + script), for the detached supervisor. */
+  selfCommand: string[];
+  log: (line: string) => void;
+}
+
+export class Orchestrator {
+  readonly store: InstanceStore;
+
+  constructor(private readonly deps: OrchestratorDeps) {
+    this.store = new InstanceStore(deps.home);
+  }
+
+  get home(): string {
+    return this.deps.home;
+  }
+
+  backend(name: BackendName): Backend {
+    return this.deps.backends.get(name);
+  }
+
+  /** Validates everything and provisions the instance; nothing runs yet. */
+  async create(request: RunRequest): Promise<Metadata> {
+    const backend = await chooseBackend(this.deps.backends, request.backend);
+    const image = backend.name === 'docker' ? (request.image ?? this.deps.defaultImage()) : null;
+    await backend.prepare({
+      instanceId: 'preflight',
+      workspaceDir: request.repoDir,
+      image,
+      env: {},
+      limits: request.limits,
+      labels: {},
+    });
+    const metadata = await createInstance(this.store, {
+      repoDir: request.repoDir,
+      from: request.from,
+      agent: 'shell',
+      command: request.command,
+      backend: backend.name,
+      image,
+      name: request.name,
+      keep: request.keep,
+      timeoutMs: request.timeoutMs,
+      interactive: request.interactive,
+      limits: request.limits,
+    });
+    await rememberRepo(this.home, metadata.sourceRepo);
+    return metadata;
+  }
+
+  /** Runs an instance in this process until it ends. */
+  async supervise(id: string, io: SuperviseIO, cancel?: AbortSignal): Promise<Metadata> {
+    const m = await this.store.load(id);
+    return superviseInstance({
+      store: this.store,
+      backend: this.backend(m.backend),
+      id,
+      io,
+      cancel,
+      log: this.deps.log,
+    });
+  }
+
+  /** Hands the instance to a background supervisor process and returns at once. */
+  async detach(id: string): Promise<void> {
+    const [cmd, ...args] = this.deps.selfCommand;
+    const logFd = openSync(join(this.store.paths(id).dir, 'supervisor.log'), 'a');
+    try {
+      const child = spawn(cmd!, [...args, '__supervise', id], {
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+        env: { ...process.env, CORRAL_HOME: this.home },
+      });
+      child.unref();
+    } finally {
+      closeSync(logFd);
+    }
+  }
+
+  /** Stops a running instance gracefully (its work is kept) and waits until it has ended. */
+  async stop(ref: string, options: { timeoutMs?: number } = {}): Promise<Metadata> {
+    let m = await this.store.resolve(ref);
+    if (isEnded(m.status)) return this.removeLeftoverSandbox(m).then(() => m);
+    if (m.supervisor && isSupervisorAlive(m.supervisor)) {
+      process.kill(m.supervisor.pid, 'SIGTERM');
+      const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+      while (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        m = await this.store.load(m.id);
+        if (isEnded(m.status)) return m;
+        if (m.supervisor && !isSupervisorAlive(m.supervisor)) break;
+      }
+    }
+    m = await this.store.reconcile(await this.store.load(m.id));
+    await this.removeLeftoverSandbox(m);
+    return m;
+  }
+
+  private async removeLeftoverSandbox(m: Metadata): Promise<void> {
+    const backend = this.backend(m.backend);
+    if (!(await backend.probe()).available) return;
+    for (const s of await backend.listSandboxes()) {
+      if (s.instanceId === m.id) await backend.removeSandbox(s.id);
+    }
+  }
+
+  /** Prepares a kept instance to run again on the same workspace and branch. */
+  async prepareResume(ref: string, command: string[] | undefined, options: { timeoutMs?: number; interactive: boolean }): Promise<Metadata> {
+    const m = await this.store.resolve(ref);
+    if (!isEnded(m.status)) {
+      throw new CorralError('INSTANCE_RUNNING', `${m.id} is still ${m.status}.`, {
+        hint: `Stop it first: corral stop ${m.id}`,
+      });
+    }
+    const present = await stat(this.store.paths(m.id).workspace).then(
+      () => true,
+      () => false,
+    );
+    if (m.workspaceRemoved || !present) {
+      throw new CorralError('WORKSPACE_GONE', `The workspace of ${m.id} was removed when it ended.`, {
+        hint: `Run with --keep to resume later; start a new instance from its branch with: corral run --from ${m.branch} -- …`,
+      });
+    }
+    const backend = this.backend(m.backend);
+    const probe = await backend.probe();
+    if (!probe.available) {
+      throw new CorralError('BACKEND_UNAVAILABLE', `${m.id} ran on ${m.backend}, which is not available: ${probe.detail}.`, {
+        hint: probe.fix ? `Fix: ${probe.fix}.` : undefined,
+      });
+    }
+    await backend.prepare({
+      instanceId: m.id,
+      workspaceDir: this.store.paths(m.id).workspace,
+      image: m.image,
+      env: {},
+      limits: m.limits,
+      labels: {},
+    });
+    return this.store.update(m.id, {
+      command: command && command.length ? command : m.command,
+      interactive: options.interactive,
+      timeoutMs: options.timeoutMs ?? m.timeoutMs,
+      status: 'created',
+      exitCode: null,
+      signal: null,
+      message: null,
+      bringBack: null,
+    });
+  }
+
+  /** Removes an ended instance: sandbox leftovers, state dir and base ref; the branch stays unless asked. */
+  async remove(ref: string, options: { force?: boolean; deleteBranch?: boolean } = {}): Promise<Metadata> {
+    let m = await this.store.resolve(ref);
+    if (!isEnded(m.status)) {
+      if (!options.force) {
+        throw new CorralError('INSTANCE_RUNNING', `${m.id} is still ${m.status}.`, {
+          hint: `Stop it first (corral stop ${m.id}) or pass --force.`,
+        });
+      }
+      m = await this.stop(m.id);
+    }
+    await this.removeLeftoverSandbox(m);
+    await git(m.sourceRepo, ['update-ref', '-d', `refs/corral/bases/${m.id}`], { allowFailure: true });
+    if (options.deleteBranch) {
+      await git(m.sourceRepo, ['update-ref', '-d', `refs/heads/${m.branch}`], { allowFailure: true });
+    }
+    await rm(this.store.paths(m.id).dir, { recursive: true, force: true });
+    return m;
+  }
+
+  baseTip(m: Metadata): string {
+    return getBaseTip(m.base);
+  }
+}

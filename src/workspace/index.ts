@@ -1,0 +1,7 @@
+/** Workspace: source repo checks, base snapshots, provisioning, bring-back and diffs. */
+export * from './source-repo.js';
+export * from './snapshot.js';
+export * from './provision.js';
+export * from './bring-back.js';
+export * from './diff.js';
+export { git, gitOut } from './git.js';

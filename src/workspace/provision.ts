@@ -1,0 +1,81 @@
+/**
+ * Provisions an instance's workspace: a self-contained clone of the source repository
+ * in the state dir (a `git worktree` would carry an absolute host path that breaks inside
+ * a container), on branch `corral/<id>` at the base, plus the ignored files that
+ * `.corralinclude` names (`.env` and the like).
+ *
+ * Objects are copied, not hardlinked: a hardlinked object file is the same inode as the
+ * source repository's, and an agent running as its owner could rewrite it.
+ * On any failure the half-made workspace is removed, so nothing half-made is left behind.
+ */
+import { copyFile, lstat, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Base } from '../state/index.js';
+import { git } from './git.js';
+import { getBaseRef, getBaseTip } from './snapshot.js';
+
+export interface ProvisionRequest {
+  sourceRoot: string;
+  id: string;
+  base: Base;
+  branch: string;
+  workspaceDir: string;
+}
+
+export async function provisionWorkspace(request: ProvisionRequest): Promise<{ included: string[] }> {
+  const { sourceRoot, id, base, branch, workspaceDir } = request;
+  const tip = getBaseTip(base);
+  // The ref keeps the snapshot commit alive in the source repo and makes it clonable.
+  await git(sourceRoot, ['update-ref', getBaseRef(id), tip]);
+  try {
+    await git(sourceRoot, [
+      'clone',
+      '--quiet',
+      '--no-hardlinks',
+      '--no-checkout',
+      '--',
+      sourceRoot,
+      workspaceDir,
+    ]);
+    await git(workspaceDir, ['fetch', '--quiet', '--no-tags', 'origin', `+${getBaseRef(id)}:refs/corral/base`]);
+    await git(workspaceDir, ['checkout', '--quiet', '-b', branch, tip]);
+    await git(workspaceDir, ['remote', 'remove', 'origin']);
+    const included = await copyIncludedFiles(sourceRoot, workspaceDir);
+    return { included };
+  } catch (error) {
+    await rm(workspaceDir, { recursive: true, force: true });
+    await git(sourceRoot, ['update-ref', '-d', getBaseRef(id)], { allowFailure: true });
+    throw error;
+  }
+}
+
+/**
+ * Copies the untracked, ignored files matched by `.corralinclude` (gitignore syntax) from
+ * the source working tree. Only regular files: a symlink could point anywhere.
+ */
+async function copyIncludedFiles(sourceRoot: string, workspaceDir: string): Promise<string[]> {
+  const listFile = join(sourceRoot, '.corralinclude');
+  const exists = await lstat(listFile).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!exists) return [];
+  const listed = await git(sourceRoot, [
+    'ls-files',
+    '-z',
+    '--others',
+    '--ignored',
+    `--exclude-from=${listFile}`,
+  ]);
+  const copied: string[] = [];
+  for (const path of listed.stdout.split('\0').filter(Boolean)) {
+    const from = join(sourceRoot, path);
+    const info = await lstat(from).catch(() => undefined);
+    if (!info?.isFile()) continue;
+    const to = join(workspaceDir, path);
+    await mkdir(dirname(to), { recursive: true });
+    await copyFile(from, to);
+    copied.push(path);
+  }
+  return copied;
+}

@@ -1,0 +1,140 @@
+/**
+ * Provisioning and bring-back on real git repositories, without a sandbox: the bring-back
+ * script is run with plain `sh` here (the system tests run it inside real sandboxes).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile, access } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeRepo } from '../../test/helpers/git-repo.js';
+import { CorralError } from '../lib/errors.js';
+import { bringBackCommand, importBringBack, parseBringBackOutput } from './bring-back.js';
+import { provisionWorkspace } from './provision.js';
+import { getBaseTip, snapshotBase } from './snapshot.js';
+import { loadSourceRepo, resolveCommit } from './source-repo.js';
+
+async function provision(repoDir: string, from?: string) {
+  const repo = await loadSourceRepo(repoDir);
+  const base = await snapshotBase(repo, { from });
+  const workspaceDir = join(await mkdtemp(join(tmpdir(), 'corral-ws-')), 'workspace');
+  const id = 'shell-test1';
+  await provisionWorkspace({ sourceRoot: repo.root, id, base, branch: `corral/${id}`, workspaceDir });
+  return { repo, base, workspaceDir, id };
+}
+
+function bringBack(workspaceDir: string, id: string, baseTip: string) {
+  const bundle = join(workspaceDir, '.git', 'corral-bring-back.bundle');
+  const cmd = bringBackCommand({ id, agent: 'shell', baseTip, bundlePath: bundle });
+  const stdout = execFileSync(cmd.argv[0]!, cmd.argv.slice(1), {
+    cwd: workspaceDir,
+    env: { ...process.env, ...cmd.env },
+    encoding: 'utf8',
+  });
+  return { report: parseBringBackOutput(stdout), bundle };
+}
+
+describe('source repository checks', () => {
+  it('refuses a directory that is not a git repository', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'corral-plain-'));
+    await expect(loadSourceRepo(dir)).rejects.toMatchObject({ code: 'NOT_A_GIT_REPO' });
+  });
+  it('refuses a repository with no commits', async () => {
+    const repo = await makeRepo({ 'a.txt': 'a' }, { commit: false });
+    await expect(loadSourceRepo(repo.dir)).rejects.toMatchObject({ code: 'NO_COMMITS' });
+  });
+  it('refuses a ref that does not exist', async () => {
+    const repo = await makeRepo();
+    const err = await resolveCommit(repo.dir, 'no-such-branch').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorralError);
+    expect((err as CorralError).code).toBe('BAD_REF');
+  });
+});
+
+describe('provisioning', () => {
+  it('snapshots uncommitted and untracked files without touching the index', async () => {
+    const repo = await makeRepo({ 'a.txt': 'one\n', '.gitignore': 'ignored.txt\n' });
+    await repo.write('a.txt', 'two\n');
+    await repo.write('new.txt', 'untracked\n');
+    await repo.write('ignored.txt', 'secret\n');
+    const statusBefore = repo.git('status', '--porcelain');
+    const { base, workspaceDir } = await provision(repo.dir);
+    expect(base.snapshot).not.toBeNull();
+    expect(await readFile(join(workspaceDir, 'a.txt'), 'utf8')).toBe('two\n');
+    expect(await readFile(join(workspaceDir, 'new.txt'), 'utf8')).toBe('untracked\n');
+    await expect(access(join(workspaceDir, 'ignored.txt'))).rejects.toThrow();
+    expect(repo.git('status', '--porcelain')).toBe(statusBefore);
+    expect(repo.git('rev-parse', 'refs/corral/bases/shell-test1').trim()).toBe(base.snapshot);
+  });
+
+  it('records no snapshot for a clean tree, and honours --from', async () => {
+    const repo = await makeRepo({ 'a.txt': 'one\n' });
+    const first = repo.git('rev-parse', 'HEAD').trim();
+    await repo.write('a.txt', 'two\n');
+    repo.git('commit', '-qam', 'second');
+    const clean = await provision(repo.dir);
+    expect(clean.base.snapshot).toBeNull();
+    const from = await provision(repo.dir, 'HEAD~1');
+    expect(from.base).toMatchObject({ commit: first, snapshot: null, ref: 'HEAD~1' });
+    expect(await readFile(join(from.workspaceDir, 'a.txt'), 'utf8')).toBe('one\n');
+  });
+
+  it('copies ignored files listed in .corralinclude, and no symlinks', async () => {
+    const repo = await makeRepo({ '.gitignore': '.env\nlink.env\n', '.corralinclude': '.env\nlink.env\n' });
+    await repo.write('.env', 'TOKEN=abc\n');
+    execFileSync('ln', ['-s', '/etc/hostname', join(repo.dir, 'link.env')]);
+    const { workspaceDir } = await provision(repo.dir);
+    expect(await readFile(join(workspaceDir, '.env'), 'utf8')).toBe('TOKEN=abc\n');
+    await expect(access(join(workspaceDir, 'link.env'))).rejects.toThrow();
+  });
+
+  it('does not share object files with the source repository', async () => {
+    const repo = await makeRepo({ 'a.txt': 'a\n' });
+    const { workspaceDir } = await provision(repo.dir);
+    const shared = execFileSync('sh', ['-c', `find "${workspaceDir}/.git/objects" -type f -links +1 | wc -l`], { encoding: 'utf8' });
+    expect(shared.trim()).toBe('0');
+  });
+});
+
+describe('bring-back', () => {
+  it('commits leftovers with the corral author and trailer and fetches the branch', async () => {
+    const repo = await makeRepo({ 'a.txt': 'a\n' });
+    await repo.write('dirty.txt', 'dirty\n');
+    const { base, workspaceDir, id } = await provision(repo.dir);
+    await writeFile(join(workspaceDir, 'result.txt'), 'done\n');
+    const { report, bundle } = await bringBack(workspaceDir, id, getBaseTip(base));
+    expect(report.committedLeftovers).toBe(true);
+    const scratch = join(await mkdtemp(join(tmpdir(), 'corral-scratch-')), 'b.bundle');
+    const tip = await importBringBack({ sourceRoot: repo.dir, branch: `corral/${id}`, baseTip: getBaseTip(base), report, bundleHostPath: bundle, scratchPath: scratch });
+    expect(tip).toBe(report.tip);
+    expect(repo.show(`corral/${id}`, 'result.txt')).toBe('done\n');
+    expect(repo.show(`corral/${id}`, 'dirty.txt')).toBe('dirty\n');
+    expect(repo.git('log', '-1', '--format=%an|%(trailers:key=Corral-Instance,valueonly)', `corral/${id}`).trim()).toBe(`corral (shell)|${id}`);
+  });
+
+  it('makes the branch at the base when nothing changed', async () => {
+    const repo = await makeRepo();
+    const { base, workspaceDir, id } = await provision(repo.dir);
+    const { report, bundle } = await bringBack(workspaceDir, id, getBaseTip(base));
+    expect(report.tip).toBe(getBaseTip(base));
+    const scratch = join(await mkdtemp(join(tmpdir(), 'corral-scratch-')), 'b.bundle');
+    await importBringBack({ sourceRoot: repo.dir, branch: `corral/${id}`, baseTip: getBaseTip(base), report, bundleHostPath: bundle, scratchPath: scratch });
+    expect(repo.git('rev-parse', `corral/${id}`).trim()).toBe(getBaseTip(base));
+  });
+
+  it('refuses a bundle path that is a symlink', async () => {
+    const repo = await makeRepo();
+    const { base, workspaceDir, id } = await provision(repo.dir);
+    await writeFile(join(workspaceDir, 'x.txt'), 'x\n');
+    const { report, bundle } = await bringBack(workspaceDir, id, getBaseTip(base));
+    execFileSync('sh', ['-c', `mv "${bundle}" "${bundle}.real" && ln -s "${bundle}.real" "${bundle}"`]);
+    const scratch = join(await mkdtemp(join(tmpdir(), 'corral-scratch-')), 'b.bundle');
+    await expect(
+      importBringBack({ sourceRoot: repo.dir, branch: `corral/${id}`, baseTip: getBaseTip(base), report, bundleHostPath: bundle, scratchPath: scratch }),
+    ).rejects.toMatchObject({ code: 'BRING_BACK_FAILED' });
+  });
+
+  it('refuses a report that is not a commit id', () => {
+    expect(() => parseBringBackOutput('tip=$(rm -rf /)\n')).toThrow(CorralError);
+  });
+});

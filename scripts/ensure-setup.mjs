@@ -1,0 +1,40 @@
+// Runs before `npm test`: makes a fresh machine ready for the whole suite. Installs the
+// npm dependencies if they are missing, prepares the host (Docker engine, base image,
+// bubblewrap; needs root or passwordless sudo — see scripts/setup-host.sh), builds the
+// CLI and the default sandbox image. Every step is skipped when already done.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+const log = (line) => process.stderr.write(`[ensure-setup] ${line}\n`);
+
+if (!existsSync(join(root, 'node_modules', '.bin', 'vitest'))) {
+  log('installing npm dependencies');
+  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+}
+
+const isRoot = process.getuid?.() === 0;
+const sudo = isRoot ? [] : spawnSync('sudo', ['-n', 'true']).status === 0 ? ['sudo', '-n'] : null;
+const ready = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0 && spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0;
+if (!ready) {
+  if (!sudo) {
+    log('the system tests need a Docker engine and bubblewrap; run `sudo bash scripts/setup-host.sh` once, then npm test again');
+    process.exit(1);
+  }
+  const [cmd, ...args] = [...sudo, 'bash', join(root, 'scripts', 'setup-host.sh')];
+  run(cmd, args);
+}
+
+log('building');
+run('npm', ['run', '-s', 'build']);
+const tag = execFileSync('node', ['-e', "import('./dist/backends/docker/index.js').then(m => console.log(m.getDefaultImageTag(m.findImagesDir())))"], {
+  cwd: root,
+  encoding: 'utf8',
+}).trim();
+if (spawnSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' }).status !== 0) {
+  log(`building the sandbox image ${tag}`);
+  run('node', ['dist/cli/main.js', 'image', 'build']);
+}

@@ -1,0 +1,222 @@
+/**
+ * The docker backend: one container per instance on a Docker engine (or Podman's
+ * Docker-compatible socket; only plain Engine API calls are used), with the workspace as
+ * its only host path. What the container may do is decided in container-spec.ts; how
+ * commands run in it, in docker-sandbox.ts and docker-process.ts. Images are never pulled:
+ * a missing image is an error that says how to build it (see sandbox-image.ts).
+ */
+import { resolve } from 'node:path';
+import Dockerode from 'dockerode';
+import { CorralError } from '../../lib/errors.js';
+import type { Backend, Probe, Sandbox, SandboxRecord, SandboxSpec } from '../backend.js';
+import { labelKeys } from '../labels.js';
+import { execUserLabel, getContainerName, getContainerSpec } from './container-spec.js';
+import { DockerSandbox, removeContainer } from './docker-sandbox.js';
+import {
+  describeEndpoint,
+  engineFix,
+  engineUnavailable,
+  isConflict,
+  isEngineDown,
+  isNotFound,
+  rethrowEngineError,
+} from './engine-errors.js';
+import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
+
+const imageHint = 'Run `corral image build` (or pass --image).';
+const probeTimeoutMs = 5000;
+
+function imageMissing(image: string, cause?: unknown): CorralError {
+  return new CorralError('IMAGE_MISSING', `Image ${image} is not built.`, {
+    hint: imageHint,
+    cause,
+  });
+}
+
+function requireImage(spec: SandboxSpec): string {
+  if (spec.image) return spec.image;
+  throw new CorralError('IMAGE_MISSING', 'The docker backend needs an image and none was given.', {
+    hint: imageHint,
+  });
+}
+
+/** A TCP DOCKER_HOST that drops packets would otherwise leave probe() hanging. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface DockerBackendOptions {
+  /** The engine client; by default one that honors DOCKER_HOST. */
+  docker?: Dockerode;
+}
+
+/** dockerode throws on a malformed DOCKER_HOST; say so in corral's terms. */
+function createClient(): Dockerode {
+  try {
+    return new Dockerode();
+  } catch (error) {
+    throw new CorralError(
+      'USAGE',
+      `DOCKER_HOST=${process.env.DOCKER_HOST ?? ''} is not an engine address.`,
+      {
+        hint: 'Use unix:///path/to/docker.sock or tcp://host:port, or unset DOCKER_HOST.',
+        cause: error,
+      },
+    );
+  }
+}
+
+export class DockerBackend implements Backend {
+  readonly name = 'docker' as const;
+  private client: Dockerode | undefined;
+
+  constructor(options: DockerBackendOptions = {}) {
+    this.client = options.docker;
+  }
+
+  /** The engine client, made on first use so a bad DOCKER_HOST only fails docker commands. */
+  get docker(): Dockerode {
+    this.client ??= createClient();
+    return this.client;
+  }
+
+  async probe(): Promise<Probe> {
+    let docker: Dockerode;
+    try {
+      docker = this.docker;
+    } catch (error) {
+      return { available: false, detail: (error as Error).message, fix: 'unset DOCKER_HOST' };
+    }
+    try {
+      const version = await withTimeout(docker.version(), probeTimeoutMs);
+      // Docker names its component "Engine", Podman "Podman Engine".
+      const component = version.Components?.[0]?.Name;
+      const engine = !component || component === 'Engine' ? 'Docker Engine' : component;
+      return {
+        available: true,
+        detail: `${engine} ${version.Version} at ${await describeEndpoint(docker)}`,
+      };
+    } catch {
+      return {
+        available: false,
+        detail: `Docker is not reachable at ${await describeEndpoint(docker)}`,
+        fix: engineFix,
+      };
+    }
+  }
+
+  /** Throws BACKEND_UNAVAILABLE (with the fix) when the engine does not answer. */
+  async prepareEngine(): Promise<void> {
+    try {
+      await withTimeout(this.docker.ping(), probeTimeoutMs);
+    } catch (error) {
+      throw await engineUnavailable(this.docker, error);
+    }
+  }
+
+  /** Whether `image` exists in the engine; never pulls. */
+  async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      return rethrowEngineError(this.docker, error);
+    }
+  }
+
+  async prepare(spec: SandboxSpec): Promise<void> {
+    const image = requireImage(spec);
+    if (!(await this.hasImage(image))) throw imageMissing(image);
+  }
+
+  async start(spec: SandboxSpec, options: { signal?: AbortSignal } = {}): Promise<Sandbox> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const image = requireImage(spec);
+    const workspaceDir = resolve(spec.workspaceDir);
+    const owner = await ensureWorkspaceOwner(workspaceDir);
+    const create = getContainerSpec({ ...spec, image, workspaceDir }, owner);
+    // The abort signal is checked between the two calls (about 0.1 s each) rather than handed
+    // to dockerode, which would copy it into the request body and query string.
+    let container: Dockerode.Container;
+    try {
+      container = await this.docker.createContainer(create);
+    } catch (error) {
+      throw await this.createError(spec, image, error);
+    }
+    const sandbox = new DockerSandbox(this.docker, container.id, `${owner.uid}:${owner.gid}`);
+    try {
+      signal?.throwIfAborted();
+      await container.start();
+      signal?.throwIfAborted();
+    } catch (error) {
+      await sandbox.stop().catch(() => undefined);
+      return rethrowEngineError(this.docker, error);
+    }
+    return sandbox;
+  }
+
+  /** The running sandbox of an instance, for a second corral process (stop, diff). */
+  async findSandbox(instanceId: string): Promise<Sandbox | undefined> {
+    const containers = await this.list([`${labelKeys.instance}=${instanceId}`]);
+    const running = containers.find((c) => c.State === 'running');
+    if (!running) return undefined;
+    const user = running.Labels[execUserLabel] ?? `${fallbackOwner.uid}:${fallbackOwner.gid}`;
+    return new DockerSandbox(this.docker, running.Id, user);
+  }
+
+  async listSandboxes(): Promise<SandboxRecord[]> {
+    const containers = await this.list([]);
+    return containers.map((c) => ({
+      id: c.Id,
+      instanceId: c.Labels[labelKeys.instance] ?? '',
+      running: c.State === 'running',
+    }));
+  }
+
+  removeSandbox(id: string): Promise<void> {
+    return removeContainer(this.docker, id);
+  }
+
+  private async list(labels: string[]): Promise<Dockerode.ContainerInfo[]> {
+    try {
+      return await this.docker.listContainers({
+        all: true,
+        filters: { label: [`${labelKeys.managed}=true`, ...labels] },
+      });
+    } catch (error) {
+      return rethrowEngineError(this.docker, error);
+    }
+  }
+
+  private async createError(spec: SandboxSpec, image: string, error: unknown): Promise<Error> {
+    if (isNotFound(error)) return imageMissing(image, error);
+    if (isEngineDown(error)) return engineUnavailable(this.docker, error);
+    if (isConflict(error)) {
+      return new CorralError(
+        'INSTANCE_RUNNING',
+        `A container named ${getContainerName(spec.instanceId)} already exists.`,
+        { hint: 'Run `corral gc` to remove leftovers.', cause: error },
+      );
+    }
+    const refusal = (error as { statusCode?: number; json?: { message?: string } } | null) ?? {};
+    if (refusal.statusCode === 400) {
+      // The engine rejects settings it cannot apply, e.g. more CPUs than the host has.
+      return new CorralError(
+        'USAGE',
+        `Docker refused the sandbox of ${spec.instanceId}: ${refusal.json?.message ?? String(error)}`,
+        { hint: 'Check --memory, --cpus and --pids.', cause: error },
+      );
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}

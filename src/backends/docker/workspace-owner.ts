@@ -1,0 +1,53 @@
+/**
+ * Decides which uid:gid the sandbox runs as: the owner of the workspace, so that files the
+ * agent writes keep the developer's ownership on the host and no permission fix-ups are
+ * needed on bring-back. A workspace owned by root (CI runners, `sudo corral`) would make
+ * the agent root, which the sandbox never is: such a workspace is first handed to an
+ * unprivileged uid (10001) and the sandbox runs as that.
+ */
+import { lchown, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CorralError } from '../../lib/errors.js';
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** The uid:gid a root-owned workspace is handed to. */
+export const fallbackOwner: Owner = { uid: 10001, gid: 10001 };
+
+/**
+ * Changes the owner of `dir` and everything under it. Uses lchown and never follows a
+ * symlink: a repository may hold a link to /etc/shadow, and chown must not reach it.
+ */
+async function chownTree(dir: string, owner: Owner): Promise<void> {
+  const pending = [dir];
+  await lchown(dir, owner.uid, owner.gid);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const entries = await readdir(next, { withFileTypes: true });
+    await Promise.all(
+      entries.map(async (entry) => {
+        const path = join(next, entry.name);
+        await lchown(path, owner.uid, owner.gid);
+        if (entry.isDirectory()) pending.push(path);
+      }),
+    );
+  }
+}
+
+/** Returns who the sandbox over `workspaceDir` runs as, handing a root-owned one over first. */
+export async function ensureWorkspaceOwner(workspaceDir: string): Promise<Owner> {
+  const info = await stat(workspaceDir);
+  if (info.uid !== 0) return { uid: info.uid, gid: info.gid };
+  try {
+    await chownTree(workspaceDir, fallbackOwner);
+  } catch (error) {
+    throw new CorralError(
+      'IO_ERROR',
+      `The workspace ${workspaceDir} is owned by root and could not be handed to uid ${fallbackOwner.uid}.`,
+      { hint: 'Run corral as the user who owns the repository, or as root.', cause: error },
+    );
+  }
+  return fallbackOwner;
+}

@@ -1,0 +1,173 @@
+/**
+ * A started local sandbox. It has no process of its own: it is a fence (the srt settings
+ * file) over a workspace, and each `spawn` runs one `node srt` behind that fence with the
+ * workspace as its working directory. Every process it starts is recorded (see
+ * `sandbox-record.ts`) so that `stop()`, `removeSandbox()` or another corral process can
+ * end it. Because each process gets its own bubblewrap namespaces, two processes of one
+ * sandbox share the workspace and HOME but not /tmp, and cannot signal each other.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ExecResult, ProcessSpec, Sandbox, SandboxProcess } from '../backend.js';
+import { CorralError } from '../../lib/errors.js';
+import { endProcessGroup } from './end-process-group.js';
+import { LocalProcess } from './local-process.js';
+import { loadProcessStartTime } from './process-tree.js';
+import {
+  removePidRecord,
+  removeSandboxRun,
+  savePidRecord,
+  type SandboxRunPaths,
+} from './sandbox-record.js';
+import { isSetupFailure, setupAttempts, setupRetryDelayMs } from './setup-failure.js';
+
+const stopGraceMs = 5000;
+
+export interface LocalSandboxOptions {
+  instanceId: string;
+  /** Real path of the workspace, the working directory of every process. */
+  workspaceDir: string;
+  paths: SandboxRunPaths;
+  /** The srt CLI (see `sandbox-runtime.ts`). */
+  srtCli: string;
+  /** The whole environment of a process before `ProcessSpec.env` (never the host's). */
+  env: Record<string, string>;
+}
+
+export class LocalSandbox implements Sandbox {
+  readonly id: string;
+  readonly workdir: string;
+  readonly #paths: SandboxRunPaths;
+  readonly #srtCli: string;
+  readonly #env: Record<string, string>;
+  readonly #processes = new Set<LocalProcess>();
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: LocalSandboxOptions) {
+    this.id = options.instanceId;
+    this.workdir = options.workspaceDir;
+    this.#paths = options.paths;
+    this.#srtCli = options.srtCli;
+    this.#env = options.env;
+  }
+
+  async spawn(spec: ProcessSpec): Promise<SandboxProcess> {
+    if (this.#stopping) {
+      throw new CorralError('INSTANCE_NOT_RUNNING', `The local sandbox ${this.id} is stopped.`);
+    }
+    if (spec.argv.length === 0) throw new CorralError('USAGE', 'No command given to run.');
+    const terminal = spec.stdio === 'terminal';
+    // srt re-quotes the arguments after `--` for the `bash -c` it runs them with, so they
+    // arrive verbatim (the system test checks spaces, quotes, `$`, newlines…).
+    const child = spawn(
+      process.execPath,
+      [this.#srtCli, '--settings', this.#paths.settings, '--', ...spec.argv],
+      {
+        cwd: this.workdir,
+        env: { ...this.#env, ...spec.env },
+        // Its own process group (and session): signals from corral's terminal or group
+        // reach corral, which decides; ending the sandbox is `terminate()`'s job.
+        detached: true,
+        stdio: terminal ? 'inherit' : 'pipe',
+      },
+    );
+    await this.#spawned(child, spec.argv);
+    const pid = child.pid ?? -1;
+    const saved = savePidRecord(this.#paths, {
+      pid,
+      startTime: loadProcessStartTime(pid) ?? 0,
+      argv: spec.argv,
+    });
+    const proc = new LocalProcess(child, terminal, async () => {
+      this.#processes.delete(proc);
+      await saved.catch(() => undefined);
+      await removePidRecord(this.#paths, pid);
+    });
+    this.#processes.add(proc);
+    try {
+      await saved;
+    } catch (error) {
+      // Unrecorded, it could outlive corral unseen: end it rather than run it blind.
+      await endProcessGroup(pid, { graceMs: 0, ended: proc.wait() });
+      throw new CorralError('IO_ERROR', `Could not record a process of sandbox ${this.id}.`, {
+        cause: error,
+      });
+    }
+    return proc;
+  }
+
+  async #spawned(child: ChildProcess, argv: string[]): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+    } catch (error) {
+      const workspaceGone = await access(this.workdir).then(
+        () => false,
+        () => true,
+      );
+      if (workspaceGone) {
+        throw new CorralError('WORKSPACE_GONE', `The workspace ${this.workdir} is gone.`, {
+          cause: error,
+        });
+      }
+      throw new CorralError('BACKEND_UNAVAILABLE', `Could not start srt for ${argv.join(' ')}.`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Runs `argv` with stdin closed; a run whose sandbox failed to set up is retried. */
+  async exec(
+    argv: string[],
+    options: { env?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<ExecResult> {
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.#execOnce(argv, options);
+      if (attempt >= setupAttempts || !isSetupFailure(result)) return result;
+      await sleep(setupRetryDelayMs);
+    }
+  }
+
+  async #execOnce(
+    argv: string[],
+    options: { env?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<ExecResult> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const proc = await this.spawn({ argv, env: options.env, stdio: 'pipe' });
+    proc.stdin?.end();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    proc.stdout.on('data', (b: Buffer) => out.push(b));
+    proc.stderr.on('data', (b: Buffer) => err.push(b));
+    const onAbort = () => void proc.terminate();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const exit = await proc.wait();
+      signal?.throwIfAborted();
+      return {
+        ...exit,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Ends every process of the sandbox (also those other corral processes started). */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await Promise.all([...this.#processes].map((p) => p.terminate(stopGraceMs)));
+      await removeSandboxRun(this.#paths, stopGraceMs);
+    })();
+    return this.#stopping;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Reads the host's process table from /proc to find the processes of one sandboxed
+ * command. sandbox-runtime runs a command as `node srt` → `sh` → `bwrap` (outer) →
+ * `bwrap` (init of a new pid namespace, new session) → srt's wrapper shell and network
+ * bridges → `apply-seccomp` (init of a nested pid namespace) → the command. Signalling the
+ * process group of `node srt` does not reach the command (bubblewrap puts it in its own
+ * session), and signalling the wrapper kills the namespaces around the command before it
+ * can shut down. So a graceful signal goes to the processes below the innermost of those
+ * namespace inits, found by structure (pid-namespace depth), not by name.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  /** Clock ticks after boot; with the pid, identifies a process across pid reuse. */
+  startTime: number;
+  /** How many pid namespaces the process is in, counted from this /proc's namespace. */
+  nsDepth: number;
+  /** The process's pid in its innermost pid namespace (1 for a namespace's init). */
+  innerPid: number;
+}
+
+function parseStat(text: string): Pick<ProcessInfo, 'ppid' | 'pgrp' | 'startTime'> | undefined {
+  // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(fields[1]);
+  const pgrp = Number(fields[2]);
+  const startTime = Number(fields[19]);
+  if (!Number.isInteger(ppid) || !Number.isInteger(pgrp) || !Number.isFinite(startTime)) return undefined;
+  return { ppid, pgrp, startTime };
+}
+
+function readProcess(pid: number): ProcessInfo | undefined {
+  try {
+    const stat = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    if (!stat) return undefined;
+    const nsLine = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const nsPids = (nsLine?.[1] ?? String(pid)).trim().split(/\s+/).map(Number);
+    return { pid, ...stat, nsDepth: nsPids.length, innerPid: nsPids[nsPids.length - 1] ?? pid };
+  } catch {
+    // The process ended between listing /proc and reading it.
+    return undefined;
+  }
+}
+
+/** A snapshot of every process this user can see. */
+export function loadProcessTable(): ProcessInfo[] {
+  const table: ProcessInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const info = readProcess(Number(entry));
+    if (info) table.push(info);
+  }
+  return table;
+}
+
+/** The start time of a live process, or undefined when there is no such process. */
+export function loadProcessStartTime(pid: number): number | undefined {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.startTime;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process in process group `pgid` and everything below them, breadth first. */
+export function getGroupTree(table: readonly ProcessInfo[], pgid: number): ProcessInfo[] {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of table) {
+    const siblings = children.get(p.ppid) ?? [];
+    siblings.push(p);
+    children.set(p.ppid, siblings);
+  }
+  const tree = table.filter((p) => p.pgrp === pgid);
+  const seen = new Set(tree.map((p) => p.pid));
+  for (let i = 0; i < tree.length; i++) {
+    for (const child of children.get(tree[i]?.pid ?? -1) ?? []) {
+      if (seen.has(child.pid)) continue;
+      seen.add(child.pid);
+      tree.push(child);
+    }
+  }
+  return tree;
+}
+
+function below(tree: readonly ProcessInfo[], root: ProcessInfo): ProcessInfo[] {
+  const inside = new Set([root.pid]);
+  const result: ProcessInfo[] = [];
+  // `tree` is breadth first, so a parent always comes before its children.
+  for (const p of tree) {
+    if (inside.has(p.ppid)) {
+      inside.add(p.pid);
+      result.push(p);
+    }
+  }
+  return result;
+}
+
+/**
+ * The processes of the command srt runs for process group `pgid`: everything below the
+ * innermost of (at most) two nested pid-namespace inits, bubblewrap's and apply-seccomp's.
+ * Namespaces the command makes itself are deeper and stay part of the command. Empty
+ * while srt is still setting up or once the command has ended.
+ */
+export function findCommandProcesses(table: readonly ProcessInfo[], pgid: number): ProcessInfo[] {
+  const tree = getGroupTree(table, pgid);
+  const outerDepth = Math.min(...tree.filter((p) => p.pgrp === pgid).map((p) => p.nsDepth));
+  if (!Number.isFinite(outerDepth)) return [];
+  let init: ProcessInfo | undefined;
+  let scope = tree;
+  for (let depth = outerDepth + 1; depth <= outerDepth + 2; depth++) {
+    const next = scope.find((p) => p.nsDepth === depth && p.innerPid === 1);
+    if (!next) break;
+    init = next;
+    scope = below(tree, next);
+  }
+  return init ? scope : [];
+}
+
+/** Sends `signal` to each process, ignoring those that have already gone. */
+export function signalProcesses(pids: Iterable<number>, signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Gone already (ESRCH), or not ours (EPERM): nothing left to do for it.
+    }
+  }
+}
+
+/** True while any process of group `pgid` exists (zombies included). */
+export function isProcessGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Bad input gets one clear line on stderr, a documented exit code, and loses nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { corral, makeHome } from '../helpers/cli.js';
+import { makeRepo } from '../helpers/git-repo.js';
+
+function oneLine(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^corral: /);
+  return lines[0]!;
+}
+
+describe('bad input', () => {
+  it('not a git repository: exit 4', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'corral-plain-'));
+    const r = await corral(await makeHome(), ['run', '--', 'true'], { cwd: dir });
+    expect(r.code).toBe(4);
+    expect(oneLine(r.stderr)).toContain('is not a git repository');
+  });
+
+  it('a repository with no commits: exit 4', async () => {
+    const repo = await makeRepo({ 'a.txt': 'a' }, { commit: false });
+    const r = await corral(await makeHome(), ['run', '--', 'true'], { cwd: repo.dir });
+    expect(r.code).toBe(4);
+    expect(oneLine(r.stderr)).toContain('has no commits yet');
+  });
+
+  it('a ref that does not exist: exit 4, nothing created', async () => {
+    const repo = await makeRepo();
+    const home = await makeHome();
+    const r = await corral(home, ['run', '--from', 'nope', '--', 'true'], { cwd: repo.dir });
+    expect(r.code).toBe(4);
+    expect(oneLine(r.stderr)).toContain("'nope' is not a commit");
+    expect(await readdir(join(home, 'instances')).catch(() => [])).toEqual([]);
+  });
+
+  it('an id that does not exist: exit 3', async () => {
+    const home = await makeHome();
+    for (const cmd of [['logs', 'shell-zzzzz'], ['stop', 'shell-zzzzz'], ['diff', 'nope'], ['rm', 'nope']]) {
+      const r = await corral(home, cmd);
+      expect(r.code, cmd.join(' ')).toBe(3);
+      expect(oneLine(r.stderr)).toContain('No instance');
+    }
+  });
+
+  it('no backend available: exit 5 with the fix', async () => {
+    const repo = await makeRepo();
+    const r = await corral(await makeHome(), ['run', '--backend', 'docker', '--', 'true'], {
+      cwd: repo.dir,
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
+    expect(r.code).toBe(5);
+    expect(oneLine(r.stderr)).toMatch(/Docker is not reachable.*--backend local/);
+  });
+
+  it('image missing: exit 5, tells how to build it', async () => {
+    const repo = await makeRepo();
+    const home = await makeHome();
+    const r = await corral(home, ['run', '--backend', 'docker', '--image', 'corral-no-such-image:1', '--', 'true'], { cwd: repo.dir });
+    expect(r.code).toBe(5);
+    expect(oneLine(r.stderr)).toContain('corral image build');
+    expect(await readdir(join(home, 'instances')).catch(() => [])).toEqual([]);
+  });
+
+  it('usage errors: exit 2', async () => {
+    const repo = await makeRepo();
+    const home = await makeHome();
+    const timeout = await corral(home, ['run', '--timeout', 'soon', '--', 'true'], { cwd: repo.dir });
+    expect(timeout.code).toBe(2);
+    expect(oneLine(timeout.stderr)).toContain("--timeout 'soon' is not a duration");
+    const missing = await corral(home, ['run'], { cwd: repo.dir });
+    expect(missing.code).toBe(2);
+    const iDetach = await corral(home, ['run', '-i', '-d', '--', 'sh'], { cwd: repo.dir });
+    expect(iDetach.code).toBe(2);
+  });
+
+  describe('disk full while copying', () => {
+    const mountPoint = join(tmpdir(), `corral-tiny-${process.pid}`);
+    afterAll(() => {
+      execFileSync('umount', [mountPoint], { stdio: 'ignore' });
+    });
+
+    it('fails cleanly, leaves nothing half-made, and the source repo is intact', async () => {
+      await mkdir(mountPoint, { recursive: true });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint]);
+      const repo = await makeRepo();
+      // Incompressible data bigger than the 2 MiB state disk.
+      execFileSync('sh', ['-c', `head -c 4000000 /dev/urandom > "${repo.dir}/big.bin"`]);
+      repo.git('add', '-A');
+      repo.git('commit', '-qm', 'big');
+      const r = await corral(mountPoint, ['run', '--backend', 'local', '--', 'true'], { cwd: repo.dir });
+      expect(r.code).toBe(6);
+      expect(oneLine(r.stderr)).toContain('disk is full');
+      expect(await readdir(join(mountPoint, 'instances'))).toEqual([]);
+      expect(repo.git('for-each-ref', 'refs/corral/').trim()).toBe('');
+      expect(repo.git('status', '--porcelain').trim()).toBe('');
+    });
+  });
+});

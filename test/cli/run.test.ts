@@ -1,0 +1,165 @@
+/**
+ * `corral run` end to end on both backends, through the built CLI: the branch, the files
+ * on it, the exit code, the state dir and the events — what a user observes.
+ */
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { corral, makeHome, waitFor } from '../helpers/cli.js';
+import { makeRepo } from '../helpers/git-repo.js';
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+interface Outcome {
+  id: string;
+  status: string;
+  exitCode: number | null;
+  branch: string;
+  commit: string | null;
+  backend: string;
+  workspace: string | null;
+  message: string | null;
+}
+
+describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
+  it('runs on a copy with uncommitted changes and brings the work back as a branch', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo({ 'README.md': '# readme\n', 'src/a.txt': 'a\n' });
+    await repo.write('src/a.txt', 'a, uncommitted\n');
+    await repo.write('notes.txt', 'untracked\n');
+    const r = await corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo hi >> README.md && echo to-stdout && echo to-stderr >&2'], { cwd: repo.dir });
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<Outcome>();
+    expect(out).toMatchObject({ status: 'succeeded', exitCode: 0, backend, workspace: null });
+    expect(out.id).toMatch(/^shell-[a-z0-9]{5}$/);
+    expect(out.branch).toBe(`corral/${out.id}`);
+    expect(repo.show(out.branch, 'README.md')).toBe('# readme\nhi\n');
+    expect(repo.show(out.branch, 'src/a.txt')).toBe('a, uncommitted\n');
+    expect(repo.show(out.branch, 'notes.txt')).toBe('untracked\n');
+    expect(repo.git('log', '-1', '--format=%an%n%(trailers:key=Corral-Instance,valueonly)', out.branch).trim()).toBe(`corral (shell)\n${out.id}`);
+    // The developer's own checkout is untouched.
+    expect(repo.git('status', '--porcelain')).toContain('notes.txt');
+    expect(repo.git('rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('main');
+    const dir = join(home, 'instances', out.id);
+    expect(await readFile(join(dir, 'output.log'), 'utf8')).toContain('to-stdout');
+    const metadata = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as Record<string, unknown>;
+    expect(metadata).toMatchObject({ schemaVersion: 1, status: 'succeeded', backend, workspaceRemoved: true });
+    const events = (await readFile(join(dir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(events).toEqual(['instance.created', 'instance.started', 'process.exited', 'bring-back.done', 'instance.ended']);
+    expect(await exists(join(dir, 'workspace'))).toBe(false);
+  });
+
+  it("passes the command's exit code through and says plainly when the command is missing", async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const failed = await corral(home, ['run', '--backend', backend, '--', 'sh', '-c', 'echo partial > partial.txt; exit 7'], { cwd: repo.dir });
+    expect(failed.code).toBe(7);
+    expect(failed.stderr).toContain('failed (exit 7)');
+    const id = /corral\/(shell-[a-z0-9]{5})/.exec(failed.stderr)?.[1];
+    expect(repo.show(`corral/${id}`, 'partial.txt')).toBe('partial\n');
+
+    const missing = await corral(home, ['run', '--backend', backend, '--', 'no-such-tool-xyz', '--flag'], { cwd: repo.dir });
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain('command not found in the sandbox: no-such-tool-xyz');
+  });
+
+  it('stops at --timeout, marks the instance timed-out and keeps the work', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const r = await corral(home, ['run', '--backend', backend, '--timeout', '2s', '--json', '--', 'sh', '-c', 'echo before > before.txt; sleep 120'], { cwd: repo.dir });
+    expect(r.code).toBe(124);
+    const out = r.json<Outcome>();
+    expect(out.status).toBe('timed-out');
+    expect(repo.show(out.branch, 'before.txt')).toBe('before\n');
+  });
+
+  it('cancels on Ctrl-C, keeping the work', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const r = await corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo kept > kept.txt; echo ready; sleep 120'], {
+      cwd: repo.dir,
+      onSpawn: (child) => {
+        let seen = '';
+        child.stderr?.on('data', (b: Buffer) => {
+          seen += b.toString();
+          if (seen.includes('ready')) {
+            seen = '';
+            child.kill('SIGINT');
+          }
+        });
+      },
+    });
+    expect(r.code).toBe(130);
+    const out = r.json<Outcome>();
+    expect(out.status).toBe('canceled');
+    expect(repo.show(out.branch, 'kept.txt')).toBe('kept\n');
+  });
+
+  it('detaches, lists, follows logs and stops; --keep then resume continues on the same branch', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const started = await corral(home, ['run', '--backend', backend, '--detach', '--keep', '--name', `bg-${backend}`, '--', 'sh', '-c', 'echo one > a.txt; echo started; sleep 120'], { cwd: repo.dir });
+    expect(started.code, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    expect(id).toMatch(/^shell-[a-z0-9]{5}$/);
+    await waitFor('output', async () => ((await readFile(join(home, 'instances', id, 'output.log'), 'utf8').catch(() => '')).includes('started') ? true : undefined));
+    const ls = await corral(home, ['ls', '--json']);
+    const listed = ls.json<{ instances: Array<{ id: string; status: string; name: string }> }>().instances;
+    expect(listed.find((i) => i.id === id)).toMatchObject({ status: 'running', name: `bg-${backend}` });
+    const logs = await corral(home, ['logs', `bg-${backend}`]);
+    expect(logs.stdout).toContain('started');
+
+    const follower = corral(home, ['logs', '-f', id]);
+    const stopped = await corral(home, ['stop', id, '--json']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.json<Outcome>()).toMatchObject({ status: 'canceled' });
+    const followed = await follower;
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain('started');
+    expect(repo.show(`corral/${id}`, 'a.txt')).toBe('one\n');
+
+    const resumed = await corral(home, ['resume', id, '--json', '--', 'sh', '-c', 'echo two >> a.txt'], { cwd: repo.dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json<Outcome>()).toMatchObject({ id, status: 'succeeded' });
+    expect(repo.show(`corral/${id}`, 'a.txt')).toBe('one\ntwo\n');
+    const diff = await corral(home, ['diff', id, '--json']);
+    expect(diff.json<{ files: Array<{ path: string }> }>().files.map((f) => f.path)).toEqual(['a.txt']);
+    const rm = await corral(home, ['rm', id]);
+    expect(rm.code).toBe(0);
+    expect(await exists(join(home, 'instances', id))).toBe(false);
+    expect(repo.branchExists(`corral/${id}`)).toBe(true);
+  });
+
+  it('runs two instances on the same repository at once without collision', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const [a, b] = await Promise.all([
+      corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo a > who.txt; sleep 1'], { cwd: repo.dir }),
+      corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo b > who.txt; sleep 1'], { cwd: repo.dir }),
+    ]);
+    expect(a!.code, a!.stderr).toBe(0);
+    expect(b!.code, b!.stderr).toBe(0);
+    const [oa, ob] = [a!.json<Outcome>(), b!.json<Outcome>()];
+    expect(oa.id).not.toBe(ob.id);
+    expect(repo.show(oa.branch, 'who.txt')).toBe('a\n');
+    expect(repo.show(ob.branch, 'who.txt')).toBe('b\n');
+  });
+
+  it('brings the branch back even when the source repository changed meanwhile', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const run = corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo work > work.txt; sleep 3'], { cwd: repo.dir });
+    await new Promise((r) => setTimeout(r, 1000));
+    await repo.write('main.txt', 'moved on\n');
+    repo.git('add', '-A');
+    repo.git('commit', '-qm', 'main moved');
+    repo.git('checkout', '-qb', 'elsewhere');
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(repo.show(r.json<Outcome>().branch, 'work.txt')).toBe('work\n');
+  });
+});

@@ -277,6 +277,16 @@ describe('local backend', () => {
       expect(r.stdout.split('\0').slice(0, -1)).toEqual(args);
     });
 
+    it('runs a first argument that looks like an option or an assignment as the command', async () => {
+      const { spec } = await start();
+      await using sandbox = await backend.start(spec);
+      for (const argv of [['--json', 'x'], ['-n'], ['FOO=bar', 'true']]) {
+        const r = await sandbox.exec(argv);
+        expect(r.exitCode, argv.join(' ')).toBe(127);
+        expect(r.stderr).toContain(`${argv[0]}: command not found`);
+      }
+    });
+
     it('gives only the spec environment, a writable HOME kept out of the branch, and a clean git add', async () => {
       const { spec, workspace } = await start();
       await using sandbox = await backend.start(spec);
@@ -297,10 +307,14 @@ describe('local backend', () => {
       expect(r.stdout).toBe(
         `home=${join(workspace, '.git', 'corral-home')} test=yes user=none tmp=/tmp\nhello.txt\n`,
       );
-      expect(await readFile(join(workspace, '.git', 'corral-home', '.agent-state.json'), 'utf8')).toBe(
-        'state\n',
-      );
+      expect(
+        await readFile(join(workspace, '.git', 'corral-home', '.agent-state.json'), 'utf8'),
+      ).toBe('state\n');
       expect(git(workspace, 'status', '--porcelain')).toBe('');
+      // What the agent leaves in its shell's rc file does not run before later commands.
+      await writeFile(join(workspace, '.git', 'corral-home', '.bashrc'), 'echo from-bashrc >&2\n');
+      const later = await sandbox.exec(['sh', '-c', 'echo later']);
+      expect(later).toMatchObject({ exitCode: 0, stdout: 'later\n', stderr: '' });
     });
 
     it('feeds stdin to the process in pipe mode', async () => {
@@ -383,8 +397,15 @@ describe('local backend', () => {
         instanceId: spec.instanceId,
         running: true,
       });
+      const runDir = join(home, 'run', 'local', spec.instanceId);
+      const { srtTmpDir } = JSON.parse(await readFile(join(runDir, 'sandbox.json'), 'utf8')) as {
+        srtTmpDir: string;
+      };
+      expect(await exists(srtTmpDir)).toBe(true);
       await elsewhere.removeSandbox(spec.instanceId);
       expect((await proc.wait()).exitCode).not.toBe(0);
+      expect(await exists(runDir)).toBe(false);
+      expect(await exists(srtTmpDir)).toBe(false);
       expect((await elsewhere.listSandboxes()).some((s) => s.id === spec.instanceId)).toBe(false);
       expect(await elsewhere.findSandbox(spec.instanceId)).toBeUndefined();
       await elsewhere.removeSandbox(spec.instanceId);
@@ -446,12 +467,14 @@ describe('local backend', () => {
       expect(probe.available, probe.detail).toBe(true);
       expect(probe.detail).toMatch(/bubblewrap .*sandbox-runtime \d/);
       const { spec } = await start();
-      await using sandbox = await backend.start(spec);
       const t0 = performance.now();
+      await using sandbox = await backend.start(spec);
+      const t1 = performance.now();
       const r = await sandbox.exec(['true']);
-      const ms = Math.round(performance.now() - t0);
+      const t2 = performance.now();
       expect(r.exitCode).toBe(0);
-      console.info(`local backend: exec(['true']) took ${ms} ms`);
+      const ms = (a: number, b: number) => Math.round(b - a);
+      console.info(`local backend: start ${ms(t0, t1)} ms, exec(['true']) ${ms(t1, t2)} ms`);
     });
   });
 });

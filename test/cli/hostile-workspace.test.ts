@@ -15,8 +15,9 @@ import { makeRepo } from '../helpers/git-repo.js';
 
 function plantScript(marker: string, secret: string): string {
   const hooks = ['pre-commit', 'post-commit', 'commit-msg', 'prepare-commit-msg', 'reference-transaction', 'post-checkout', 'pre-auto-gc', 'post-index-change', 'pre-push', 'post-rewrite'];
+  // The local backend makes .git/config and .git/hooks read-only, so some plants fail
+  // there; each line is tried on its own.
   return [
-    'set -e',
     ...hooks.map((h) => `printf '#!/bin/sh\\ntouch ${marker}/hook-${h}\\n' > .git/hooks/${h} && chmod +x .git/hooks/${h}`),
     `git config core.fsmonitor "touch ${marker}/fsmonitor; false"`,
     `git config filter.evil.clean "touch ${marker}/clean; cat"`,
@@ -32,8 +33,10 @@ function plantScript(marker: string, secret: string): string {
     'ln -s /etc/passwd passwd-link',
     `ln -s ${secret} secret-link`,
     'echo changed > file.txt',
-    'echo planted',
-  ].join('\n');
+  ]
+    .map((line) => `${line} || true`)
+    .concat('echo planted')
+    .join('\n');
 }
 
 describe.each(['docker', 'local'])('hostile workspace (%s)', (backend) => {

@@ -30,7 +30,7 @@ export interface EndOptions {
   onSignal?: (signal: NodeJS.Signals) => void;
 }
 
-/** Ends process group `pgid` (a `node srt` started with its own group); resolves when it is gone. */
+/** Ends process group `pgid` (a `node srt` in a group of its own); resolves when it is gone. */
 export async function endProcessGroup(pgid: number, options: EndOptions): Promise<void> {
   const { graceMs, onSignal } = options;
   const ended = options.ended ?? pollUntilGone(pgid, Date.now() + graceMs + killWaitMs);

@@ -16,20 +16,38 @@ import { access, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Top-level directories a sandboxed program needs to exec and link (usr-merged or not). */
-const systemDirs = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'etc']);
-/** bubblewrap gives the sandbox fresh ones of these; hiding them would break that. */
-const freshDirs = new Set(['dev', 'proc', 'sys']);
-/** Secrets inside the system directories; only those that exist are listed (see below). */
+/**
+ * Top-level directories a sandboxed program needs to exec and link (usr-merged or not;
+ * /nix is NixOS's /usr). They hold no user data, so they stay readable (never writable).
+ */
+const systemDirs = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'etc', 'nix']);
+/** bubblewrap mounts its own /dev and /proc; /sys stays the host's, read-only. */
+const kernelDirs = new Set(['dev', 'proc', 'sys']);
+/**
+ * Secrets kept inside the system directories (readable when corral runs as root): password
+ * hashes, host keys, TLS and VPN keys, Wi-Fi passwords, cluster and engine credentials.
+ * Only those that exist are listed (see `buildFence`).
+ */
 const sensitiveSystemPaths = [
   '/etc/shadow',
   '/etc/shadow-',
   '/etc/gshadow',
   '/etc/gshadow-',
-  '/etc/ssh',
   '/etc/sudoers',
   '/etc/sudoers.d',
+  '/etc/ssh',
   '/etc/ssl/private',
+  '/etc/pki/tls/private',
+  '/etc/letsencrypt',
+  '/etc/ipsec.secrets',
+  '/etc/wireguard',
+  '/etc/krb5.keytab',
+  '/etc/NetworkManager/system-connections',
+  '/etc/wpa_supplicant',
+  '/etc/docker',
+  '/etc/containerd',
+  '/etc/kubernetes',
+  '/etc/rancher',
 ];
 
 export interface FenceInput {
@@ -53,7 +71,7 @@ async function exists(path: string): Promise<boolean> {
  * would otherwise hide the target itself, even when that is /usr. */
 function hiddenTopLevel(entries: Dirent[]): string[] {
   return entries
-    .filter((e) => !e.isSymbolicLink() && !systemDirs.has(e.name) && !freshDirs.has(e.name))
+    .filter((e) => !e.isSymbolicLink() && !systemDirs.has(e.name) && !kernelDirs.has(e.name))
     .map((e) => join('/', e.name));
 }
 

@@ -3,6 +3,5 @@
  * `@anthropic-ai/sandbox-runtime`, for hosts without a container engine.
  */
 export { LocalBackend, type LocalBackendOptions } from './local-backend.js';
-export { LocalSandbox } from './local-sandbox.js';
-export { LocalProcess } from './local-process.js';
-export { buildFence, type FenceInput } from './fence.js';
+export type { LocalSandbox } from './local-sandbox.js';
+export type { LocalProcess } from './local-process.js';

@@ -10,8 +10,7 @@
  * space than they use; node does not start under 512 MiB), and RLIMIT_NPROC counts every
  * process of the user, not the sandbox's (and root ignores it). cgroups would do it but
  * need root or a delegated subtree. So `SandboxSpec.limits` is accepted and not enforced;
- * use the docker backend when limits matter. Nor is the workspace's content hidden from
- * the host's other users beyond what its file modes say.
+ * use the docker backend when limits matter.
  */
 import { mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,6 +63,11 @@ function buildSrtEnv(
     TERM: process.env.TERM ?? 'dumb',
     LANG: process.env.LANG ?? 'C.UTF-8',
     CLAUDE_CODE_TMPDIR: specEnv.TMPDIR ?? '/tmp',
+    // bash sources ~/.bashrc for `bash -c` when stdin is a socket and it believes it is
+    // the first shell, and node's stdio pipes are socketpairs: srt's own `bash -c` would
+    // run whatever an agent put in its ~/.bashrc before every later command. From level 1
+    // on it does not, as in a container.
+    SHLVL: '1',
     ...specEnv,
     TMPDIR: srtTmpDir,
   };
@@ -101,9 +105,15 @@ export class LocalBackend implements Backend {
     const probe = await this.#available;
     if (probe.available) return;
     this.#available = undefined;
-    throw new CorralError('BACKEND_UNAVAILABLE', `The local backend is not available: ${probe.detail}.`, {
-      hint: probe.fix ? `Run \`${probe.fix}\`, or use --backend docker.` : 'Use --backend docker.',
-    });
+    throw new CorralError(
+      'BACKEND_UNAVAILABLE',
+      `The local backend is not available: ${probe.detail}.`,
+      {
+        hint: probe.fix
+          ? `Run \`${probe.fix}\`, or use --backend docker.`
+          : 'Use --backend docker.',
+      },
+    );
   }
 
   async prepare(spec: SandboxSpec): Promise<void> {

@@ -1,7 +1,7 @@
 /**
- * One process in a local sandbox: a `node srt --settings FILE -- argv…` child in its own
- * process group (and session), with the command's streams, graceful termination and the
- * exit status translated back from srt's.
+ * One process in a local sandbox: a `node srt --settings FILE -c <quoted argv>` child in
+ * its own process group (and session), with the command's streams, graceful termination
+ * and the exit status translated back from srt's.
  *
  * srt reports what the command reported, so a command ended by our SIGTERM comes back as
  * exit code 143 (the wrapper shells pass 128+n up); after `terminate()` that is turned
@@ -12,6 +12,7 @@
  * (against TIOCSTI injection), so the terminal is not its controlling terminal: window
  * resizes (SIGWINCH) are forwarded to it by hand, and a Ctrl-C typed while the terminal
  * is *not* in raw mode reaches corral, whose caller decides (usually `terminate()`).
+ * corral must leave its own stdin unread meanwhile, or the two take turns at the keys.
  */
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
@@ -50,7 +51,7 @@ export class LocalProcess implements SandboxProcess {
       },
     ).then(async ({ code, signal }) => {
       stopForwarding();
-      await onEnd();
+      await onEnd().catch(() => undefined);
       return this.#toExit(code, signal);
     });
   }

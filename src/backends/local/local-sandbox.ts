@@ -14,6 +14,7 @@ import { CorralError } from '../../lib/errors.js';
 import { endProcessGroup } from './end-process-group.js';
 import { LocalProcess } from './local-process.js';
 import { loadProcessStartTime } from './process-tree.js';
+import { quoteArgv } from './quote-argv.js';
 import {
   removePidRecord,
   removeSandboxRun,
@@ -58,11 +59,11 @@ export class LocalSandbox implements Sandbox {
     }
     if (spec.argv.length === 0) throw new CorralError('USAGE', 'No command given to run.');
     const terminal = spec.stdio === 'terminal';
-    // srt re-quotes the arguments after `--` for the `bash -c` it runs them with, so they
-    // arrive verbatim (the system test checks spaces, quotes, `$`, newlines…).
+    // srt runs the command as `bash -c <string>`; the system test checks that arguments
+    // with spaces, quotes, `$`, newlines or a leading `-` arrive verbatim.
     const child = spawn(
       process.execPath,
-      [this.#srtCli, '--settings', this.#paths.settings, '--', ...spec.argv],
+      [this.#srtCli, '--settings', this.#paths.settings, '-c', quoteArgv(spec.argv)],
       {
         cwd: this.workdir,
         env: { ...this.#env, ...spec.env },

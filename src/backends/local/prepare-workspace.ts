@@ -38,8 +38,8 @@ async function ensureSandboxHome(workspaceDir: string): Promise<string> {
   const gitDir = join(workspaceDir, '.git');
   const home =
     (await kindOf(gitDir)) === 'directory'
-    ? join(gitDir, 'corral-home')
-    : join(workspaceDir, '.corral-home');
+      ? join(gitDir, 'corral-home')
+      : join(workspaceDir, '.corral-home');
   await mkdir(home, { recursive: true, mode: 0o700 });
   return home;
 }

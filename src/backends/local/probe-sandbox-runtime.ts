@@ -51,7 +51,11 @@ async function tryTrialRun(runtime: SandboxRuntime, home: string): Promise<strin
       const r = await exec(process.execPath, [runtime.cli, '--settings', settings, '--', 'true'], {
         cwd: workspace,
         // srt's own files (a socket it never removes) go to the scratch dir, not /tmp.
-        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: workspace, TMPDIR: dir },
+        env: {
+          PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+          HOME: workspace,
+          TMPDIR: dir,
+        },
         allowFailure: true,
         signal,
       });
@@ -79,7 +83,11 @@ export async function probeSandboxRuntime(runtime: SandboxRuntime, home: string)
   const missing = tools.filter((_, i) => !present[i]).map((t) => t.name);
   if (missing.length > 0) {
     const verb = missing.length === 1 ? 'is' : 'are';
-    return { available: false, detail: `${listed(missing)} ${verb} not installed`, fix: installFix };
+    return {
+      available: false,
+      detail: `${listed(missing)} ${verb} not installed`,
+      fix: installFix,
+    };
   }
   const failure = await tryTrialRun(runtime, home);
   if (failure !== null) {

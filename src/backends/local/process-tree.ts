@@ -28,7 +28,8 @@ function parseStat(text: string): Pick<ProcessInfo, 'ppid' | 'pgrp' | 'startTime
   const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
   const startTime = Number(fields[19]);
-  if (!Number.isInteger(ppid) || !Number.isInteger(pgrp) || !Number.isFinite(startTime)) return undefined;
+  if (!Number.isInteger(ppid) || !Number.isInteger(pgrp) || !Number.isFinite(startTime))
+    return undefined;
   return { ppid, pgrp, startTime };
 }
 

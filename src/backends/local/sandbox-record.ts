@@ -65,11 +65,16 @@ export async function ensureSandboxRunDir(paths: SandboxRunPaths): Promise<void>
   await mkdir(paths.pids, { recursive: true, mode: 0o700 });
 }
 
-export async function saveSandboxRecord(paths: SandboxRunPaths, record: LocalSandboxRecord): Promise<void> {
+export async function saveSandboxRecord(
+  paths: SandboxRunPaths,
+  record: LocalSandboxRecord,
+): Promise<void> {
   await writeFileAtomic(paths.record, `${JSON.stringify(record, null, 2)}\n`);
 }
 
-export async function loadSandboxRecord(paths: SandboxRunPaths): Promise<LocalSandboxRecord | undefined> {
+export async function loadSandboxRecord(
+  paths: SandboxRunPaths,
+): Promise<LocalSandboxRecord | undefined> {
   try {
     return JSON.parse(await readFile(paths.record, 'utf8')) as LocalSandboxRecord;
   } catch {

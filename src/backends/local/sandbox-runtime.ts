@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 export interface SandboxRuntime {
-  /** The `srt` entry point, run as `node <cli> --settings FILE -- argv…`. */
+  /** The `srt` entry point, run as `node <cli> --settings FILE -c <command string>`. */
   cli: string;
   vendorDir: string;
   version: string;

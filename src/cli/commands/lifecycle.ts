@@ -43,7 +43,6 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
     .option('-i, --interactive', 'give the command a real terminal')
     .option('-d, --detach', 'return at once')
     .option('--json', 'print one JSON object with the outcome')
-    .passThroughOptions()
     .action(async (ref: string, command: string[], o: { timeout?: string; interactive?: boolean; detach?: boolean; json?: boolean }) => {
       if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.');
       const app = ctx.app();

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+const run = (cmd, args) =>
+  execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 const log = (line) => process.stderr.write(`[ensure-setup] ${line}\n`);
 
 if (!existsSync(join(root, 'node_modules', '.bin', 'vitest'))) {
@@ -18,10 +19,14 @@ if (!existsSync(join(root, 'node_modules', '.bin', 'vitest'))) {
 
 const isRoot = process.getuid?.() === 0;
 const sudo = isRoot ? [] : spawnSync('sudo', ['-n', 'true']).status === 0 ? ['sudo', '-n'] : null;
-const ready = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0 && spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0;
+const ready =
+  spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0 &&
+  spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!ready) {
   if (!sudo) {
-    log('the system tests need a Docker engine and bubblewrap; run `sudo bash scripts/setup-host.sh` once, then npm test again');
+    log(
+      'the system tests need a Docker engine and bubblewrap; run `sudo bash scripts/setup-host.sh` once, then npm test again',
+    );
     process.exit(1);
   }
   const [cmd, ...args] = [...sudo, 'bash', join(root, 'scripts', 'setup-host.sh')];
@@ -30,10 +35,17 @@ if (!ready) {
 
 log('building');
 run('npm', ['run', '-s', 'build']);
-const tag = execFileSync('node', ['-e', "import('./dist/backends/docker/index.js').then(m => console.log(m.getDefaultImageTag(m.findImagesDir())))"], {
-  cwd: root,
-  encoding: 'utf8',
-}).trim();
+const tag = execFileSync(
+  'node',
+  [
+    '-e',
+    "import('./dist/backends/docker/index.js').then(m => console.log(m.getDefaultImageTag(m.findImagesDir())))",
+  ],
+  {
+    cwd: root,
+    encoding: 'utf8',
+  },
+).trim();
 if (spawnSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' }).status !== 0) {
   log(`building the sandbox image ${tag}`);
   run('node', ['dist/cli/main.js', 'image', 'build']);

@@ -10,7 +10,11 @@ import { resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 
 function run(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return execFileSync(cmd, args, {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 export default function setup(): void {

@@ -64,7 +64,10 @@ export interface Sandbox extends AsyncDisposable {
   readonly workdir: string;
   spawn(spec: ProcessSpec): Promise<SandboxProcess>;
   /** Runs a command to completion and captures its output. */
-  exec(argv: string[], options?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;
+  exec(
+    argv: string[],
+    options?: { env?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<ExecResult>;
   /** Ends every process and releases the sandbox. Idempotent. */
   stop(): Promise<void>;
 }

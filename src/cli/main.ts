@@ -22,7 +22,9 @@ import { version } from './version.js';
 export function buildProgram(): Command {
   const ctx = createContext();
   const program = new Command('corral')
-    .description('Run coding agents in parallel, each fenced in its own sandbox on its own copy of the repository; get each one\'s work back as a branch.')
+    .description(
+      "Run coding agents in parallel, each fenced in its own sandbox on its own copy of the repository; get each one's work back as a branch.",
+    )
     .version(version)
     .enablePositionalOptions()
     .showHelpAfterError('(corral <command> --help shows the options)')

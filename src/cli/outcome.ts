@@ -67,10 +67,13 @@ export function summaryLines(m: Metadata): string[] {
   const lines = [`${marks[m.status]} ${m.id} ${m.status}${code}${took}`];
   if (m.bringBack?.commit) {
     const extra = m.bringBack.committedLeftovers ? ', uncommitted changes committed' : '';
-    lines.push(`  branch ${m.branch} at ${m.bringBack.commit.slice(0, 12)}${extra} in ${m.sourceRepo}`);
+    lines.push(
+      `  branch ${m.branch} at ${m.bringBack.commit.slice(0, 12)}${extra} in ${m.sourceRepo}`,
+    );
     lines.push(`  see the work: corral diff ${m.id}`);
   }
   if (m.message) lines.push(`  ${m.message}`);
-  if (!m.workspaceRemoved && m.keep) lines.push(`  kept; continue with: corral resume ${m.id} -- <command>`);
+  if (!m.workspaceRemoved && m.keep)
+    lines.push(`  kept; continue with: corral resume ${m.id} -- <command>`);
   return lines;
 }

@@ -20,8 +20,11 @@ export function progress(line: string): void {
 
 /** Terminal rendering must not let output rewrite the user's terminal. */
 export function stripControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f]/g,
+    '',
+  );
 }
 
 export function reportError(error: unknown, json: boolean): number {

@@ -12,8 +12,15 @@ export const defaultLimits = { memory: '4g', cpus: '2', pids: '1024' };
 
 export function addSandboxOptions(command: Command): Command {
   return command
-    .option('--backend <name>', 'where the sandbox runs: auto (docker if an engine answers, else local), docker, local', 'auto')
-    .option('--image <image>', 'docker image for the sandbox (default: the corral sandbox image; build it with `corral image build`)')
+    .option(
+      '--backend <name>',
+      'where the sandbox runs: auto (docker if an engine answers, else local), docker, local',
+      'auto',
+    )
+    .option(
+      '--image <image>',
+      'docker image for the sandbox (default: the corral sandbox image; build it with `corral image build`)',
+    )
     .option('--memory <size>', 'memory limit of the sandbox (docker)', defaultLimits.memory)
     .option('--cpus <n>', 'CPU limit of the sandbox (docker)', defaultLimits.cpus)
     .option('--pids <n>', 'process count limit of the sandbox (docker)', defaultLimits.pids);
@@ -34,11 +41,14 @@ export function parseBackend(value: string): BackendChoice {
 
 export function parseLimits(o: SandboxOptionValues): Limits {
   const memoryBytes = parseBytes(o.memory);
-  if (!memoryBytes || memoryBytes < 16 * 1024 ** 2) throw usage(`--memory '${o.memory}' is not a size of at least 16m.`, 'Use e.g. 512m or 4g.');
+  if (!memoryBytes || memoryBytes < 16 * 1024 ** 2)
+    throw usage(`--memory '${o.memory}' is not a size of at least 16m.`, 'Use e.g. 512m or 4g.');
   const cpus = Number(o.cpus);
-  if (!(cpus > 0)) throw usage(`--cpus '${o.cpus}' is not a positive number.`, 'Use e.g. 1 or 1.5.');
+  if (!(cpus > 0))
+    throw usage(`--cpus '${o.cpus}' is not a positive number.`, 'Use e.g. 1 or 1.5.');
   const pids = Number(o.pids);
-  if (!Number.isInteger(pids) || pids < 8) throw usage(`--pids '${o.pids}' is not a whole number of at least 8.`);
+  if (!Number.isInteger(pids) || pids < 8)
+    throw usage(`--pids '${o.pids}' is not a whole number of at least 8.`);
   return { memoryBytes, cpus, pids };
 }
 

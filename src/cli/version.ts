@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 function readVersion(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
     try {
-      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
+      return (
+        JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }
+      ).version;
     } catch {
       // try the next location
     }

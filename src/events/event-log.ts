@@ -11,7 +11,11 @@ export class EventLog {
   ) {}
 
   async append(event: NewEvent): Promise<CorralEvent> {
-    const full = CorralEvent.parse({ v: eventSchemaVersion, ts: new Date().toISOString(), ...event });
+    const full = CorralEvent.parse({
+      v: eventSchemaVersion,
+      ts: new Date().toISOString(),
+      ...event,
+    });
     await appendFile(this.path, JSON.stringify(full) + '\n');
     return full;
   }

@@ -69,7 +69,9 @@ export function describeEvent(event: CorralEvent): string {
     case 'instance.started':
       return `sandbox ${event.sandboxId.slice(0, 12)} started`;
     case 'process.exited':
-      return event.signal ? `process killed by ${event.signal}` : `process exited with ${event.exitCode}`;
+      return event.signal
+        ? `process killed by ${event.signal}`
+        : `process exited with ${event.exitCode}`;
     case 'bring-back.done':
       return `branch at ${event.commit.slice(0, 12)}${event.committedLeftovers ? ' (leftovers committed)' : ''}`;
     case 'bring-back.failed':

@@ -30,13 +30,19 @@ export class ExecFailure extends Error {
   constructor(result: ExecResult) {
     const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
     const how = result.signal ? `signal ${result.signal}` : `exit code ${result.exitCode}`;
-    super(`${result.command.join(' ')} failed with ${how} after ${result.durationMs}ms${tail ? `:\n${tail}` : ''}`);
+    super(
+      `${result.command.join(' ')} failed with ${how} after ${result.durationMs}ms${tail ? `:\n${tail}` : ''}`,
+    );
     this.name = 'ExecFailure';
     this.result = result;
   }
 }
 
-export function exec(file: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+export function exec(
+  file: string,
+  args: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
   const started = Date.now();
   const command = [file, ...args];
   return new Promise((resolve, reject) => {

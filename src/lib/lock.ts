@@ -19,7 +19,10 @@ function processAlive(pid: number): boolean {
   }
 }
 
-export async function acquireLock(path: string, options: { timeoutMs?: number } = {}): Promise<Lock> {
+export async function acquireLock(
+  path: string,
+  options: { timeoutMs?: number } = {},
+): Promise<Lock> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   await mkdir(dirname(path), { recursive: true });
   for (let attempt = 0; ; attempt++) {
@@ -41,7 +44,8 @@ export async function acquireLock(path: string, options: { timeoutMs?: number } 
         await rm(path, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${path} held by pid ${holder}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for lock ${path} held by pid ${holder}`);
       await new Promise((r) => setTimeout(r, Math.min(25 * 2 ** Math.min(attempt, 5), 500)));
     }
   }

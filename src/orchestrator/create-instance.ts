@@ -34,7 +34,10 @@ export interface CreateRequest {
   limits: Limits;
 }
 
-export async function createInstance(store: InstanceStore, request: CreateRequest): Promise<Metadata> {
+export async function createInstance(
+  store: InstanceStore,
+  request: CreateRequest,
+): Promise<Metadata> {
   if (request.name !== undefined && !isValidInstanceId(request.name)) {
     throw new CorralError('USAGE', `--name '${request.name}' is not a valid name.`, {
       hint: 'Use lowercase letters, digits and dashes (at most 63).',
@@ -50,7 +53,13 @@ export async function createInstance(store: InstanceStore, request: CreateReques
     let base;
     try {
       base = await snapshotBase(repo, { from: request.from });
-      await provisionWorkspace({ sourceRoot: repo.root, id, base, branch, workspaceDir: paths.workspace });
+      await provisionWorkspace({
+        sourceRoot: repo.root,
+        id,
+        base,
+        branch,
+        workspaceDir: paths.workspace,
+      });
     } finally {
       await lock.release();
     }

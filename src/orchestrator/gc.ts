@@ -44,7 +44,11 @@ export async function collectGarbage(
       const m = records.get(s.instanceId);
       if (m && !isEnded(m.status)) continue;
       await act(
-        { kind: 'sandbox', target: `${backend.name}:${s.id}`, reason: m ? `instance ${m.status}` : 'no instance record' },
+        {
+          kind: 'sandbox',
+          target: `${backend.name}:${s.id}`,
+          reason: m ? `instance ${m.status}` : 'no instance record',
+        },
         () => backend.removeSandbox(s.id),
       );
     }
@@ -61,8 +65,9 @@ export async function collectGarbage(
     if (ok) continue;
     const age = Date.now() - (await stat(paths.dir)).mtimeMs;
     if (age < halfMadeAgeMs) continue;
-    await act({ kind: 'state-dir', target: paths.dir, reason: 'no readable record (half-made)' }, () =>
-      rm(paths.dir, { recursive: true, force: true }),
+    await act(
+      { kind: 'state-dir', target: paths.dir, reason: 'no readable record (half-made)' },
+      () => rm(paths.dir, { recursive: true, force: true }),
     );
   }
 
@@ -74,38 +79,67 @@ export async function collectGarbage(
       () => false,
     );
     if (!present) continue;
-    await act({ kind: 'workspace', target: ws, reason: `instance ${m.status}, branch brought back` }, async () => {
-      await rm(ws, { recursive: true, force: true });
-      await store.update(m.id, { workspaceRemoved: true });
-    });
+    await act(
+      { kind: 'workspace', target: ws, reason: `instance ${m.status}, branch brought back` },
+      async () => {
+        await rm(ws, { recursive: true, force: true });
+        await store.update(m.id, { workspaceRemoved: true });
+      },
+    );
   }
 
-  const repos = new Set([...(await loadRepos(store.home)), ...[...records.values()].map((m) => m.sourceRepo)]);
+  const repos = new Set([
+    ...(await loadRepos(store.home)),
+    ...[...records.values()].map((m) => m.sourceRepo),
+  ]);
   for (const repo of repos) {
-    const refs = await git(repo, ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/corral/bases/', 'refs/heads/corral/'], {
-      allowFailure: true,
-    });
+    const refs = await git(
+      repo,
+      [
+        'for-each-ref',
+        '--format=%(refname) %(objectname)',
+        'refs/corral/bases/',
+        'refs/heads/corral/',
+      ],
+      {
+        allowFailure: true,
+      },
+    );
     if (refs.exitCode !== 0) continue;
     for (const line of refs.stdout.split('\n').filter(Boolean)) {
       const [ref, sha] = line.split(' ') as [string, string];
       const id = ref.replace(/^refs\/(corral\/bases|heads\/corral)\//, '');
       if (records.has(id)) continue;
       if (ref.startsWith('refs/corral/bases/')) {
-        await act({ kind: 'base-ref', target: `${repo} ${ref}`, reason: 'no instance record' }, () =>
-          git(repo, ['update-ref', '-d', ref, sha]),
+        await act(
+          { kind: 'base-ref', target: `${repo} ${ref}`, reason: 'no instance record' },
+          () => git(repo, ['update-ref', '-d', ref, sha]),
         );
         continue;
       }
-      const elsewhere = await git(repo, ['for-each-ref', '--contains', sha, '--format=%(refname)', 'refs/heads/', 'refs/tags/'], {
-        allowFailure: true,
-      });
+      const elsewhere = await git(
+        repo,
+        ['for-each-ref', '--contains', sha, '--format=%(refname)', 'refs/heads/', 'refs/tags/'],
+        {
+          allowFailure: true,
+        },
+      );
       const holders = elsewhere.stdout.split('\n').filter((r) => r && r !== ref);
       if (holders.length > 0) {
-        await act({ kind: 'branch', target: `${repo} ${ref}`, reason: `no instance record; its work is in ${holders[0]}` }, () =>
-          git(repo, ['update-ref', '-d', ref, sha]),
+        await act(
+          {
+            kind: 'branch',
+            target: `${repo} ${ref}`,
+            reason: `no instance record; its work is in ${holders[0]}`,
+          },
+          () => git(repo, ['update-ref', '-d', ref, sha]),
         );
       } else {
-        report.kept.push({ kind: 'branch', target: `${repo} ${ref}`, reason: 'holds work no other branch has' });
+        report.kept.push({
+          kind: 'branch',
+          target: `${repo} ${ref}`,
+          reason: 'holds work no other branch has',
+        });
       }
     }
   }

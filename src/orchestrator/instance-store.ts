@@ -43,7 +43,10 @@ export class InstanceStore {
         throw error;
       },
     );
-    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   }
 
   /** Every readable record, reconciled, newest first. */
@@ -65,7 +68,8 @@ export class InstanceStore {
       ...m,
       status: 'lost',
       endedAt: m.endedAt ?? new Date().toISOString(),
-      message: 'The process supervising this instance is gone; its sandbox may be left over (corral gc removes it).',
+      message:
+        'The process supervising this instance is gone; its sandbox may be left over (corral gc removes it).',
     };
     await this.save(lost);
     return lost;
@@ -84,9 +88,13 @@ export class InstanceStore {
     const matches = [...new Set([...byName, ...byPrefix])];
     if (matches.length === 1) return this.reconcile(await this.load(matches[0]!));
     if (matches.length > 1) {
-      throw new CorralError('INSTANCE_NOT_FOUND', `'${ref}' matches ${matches.length} instances (${matches.slice(0, 5).join(', ')}).`, {
-        hint: 'Use the full id.',
-      });
+      throw new CorralError(
+        'INSTANCE_NOT_FOUND',
+        `'${ref}' matches ${matches.length} instances (${matches.slice(0, 5).join(', ')}).`,
+        {
+          hint: 'Use the full id.',
+        },
+      );
     }
     throw new CorralError('INSTANCE_NOT_FOUND', `No instance '${ref}'.`, {
       hint: 'Run `corral ls` to see instances.',

@@ -99,7 +99,7 @@ export class Orchestrator {
   }
 
   /** Hands the instance to a background supervisor process and returns at once. */
-  async detach(id: string): Promise<void> {
+  detach(id: string): void {
     const [cmd, ...args] = this.deps.selfCommand;
     const logFd = openSync(join(this.store.paths(id).dir, 'supervisor.log'), 'a');
     try {
@@ -142,7 +142,11 @@ export class Orchestrator {
   }
 
   /** Prepares a kept instance to run again on the same workspace and branch. */
-  async prepareResume(ref: string, command: string[] | undefined, options: { timeoutMs?: number; interactive: boolean }): Promise<Metadata> {
+  async prepareResume(
+    ref: string,
+    command: string[] | undefined,
+    options: { timeoutMs?: number; interactive: boolean },
+  ): Promise<Metadata> {
     const m = await this.store.resolve(ref);
     if (!isEnded(m.status)) {
       throw new CorralError('INSTANCE_RUNNING', `${m.id} is still ${m.status}.`, {
@@ -154,16 +158,24 @@ export class Orchestrator {
       () => false,
     );
     if (m.workspaceRemoved || !present) {
-      throw new CorralError('WORKSPACE_GONE', `The workspace of ${m.id} was removed when it ended.`, {
-        hint: `Run with --keep to resume later; start a new instance from its branch with: corral run --from ${m.branch} -- …`,
-      });
+      throw new CorralError(
+        'WORKSPACE_GONE',
+        `The workspace of ${m.id} was removed when it ended.`,
+        {
+          hint: `Run with --keep to resume later; start a new instance from its branch with: corral run --from ${m.branch} -- …`,
+        },
+      );
     }
     const backend = this.backend(m.backend);
     const probe = await backend.probe();
     if (!probe.available) {
-      throw new CorralError('BACKEND_UNAVAILABLE', `${m.id} ran on ${m.backend}, which is not available: ${probe.detail}.`, {
-        hint: probe.fix ? `Fix: ${probe.fix}.` : undefined,
-      });
+      throw new CorralError(
+        'BACKEND_UNAVAILABLE',
+        `${m.id} ran on ${m.backend}, which is not available: ${probe.detail}.`,
+        {
+          hint: probe.fix ? `Fix: ${probe.fix}.` : undefined,
+        },
+      );
     }
     await backend.prepare({
       instanceId: m.id,
@@ -186,7 +198,10 @@ export class Orchestrator {
   }
 
   /** Removes an ended instance: sandbox leftovers, state dir and base ref; the branch stays unless asked. */
-  async remove(ref: string, options: { force?: boolean; deleteBranch?: boolean } = {}): Promise<Metadata> {
+  async remove(
+    ref: string,
+    options: { force?: boolean; deleteBranch?: boolean } = {},
+  ): Promise<Metadata> {
     let m = await this.store.resolve(ref);
     if (!isEnded(m.status)) {
       if (!options.force) {
@@ -197,9 +212,13 @@ export class Orchestrator {
       m = await this.stop(m.id);
     }
     await this.removeLeftoverSandbox(m);
-    await git(m.sourceRepo, ['update-ref', '-d', `refs/corral/bases/${m.id}`], { allowFailure: true });
+    await git(m.sourceRepo, ['update-ref', '-d', `refs/corral/bases/${m.id}`], {
+      allowFailure: true,
+    });
     if (options.deleteBranch) {
-      await git(m.sourceRepo, ['update-ref', '-d', `refs/heads/${m.branch}`], { allowFailure: true });
+      await git(m.sourceRepo, ['update-ref', '-d', `refs/heads/${m.branch}`], {
+        allowFailure: true,
+      });
     }
     await rm(this.store.paths(m.id).dir, { recursive: true, force: true });
     return m;

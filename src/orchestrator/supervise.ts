@@ -16,8 +16,19 @@ import { instanceLabels } from '../backends/labels.js';
 import { EventLog } from '../events/index.js';
 import { isCorralError } from '../lib/errors.js';
 import { acquireLock } from '../lib/lock.js';
-import { getCurrentSupervisor, getRepoLockPath, type InstanceStatus, type Metadata } from '../state/index.js';
-import { bringBackCommand, getBaseTip, importBringBack, parseBringBackOutput, git } from '../workspace/index.js';
+import {
+  getCurrentSupervisor,
+  getRepoLockPath,
+  type InstanceStatus,
+  type Metadata,
+} from '../state/index.js';
+import {
+  bringBackCommand,
+  getBaseTip,
+  importBringBack,
+  parseBringBackOutput,
+  git,
+} from '../workspace/index.js';
 import type { InstanceStore } from './instance-store.js';
 
 export interface SuperviseIO {
@@ -89,7 +100,9 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       log(why === 'timeout' ? `${id}: timed out, stopping…` : `${id}: stopping…`);
       void proc.terminate(options.stopGraceMs ?? 5000);
     };
-    const timer = metadata.timeoutMs ? setTimeout(() => stop('timeout'), metadata.timeoutMs) : undefined;
+    const timer = metadata.timeoutMs
+      ? setTimeout(() => stop('timeout'), metadata.timeoutMs)
+      : undefined;
     const onCancel = () => stop('cancel');
     if (options.cancel?.aborted) onCancel();
     options.cancel?.addEventListener('abort', onCancel, { once: true });
@@ -101,7 +114,12 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       options.cancel?.removeEventListener('abort', onCancel);
       if (io.stdin && proc.stdin) io.stdin.unpipe(proc.stdin);
     }
-    await events.append({ id, type: 'process.exited', exitCode: exit.exitCode, signal: exit.signal });
+    await events.append({
+      id,
+      type: 'process.exited',
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+    });
   } catch (error) {
     startError = error;
   }
@@ -146,10 +164,17 @@ function pumpOutput(proc: SandboxProcess, log: Writable, io: SuperviseIO | null)
       from.on('close', resolve);
       from.on('error', () => resolve());
     });
-  return Promise.all([forward(proc.stdout, io?.stdout ?? null), forward(proc.stderr, io?.stderr ?? null)]);
+  return Promise.all([
+    forward(proc.stdout, io?.stdout ?? null),
+    forward(proc.stderr, io?.stderr ?? null),
+  ]);
 }
 
-function decideStatus(exit: ProcessExit, reason: 'timeout' | 'cancel' | undefined, startError: unknown): InstanceStatus {
+function decideStatus(
+  exit: ProcessExit,
+  reason: 'timeout' | 'cancel' | undefined,
+  startError: unknown,
+): InstanceStatus {
   if (reason === 'timeout') return 'timed-out';
   if (reason === 'cancel') return 'canceled';
   if (startError) return 'failed';
@@ -169,14 +194,21 @@ async function bringBackSafely(
     if (!sandbox) {
       // Nothing ran: the branch starts where the base is.
       await git(metadata.sourceRepo, ['update-ref', `refs/heads/${metadata.branch}`, baseTip]);
-      await events.append({ id, type: 'bring-back.done', commit: baseTip, committedLeftovers: false });
+      await events.append({
+        id,
+        type: 'bring-back.done',
+        commit: baseTip,
+        committedLeftovers: false,
+      });
       return { commit: baseTip, committedLeftovers: false, error: null };
     }
     const bundleInside = join(sandbox.workdir, '.git', 'corral-bring-back.bundle');
     const cmd = bringBackCommand({ id, agent: metadata.agent, baseTip, bundlePath: bundleInside });
     const r = await sandbox.exec(cmd.argv, { env: cmd.env });
     if (r.exitCode !== 0) {
-      throw new Error(`git in the sandbox failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+      throw new Error(
+        `git in the sandbox failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      );
     }
     const report = parseBringBackOutput(r.stdout);
     const lock = await acquireLock(getRepoLockPath(store.home, metadata.sourceRepo));
@@ -193,7 +225,12 @@ async function bringBackSafely(
     } finally {
       await lock.release();
     }
-    await events.append({ id, type: 'bring-back.done', commit, committedLeftovers: report.committedLeftovers });
+    await events.append({
+      id,
+      type: 'bring-back.done',
+      commit,
+      committedLeftovers: report.committedLeftovers,
+    });
     return { commit, committedLeftovers: report.committedLeftovers, error: null };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -212,9 +249,11 @@ function describeEnd(
   workspace: string,
 ): string | null {
   const parts: string[] = [];
-  if (startError) parts.push(startError instanceof Error ? startError.message : String(startError));
+  if (startError)
+    parts.push(startError instanceof Error ? startError.message : JSON.stringify(startError));
   if (exit.exitCode === 127) parts.push(`command not found in the sandbox: ${m.command[0] ?? ''}`);
   if (status === 'timed-out') parts.push(`stopped after the ${m.timeoutMs}ms timeout`);
-  if (bringBackError) parts.push(`bring-back failed (${bringBackError}); the work is kept in ${workspace}`);
+  if (bringBackError)
+    parts.push(`bring-back failed (${bringBackError}); the work is kept in ${workspace}`);
   return parts.length ? parts.join('; ') : null;
 }

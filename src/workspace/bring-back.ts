@@ -28,7 +28,10 @@ export interface BringBackScriptOptions {
 }
 
 /** The argv that commits leftovers and writes the bundle, run inside the sandbox. */
-export function bringBackCommand(options: BringBackScriptOptions): { argv: string[]; env: Record<string, string> } {
+export function bringBackCommand(options: BringBackScriptOptions): {
+  argv: string[];
+  env: Record<string, string>;
+} {
   const script = [
     'set -eu',
     'g() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgsign=false "$@"; }',
@@ -134,7 +137,10 @@ async function copyRegularFile(from: string, to: string): Promise<void> {
   try {
     const info = await handle.stat();
     if (!info.isFile()) {
-      throw new CorralError('BRING_BACK_FAILED', `${from} is not a regular file; refusing to read it.`);
+      throw new CorralError(
+        'BRING_BACK_FAILED',
+        `${from} is not a regular file; refusing to read it.`,
+      );
     }
     await pipeline(
       handle.createReadStream({ autoClose: false }),

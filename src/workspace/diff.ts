@@ -45,8 +45,14 @@ export async function diffBranch(
 }
 
 /** A command that prints `--numstat`, a NUL, then the patch, of the live workspace vs base. */
-export function liveDiffCommand(baseTip: string, options: { stat?: boolean; color?: boolean } = {}): string[] {
-  const flags = [options.color ? '--color=always' : '--no-color', ...(options.stat ? ['--stat'] : [])].join(' ');
+export function liveDiffCommand(
+  baseTip: string,
+  options: { stat?: boolean; color?: boolean } = {},
+): string[] {
+  const flags = [
+    options.color ? '--color=always' : '--no-color',
+    ...(options.stat ? ['--stat'] : []),
+  ].join(' ');
   const script = [
     'set -eu',
     'export GIT_INDEX_FILE="$(mktemp -u /tmp/corral-diff-index.XXXXXX)"',

@@ -22,7 +22,9 @@ export interface ProvisionRequest {
   workspaceDir: string;
 }
 
-export async function provisionWorkspace(request: ProvisionRequest): Promise<{ included: string[] }> {
+export async function provisionWorkspace(
+  request: ProvisionRequest,
+): Promise<{ included: string[] }> {
   const { sourceRoot, id, base, branch, workspaceDir } = request;
   const tip = getBaseTip(base);
   // The ref keeps the snapshot commit alive in the source repo and makes it clonable.
@@ -37,7 +39,13 @@ export async function provisionWorkspace(request: ProvisionRequest): Promise<{ i
       sourceRoot,
       workspaceDir,
     ]);
-    await git(workspaceDir, ['fetch', '--quiet', '--no-tags', 'origin', `+${getBaseRef(id)}:refs/corral/base`]);
+    await git(workspaceDir, [
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      'origin',
+      `+${getBaseRef(id)}:refs/corral/base`,
+    ]);
     await git(workspaceDir, ['checkout', '--quiet', '-b', branch, tip]);
     await git(workspaceDir, ['remote', 'remove', 'origin']);
     const included = await copyIncludedFiles(sourceRoot, workspaceDir);

@@ -23,7 +23,11 @@ export function getBaseTip(base: Base): string {
 
 export async function snapshotBase(repo: SourceRepo, options: { from?: string }): Promise<Base> {
   if (options.from !== undefined) {
-    return { commit: await resolveCommit(repo.root, options.from), snapshot: null, ref: options.from };
+    return {
+      commit: await resolveCommit(repo.root, options.from),
+      snapshot: null,
+      ref: options.from,
+    };
   }
   const tmp = await mkdtemp(join(tmpdir(), 'corral-index-'));
   try {

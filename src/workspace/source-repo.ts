@@ -46,9 +46,13 @@ export async function loadSourceRepo(dir: string): Promise<SourceRepo> {
 
 /** Resolves a user-given ref to a commit, or fails with BAD_REF. */
 export async function resolveCommit(root: string, ref: string): Promise<string> {
-  const r = await git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
-    allowFailure: true,
-  });
+  const r = await git(
+    root,
+    ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`],
+    {
+      allowFailure: true,
+    },
+  );
   if (r.exitCode !== 0 || !r.stdout.trim()) {
     throw new CorralError('BAD_REF', `'${ref}' is not a commit in ${root}.`, {
       hint: 'Check the name with `git log --oneline` or `git branch -a`.',

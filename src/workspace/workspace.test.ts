@@ -19,7 +19,13 @@ async function provision(repoDir: string, from?: string) {
   const base = await snapshotBase(repo, { from });
   const workspaceDir = join(await mkdtemp(join(tmpdir(), 'corral-ws-')), 'workspace');
   const id = 'shell-test1';
-  await provisionWorkspace({ sourceRoot: repo.root, id, base, branch: `corral/${id}`, workspaceDir });
+  await provisionWorkspace({
+    sourceRoot: repo.root,
+    id,
+    base,
+    branch: `corral/${id}`,
+    workspaceDir,
+  });
   return { repo, base, workspaceDir, id };
 }
 
@@ -80,7 +86,10 @@ describe('provisioning', () => {
   });
 
   it('copies ignored files listed in .corralinclude, and no symlinks', async () => {
-    const repo = await makeRepo({ '.gitignore': '.env\nlink.env\n', '.corralinclude': '.env\nlink.env\n' });
+    const repo = await makeRepo({
+      '.gitignore': '.env\nlink.env\n',
+      '.corralinclude': '.env\nlink.env\n',
+    });
     await repo.write('.env', 'TOKEN=abc\n');
     execFileSync('ln', ['-s', '/etc/hostname', join(repo.dir, 'link.env')]);
     const { workspaceDir } = await provision(repo.dir);
@@ -91,7 +100,11 @@ describe('provisioning', () => {
   it('does not share object files with the source repository', async () => {
     const repo = await makeRepo({ 'a.txt': 'a\n' });
     const { workspaceDir } = await provision(repo.dir);
-    const shared = execFileSync('sh', ['-c', `find "${workspaceDir}/.git/objects" -type f -links +1 | wc -l`], { encoding: 'utf8' });
+    const shared = execFileSync(
+      'sh',
+      ['-c', `find "${workspaceDir}/.git/objects" -type f -links +1 | wc -l`],
+      { encoding: 'utf8' },
+    );
     expect(shared.trim()).toBe('0');
   });
 });
@@ -102,23 +115,41 @@ describe('bring-back', () => {
     await repo.write('dirty.txt', 'dirty\n');
     const { base, workspaceDir, id } = await provision(repo.dir);
     await writeFile(join(workspaceDir, 'result.txt'), 'done\n');
-    const { report, bundle } = await bringBack(workspaceDir, id, getBaseTip(base));
+    const { report, bundle } = bringBack(workspaceDir, id, getBaseTip(base));
     expect(report.committedLeftovers).toBe(true);
     const scratch = join(await mkdtemp(join(tmpdir(), 'corral-scratch-')), 'b.bundle');
-    const tip = await importBringBack({ sourceRoot: repo.dir, branch: `corral/${id}`, baseTip: getBaseTip(base), report, bundleHostPath: bundle, scratchPath: scratch });
+    const tip = await importBringBack({
+      sourceRoot: repo.dir,
+      branch: `corral/${id}`,
+      baseTip: getBaseTip(base),
+      report,
+      bundleHostPath: bundle,
+      scratchPath: scratch,
+    });
     expect(tip).toBe(report.tip);
     expect(repo.show(`corral/${id}`, 'result.txt')).toBe('done\n');
     expect(repo.show(`corral/${id}`, 'dirty.txt')).toBe('dirty\n');
-    expect(repo.git('log', '-1', '--format=%an|%(trailers:key=Corral-Instance,valueonly)', `corral/${id}`).trim()).toBe(`corral (shell)|${id}`);
+    expect(
+      repo
+        .git('log', '-1', '--format=%an|%(trailers:key=Corral-Instance,valueonly)', `corral/${id}`)
+        .trim(),
+    ).toBe(`corral (shell)|${id}`);
   });
 
   it('makes the branch at the base when nothing changed', async () => {
     const repo = await makeRepo();
     const { base, workspaceDir, id } = await provision(repo.dir);
-    const { report, bundle } = await bringBack(workspaceDir, id, getBaseTip(base));
+    const { report, bundle } = bringBack(workspaceDir, id, getBaseTip(base));
     expect(report.tip).toBe(getBaseTip(base));
     const scratch = join(await mkdtemp(join(tmpdir(), 'corral-scratch-')), 'b.bundle');
-    await importBringBack({ sourceRoot: repo.dir, branch: `corral/${id}`, baseTip: getBaseTip(base), report, bundleHostPath: bundle, scratchPath: scratch });
+    await importBringBack({
+      sourceRoot: repo.dir,
+      branch: `corral/${id}`,
+      baseTip: getBaseTip(base),
+      report,
+      bundleHostPath: bundle,
+      scratchPath: scratch,
+    });
     expect(repo.git('rev-parse', `corral/${id}`).trim()).toBe(getBaseTip(base));
   });
 
@@ -126,11 +157,21 @@ describe('bring-back', () => {
     const repo = await makeRepo();
     const { base, workspaceDir, id } = await provision(repo.dir);
     await writeFile(join(workspaceDir, 'x.txt'), 'x\n');
-    const { report, bundle } = await bringBack(workspaceDir, id, getBaseTip(base));
-    execFileSync('sh', ['-c', `mv "${bundle}" "${bundle}.real" && ln -s "${bundle}.real" "${bundle}"`]);
+    const { report, bundle } = bringBack(workspaceDir, id, getBaseTip(base));
+    execFileSync('sh', [
+      '-c',
+      `mv "${bundle}" "${bundle}.real" && ln -s "${bundle}.real" "${bundle}"`,
+    ]);
     const scratch = join(await mkdtemp(join(tmpdir(), 'corral-scratch-')), 'b.bundle');
     await expect(
-      importBringBack({ sourceRoot: repo.dir, branch: `corral/${id}`, baseTip: getBaseTip(base), report, bundleHostPath: bundle, scratchPath: scratch }),
+      importBringBack({
+        sourceRoot: repo.dir,
+        branch: `corral/${id}`,
+        baseTip: getBaseTip(base),
+        report,
+        bundleHostPath: bundle,
+        scratchPath: scratch,
+      }),
     ).rejects.toMatchObject({ code: 'BRING_BACK_FAILED' });
   });
 

@@ -42,7 +42,12 @@ describe('bad input', () => {
 
   it('an id that does not exist: exit 3', async () => {
     const home = await makeHome();
-    for (const cmd of [['logs', 'shell-zzzzz'], ['stop', 'shell-zzzzz'], ['diff', 'nope'], ['rm', 'nope']]) {
+    for (const cmd of [
+      ['logs', 'shell-zzzzz'],
+      ['stop', 'shell-zzzzz'],
+      ['diff', 'nope'],
+      ['rm', 'nope'],
+    ]) {
       const r = await corral(home, cmd);
       expect(r.code, cmd.join(' ')).toBe(3);
       expect(oneLine(r.stderr)).toContain('No instance');
@@ -62,7 +67,11 @@ describe('bad input', () => {
   it('image missing: exit 5, tells how to build it', async () => {
     const repo = await makeRepo();
     const home = await makeHome();
-    const r = await corral(home, ['run', '--backend', 'docker', '--image', 'corral-no-such-image:1', '--', 'true'], { cwd: repo.dir });
+    const r = await corral(
+      home,
+      ['run', '--backend', 'docker', '--image', 'corral-no-such-image:1', '--', 'true'],
+      { cwd: repo.dir },
+    );
     expect(r.code).toBe(5);
     expect(oneLine(r.stderr)).toContain('corral image build');
     expect(await readdir(join(home, 'instances')).catch(() => [])).toEqual([]);
@@ -71,7 +80,9 @@ describe('bad input', () => {
   it('usage errors: exit 2', async () => {
     const repo = await makeRepo();
     const home = await makeHome();
-    const timeout = await corral(home, ['run', '--timeout', 'soon', '--', 'true'], { cwd: repo.dir });
+    const timeout = await corral(home, ['run', '--timeout', 'soon', '--', 'true'], {
+      cwd: repo.dir,
+    });
     expect(timeout.code).toBe(2);
     expect(oneLine(timeout.stderr)).toContain("--timeout 'soon' is not a duration");
     const missing = await corral(home, ['run'], { cwd: repo.dir });
@@ -94,7 +105,9 @@ describe('bad input', () => {
       execFileSync('sh', ['-c', `head -c 4000000 /dev/urandom > "${repo.dir}/big.bin"`]);
       repo.git('add', '-A');
       repo.git('commit', '-qm', 'big');
-      const r = await corral(mountPoint, ['run', '--backend', 'local', '--', 'true'], { cwd: repo.dir });
+      const r = await corral(mountPoint, ['run', '--backend', 'local', '--', 'true'], {
+        cwd: repo.dir,
+      });
       expect(r.code).toBe(6);
       expect(oneLine(r.stderr)).toContain('disk is full');
       expect(await readdir(join(mountPoint, 'instances'))).toEqual([]);

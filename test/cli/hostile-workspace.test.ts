@@ -14,11 +14,25 @@ import { corral, makeHome } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
 function plantScript(marker: string, secret: string): string {
-  const hooks = ['pre-commit', 'post-commit', 'commit-msg', 'prepare-commit-msg', 'reference-transaction', 'post-checkout', 'pre-auto-gc', 'post-index-change', 'pre-push', 'post-rewrite'];
+  const hooks = [
+    'pre-commit',
+    'post-commit',
+    'commit-msg',
+    'prepare-commit-msg',
+    'reference-transaction',
+    'post-checkout',
+    'pre-auto-gc',
+    'post-index-change',
+    'pre-push',
+    'post-rewrite',
+  ];
   // The local backend makes .git/config and .git/hooks read-only, so some plants fail
   // there; each line is tried on its own.
   return [
-    ...hooks.map((h) => `printf '#!/bin/sh\\ntouch ${marker}/hook-${h}\\n' > .git/hooks/${h} && chmod +x .git/hooks/${h}`),
+    ...hooks.map(
+      (h) =>
+        `printf '#!/bin/sh\\ntouch ${marker}/hook-${h}\\n' > .git/hooks/${h} && chmod +x .git/hooks/${h}`,
+    ),
     `git config core.fsmonitor "touch ${marker}/fsmonitor; false"`,
     `git config filter.evil.clean "touch ${marker}/clean; cat"`,
     `git config filter.evil.smudge "touch ${marker}/smudge; cat"`,
@@ -48,15 +62,24 @@ describe.each(['docker', 'local'])('hostile workspace (%s)', (backend) => {
     await import('node:fs/promises').then((fs) => fs.mkdir(marker));
     const secret = join(outside, 'secret.txt');
     await writeFile(secret, 'host secret\n');
-    await writeFile(join(outside, 'evil.cfg'), `[core]\n\tfsmonitor = touch ${marker}/included-fsmonitor; false\n`);
+    await writeFile(
+      join(outside, 'evil.cfg'),
+      `[core]\n\tfsmonitor = touch ${marker}/included-fsmonitor; false\n`,
+    );
 
-    const r = await corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', plantScript(marker, secret)], { cwd: repo.dir });
+    const r = await corral(
+      home,
+      ['run', '--backend', backend, '--json', '--', 'sh', '-c', plantScript(marker, secret)],
+      { cwd: repo.dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = r.json<{ id: string; branch: string; status: string }>();
     expect(out.status).toBe('succeeded');
     expect(repo.show(out.branch, 'file.txt')).toBe('changed\n');
     // Symlinks arrive as links, not as the content of what they point at.
-    expect(repo.git('ls-tree', out.branch, 'passwd-link', 'secret-link')).toMatch(/^120000 blob .*passwd-link\n120000 blob .*secret-link\n$/);
+    expect(repo.git('ls-tree', out.branch, 'passwd-link', 'secret-link')).toMatch(
+      /^120000 blob .*passwd-link\n120000 blob .*secret-link\n$/,
+    );
     expect(repo.show(out.branch, 'secret-link')).toBe(secret);
 
     const diff = await corral(home, ['diff', out.id]);

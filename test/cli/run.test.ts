@@ -31,7 +31,20 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
     const repo = await makeRepo({ 'README.md': '# readme\n', 'src/a.txt': 'a\n' });
     await repo.write('src/a.txt', 'a, uncommitted\n');
     await repo.write('notes.txt', 'untracked\n');
-    const r = await corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo hi >> README.md && echo to-stdout && echo to-stderr >&2'], { cwd: repo.dir });
+    const r = await corral(
+      home,
+      [
+        'run',
+        '--backend',
+        backend,
+        '--json',
+        '--',
+        'sh',
+        '-c',
+        'echo hi >> README.md && echo to-stdout && echo to-stderr >&2',
+      ],
+      { cwd: repo.dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = r.json<Outcome>();
     expect(out).toMatchObject({ status: 'succeeded', exitCode: 0, backend, workspace: null });
@@ -40,29 +53,58 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
     expect(repo.show(out.branch, 'README.md')).toBe('# readme\nhi\n');
     expect(repo.show(out.branch, 'src/a.txt')).toBe('a, uncommitted\n');
     expect(repo.show(out.branch, 'notes.txt')).toBe('untracked\n');
-    expect(repo.git('log', '-1', '--format=%an%n%(trailers:key=Corral-Instance,valueonly)', out.branch).trim()).toBe(`corral (shell)\n${out.id}`);
+    expect(
+      repo
+        .git('log', '-1', '--format=%an%n%(trailers:key=Corral-Instance,valueonly)', out.branch)
+        .trim(),
+    ).toBe(`corral (shell)\n${out.id}`);
     // The developer's own checkout is untouched.
     expect(repo.git('status', '--porcelain')).toContain('notes.txt');
     expect(repo.git('rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('main');
     const dir = join(home, 'instances', out.id);
     expect(await readFile(join(dir, 'output.log'), 'utf8')).toContain('to-stdout');
-    const metadata = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as Record<string, unknown>;
-    expect(metadata).toMatchObject({ schemaVersion: 1, status: 'succeeded', backend, workspaceRemoved: true });
-    const events = (await readFile(join(dir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
-    expect(events).toEqual(['instance.created', 'instance.started', 'process.exited', 'bring-back.done', 'instance.ended']);
+    const metadata = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(metadata).toMatchObject({
+      schemaVersion: 1,
+      status: 'succeeded',
+      backend,
+      workspaceRemoved: true,
+    });
+    const events = (await readFile(join(dir, 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(events).toEqual([
+      'instance.created',
+      'instance.started',
+      'process.exited',
+      'bring-back.done',
+      'instance.ended',
+    ]);
     expect(await exists(join(dir, 'workspace'))).toBe(false);
   });
 
   it("passes the command's exit code through and says plainly when the command is missing", async () => {
     const home = await makeHome();
     const repo = await makeRepo();
-    const failed = await corral(home, ['run', '--backend', backend, '--', 'sh', '-c', 'echo partial > partial.txt; exit 7'], { cwd: repo.dir });
+    const failed = await corral(
+      home,
+      ['run', '--backend', backend, '--', 'sh', '-c', 'echo partial > partial.txt; exit 7'],
+      { cwd: repo.dir },
+    );
     expect(failed.code).toBe(7);
     expect(failed.stderr).toContain('failed (exit 7)');
     const id = /corral\/(shell-[a-z0-9]{5})/.exec(failed.stderr)?.[1];
     expect(repo.show(`corral/${id}`, 'partial.txt')).toBe('partial\n');
 
-    const missing = await corral(home, ['run', '--backend', backend, '--', 'no-such-tool-xyz', '--flag'], { cwd: repo.dir });
+    const missing = await corral(
+      home,
+      ['run', '--backend', backend, '--', 'no-such-tool-xyz', '--flag'],
+      { cwd: repo.dir },
+    );
     expect(missing.code).toBe(127);
     expect(missing.stderr).toContain('command not found in the sandbox: no-such-tool-xyz');
   });
@@ -70,7 +112,22 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
   it('stops at --timeout, marks the instance timed-out and keeps the work', async () => {
     const home = await makeHome();
     const repo = await makeRepo();
-    const r = await corral(home, ['run', '--backend', backend, '--timeout', '2s', '--json', '--', 'sh', '-c', 'echo before > before.txt; sleep 120'], { cwd: repo.dir });
+    const r = await corral(
+      home,
+      [
+        'run',
+        '--backend',
+        backend,
+        '--timeout',
+        '2s',
+        '--json',
+        '--',
+        'sh',
+        '-c',
+        'echo before > before.txt; sleep 120',
+      ],
+      { cwd: repo.dir },
+    );
     expect(r.code).toBe(124);
     const out = r.json<Outcome>();
     expect(out.status).toBe('timed-out');
@@ -80,19 +137,32 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
   it('cancels on Ctrl-C, keeping the work', async () => {
     const home = await makeHome();
     const repo = await makeRepo();
-    const r = await corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo kept > kept.txt; echo ready; sleep 120'], {
-      cwd: repo.dir,
-      onSpawn: (child) => {
-        let seen = '';
-        child.stderr?.on('data', (b: Buffer) => {
-          seen += b.toString();
-          if (seen.includes('ready')) {
-            seen = '';
-            child.kill('SIGINT');
-          }
-        });
+    const r = await corral(
+      home,
+      [
+        'run',
+        '--backend',
+        backend,
+        '--json',
+        '--',
+        'sh',
+        '-c',
+        'echo kept > kept.txt; echo ready; sleep 120',
+      ],
+      {
+        cwd: repo.dir,
+        onSpawn: (child) => {
+          let seen = '';
+          child.stderr?.on('data', (b: Buffer) => {
+            seen += b.toString();
+            if (seen.includes('ready')) {
+              seen = '';
+              child.kill('SIGINT');
+            }
+          });
+        },
       },
-    });
+    );
     expect(r.code).toBe(130);
     const out = r.json<Outcome>();
     expect(out.status).toBe('canceled');
@@ -102,14 +172,40 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
   it('detaches, lists, follows logs and stops; --keep then resume continues on the same branch', async () => {
     const home = await makeHome();
     const repo = await makeRepo();
-    const started = await corral(home, ['run', '--backend', backend, '--detach', '--keep', '--name', `bg-${backend}`, '--', 'sh', '-c', 'echo one > a.txt; echo started; sleep 120'], { cwd: repo.dir });
+    const started = await corral(
+      home,
+      [
+        'run',
+        '--backend',
+        backend,
+        '--detach',
+        '--keep',
+        '--name',
+        `bg-${backend}`,
+        '--',
+        'sh',
+        '-c',
+        'echo one > a.txt; echo started; sleep 120',
+      ],
+      { cwd: repo.dir },
+    );
     expect(started.code, started.stderr).toBe(0);
     const id = started.stdout.trim();
     expect(id).toMatch(/^shell-[a-z0-9]{5}$/);
-    await waitFor('output', async () => ((await readFile(join(home, 'instances', id, 'output.log'), 'utf8').catch(() => '')).includes('started') ? true : undefined));
+    await waitFor('output', async () =>
+      (await readFile(join(home, 'instances', id, 'output.log'), 'utf8').catch(() => '')).includes(
+        'started',
+      )
+        ? true
+        : undefined,
+    );
     const ls = await corral(home, ['ls', '--json']);
-    const listed = ls.json<{ instances: Array<{ id: string; status: string; name: string }> }>().instances;
-    expect(listed.find((i) => i.id === id)).toMatchObject({ status: 'running', name: `bg-${backend}` });
+    const listed = ls.json<{ instances: Array<{ id: string; status: string; name: string }> }>()
+      .instances;
+    expect(listed.find((i) => i.id === id)).toMatchObject({
+      status: 'running',
+      name: `bg-${backend}`,
+    });
     const logs = await corral(home, ['logs', `bg-${backend}`]);
     expect(logs.stdout).toContain('started');
 
@@ -122,12 +218,18 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
     expect(followed.stdout).toContain('started');
     expect(repo.show(`corral/${id}`, 'a.txt')).toBe('one\n');
 
-    const resumed = await corral(home, ['resume', id, '--json', '--', 'sh', '-c', 'echo two >> a.txt'], { cwd: repo.dir });
+    const resumed = await corral(
+      home,
+      ['resume', id, '--json', '--', 'sh', '-c', 'echo two >> a.txt'],
+      { cwd: repo.dir },
+    );
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.json<Outcome>()).toMatchObject({ id, status: 'succeeded' });
     expect(repo.show(`corral/${id}`, 'a.txt')).toBe('one\ntwo\n');
     const diff = await corral(home, ['diff', id, '--json']);
-    expect(diff.json<{ files: Array<{ path: string }> }>().files.map((f) => f.path)).toEqual(['a.txt']);
+    expect(diff.json<{ files: Array<{ path: string }> }>().files.map((f) => f.path)).toEqual([
+      'a.txt',
+    ]);
     const rm = await corral(home, ['rm', id]);
     expect(rm.code).toBe(0);
     expect(await exists(join(home, 'instances', id))).toBe(false);
@@ -138,12 +240,20 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
     const home = await makeHome();
     const repo = await makeRepo();
     const [a, b] = await Promise.all([
-      corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo a > who.txt; sleep 1'], { cwd: repo.dir }),
-      corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo b > who.txt; sleep 1'], { cwd: repo.dir }),
+      corral(
+        home,
+        ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo a > who.txt; sleep 1'],
+        { cwd: repo.dir },
+      ),
+      corral(
+        home,
+        ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo b > who.txt; sleep 1'],
+        { cwd: repo.dir },
+      ),
     ]);
-    expect(a!.code, a!.stderr).toBe(0);
-    expect(b!.code, b!.stderr).toBe(0);
-    const [oa, ob] = [a!.json<Outcome>(), b!.json<Outcome>()];
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const [oa, ob] = [a.json<Outcome>(), b.json<Outcome>()];
     expect(oa.id).not.toBe(ob.id);
     expect(repo.show(oa.branch, 'who.txt')).toBe('a\n');
     expect(repo.show(ob.branch, 'who.txt')).toBe('b\n');
@@ -152,7 +262,11 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
   it('brings the branch back even when the source repository changed meanwhile', async () => {
     const home = await makeHome();
     const repo = await makeRepo();
-    const run = corral(home, ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo work > work.txt; sleep 3'], { cwd: repo.dir });
+    const run = corral(
+      home,
+      ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo work > work.txt; sleep 3'],
+      { cwd: repo.dir },
+    );
     await new Promise((r) => setTimeout(r, 1000));
     await repo.write('main.txt', 'moved on\n');
     repo.git('add', '-A');

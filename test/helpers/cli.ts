@@ -43,7 +43,11 @@ export function corral(home: string, args: string[], options: CliOptions = {}): 
     child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`corral ${args.join(' ')} did not finish in ${options.timeoutMs ?? 120_000}ms\n${stderr}`));
+      reject(
+        new Error(
+          `corral ${args.join(' ')} did not finish in ${options.timeoutMs ?? 120_000}ms\n${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 120_000);
     options.onSpawn?.(child);
     child.on('error', reject);
@@ -65,7 +69,11 @@ export function corral(home: string, args: string[], options: CliOptions = {}): 
   });
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -16,11 +16,25 @@ export interface TestRepo {
   branchExists(branch: string): boolean;
 }
 
-const identity = ['-c', 'user.name=test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false'];
+const identity = [
+  '-c',
+  'user.name=test',
+  '-c',
+  'user.email=test@localhost',
+  '-c',
+  'commit.gpgsign=false',
+];
 
-export async function makeRepo(files: Record<string, string> = { 'README.md': '# test\n' }, options: { commit?: boolean } = {}): Promise<TestRepo> {
+export async function makeRepo(
+  files: Record<string, string> = { 'README.md': '# test\n' },
+  options: { commit?: boolean } = {},
+): Promise<TestRepo> {
   const dir = await mkdtemp(join(tmpdir(), 'corral-repo-'));
-  const run = (...args: string[]) => execFileSync('git', ['-C', dir, ...identity, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, ...identity, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   run('init', '--quiet', '--initial-branch=main');
   const repo: TestRepo = {
     dir,

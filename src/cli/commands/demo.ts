@@ -14,7 +14,12 @@ import { git } from '../../workspace/index.js';
 import type { CommandContext } from '../context.js';
 import { runInForeground } from '../foreground.js';
 import { printLine, progress } from '../output.js';
-import { addSandboxOptions, parseBackend, parseLimits, type SandboxOptionValues } from '../run-options.js';
+import {
+  addSandboxOptions,
+  parseBackend,
+  parseLimits,
+  type SandboxOptionValues,
+} from '../run-options.js';
 
 const demoCommand = [
   'sh',
@@ -31,10 +36,22 @@ async function makeDemoRepo(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'corral-demo-'));
   await git(dir, ['init', '--quiet', '--initial-branch=main']);
   await writeFile(join(dir, 'README.md'), '# corral demo\n\nA throwaway repository.\n');
-  await writeFile(join(dir, 'test.sh'), '#!/bin/sh\nset -e\ntest -f answer.js && grep -q 42 answer.js && echo "test: ok"\n');
+  await writeFile(
+    join(dir, 'test.sh'),
+    '#!/bin/sh\nset -e\ntest -f answer.js && grep -q 42 answer.js && echo "test: ok"\n',
+  );
   await chmod(join(dir, 'test.sh'), 0o755);
   await git(dir, ['add', '-A']);
-  await git(dir, ['-c', 'user.name=corral demo', '-c', 'user.email=demo@localhost', 'commit', '--quiet', '-m', 'initial commit']);
+  await git(dir, [
+    '-c',
+    'user.name=corral demo',
+    '-c',
+    'user.email=demo@localhost',
+    'commit',
+    '--quiet',
+    '-m',
+    'initial commit',
+  ]);
   // An uncommitted change: the instance starts from it too.
   await writeFile(join(dir, 'NOTES.md'), 'uncommitted notes travel with the instance\n');
   return dir;
@@ -69,7 +86,10 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
       metadata = await app.orchestrator.create(request);
     }
     progress(`corral demo: ${metadata.id} on ${metadata.backend}, branch ${metadata.branch}`);
-    const { metadata: end, exitCode } = await runInForeground(app, metadata.id, { json: Boolean(o.json), interactive: false });
+    const { metadata: end, exitCode } = await runInForeground(app, metadata.id, {
+      json: Boolean(o.json),
+      interactive: false,
+    });
     if (!o.json && end.bringBack?.commit) {
       const log = await git(repo, ['log', '--oneline', '--no-decorate', '-3', end.branch]);
       const stat = await git(repo, ['diff', '--stat', `main`, end.branch]);

@@ -24,21 +24,42 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
       const color = !o.json && Boolean(process.stdout.isTTY);
       let result: { patch: string; files: ReturnType<typeof parseNumstat> };
       if (isEnded(m.status)) {
-        result = await diffBranch(m.sourceRepo, baseTip, m.branch, { stat: o.stat, color }).catch((error: unknown) => {
-          throw new CorralError('INSTANCE_NOT_FOUND', `Branch ${m.branch} is not in ${m.sourceRepo}.`, {
-            hint: 'It may have been deleted; corral ls shows what remains.',
-            cause: error,
-          });
-        });
+        result = await diffBranch(m.sourceRepo, baseTip, m.branch, { stat: o.stat, color }).catch(
+          (error: unknown) => {
+            throw new CorralError(
+              'INSTANCE_NOT_FOUND',
+              `Branch ${m.branch} is not in ${m.sourceRepo}.`,
+              {
+                hint: 'It may have been deleted; corral ls shows what remains.',
+                cause: error,
+              },
+            );
+          },
+        );
       } else {
         const sandbox = await orchestrator.backend(m.backend).findSandbox(m.id);
-        if (!sandbox) throw new CorralError('INSTANCE_NOT_RUNNING', `${m.id} has no live sandbox to diff in.`, { hint: 'Try again once it has ended.' });
+        if (!sandbox)
+          throw new CorralError('INSTANCE_NOT_RUNNING', `${m.id} has no live sandbox to diff in.`, {
+            hint: 'Try again once it has ended.',
+          });
         const r = await sandbox.exec(liveDiffCommand(baseTip, { stat: o.stat, color }));
-        if (r.exitCode !== 0) throw new CorralError('IO_ERROR', `git diff in the sandbox of ${m.id} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+        if (r.exitCode !== 0)
+          throw new CorralError(
+            'IO_ERROR',
+            `git diff in the sandbox of ${m.id} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+          );
         const cut = r.stdout.indexOf('\0');
         result = { files: parseNumstat(r.stdout.slice(0, cut)), patch: r.stdout.slice(cut + 1) };
       }
-      if (o.json) printJson({ id: m.id, status: m.status, base: baseTip, branch: m.branch, files: result.files, patch: result.patch });
+      if (o.json)
+        printJson({
+          id: m.id,
+          status: m.status,
+          base: baseTip,
+          branch: m.branch,
+          files: result.files,
+          patch: result.patch,
+        });
       else process.stdout.write(result.patch);
     });
 }

@@ -22,7 +22,9 @@ async function version(cmd: string, args: string[]): Promise<string | undefined>
 export function registerDoctor(program: Command, ctx: CommandContext): void {
   program
     .command('doctor')
-    .description('check what corral needs: backends, image, git, state dir; say how to fix what is missing')
+    .description(
+      'check what corral needs: backends, image, git, state dir; say how to fix what is missing',
+    )
     .option('--json', 'print one JSON object: { checks: [...], backends: [...] }')
     .action(async (o: { json?: boolean }) => {
       const app = ctx.app();
@@ -35,23 +37,42 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
         fix: 'install Node.js 20.11 or newer',
       });
       const gitVersion = await version('git', ['--version']);
-      checks.push({ name: 'git', ok: Boolean(gitVersion), detail: gitVersion ?? 'git not found', fix: 'sudo apt-get install -y git' });
+      checks.push({
+        name: 'git',
+        ok: Boolean(gitVersion),
+        detail: gitVersion ?? 'git not found',
+        fix: 'sudo apt-get install -y git',
+      });
       const available: string[] = [];
       for (const backend of [app.docker, app.local]) {
         const p = await backend.probe();
         if (p.available) available.push(backend.name);
-        checks.push({ name: `backend ${backend.name}`, ok: p.available, detail: p.detail, fix: p.fix });
+        checks.push({
+          name: `backend ${backend.name}`,
+          ok: p.available,
+          detail: p.detail,
+          fix: p.fix,
+        });
       }
       if (available.includes('docker')) {
         const tag = getDefaultImageTag(findImagesDir());
         const present = await app.docker.hasImage(tag);
-        checks.push({ name: 'sandbox image', ok: present, detail: present ? tag : `${tag} not built`, fix: 'corral image build' });
+        checks.push({
+          name: 'sandbox image',
+          ok: present,
+          detail: present ? tag : `${tag} not built`,
+          fix: 'corral image build',
+        });
         const v2 = await version('docker', ['compose', 'version', '--short']);
         const v1 = v2 ? undefined : await version('docker-compose', ['version', '--short']);
         checks.push({
           name: 'compose',
           ok: Boolean(v2 ?? v1),
-          detail: v2 ? `docker compose ${v2}` : v1 ? `docker-compose ${v1} (v1)` : 'no compose CLI (needed later for the gateway)',
+          detail: v2
+            ? `docker compose ${v2}`
+            : v1
+              ? `docker-compose ${v1} (v1)`
+              : 'no compose CLI (needed later for the gateway)',
           fix: 'sudo apt-get install -y docker-compose',
         });
       }
@@ -61,12 +82,25 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
           () => true,
           () => false,
         );
-      checks.push({ name: 'state dir', ok: writable, detail: app.home, fix: `make ${app.home} writable, or set CORRAL_HOME` });
+      checks.push({
+        name: 'state dir',
+        ok: writable,
+        detail: app.home,
+        fix: `make ${app.home} writable, or set CORRAL_HOME`,
+      });
       const defaultBackend = available[0] ?? null;
-      if (o.json) printJson({ ok: defaultBackend !== null, defaultBackend, backends: available, checks });
+      if (o.json)
+        printJson({ ok: defaultBackend !== null, defaultBackend, backends: available, checks });
       else {
-        for (const c of checks) printLine(`${c.ok ? '✔' : '✘'} ${c.name.padEnd(15)} ${c.detail}${c.ok || !c.fix ? '' : `\n  fix: ${c.fix}`}`);
-        printLine(defaultBackend ? `default backend (--backend auto): ${defaultBackend}` : 'no backend available: fix one of the above');
+        for (const c of checks)
+          printLine(
+            `${c.ok ? '✔' : '✘'} ${c.name.padEnd(15)} ${c.detail}${c.ok || !c.fix ? '' : `\n  fix: ${c.fix}`}`,
+          );
+        printLine(
+          defaultBackend
+            ? `default backend (--backend auto): ${defaultBackend}`
+            : 'no backend available: fix one of the above',
+        );
       }
       if (!defaultBackend) process.exitCode = ExitCode.backendUnavailable;
     });

@@ -12,11 +12,15 @@ export function registerGc(program: Command, ctx: CommandContext): void {
     .option('--json', 'print one JSON object: { dryRun, removed: [...], kept: [...] }')
     .action(async (o: { dryRun?: boolean; json?: boolean }) => {
       const app = ctx.app();
-      const report = await collectGarbage(app.orchestrator.store, [app.docker, app.local], { dryRun: Boolean(o.dryRun) });
+      const report = await collectGarbage(app.orchestrator.store, [app.docker, app.local], {
+        dryRun: Boolean(o.dryRun),
+      });
       if (o.json) return printJson(report);
       const verb = o.dryRun ? 'would remove' : 'removed';
-      for (const item of report.removed) printLine(`${verb} ${item.kind} ${item.target} (${item.reason})`);
-      for (const item of report.kept) printLine(`kept ${item.kind} ${item.target} (${item.reason})`);
+      for (const item of report.removed)
+        printLine(`${verb} ${item.kind} ${item.target} (${item.reason})`);
+      for (const item of report.kept)
+        printLine(`kept ${item.kind} ${item.target} (${item.reason})`);
       if (report.removed.length === 0) printLine('nothing to remove');
     });
 }

@@ -8,15 +8,24 @@ export function registerImage(program: Command, ctx: CommandContext): void {
   const image = program.command('image').description('sandbox images');
   image
     .command('build')
-    .description('build the default sandbox image (tagged by the hash of its Dockerfile and context)')
-    .option('--ca-cert <file...>', 'extra CA certificates (PEM) to trust in the image, e.g. a corporate proxy CA')
+    .description(
+      'build the default sandbox image (tagged by the hash of its Dockerfile and context)',
+    )
+    .option(
+      '--ca-cert <file...>',
+      'extra CA certificates (PEM) to trust in the image, e.g. a corporate proxy CA',
+    )
     .option('--json', 'print one JSON object: { tag }')
     .action(async (o: { caCert?: string[]; json?: boolean }) => {
       const app = ctx.app();
       await app.docker.prepareEngine();
       const tag = getDefaultImageTag(findImagesDir());
       progress(`corral: building ${tag}`);
-      await buildImage({ tag, caCertFiles: o.caCert ?? [], onProgress: (line) => progress(`  ${line}`) });
+      await buildImage({
+        tag,
+        caCertFiles: o.caCert ?? [],
+        onProgress: (line) => progress(`  ${line}`),
+      });
       if (o.json) printJson({ tag });
       else printLine(tag);
     });

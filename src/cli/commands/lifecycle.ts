@@ -21,43 +21,61 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
 
   program
     .command('rm')
-    .description('remove ended instances (sandbox, state dir); their branches stay unless --delete-branch')
+    .description(
+      'remove ended instances (sandbox, state dir); their branches stay unless --delete-branch',
+    )
     .argument('<ids...>', 'instance ids, unique id prefixes, or names')
     .option('-f, --force', 'stop running instances first')
     .option('--delete-branch', 'also delete the corral/<id> branch from the source repository')
     .option('--json', 'print one JSON object: { removed: [...] }')
-    .action(async (refs: string[], o: { force?: boolean; deleteBranch?: boolean; json?: boolean }) => {
-      const { orchestrator } = ctx.app();
-      const removed: string[] = [];
-      for (const ref of refs) removed.push((await orchestrator.remove(ref, { force: o.force, deleteBranch: o.deleteBranch })).id);
-      if (o.json) printJson({ removed });
-      else for (const id of removed) printLine(`removed ${id}`);
-    });
+    .action(
+      async (refs: string[], o: { force?: boolean; deleteBranch?: boolean; json?: boolean }) => {
+        const { orchestrator } = ctx.app();
+        const removed: string[] = [];
+        for (const ref of refs)
+          removed.push(
+            (await orchestrator.remove(ref, { force: o.force, deleteBranch: o.deleteBranch })).id,
+          );
+        if (o.json) printJson({ removed });
+        else for (const id of removed) printLine(`removed ${id}`);
+      },
+    );
 
   program
     .command('resume')
-    .description('run a kept instance again on the same workspace and branch (with a new command, or the same one)')
+    .description(
+      'run a kept instance again on the same workspace and branch (with a new command, or the same one)',
+    )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .argument('[command...]', 'the command to run, after -- (default: the previous one)')
     .option('--timeout <duration>', 'stop after this long (e.g. 30m)')
     .option('-i, --interactive', 'give the command a real terminal')
     .option('-d, --detach', 'return at once')
     .option('--json', 'print one JSON object with the outcome')
-    .action(async (ref: string, command: string[], o: { timeout?: string; interactive?: boolean; detach?: boolean; json?: boolean }) => {
-      if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.');
-      const app = ctx.app();
-      const m = await app.orchestrator.prepareResume(ref, command, {
-        timeoutMs: parseTimeout(o.timeout),
-        interactive: Boolean(o.interactive),
-      });
-      progress(`corral: resuming ${m.id} on ${m.backend}, branch ${m.branch}`);
-      if (o.detach) {
-        await app.orchestrator.detach(m.id);
-        if (o.json) printJson({ id: m.id, status: 'running' });
-        else printLine(m.id);
-        return;
-      }
-      const r = await runInForeground(app, m.id, { json: Boolean(o.json), interactive: Boolean(o.interactive) });
-      process.exitCode = exitCodeOf(r.metadata);
-    });
+    .action(
+      async (
+        ref: string,
+        command: string[],
+        o: { timeout?: string; interactive?: boolean; detach?: boolean; json?: boolean },
+      ) => {
+        if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.');
+        const app = ctx.app();
+        const m = await app.orchestrator.prepareResume(ref, command, {
+          timeoutMs: parseTimeout(o.timeout),
+          interactive: Boolean(o.interactive),
+        });
+        progress(`corral: resuming ${m.id} on ${m.backend}, branch ${m.branch}`);
+        if (o.detach) {
+          app.orchestrator.detach(m.id);
+          if (o.json) printJson({ id: m.id, status: 'running' });
+          else printLine(m.id);
+          return;
+        }
+        const r = await runInForeground(app, m.id, {
+          json: Boolean(o.json),
+          interactive: Boolean(o.interactive),
+        });
+        process.exitCode = exitCodeOf(r.metadata);
+      },
+    );
 }

@@ -12,7 +12,12 @@ import { followFile } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, progress } from '../output.js';
 
-async function follow(app: App, id: string, fromStart: boolean, signal?: AbortSignal): Promise<void> {
+async function follow(
+  app: App,
+  id: string,
+  fromStart: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
   const { store } = app.orchestrator;
   await followFile(
     store.paths(id).output,
@@ -35,7 +40,12 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
       const paths = app.orchestrator.store.paths(m.id);
       if (o.json && !o.follow) {
         const output = await readFile(paths.output, 'utf8').catch(() => '');
-        printJson({ id: m.id, status: m.status, output, events: await new EventLog(paths.events, m.id).load() });
+        printJson({
+          id: m.id,
+          status: m.status,
+          output,
+          events: await new EventLog(paths.events, m.id).load(),
+        });
         return;
       }
       if (o.json) {
@@ -46,7 +56,10 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
           seen = events.length;
         };
         for (;;) {
-          const ended = isEnded((await app.orchestrator.store.reconcile(await app.orchestrator.store.load(m.id))).status);
+          const ended = isEnded(
+            (await app.orchestrator.store.reconcile(await app.orchestrator.store.load(m.id)))
+              .status,
+          );
           await flush();
           if (ended) return;
           await new Promise((r) => setTimeout(r, 100));
@@ -61,7 +74,9 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
 
   program
     .command('attach')
-    .description('follow a running instance live (replays its output first); Ctrl-C detaches, the instance goes on')
+    .description(
+      'follow a running instance live (replays its output first); Ctrl-C detaches, the instance goes on',
+    )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .action(async (ref: string) => {
       const app = ctx.app();
@@ -75,7 +90,13 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
         process.off('SIGINT', detach);
       }
       const now = await app.orchestrator.store.load(m.id);
-      if (controller.signal.aborted) progress(`corral: detached from ${m.id}; it is still ${now.status} (corral stop ${m.id} stops it)`);
-      else progress(`corral: ${m.id} ${now.status}${now.exitCode !== null ? ` (exit ${now.exitCode})` : ''}`);
+      if (controller.signal.aborted)
+        progress(
+          `corral: detached from ${m.id}; it is still ${now.status} (corral stop ${m.id} stops it)`,
+        );
+      else
+        progress(
+          `corral: ${m.id} ${now.status}${now.exitCode !== null ? ` (exit ${now.exitCode})` : ''}`,
+        );
     });
 }

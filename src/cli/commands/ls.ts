@@ -14,7 +14,13 @@ export function registerLs(program: Command, ctx: CommandContext): void {
       const { orchestrator } = ctx.app();
       const all = await orchestrator.store.list();
       if (o.json) {
-        printJson({ instances: all.map((m) => ({ ...outcomeJson(m, orchestrator.store.paths(m.id).workspace), createdAt: m.createdAt, command: m.command })) });
+        printJson({
+          instances: all.map((m) => ({
+            ...outcomeJson(m, orchestrator.store.paths(m.id).workspace),
+            createdAt: m.createdAt,
+            command: m.command,
+          })),
+        });
         return;
       }
       if (all.length === 0) {
@@ -40,7 +46,11 @@ function ago(iso: string): string {
 
 export function printTable(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   printLine(fmt(head));
   for (const r of rows) printLine(fmt(r));
 }

@@ -6,7 +6,13 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { runInForeground } from '../foreground.js';
 import { printJson, printLine, progress, usage } from '../output.js';
-import { addSandboxOptions, parseBackend, parseLimits, parseTimeout, type SandboxOptionValues } from '../run-options.js';
+import {
+  addSandboxOptions,
+  parseBackend,
+  parseLimits,
+  parseTimeout,
+  type SandboxOptionValues,
+} from '../run-options.js';
 
 interface RunOptions extends SandboxOptionValues {
   from?: string;
@@ -22,13 +28,24 @@ interface RunOptions extends SandboxOptionValues {
 export function registerRun(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('run')
-    .description('run a command in a sandbox on a copy of this repository; the work comes back as branch corral/<id>')
+    .description(
+      'run a command in a sandbox on a copy of this repository; the work comes back as branch corral/<id>',
+    )
     .argument('<command...>', 'the command to run, after --')
-    .option('--from <ref>', 'start from this commit/branch, clean (default: HEAD plus your uncommitted changes)')
+    .option(
+      '--from <ref>',
+      'start from this commit/branch, clean (default: HEAD plus your uncommitted changes)',
+    )
     .option('--name <name>', 'a name for the instance (usable instead of its id)')
     .option('--keep', 'keep the workspace after the end, to resume it later')
-    .option('--timeout <duration>', 'stop the command after this long and mark it timed-out (e.g. 30m)')
-    .option('-i, --interactive', 'give the command a real terminal (raw mode, resize, Ctrl-C goes to it)')
+    .option(
+      '--timeout <duration>',
+      'stop the command after this long and mark it timed-out (e.g. 30m)',
+    )
+    .option(
+      '-i, --interactive',
+      'give the command a real terminal (raw mode, resize, Ctrl-C goes to it)',
+    )
     .option('-d, --detach', 'return at once with the instance id; follow with corral logs -f')
     .option('--repo <dir>', 'the source repository (default: the current directory)')
     .option('--json', 'print one JSON object with the outcome (command output goes to stderr)')
@@ -46,8 +63,13 @@ Exit code: the command's own; 124 timed out, 130 canceled, 127 command not found
 sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad input.`,
     );
   addSandboxOptions(cmd).action(async (command: string[], o: RunOptions) => {
-    if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.', 'Drop one of them.');
-    if (o.interactive && !process.stdin.isTTY) throw usage('-i needs a terminal, and stdin is not one.', 'Run it from a terminal, or drop -i.');
+    if (o.interactive && o.detach)
+      throw usage('-i and --detach cannot be combined.', 'Drop one of them.');
+    if (o.interactive && !process.stdin.isTTY)
+      throw usage(
+        '-i needs a terminal, and stdin is not one.',
+        'Run it from a terminal, or drop -i.',
+      );
     const app = ctx.app();
     const metadata = await app.orchestrator.create({
       repoDir: o.repo ?? process.cwd(),
@@ -62,14 +84,25 @@ sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad i
       limits: parseLimits(o),
     });
     const image = metadata.image ? ` (${metadata.image})` : '';
-    progress(`corral: ${metadata.id} on ${metadata.backend}${image}, branch ${metadata.branch}, network none`);
+    progress(
+      `corral: ${metadata.id} on ${metadata.backend}${image}, branch ${metadata.branch}, network none`,
+    );
     if (o.detach) {
-      await app.orchestrator.detach(metadata.id);
-      if (o.json) printJson({ id: metadata.id, status: 'running', branch: metadata.branch, backend: metadata.backend });
+      app.orchestrator.detach(metadata.id);
+      if (o.json)
+        printJson({
+          id: metadata.id,
+          status: 'running',
+          branch: metadata.branch,
+          backend: metadata.backend,
+        });
       else printLine(metadata.id);
       return;
     }
-    const { exitCode } = await runInForeground(app, metadata.id, { json: Boolean(o.json), interactive: Boolean(o.interactive) });
+    const { exitCode } = await runInForeground(app, metadata.id, {
+      json: Boolean(o.json),
+      interactive: Boolean(o.interactive),
+    });
     process.exitCode = exitCode;
   });
 }

@@ -13,7 +13,12 @@ export function registerSupervise(program: Command, ctx: CommandContext): void {
     .action(async (id: string) => {
       const app = ctx.app();
       const controller = new AbortController();
-      for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(s, () => controller.abort(new Error(s)));
-      await app.orchestrator.supervise(id, { stdout: null, stderr: null, stdin: null }, controller.signal);
+      for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+        process.on(s, () => controller.abort(new Error(s)));
+      await app.orchestrator.supervise(
+        id,
+        { stdout: null, stderr: null, stdin: null },
+        controller.signal,
+      );
     });
 }

@@ -1,0 +1,52 @@
+/** `corral doctor`, `corral image build` and `corral demo` through the built CLI. */
+import { describe, expect, it } from 'vitest';
+import { corral, makeHome } from '../helpers/cli.js';
+
+describe('doctor', () => {
+  it('reports both backends available here, as JSON and for people', async () => {
+    const home = await makeHome();
+    const r = await corral(home, ['doctor', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = r.json<{
+      ok: boolean;
+      defaultBackend: string;
+      backends: string[];
+      checks: Array<{ name: string; ok: boolean }>;
+    }>();
+    expect(report).toMatchObject({
+      ok: true,
+      defaultBackend: 'docker',
+      backends: ['docker', 'local'],
+    });
+    expect(report.checks.find((c) => c.name === 'sandbox image')?.ok).toBe(true);
+    const human = await corral(home, ['doctor']);
+    expect(human.stdout).toContain('default backend (--backend auto): docker');
+  });
+
+  it('says what is missing and how to fix it when docker does not answer', async () => {
+    const r = await corral(await makeHome(), ['doctor'], {
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/✘ backend docker .*not reachable/);
+    expect(r.stdout).toContain('default backend (--backend auto): local');
+  });
+});
+
+describe('image build', () => {
+  it('builds (cached here) the content-hash tagged image and prints its tag', async () => {
+    const r = await corral(await makeHome(), ['image', 'build', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<{ tag: string }>().tag).toMatch(/^corral-sandbox:[0-9a-f]{12}$/);
+  });
+});
+
+describe.each(['docker', 'local'])('demo (%s)', (backend) => {
+  it('runs one instance on a throwaway repository and shows the branch', async () => {
+    const r = await corral(await makeHome(), ['demo', '--backend', backend]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('test: ok');
+    expect(r.stdout).toMatch(/branch corral\/shell-[a-z0-9]{5} in /);
+    expect(r.stdout).toContain('answer.js');
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Reconcile and gc: an instance whose supervisor dies shows `lost`; `corral gc` lists
+ * (--dry-run) and then removes the sandbox it left behind.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { corral, makeHome, waitFor } from '../helpers/cli.js';
+import { makeRepo } from '../helpers/git-repo.js';
+
+interface GcReport {
+  dryRun: boolean;
+  removed: Array<{ kind: string; target: string }>;
+}
+
+describe.each(['docker', 'local'])('lost instances and gc (%s)', (backend) => {
+  it('marks an instance lost when its supervisor dies, and gc removes its sandbox', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const started = await corral(
+      home,
+      ['run', '--backend', backend, '-d', '--', 'sh', '-c', 'echo up; sleep 300'],
+      { cwd: repo.dir },
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    const pid = await waitFor('the supervisor', async () => {
+      const m = JSON.parse(
+        await readFile(join(home, 'instances', id, 'metadata.json'), 'utf8'),
+      ) as {
+        status: string;
+        supervisor: { pid: number } | null;
+      };
+      return m.status === 'running' && m.supervisor ? m.supervisor.pid : undefined;
+    });
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the supervisor to die', async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+
+    const ls = await corral(home, ['ls', '--json']);
+    expect(ls.json<{ instances: Array<{ id: string; status: string }> }>().instances).toEqual([
+      expect.objectContaining({ id, status: 'lost' }),
+    ]);
+    const dry = await corral(home, ['gc', '--dry-run', '--json']);
+    const planned = dry.json<GcReport>();
+    expect(planned.dryRun).toBe(true);
+    expect(planned.removed.filter((i) => i.kind === 'sandbox')).toHaveLength(1);
+    const gc = await corral(home, ['gc', '--json']);
+    expect(gc.json<GcReport>().removed.filter((i) => i.kind === 'sandbox')).toHaveLength(1);
+    const again = await corral(home, ['gc', '--dry-run', '--json']);
+    expect(again.json<GcReport>().removed.filter((i) => i.kind === 'sandbox')).toHaveLength(0);
+    if (backend === 'docker') {
+      const left = execFileSync(
+        'docker',
+        ['ps', '-aq', '--filter', `label=corral.instance=${id}`],
+        { encoding: 'utf8' },
+      );
+      expect(left.trim()).toBe('');
+    }
+  });
+});
+
+describe('gc of records that are gone', () => {
+  it('removes base refs and merged branches of removed instances, keeps branches with work', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const empty = await corral(home, ['run', '--backend', 'local', '--json', '--', 'true'], {
+      cwd: repo.dir,
+    });
+    const worked = await corral(
+      home,
+      ['run', '--backend', 'local', '--json', '--', 'sh', '-c', 'echo w > w.txt'],
+      { cwd: repo.dir },
+    );
+    const [e, w] = [empty.json<{ id: string }>().id, worked.json<{ id: string }>().id];
+    execFileSync('rm', ['-rf', join(home, 'instances', e), join(home, 'instances', w)]);
+    const gc = await corral(home, ['gc', '--json']);
+    const report = gc.json<GcReport & { kept: Array<{ kind: string; target: string }> }>();
+    expect(report.removed.map((i) => i.target)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`refs/heads/corral/${e}`),
+        expect.stringContaining(`refs/corral/bases/${w}`),
+      ]),
+    );
+    expect(report.kept.map((i) => i.target)).toEqual([
+      expect.stringContaining(`refs/heads/corral/${w}`),
+    ]);
+    expect(repo.branchExists(`corral/${e}`)).toBe(false);
+    expect(repo.show(`corral/${w}`, 'w.txt')).toBe('w\n');
+  });
+});

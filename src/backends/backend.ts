@@ -83,6 +83,8 @@ export interface Probe {
 export interface SandboxRecord {
   id: string;
   instanceId: string;
+  /** The CORRAL_HOME that made it: one engine may serve several homes, gc touches only its own. */
+  home: string;
   running: boolean;
 }
 

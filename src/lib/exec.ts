@@ -5,6 +5,8 @@
  * period, and the promise rejects with the abort reason.
  */
 import { spawn } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 
 export interface ExecOptions {
   cwd?: string;
@@ -88,12 +90,21 @@ export function exec(
   });
 }
 
-/** True when `file` can be found on PATH (or is an executable path). */
+/** True when `file` is an executable on PATH (or an executable path). Looked up in-process. */
 export async function commandExists(file: string): Promise<boolean> {
-  try {
-    const r = await exec('sh', ['-c', 'command -v "$1"', 'sh', file], { allowFailure: true });
-    return r.exitCode === 0;
-  } catch {
-    return false;
+  const candidates = file.includes('/')
+    ? [file]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, file));
+  for (const path of candidates) {
+    try {
+      await access(path, constants.X_OK);
+      return true;
+    } catch {
+      // not here; try the next directory
+    }
   }
+  return false;
 }

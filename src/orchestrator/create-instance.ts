@@ -8,6 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { CorralError } from '../lib/errors.js';
 import { newInstanceId, isValidInstanceId } from '../lib/id.js';
 import { acquireLock } from '../lib/lock.js';
+import { trace } from '../lib/trace.js';
 import {
   getInstancesDir,
   getRepoLockPath,
@@ -43,6 +44,7 @@ export async function createInstance(
       hint: 'Use lowercase letters, digits and dashes (at most 63).',
     });
   }
+  trace('cli ready');
   const repo = await loadSourceRepo(request.repoDir);
   await mkdir(getInstancesDir(store.home), { recursive: true });
   const id = await reserveId(store, request.agent);
@@ -53,6 +55,7 @@ export async function createInstance(
     let base;
     try {
       base = await snapshotBase(repo, { from: request.from });
+      trace('snapshot');
       await provisionWorkspace({
         sourceRoot: repo.root,
         id,
@@ -60,6 +63,7 @@ export async function createInstance(
         branch,
         workspaceDir: paths.workspace,
       });
+      trace('clone');
     } finally {
       await lock.release();
     }

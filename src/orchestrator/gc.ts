@@ -11,9 +11,10 @@ import { isEnded, loadMetadata, type Metadata } from '../state/index.js';
 import { git } from '../workspace/index.js';
 import type { InstanceStore } from './instance-store.js';
 import { loadRepos } from './repo-registry.js';
+import { listTrash } from './trash.js';
 
 export interface GcItem {
-  kind: 'sandbox' | 'state-dir' | 'workspace' | 'base-ref' | 'branch';
+  kind: 'sandbox' | 'state-dir' | 'workspace' | 'trash' | 'base-ref' | 'branch';
   target: string;
   reason: string;
 }
@@ -41,6 +42,7 @@ export async function collectGarbage(
   for (const backend of backends) {
     if (!(await backend.probe()).available) continue;
     for (const s of await backend.listSandboxes()) {
+      if (s.home !== store.home) continue;
       const m = records.get(s.instanceId);
       if (m && !isEnded(m.status)) continue;
       await act(
@@ -85,6 +87,12 @@ export async function collectGarbage(
         await rm(ws, { recursive: true, force: true });
         await store.update(m.id, { workspaceRemoved: true });
       },
+    );
+  }
+
+  for (const path of await listTrash(store.home)) {
+    await act({ kind: 'trash', target: path, reason: 'an interrupted workspace removal' }, () =>
+      rm(path, { recursive: true, force: true }),
     );
   }
 

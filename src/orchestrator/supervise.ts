@@ -7,7 +7,6 @@
  * workspace is kept so nothing is lost.
  */
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -16,6 +15,7 @@ import { instanceLabels } from '../backends/labels.js';
 import { EventLog } from '../events/index.js';
 import { isCorralError } from '../lib/errors.js';
 import { acquireLock } from '../lib/lock.js';
+import { trace } from '../lib/trace.js';
 import {
   getCurrentSupervisor,
   getRepoLockPath,
@@ -30,6 +30,7 @@ import {
   git,
 } from '../workspace/index.js';
 import type { InstanceStore } from './instance-store.js';
+import { discardWorkspace } from './trash.js';
 
 export interface SuperviseIO {
   /** Where the command's output is echoed live; null when detached. */
@@ -83,6 +84,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       limits: metadata.limits,
       labels: instanceLabels(id, store.home),
     });
+    trace('sandbox started');
     metadata = await store.update(id, { sandboxId: sandbox.id });
     await events.append({ id, type: 'instance.started', sandboxId: sandbox.id });
 
@@ -114,6 +116,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       options.cancel?.removeEventListener('abort', onCancel);
       if (io.stdin && proc.stdin) io.stdin.unpipe(proc.stdin);
     }
+    trace('command ran');
     await events.append({
       id,
       type: 'process.exited',
@@ -126,13 +129,16 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
 
   const status = decideStatus(exit, reason, startError);
   const bringBack = await bringBackSafely(options, metadata, sandbox, log);
+  trace('bring-back');
   await sandbox?.stop().catch(() => undefined);
+  trace('sandbox stopped');
 
   let workspaceRemoved = false;
   if (!metadata.keep && bringBack.error === null) {
-    await rm(paths.workspace, { recursive: true, force: true });
+    await discardWorkspace(store.home, id, paths.workspace);
     workspaceRemoved = true;
   }
+  trace('workspace removed');
   output.end();
   await finished(output).catch(() => undefined);
 
@@ -205,6 +211,7 @@ async function bringBackSafely(
     const bundleInside = join(sandbox.workdir, '.git', 'corral-bring-back.bundle');
     const cmd = bringBackCommand({ id, agent: metadata.agent, baseTip, bundlePath: bundleInside });
     const r = await sandbox.exec(cmd.argv, { env: cmd.env });
+    trace('bring-back in sandbox');
     if (r.exitCode !== 0) {
       throw new Error(
         `git in the sandbox failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,

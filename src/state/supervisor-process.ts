@@ -10,15 +10,21 @@ export interface SupervisorRef {
   startTicks: string | null;
 }
 
-function readStartTicks(pid: number): string | null {
+/** State and start time from /proc/<pid>/stat, or null where there is no /proc. */
+function readStat(pid: number): { state: string; startTicks: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 (starttime) counted after the parenthesised command name, which may hold spaces.
+    // Fields after the parenthesised command name (which may hold spaces): state is
+    // field 3, starttime field 22.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
+    return { state: fields[0] ?? '', startTicks: fields[19] ?? '' };
   } catch {
     return null;
   }
+}
+
+function readStartTicks(pid: number): string | null {
+  return readStat(pid)?.startTicks ?? null;
 }
 
 export function getCurrentSupervisor(): SupervisorRef {
@@ -31,7 +37,9 @@ export function isSupervisorAlive(ref: SupervisorRef): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (ref.startTicks === null) return true;
-  const now = readStartTicks(ref.pid);
-  return now === null || now === ref.startTicks;
+  const now = readStat(ref.pid);
+  if (now === null) return process.platform !== 'linux';
+  // A killed supervisor nobody has reaped yet is a zombie: gone for our purposes.
+  if (now.state === 'Z' || now.state === 'X') return false;
+  return ref.startTicks === null || now.startTicks === ref.startTicks;
 }

@@ -33,7 +33,7 @@ export async function provisionWorkspace(
     await git(sourceRoot, [
       'clone',
       '--quiet',
-      '--no-hardlinks',
+      await chooseCloneMode(sourceRoot),
       '--no-checkout',
       '--',
       sourceRoot,
@@ -56,6 +56,20 @@ export async function provisionWorkspace(
     throw error;
   }
 }
+
+/**
+ * Objects are never hardlinked (see the top of the file). A repository that is mostly
+ * packed is fastest to copy file by file (`--no-hardlinks`); one with many loose objects
+ * (a young repository, one that never ran gc) is far faster to transfer as one new pack
+ * (`--no-local`) than as thousands of small files.
+ */
+async function chooseCloneMode(sourceRoot: string): Promise<'--no-hardlinks' | '--no-local'> {
+  const counts = await git(sourceRoot, ['count-objects', '-v'], { allowFailure: true });
+  const loose = Number(/^count: (\d+)$/m.exec(counts.stdout)?.[1] ?? 0);
+  return loose > looseObjectThreshold ? '--no-local' : '--no-hardlinks';
+}
+
+const looseObjectThreshold = 256;
 
 /**
  * Copies the untracked, ignored files matched by `.corralinclude` (gitignore syntax) from

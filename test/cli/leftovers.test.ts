@@ -31,18 +31,18 @@ describe.each(['docker', 'local'])('lost instances and gc (%s)', (backend) => {
       ) as {
         status: string;
         supervisor: { pid: number } | null;
+        sandboxId: string | null;
       };
-      return m.status === 'running' && m.supervisor ? m.supervisor.pid : undefined;
+      return m.status === 'running' && m.supervisor && m.sandboxId ? m.supervisor.pid : undefined;
     });
     process.kill(pid, 'SIGKILL');
-    await waitFor('the supervisor to die', async () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    // Dead, or a zombie that nobody has reaped yet.
+    await waitFor('the supervisor to die', () =>
+      readFile(`/proc/${pid}/stat`, 'utf8').then(
+        (stat) => (/\) [ZX] /.test(stat) ? true : undefined),
+        () => true,
+      ),
+    );
 
     const ls = await corral(home, ['ls', '--json']);
     expect(ls.json<{ instances: Array<{ id: string; status: string }> }>().instances).toEqual([

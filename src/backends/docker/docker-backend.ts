@@ -6,7 +6,8 @@
  * a missing image is an error that says how to build it (see sandbox-image.ts).
  */
 import { resolve } from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
+import { newDockerode } from './load-dockerode.js';
 import { CorralError } from '../../lib/errors.js';
 import type { Backend, Probe, Sandbox, SandboxRecord, SandboxSpec } from '../backend.js';
 import { labelKeys } from '../labels.js';
@@ -61,7 +62,7 @@ export interface DockerBackendOptions {
 /** dockerode throws on a malformed DOCKER_HOST; say so in corral's terms. */
 function createClient(): Dockerode {
   try {
-    return new Dockerode();
+    return newDockerode();
   } catch (error) {
     throw new CorralError(
       'USAGE',
@@ -179,6 +180,7 @@ export class DockerBackend implements Backend {
     return containers.map((c) => ({
       id: c.Id,
       instanceId: c.Labels[labelKeys.instance] ?? '',
+      home: c.Labels[labelKeys.home] ?? '',
       running: c.State === 'running',
     }));
   }

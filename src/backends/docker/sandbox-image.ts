@@ -11,7 +11,8 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
+import { newDockerode } from './load-dockerode.js';
 import { CorralError } from '../../lib/errors.js';
 import { followBuild } from './build-progress.js';
 import { writeCaCerts } from './ca-certs.js';
@@ -113,7 +114,7 @@ function buildFailure(tag: string, error: string, tail: readonly string[]): Corr
  * @example await buildImage({ caCertFiles: [hostCaBundlePath], onProgress: (l) => console.error(l) })
  */
 export async function buildImage(options: BuildImageOptions = {}): Promise<string> {
-  const docker = options.docker ?? new Dockerode();
+  const docker = options.docker ?? newDockerode();
   const imagesDir = options.imagesDir ?? findImagesDir();
   const tag = options.tag ?? getDefaultImageTag(imagesDir);
   const { signal } = options;

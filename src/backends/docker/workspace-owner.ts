@@ -5,8 +5,8 @@
  * the agent root, which the sandbox never is: such a workspace is first handed to an
  * unprivileged uid (10001) and the sandbox runs as that.
  */
-import { lchown, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { exec } from '../../lib/exec.js';
 import { CorralError } from '../../lib/errors.js';
 
 export interface Owner {
@@ -18,22 +18,13 @@ export interface Owner {
 export const fallbackOwner: Owner = { uid: 10001, gid: 10001 };
 
 /**
- * Changes the owner of `dir` and everything under it. Uses lchown and never follows a
- * symlink: a repository may hold a link to /etc/shadow, and chown must not reach it.
+ * Changes the owner of `dir` and everything under it with chown(1), an order of magnitude
+ * faster than a walk from Node on a large tree. `-R` without `-L` never traverses a symlink
+ * and `-h` changes a link itself, not its target: a repository may hold a link to
+ * /etc/shadow, and chown must not reach it.
  */
 async function chownTree(dir: string, owner: Owner): Promise<void> {
-  const pending = [dir];
-  await lchown(dir, owner.uid, owner.gid);
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const entries = await readdir(next, { withFileTypes: true });
-    await Promise.all(
-      entries.map(async (entry) => {
-        const path = join(next, entry.name);
-        await lchown(path, owner.uid, owner.gid);
-        if (entry.isDirectory()) pending.push(path);
-      }),
-    );
-  }
+  await exec('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, dir]);
 }
 
 /** Returns who the sandbox over `workspaceDir` runs as, handing a root-owned one over first. */

@@ -95,16 +95,16 @@ export class LocalBackend implements Backend {
     return this.#runtime;
   }
 
-  probe(): Promise<Probe> {
-    return probeSandboxRuntime(this.#sandboxRuntime, this.#home);
+  /** A success is kept for the life of this backend object; a failure is asked again. */
+  async probe(): Promise<Probe> {
+    const probe = await (this.#available ??= probeSandboxRuntime(this.#sandboxRuntime, this.#home));
+    if (!probe.available) this.#available = undefined;
+    return probe;
   }
 
-  /** A successful probe is kept (it costs a trial sandbox); a failed one is retried. */
   async #ensureAvailable(): Promise<void> {
-    this.#available ??= this.probe();
-    const probe = await this.#available;
+    const probe = await this.probe();
     if (probe.available) return;
-    this.#available = undefined;
     throw new CorralError(
       'BACKEND_UNAVAILABLE',
       `The local backend is not available: ${probe.detail}.`,
@@ -200,7 +200,7 @@ export class LocalBackend implements Backend {
       names.filter(isValidInstanceId).map(async (id) => {
         const paths = getSandboxRunPaths(this.#home, id);
         const pids = await loadPidRecords(paths);
-        return { id, instanceId: id, running: pids.some(isPidRecordAlive) };
+        return { id, instanceId: id, home: this.#home, running: pids.some(isPidRecordAlive) };
       }),
     );
   }

@@ -4,9 +4,9 @@
  * fence, which is what catches the failures a PATH check cannot (user namespaces switched
  * off, an AppArmor restriction, a fence that hides something srt needs).
  */
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Probe } from '../backend.js';
 import { commandExists, exec } from '../../lib/exec.js';
@@ -89,6 +89,9 @@ export async function probeSandboxRuntime(runtime: SandboxRuntime, home: string)
       fix: installFix,
     };
   }
+  const cacheKey = `${runtime.version}|${process.version}|${process.env.PATH ?? ''}`;
+  const cached = await loadProbeCache(home, cacheKey);
+  if (cached) return { available: true, detail: cached };
   const failure = await tryTrialRun(runtime, home);
   if (failure !== null) {
     // The usual cause on Ubuntu 24.04+: unprivileged user namespaces restricted by AppArmor.
@@ -100,8 +103,46 @@ export async function probeSandboxRuntime(runtime: SandboxRuntime, home: string)
     };
   }
   const bwrap = await exec('bwrap', ['--version'], { allowFailure: true });
-  return {
-    available: true,
-    detail: `${lastLine(bwrap.stdout) || 'bubblewrap'}, sandbox-runtime ${runtime.version}`,
-  };
+  const detail = `${lastLine(bwrap.stdout) || 'bubblewrap'}, sandbox-runtime ${runtime.version}`;
+  await saveProbeCache(home, cacheKey, detail);
+  return { available: true, detail };
+}
+
+/**
+ * A trial sandbox costs ≈0.3 s, too much to pay on every `corral run`: a success is
+ * remembered for a day in the state dir, keyed by the runtime, Node and PATH. The cheap
+ * checks above (the programs are there) still run every time.
+ */
+const probeCacheTtlMs = 24 * 3_600_000;
+
+function probeCachePath(home: string): string {
+  return join(home, 'run', 'local', 'probe.json');
+}
+
+async function loadProbeCache(home: string, key: string): Promise<string | undefined> {
+  try {
+    const cache = JSON.parse(await readFile(probeCachePath(home), 'utf8')) as {
+      key?: string;
+      at?: number;
+      detail?: string;
+    };
+    if (
+      cache.key !== key ||
+      typeof cache.at !== 'number' ||
+      Date.now() - cache.at > probeCacheTtlMs
+    )
+      return undefined;
+    return typeof cache.detail === 'string' ? cache.detail : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function saveProbeCache(home: string, key: string, detail: string): Promise<void> {
+  try {
+    await mkdir(dirname(probeCachePath(home)), { recursive: true });
+    await writeFile(probeCachePath(home), JSON.stringify({ key, at: Date.now(), detail }));
+  } catch {
+    // A cache that cannot be written only costs the next probe a trial run.
+  }
 }

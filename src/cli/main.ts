@@ -63,4 +63,12 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// `corral logs x | head` closes the pipe early: that is not an error worth a stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 await main(process.argv);

@@ -18,7 +18,7 @@ import {
 } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBackendContract } from '../../src/backends/backend.contract.js';
 import type { SandboxProcess, SandboxSpec } from '../../src/backends/backend.js';
@@ -395,6 +395,7 @@ describe('local backend', () => {
       expect(listed).toContainEqual({
         id: spec.instanceId,
         instanceId: spec.instanceId,
+        home: resolve(home),
         running: true,
       });
       const runDir = join(home, 'run', 'local', spec.instanceId);

@@ -116,3 +116,34 @@ describe('bad input', () => {
     });
   });
 });
+
+describe('wrong state', () => {
+  it('resume of an instance that was not kept: exit 7 with what to do instead', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const run = await corral(home, ['run', '--backend', 'local', '--json', '--', 'true'], {
+      cwd: repo.dir,
+    });
+    const id = run.json<{ id: string }>().id;
+    const r = await corral(home, ['resume', id, '--', 'true']);
+    expect(r.code).toBe(7);
+    expect(oneLine(r.stderr)).toContain(`corral run --from corral/${id}`);
+  });
+
+  it('rm of a running instance: exit 7, and --force stops it first', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const started = await corral(
+      home,
+      ['run', '--backend', 'local', '-d', '--', 'sh', '-c', 'echo w > w.txt; sleep 120'],
+      { cwd: repo.dir },
+    );
+    const id = started.stdout.trim();
+    const refused = await corral(home, ['rm', id]);
+    expect(refused.code).toBe(7);
+    expect(oneLine(refused.stderr)).toContain(`corral stop ${id}`);
+    const forced = await corral(home, ['rm', '--force', id]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(repo.show(`corral/${id}`, 'w.txt')).toBe('w\n');
+  });
+});

@@ -10,6 +10,7 @@ import { isEnded } from '../../state/index.js';
 import type { App } from '../../app.js';
 import { followFile } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
+import { outcomeJson } from '../outcome.js';
 import { printJson, progress } from '../output.js';
 
 async function follow(
@@ -17,11 +18,12 @@ async function follow(
   id: string,
   fromStart: boolean,
   signal?: AbortSignal,
+  out: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
   const { store } = app.orchestrator;
   await followFile(
     store.paths(id).output,
-    (chunk) => process.stdout.write(chunk),
+    (chunk) => out.write(chunk),
     async () => isEnded((await store.reconcile(await store.load(id))).status),
     { fromStart, signal },
   );
@@ -78,18 +80,20 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
       'follow a running instance live (replays its output first); Ctrl-C detaches, the instance goes on',
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
-    .action(async (ref: string) => {
+    .option('--json', 'when it ends (or on detach), print one JSON object with its outcome')
+    .action(async (ref: string, o: { json?: boolean }) => {
       const app = ctx.app();
       const m = await app.orchestrator.store.resolve(ref);
       const controller = new AbortController();
       const detach = () => controller.abort();
       process.once('SIGINT', detach);
       try {
-        await follow(app, m.id, true, controller.signal);
+        await follow(app, m.id, true, controller.signal, o.json ? process.stderr : process.stdout);
       } finally {
         process.off('SIGINT', detach);
       }
       const now = await app.orchestrator.store.load(m.id);
+      if (o.json) printJson(outcomeJson(now, app.orchestrator.store.paths(m.id).workspace));
       if (controller.signal.aborted)
         progress(
           `corral: detached from ${m.id}; it is still ${now.status} (corral stop ${m.id} stops it)`,

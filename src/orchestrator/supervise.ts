@@ -24,6 +24,8 @@ import {
 } from '../state/index.js';
 import {
   bringBackCommand,
+  loadBringBackReport,
+  withBringBack,
   getBaseTip,
   importBringBack,
   parseBringBackOutput,
@@ -66,6 +68,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   let exit: ProcessExit = { exitCode: null, signal: null };
   let reason: 'timeout' | 'cancel' | undefined;
   let startError: unknown;
+  let ran = false;
 
   metadata = await store.update(id, {
     status: 'running',
@@ -88,10 +91,13 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
     metadata = await store.update(id, { sandboxId: sandbox.id });
     await events.append({ id, type: 'instance.started', sandboxId: sandbox.id });
 
+    const wrapped = withBringBack(metadata.command, bringBackOptions(metadata, sandbox));
     const proc = await sandbox.spawn({
-      argv: metadata.command,
+      argv: wrapped.argv,
+      env: wrapped.env,
       stdio: metadata.interactive ? 'terminal' : 'pipe',
     });
+    ran = true;
     const drained = pumpOutput(proc, output, metadata.interactive ? null : io);
     if (io.stdin && proc.stdin) io.stdin.pipe(proc.stdin);
     else proc.stdin?.end();
@@ -128,7 +134,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   }
 
   const status = decideStatus(exit, reason, startError);
-  const bringBack = await bringBackSafely(options, metadata, sandbox, log);
+  const bringBack = await bringBackSafely(options, metadata, sandbox, ran, log);
   trace('bring-back');
   await sandbox?.stop().catch(() => undefined);
   trace('sandbox stopped');
@@ -191,6 +197,7 @@ async function bringBackSafely(
   options: SuperviseOptions,
   metadata: Metadata,
   sandbox: Sandbox | undefined,
+  ran: boolean,
   log: (line: string) => void,
 ): Promise<NonNullable<Metadata['bringBack']>> {
   const { store, id } = options;
@@ -208,16 +215,21 @@ async function bringBackSafely(
       });
       return { commit: baseTip, committedLeftovers: false, error: null };
     }
-    const bundleInside = join(sandbox.workdir, '.git', 'corral-bring-back.bundle');
-    const cmd = bringBackCommand({ id, agent: metadata.agent, baseTip, bundlePath: bundleInside });
-    const r = await sandbox.exec(cmd.argv, { env: cmd.env });
-    trace('bring-back in sandbox');
-    if (r.exitCode !== 0) {
-      throw new Error(
-        `git in the sandbox failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
-      );
+    const workspace = store.paths(id).workspace;
+    // The wrapper normally brought the work back right after the command; when it was
+    // killed first there is no report, and a second process in the sandbox does it.
+    let report = ran ? await loadBringBackReport(workspace) : undefined;
+    if (!report) {
+      const cmd = bringBackCommand(bringBackOptions(metadata, sandbox));
+      const r = await sandbox.exec(cmd.argv, { env: cmd.env });
+      if (r.exitCode !== 0) {
+        throw new Error(
+          `git in the sandbox failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
+        );
+      }
+      report = parseBringBackOutput(r.stdout);
     }
-    const report = parseBringBackOutput(r.stdout);
+    trace('bring-back in sandbox');
     const lock = await acquireLock(getRepoLockPath(store.home, metadata.sourceRepo));
     let commit: string;
     try {
@@ -226,7 +238,7 @@ async function bringBackSafely(
         branch: metadata.branch,
         baseTip,
         report,
-        bundleHostPath: store.paths(id).bundle,
+        workspace,
         scratchPath: join(store.paths(id).dir, 'bring-back.bundle'),
       });
     } finally {
@@ -245,6 +257,15 @@ async function bringBackSafely(
     await events.append({ id, type: 'bring-back.failed', error: message });
     return { commit: null, committedLeftovers: false, error: message };
   }
+}
+
+function bringBackOptions(metadata: Metadata, sandbox: Sandbox) {
+  return {
+    id: metadata.id,
+    agent: metadata.agent,
+    baseTip: getBaseTip(metadata.base),
+    gitDir: join(sandbox.workdir, '.git'),
+  };
 }
 
 function describeEnd(

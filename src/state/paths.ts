@@ -18,8 +18,6 @@ export interface InstancePaths {
   workspace: string;
   /** Unix socket the supervisor listens on, for `corral attach`. */
   attachSocket: string;
-  /** Where the in-sandbox bring-back leaves its bundle (inside the workspace's .git). */
-  bundle: string;
 }
 
 export function getInstancesDir(home: string): string {
@@ -36,7 +34,6 @@ export function getInstancePaths(home: string, id: string): InstancePaths {
     output: join(dir, 'output.log'),
     workspace,
     attachSocket: join(dir, 'attach.sock'),
-    bundle: join(workspace, '.git', 'corral-bring-back.bundle'),
   };
 }
 

@@ -5,8 +5,9 @@
  * The workspace is hostile input by then (the agent could have planted hooks,
  * `core.fsmonitor`, filter drivers, an `include.path`, symlinks out of the tree…), so the
  * host runs no git in it. Instead:
- *  1. inside the sandbox, `bringBackCommand` commits the leftovers (hooks off) and writes
- *     a git bundle of the branch into the workspace's `.git`;
+ *  1. inside the sandbox — right after the command, in the same process (`withBringBack`),
+ *     or in a second one (`bringBackCommand`) — the leftovers are committed (hooks off) and
+ *     a git bundle of the branch and a small report are written into the workspace's `.git`;
  *  2. on the host, `importBringBack` copies that bundle out (refusing anything but a
  *     regular file) and fetches it into the source repository, whose config is the
  *     developer's own. Reading a bundle executes nothing from the workspace, and the
@@ -14,7 +15,8 @@
  */
 import { constants, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { open, rm } from 'node:fs/promises';
+import { lstat, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CorralError } from '../lib/errors.js';
 import { git, gitOut } from './git.js';
 
@@ -23,47 +25,93 @@ export interface BringBackScriptOptions {
   agent: string;
   /** The commit the branch started at. */
   baseTip: string;
-  /** Path of the bundle as the sandbox sees it. */
-  bundlePath: string;
+  /** The workspace's `.git` directory as the sandbox sees it. */
+  gitDir: string;
 }
 
-/** The argv that commits leftovers and writes the bundle, run inside the sandbox. */
+/** File names, inside the workspace's `.git`, of what the in-sandbox step leaves. */
+export const bringBackFiles = {
+  bundle: 'corral-bring-back.bundle',
+  report: 'corral-bring-back.report',
+};
+
+/**
+ * A shell function `bring_back` that commits leftovers, writes the bundle, and writes the
+ * report (`tip=…`, `committed=1`) atomically into `.git`, echoing it on stdout too.
+ */
+const bringBackFunction = [
+  'bring_back() {',
+  '  set -eu',
+  '  g() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgsign=false "$@"; }',
+  '  rm -f "$CORRAL_GIT_DIR/corral-bring-back.bundle" "$CORRAL_GIT_DIR/corral-bring-back.report"',
+  '  committed=0',
+  '  g add -A',
+  '  if ! g diff --cached --quiet; then',
+  '    g commit --quiet --no-verify -m "corral: work of $CORRAL_ID" -m "Corral-Instance: $CORRAL_ID"',
+  '    committed=1',
+  '  fi',
+  '  tip=$(g rev-parse HEAD)',
+  '  if [ "$tip" != "$CORRAL_BASE" ]; then',
+  '    if g merge-base --is-ancestor "$CORRAL_BASE" "$tip" 2>/dev/null; then',
+  '      g bundle create --quiet "$CORRAL_GIT_DIR/corral-bring-back.bundle" HEAD "^$CORRAL_BASE"',
+  '    else',
+  '      g bundle create --quiet "$CORRAL_GIT_DIR/corral-bring-back.bundle" HEAD',
+  '    fi',
+  '  fi',
+  '  printf "tip=%s\\ncommitted=%s\\n" "$tip" "$committed" > "$CORRAL_GIT_DIR/corral-bring-back.report.tmp"',
+  '  mv -f "$CORRAL_GIT_DIR/corral-bring-back.report.tmp" "$CORRAL_GIT_DIR/corral-bring-back.report"',
+  '  cat "$CORRAL_GIT_DIR/corral-bring-back.report"',
+  '}',
+].join('\n');
+
+function bringBackEnv(options: BringBackScriptOptions): Record<string, string> {
+  const who = `corral (${options.agent})`;
+  return {
+    CORRAL_ID: options.id,
+    CORRAL_BASE: options.baseTip,
+    CORRAL_GIT_DIR: options.gitDir,
+    GIT_AUTHOR_NAME: who,
+    GIT_AUTHOR_EMAIL: 'corral@localhost',
+    GIT_COMMITTER_NAME: who,
+    GIT_COMMITTER_EMAIL: 'corral@localhost',
+  };
+}
+
+/**
+ * The argv that commits leftovers and writes the bundle, run on its own inside the
+ * sandbox (after a command that was stopped, or whose wrapper did not finish). A git
+ * killed mid-commit may have left `index.lock`; nothing else runs now, so it goes.
+ */
 export function bringBackCommand(options: BringBackScriptOptions): {
   argv: string[];
   env: Record<string, string>;
 } {
+  const script = [bringBackFunction, 'rm -f "$CORRAL_GIT_DIR/index.lock"', 'bring_back'].join('\n');
+  return { argv: ['sh', '-c', script], env: bringBackEnv(options) };
+}
+
+/**
+ * Wraps the user's command so the bring-back runs in the same sandbox process right
+ * after it, saving a second exec (a second sandbox start for the local backend). The
+ * wrapper passes the command's exit code through; it traps INT/TERM/HUP with a no-op (not
+ * an ignore, which the command would inherit) so a stopped command is still brought back.
+ * If the wrapper itself is killed, no report appears and the caller falls back to
+ * `bringBackCommand`.
+ */
+export function withBringBack(
+  argv: string[],
+  options: BringBackScriptOptions,
+): { argv: string[]; env: Record<string, string> } {
   const script = [
-    'set -eu',
-    'g() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgsign=false "$@"; }',
-    'rm -f "$CORRAL_BUNDLE"',
-    'g add -A',
-    'if ! g diff --cached --quiet; then',
-    '  g commit --quiet --no-verify -m "corral: work of $CORRAL_ID" -m "Corral-Instance: $CORRAL_ID"',
-    '  echo "committed=1"',
-    'fi',
-    'tip=$(g rev-parse HEAD)',
-    'echo "tip=$tip"',
-    'if [ "$tip" != "$CORRAL_BASE" ]; then',
-    '  if g merge-base --is-ancestor "$CORRAL_BASE" "$tip" 2>/dev/null; then',
-    '    g bundle create --quiet "$CORRAL_BUNDLE" HEAD "^$CORRAL_BASE"',
-    '  else',
-    '    g bundle create --quiet "$CORRAL_BUNDLE" HEAD',
-    '  fi',
-    'fi',
+    bringBackFunction,
+    'rm -f "$CORRAL_GIT_DIR/corral-bring-back.report"',
+    'trap : INT TERM HUP',
+    '"$@"',
+    'ec=$?',
+    '(bring_back) >/dev/null 2>&1 </dev/null || true',
+    'exit "$ec"',
   ].join('\n');
-  const who = `corral (${options.agent})`;
-  return {
-    argv: ['sh', '-c', script],
-    env: {
-      CORRAL_ID: options.id,
-      CORRAL_BASE: options.baseTip,
-      CORRAL_BUNDLE: options.bundlePath,
-      GIT_AUTHOR_NAME: who,
-      GIT_AUTHOR_EMAIL: 'corral@localhost',
-      GIT_COMMITTER_NAME: who,
-      GIT_COMMITTER_EMAIL: 'corral@localhost',
-    },
-  };
+  return { argv: ['sh', '-c', script, 'corral', ...argv], env: bringBackEnv(options) };
 }
 
 export interface BringBackReport {
@@ -71,13 +119,54 @@ export interface BringBackReport {
   committedLeftovers: boolean;
 }
 
-/** Reads what the in-sandbox step printed; refuses anything that is not a plain commit id. */
-export function parseBringBackOutput(stdout: string): BringBackReport {
-  const tip = /^tip=([0-9a-f]{40}|[0-9a-f]{64})$/m.exec(stdout)?.[1];
+/** Reads the report of the in-sandbox step; refuses anything that is not a plain commit id. */
+export function parseBringBackOutput(text: string): BringBackReport {
+  const tip = /^tip=([0-9a-f]{40}|[0-9a-f]{64})$/m.exec(text)?.[1];
   if (!tip) {
     throw new CorralError('BRING_BACK_FAILED', 'The sandbox did not report the tip of the branch.');
   }
-  return { tip, committedLeftovers: /^committed=1$/m.test(stdout) };
+  return { tip, committedLeftovers: /^committed=1$/m.test(text) };
+}
+
+/**
+ * The report the wrapper left in the workspace's `.git`, or undefined when there is none
+ * (the wrapper was killed). Read without following a symlink anywhere under the
+ * workspace, and never more than a few bytes.
+ */
+export async function loadBringBackReport(workspace: string): Promise<BringBackReport | undefined> {
+  try {
+    const text = await readWorkspaceFile(workspace, ['.git', bringBackFiles.report], 4096);
+    return parseBringBackOutput(text.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads `workspace/<parts…>`, refusing symlinks at every level and files over `maxBytes`. */
+async function readWorkspaceFile(
+  workspace: string,
+  parts: string[],
+  maxBytes: number,
+): Promise<Buffer> {
+  let dir = workspace;
+  for (const part of parts.slice(0, -1)) {
+    dir = join(dir, part);
+    const info = await lstat(dir);
+    if (!info.isDirectory()) throw new Error(`${dir} is not a directory`);
+  }
+  const handle = await open(
+    join(dir, parts[parts.length - 1]!),
+    constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+  );
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > maxBytes) throw new Error('not a small regular file');
+    const buffer = Buffer.alloc(info.size);
+    await handle.read(buffer, 0, info.size, 0);
+    return buffer;
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface ImportRequest {
@@ -85,8 +174,8 @@ export interface ImportRequest {
   branch: string;
   baseTip: string;
   report: BringBackReport;
-  /** Host path of the bundle the sandbox wrote. */
-  bundleHostPath: string;
+  /** Host path of the workspace; the bundle is read from its `.git`. */
+  workspace: string;
   /** Where the host may copy it to (outside the workspace). */
   scratchPath: string;
 }
@@ -99,7 +188,19 @@ export async function importBringBack(request: ImportRequest): Promise<string> {
     await git(sourceRoot, ['update-ref', ref, baseTip]);
     return baseTip;
   }
-  await copyRegularFile(request.bundleHostPath, request.scratchPath);
+  const gitDir = join(request.workspace, '.git');
+  if (
+    !(await lstat(gitDir).then(
+      (i) => i.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new CorralError(
+      'BRING_BACK_FAILED',
+      `${gitDir} is not a directory; refusing to read from it.`,
+    );
+  }
+  await copyRegularFile(join(gitDir, bringBackFiles.bundle), request.scratchPath);
   try {
     await git(sourceRoot, [
       '-c',

@@ -2,14 +2,20 @@
  * Provisioning and bring-back on real git repositories, without a sandbox: the bring-back
  * script is run with plain `sh` here (the system tests run it inside real sandboxes).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo } from '../../test/helpers/git-repo.js';
 import { CorralError } from '../lib/errors.js';
-import { bringBackCommand, importBringBack, parseBringBackOutput } from './bring-back.js';
+import {
+  bringBackCommand,
+  importBringBack,
+  loadBringBackReport,
+  parseBringBackOutput,
+  withBringBack,
+} from './bring-back.js';
 import { provisionWorkspace } from './provision.js';
 import { getBaseTip, snapshotBase } from './snapshot.js';
 import { loadSourceRepo, resolveCommit } from './source-repo.js';
@@ -31,7 +37,7 @@ async function provision(repoDir: string, from?: string) {
 
 function bringBack(workspaceDir: string, id: string, baseTip: string) {
   const bundle = join(workspaceDir, '.git', 'corral-bring-back.bundle');
-  const cmd = bringBackCommand({ id, agent: 'shell', baseTip, bundlePath: bundle });
+  const cmd = bringBackCommand({ id, agent: 'shell', baseTip, gitDir: join(workspaceDir, '.git') });
   const stdout = execFileSync(cmd.argv[0]!, cmd.argv.slice(1), {
     cwd: workspaceDir,
     env: { ...process.env, ...cmd.env },
@@ -123,7 +129,7 @@ describe('bring-back', () => {
       branch: `corral/${id}`,
       baseTip: getBaseTip(base),
       report,
-      bundleHostPath: bundle,
+      workspace: workspaceDir,
       scratchPath: scratch,
     });
     expect(tip).toBe(report.tip);
@@ -147,7 +153,7 @@ describe('bring-back', () => {
       branch: `corral/${id}`,
       baseTip: getBaseTip(base),
       report,
-      bundleHostPath: bundle,
+      workspace: workspaceDir,
       scratchPath: scratch,
     });
     expect(repo.git('rev-parse', `corral/${id}`).trim()).toBe(getBaseTip(base));
@@ -169,10 +175,51 @@ describe('bring-back', () => {
         branch: `corral/${id}`,
         baseTip: getBaseTip(base),
         report,
-        bundleHostPath: bundle,
+        workspace: workspaceDir,
         scratchPath: scratch,
       }),
     ).rejects.toMatchObject({ code: 'BRING_BACK_FAILED' });
+  });
+
+  it('runs right after the command in the same process, passing its exit code through', async () => {
+    const repo = await makeRepo();
+    const { base, workspaceDir, id } = await provision(repo.dir);
+    const wrapped = withBringBack(['sh', '-c', 'echo "$1" > arg.txt; exit 5', 'sh', 'two words'], {
+      id,
+      agent: 'shell',
+      baseTip: getBaseTip(base),
+      gitDir: join(workspaceDir, '.git'),
+    });
+    const r = spawnSync(wrapped.argv[0]!, wrapped.argv.slice(1), {
+      cwd: workspaceDir,
+      env: { ...process.env, ...wrapped.env },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(5);
+    const report = await loadBringBackReport(workspaceDir);
+    expect(report?.committedLeftovers).toBe(true);
+    const scratch = join(await mkdtemp(join(tmpdir(), 'corral-scratch-')), 'b.bundle');
+    await importBringBack({
+      sourceRoot: repo.dir,
+      branch: `corral/${id}`,
+      baseTip: getBaseTip(base),
+      report: report!,
+      workspace: workspaceDir,
+      scratchPath: scratch,
+    });
+    expect(repo.show(`corral/${id}`, 'arg.txt')).toBe('two words\n');
+  });
+
+  it('ignores a report reached through a symlinked .git', async () => {
+    const repo = await makeRepo();
+    const { base, workspaceDir, id } = await provision(repo.dir);
+    bringBack(workspaceDir, id, getBaseTip(base));
+    expect(await loadBringBackReport(workspaceDir)).toBeDefined();
+    execFileSync('sh', [
+      '-c',
+      `mv "${workspaceDir}/.git" "${workspaceDir}/real-git" && ln -s real-git "${workspaceDir}/.git"`,
+    ]);
+    expect(await loadBringBackReport(workspaceDir)).toBeUndefined();
   });
 
   it('refuses a report that is not a commit id', () => {

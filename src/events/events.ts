@@ -1,8 +1,9 @@
 /**
  * The versioned event union: one normalized record of something that happened to an
  * instance, appended to `events.ndjson`. Every switch over `CorralEvent['type']` is
- * exhaustive (lint enforces it). Version 1 carries the lifecycle; agent events (text,
- * tool calls, usage) join the union as their adapters arrive.
+ * exhaustive (lint enforces it). Lifecycle events come from the orchestrator; `agent.*`
+ * events are what an agent adapter reads out of its CLI's output; `raw` keeps any line no
+ * adapter understood, so nothing is ever dropped.
  */
 import { z } from 'zod';
 import { Base, InstanceStatus } from '../state/index.js';
@@ -41,7 +42,62 @@ export const CorralEvent = z.discriminatedUnion('type', [
     exitCode: z.number().int().nullable(),
     durationMs: z.number().int(),
   }),
-  z.object({ ...common, type: z.literal('raw'), line: z.string() }),
+  z.object({ ...common, type: z.literal('agent.session'), sessionId: z.string() }),
+  z.object({ ...common, type: z.literal('agent.text'), text: z.string() }),
+  z.object({
+    ...common,
+    type: z.literal('agent.tool-call'),
+    callId: z.string().nullable(),
+    tool: z.string(),
+    input: z.unknown(),
+    /** The file or command the call is about, for one-line rendering. */
+    target: z.string().nullable(),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('agent.tool-result'),
+    callId: z.string().nullable(),
+    ok: z.boolean(),
+    output: z.string(),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('agent.command'),
+    command: z.string(),
+    exitCode: z.number().int().nullable(),
+    output: z.string().nullable(),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('agent.file-change'),
+    path: z.string(),
+    change: z.enum(['add', 'modify', 'delete', 'rename']).nullable(),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('agent.usage'),
+    model: z.string().nullable(),
+    inputTokens: z.number().nonnegative(),
+    outputTokens: z.number().nonnegative(),
+    cacheReadTokens: z.number().nonnegative(),
+    cacheWriteTokens: z.number().nonnegative(),
+    costUsd: z.number().nonnegative().nullable(),
+  }),
+  z.object({ ...common, type: z.literal('agent.error'), message: z.string() }),
+  z.object({
+    ...common,
+    type: z.literal('agent.end'),
+    ok: z.boolean(),
+    result: z.string().nullable(),
+    /** Actions the agent CLI refused (Claude Code's permission_denials), surfaced, never hidden. */
+    denials: z.array(z.string()),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('raw'),
+    line: z.string(),
+    stream: z.enum(['stdout', 'stderr']).optional(),
+  }),
 ]);
 export type CorralEvent = z.infer<typeof CorralEvent>;
 export type CorralEventType = CorralEvent['type'];
@@ -61,6 +117,11 @@ export function parseEventLine(line: string, id: string): CorralEvent {
   return { v: eventSchemaVersion, ts: new Date().toISOString(), id, type: 'raw', line };
 }
 
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 120 ? `${line.slice(0, 117)}…` : line;
+}
+
 /** One line for people. */
 export function describeEvent(event: CorralEvent): string {
   switch (event.type) {
@@ -78,6 +139,24 @@ export function describeEvent(event: CorralEvent): string {
       return `bring-back failed: ${event.error}`;
     case 'instance.ended':
       return `ended ${event.status}${event.exitCode === null ? '' : ` (exit ${event.exitCode})`}`;
+    case 'agent.session':
+      return `session ${event.sessionId}`;
+    case 'agent.text':
+      return event.text;
+    case 'agent.tool-call':
+      return `→ ${event.tool}${event.target ? ` ${event.target}` : ''}`;
+    case 'agent.tool-result':
+      return `${event.ok ? '←' : '✘'} ${firstLine(event.output)}`;
+    case 'agent.command':
+      return `$ ${event.command}${event.exitCode === null ? '' : ` (exit ${event.exitCode})`}`;
+    case 'agent.file-change':
+      return `${event.change ?? 'change'} ${event.path}`;
+    case 'agent.usage':
+      return `tokens in ${event.inputTokens}, out ${event.outputTokens}${event.costUsd === null ? '' : `, $${event.costUsd.toFixed(4)}`}`;
+    case 'agent.error':
+      return `error: ${event.message}`;
+    case 'agent.end':
+      return `agent ${event.ok ? 'finished' : 'failed'}${event.denials.length ? `; refused: ${event.denials.join(', ')}` : ''}`;
     case 'raw':
       return event.line;
   }

@@ -23,6 +23,11 @@ export interface SandboxSpec {
   limits: Limits;
   /** Labels that identify what corral created (keys from `labels.ts`). */
   labels: Record<string, string>;
+  /**
+   * `none`: no network at all. `open`: outbound network (an agent reaching its model API),
+   * with the host reachable as `hostAlias`; not fenced until the gateway exists.
+   */
+  network?: 'none' | 'open';
 }
 
 export interface ProcessSpec {
@@ -90,6 +95,8 @@ export interface SandboxRecord {
 
 export interface Backend {
   readonly name: BackendName;
+  /** The name under which a sandbox with `open` network reaches the host, or null (same host). */
+  readonly hostAlias: string | null;
   probe(): Promise<Probe>;
   /** Checks what `spec` needs (an image, a binary) before anything is created; throws a CorralError. */
   prepare(spec: SandboxSpec): Promise<void>;

@@ -7,6 +7,13 @@ import type { App } from '../app.js';
 import type { Metadata } from '../state/index.js';
 import { exitCodeOf, outcomeJson, summaryLines } from './outcome.js';
 import { printJson, progress } from './output.js';
+import { renderEvent } from './render-event.js';
+import type { CorralEvent } from '../events/index.js';
+
+function renderLive(event: CorralEvent, out: NodeJS.WritableStream): void {
+  const line = renderEvent(event);
+  if (line !== null) out.write(line + '\n');
+}
 
 export async function runInForeground(
   app: App,
@@ -29,12 +36,15 @@ export async function runInForeground(
   try {
     // With --json, stdout carries only the result object: the command's output goes to stderr.
     const stdout = options.json ? process.stderr : process.stdout;
+    // The shell agent's output is the user's; an agent CLI's protocol is rendered as events.
+    const raw = (await app.orchestrator.store.load(id)).agent === 'shell';
     const metadata = await app.orchestrator.supervise(
       id,
       {
-        stdout,
-        stderr: process.stderr,
+        stdout: raw ? stdout : null,
+        stderr: raw ? process.stderr : null,
         stdin: !options.interactive && !process.stdin.isTTY ? process.stdin : null,
+        onEvent: raw ? undefined : (event) => renderLive(event, stdout),
       },
       controller.signal,
     );

@@ -46,6 +46,9 @@ export function outcomeJson(m: Metadata, workspace: string) {
     committedLeftovers: m.bringBack?.committedLeftovers ?? false,
     base: m.base,
     network: m.network,
+    agent: m.agent,
+    agentSessionId: m.agentSessionId,
+    summary: m.summary,
     workspace: m.workspaceRemoved ? null : workspace,
     message: m.message,
   };
@@ -61,6 +64,22 @@ const marks: Record<Metadata['status'], string> = {
   running: '▶',
 };
 
+function describeSummary(m: Metadata): string | null {
+  const s = m.summary;
+  if (!s) return null;
+  const parts: string[] = [];
+  if (s.inputTokens || s.outputTokens) {
+    parts.push(
+      `tokens ${s.inputTokens} in / ${s.outputTokens} out${s.cacheReadTokens ? ` (${s.cacheReadTokens} cached)` : ''}`,
+    );
+  }
+  if (s.costUsd !== null) parts.push(`$${s.costUsd.toFixed(4)}`);
+  if (s.toolCalls) parts.push(`${s.toolCalls} tool call${s.toolCalls === 1 ? '' : 's'}`);
+  if (s.filesChanged !== null)
+    parts.push(`${s.filesChanged} file${s.filesChanged === 1 ? '' : 's'} changed`);
+  return parts.length ? parts.join(' · ') : null;
+}
+
 export function summaryLines(m: Metadata): string[] {
   const took = m.durationMs !== null ? ` in ${formatDurationMs(m.durationMs)}` : '';
   const code = m.exitCode !== null && m.status !== 'succeeded' ? ` (exit ${m.exitCode})` : '';
@@ -72,6 +91,12 @@ export function summaryLines(m: Metadata): string[] {
     );
     lines.push(`  see the work: corral diff ${m.id}`);
   }
+  const usage = describeSummary(m);
+  if (usage) lines.push(`  ${usage}`);
+  if (m.summary?.denials.length)
+    lines.push(`  the agent was refused: ${m.summary.denials.join(', ')}`);
+  if (m.network === 'open')
+    lines.push('  egress was not fenced: the sandbox had open network to reach its model API');
   if (m.message) lines.push(`  ${m.message}`);
   if (!m.workspaceRemoved && m.keep)
     lines.push(`  kept; continue with: corral resume ${m.id} -- <command>`);

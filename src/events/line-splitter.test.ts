@@ -11,7 +11,11 @@ function split(chunks: Buffer[], max?: number): Line[] {
 
 describe('LineSplitter', () => {
   it('splits across chunk boundaries and keeps a last unterminated line', () => {
-    expect(split([Buffer.from('a\nb'), Buffer.from('c\r\nd')]).map((l) => l.text)).toEqual(['a', 'bc', 'd']);
+    expect(split([Buffer.from('a\nb'), Buffer.from('c\r\nd')]).map((l) => l.text)).toEqual([
+      'a',
+      'bc',
+      'd',
+    ]);
   });
 
   it('cuts an over-long line once and resumes at the next newline', () => {

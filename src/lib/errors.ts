@@ -28,6 +28,8 @@ export const errorCodes = {
   INSTANCE_NOT_FOUND: ExitCode.notFound,
   BACKEND_UNAVAILABLE: ExitCode.backendUnavailable,
   IMAGE_MISSING: ExitCode.backendUnavailable,
+  AGENT_CLI_MISSING: ExitCode.backendUnavailable,
+  MISSING_CREDENTIAL: ExitCode.backendUnavailable,
   DISK_FULL: ExitCode.io,
   IO_ERROR: ExitCode.io,
   INSTANCE_RUNNING: ExitCode.conflict,

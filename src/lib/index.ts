@@ -5,3 +5,4 @@ export * from './id.js';
 export * from './duration.js';
 export * from './fs-atomic.js';
 export * from './lock.js';
+export * from './jsonc.js';

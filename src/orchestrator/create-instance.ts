@@ -4,7 +4,7 @@
  * bad input fails here, before any sandbox starts; on failure nothing half-made is left
  * (the state dir and the base ref are removed).
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { CorralError } from '../lib/errors.js';
 import { newInstanceId, isValidInstanceId } from '../lib/id.js';
 import { acquireLock } from '../lib/lock.js';
@@ -25,7 +25,13 @@ export interface CreateRequest {
   repoDir: string;
   from?: string;
   agent: string;
+  /** The shell agent's command, or extra arguments for an agent CLI. */
   command: string[];
+  prompt: string | null;
+  /** Paths of --context files (already read into `context`). */
+  contextFiles: string[];
+  context: string | null;
+  network: 'none' | 'open';
   backend: BackendName;
   image: string | null;
   name?: string;
@@ -80,7 +86,11 @@ export async function createInstance(
       branch,
       image: request.image,
       limits: request.limits,
-      network: 'none',
+      network: request.network,
+      prompt: request.prompt,
+      agentSessionId: null,
+      contextFiles: request.contextFiles,
+      summary: null,
       keep: request.keep,
       timeoutMs: request.timeoutMs ?? null,
       status: 'created',
@@ -96,6 +106,7 @@ export async function createInstance(
       bringBack: null,
       message: null,
     };
+    if (request.context !== null) await writeFile(paths.context, request.context);
     await store.save(metadata);
     await new EventLog(paths.events, id).append({
       id,

@@ -6,13 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Backend, BackendName } from '../backends/backend.js';
 import { chooseBackend, type BackendChoice, type BackendRegistry } from '../backends/detect.js';
 import { CorralError } from '../lib/errors.js';
 import { isEnded, isSupervisorAlive, type Limits, type Metadata } from '../state/index.js';
 import { getBaseTip, git } from '../workspace/index.js';
+import { getAgent, type AgentAdapter } from '../agents/index.js';
+import { pickCredentials } from '../agents/host-env.js';
 import { createInstance } from './create-instance.js';
 import { InstanceStore } from './instance-store.js';
 import { rememberRepo } from './repo-registry.js';
@@ -21,7 +23,14 @@ import { superviseInstance, type SuperviseIO } from './supervise.js';
 export interface RunRequest {
   repoDir: string;
   from?: string;
+  /** Which agent runs (shell: any command). */
+  agent: string;
+  /** The shell agent's command, or extra arguments for an agent CLI. */
   command: string[];
+  /** The task for a headless agent (-p). */
+  prompt?: string;
+  /** Files whose text is placed where the agent reads its instructions. */
+  contextFiles?: string[];
   backend: BackendChoice;
   image?: string;
   name?: string;
@@ -34,8 +43,8 @@ export interface RunRequest {
 export interface OrchestratorDeps {
   home: string;
   backends: BackendRegistry;
-  /** The image a docker instance uses when none is given. */
-  defaultImage: () => string;
+  /** The image a docker instance uses when none is given: the base one, or the one with agent CLIs. */
+  defaultImage: (kind: 'base' | 'agents') => string;
   /** argv that starts this CLI (node + script), for the detached supervisor. */
   selfCommand: string[];
   log: (line: string) => void;
@@ -58,8 +67,17 @@ export class Orchestrator {
 
   /** Validates everything and provisions the instance; nothing runs yet. */
   async create(request: RunRequest): Promise<Metadata> {
+    const agent = getAgent(request.agent);
+    checkAgentRequest(agent, request);
+    // Fail on a missing credential before anything is made.
+    pickCredentials(agent, process.env);
+    const context = await readContextFiles(request.contextFiles ?? []);
     const backend = await chooseBackend(this.deps.backends, request.backend);
-    const image = backend.name === 'docker' ? (request.image ?? this.deps.defaultImage()) : null;
+    const image =
+      backend.name === 'docker'
+        ? (request.image ??
+          this.deps.defaultImage(agent.binary && agent.name !== 'fake' ? 'agents' : 'base'))
+        : null;
     await backend.prepare({
       instanceId: 'preflight',
       workspaceDir: request.repoDir,
@@ -71,8 +89,12 @@ export class Orchestrator {
     const metadata = await createInstance(this.store, {
       repoDir: request.repoDir,
       from: request.from,
-      agent: 'shell',
+      agent: agent.name,
       command: request.command,
+      prompt: request.prompt ?? null,
+      contextFiles: request.contextFiles ?? [],
+      context,
+      network: agent.needsNetwork ? 'open' : 'none',
       backend: backend.name,
       image,
       name: request.name,
@@ -145,9 +167,10 @@ export class Orchestrator {
   async prepareResume(
     ref: string,
     command: string[] | undefined,
-    options: { timeoutMs?: number; interactive: boolean },
+    options: { timeoutMs?: number; interactive: boolean; prompt?: string },
   ): Promise<Metadata> {
     const m = await this.store.resolve(ref);
+    pickCredentials(getAgent(m.agent), process.env);
     if (!isEnded(m.status)) {
       throw new CorralError('INSTANCE_RUNNING', `${m.id} is still ${m.status}.`, {
         hint: `Stop it first: corral stop ${m.id}`,
@@ -187,6 +210,7 @@ export class Orchestrator {
     });
     return this.store.update(m.id, {
       command: command && command.length ? command : m.command,
+      prompt: options.prompt ?? m.prompt,
       interactive: options.interactive,
       timeoutMs: options.timeoutMs ?? m.timeoutMs,
       status: 'created',
@@ -227,4 +251,53 @@ export class Orchestrator {
   baseTip(m: Metadata): string {
     return getBaseTip(m.base);
   }
+}
+
+/** What each kind of agent needs on the command line. */
+function checkAgentRequest(agent: AgentAdapter, request: RunRequest): void {
+  if (agent.name === 'shell') {
+    if (request.prompt !== undefined) {
+      throw new CorralError(
+        'USAGE',
+        '-p gives a task to an agent; the shell agent runs the command after --.',
+        {
+          hint: 'Pick an agent with --agent claude|codex|gemini|fake, or drop -p.',
+        },
+      );
+    }
+    if (request.command.length === 0) {
+      throw new CorralError('USAGE', 'No command given.', {
+        hint: "Put it after --: corral run -- sh -c 'npm test'",
+      });
+    }
+    return;
+  }
+  if (request.prompt === undefined && !request.interactive) {
+    throw new CorralError(
+      'USAGE',
+      `The ${agent.name} agent needs a task (-p "…") or a terminal (-i).`,
+      {
+        hint: `corral run --agent ${agent.name} -p "fix the failing test"`,
+      },
+    );
+  }
+}
+
+/** Reads --context files, each with a heading naming it, into one text. */
+async function readContextFiles(paths: string[]): Promise<string | null> {
+  if (paths.length === 0) return null;
+  const parts: string[] = [];
+  for (const path of paths) {
+    const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new CorralError(
+        'USAGE',
+        `--context ${path} cannot be read (${error.code ?? error.message}).`,
+        {
+          hint: 'Check the path.',
+        },
+      );
+    });
+    parts.push(`<!-- from ${basename(path)} -->\n${text.trimEnd()}\n`);
+  }
+  return parts.join('\n');
 }

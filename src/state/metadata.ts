@@ -57,6 +57,18 @@ export const BringBack = z.object({
 });
 export type BringBack = z.infer<typeof BringBack>;
 
+export const Summary = z.object({
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cacheReadTokens: z.number(),
+  cacheWriteTokens: z.number(),
+  costUsd: z.number().nullable(),
+  filesChanged: z.number().int().nullable(),
+  toolCalls: z.number().int(),
+  denials: z.array(z.string()),
+});
+export type Summary = z.infer<typeof Summary>;
+
 export const Metadata = z.object({
   schemaVersion: z.literal(metadataSchemaVersion),
   id: z.string(),
@@ -70,7 +82,22 @@ export const Metadata = z.object({
   branch: z.string(),
   image: z.string().nullable(),
   limits: Limits,
-  network: z.enum(['none']).describe('egress: none until the gateway exists'),
+  network: z
+    .enum(['none', 'open'])
+    .describe(
+      'egress: none, or open (an agent reaching its model API; not fenced until the gateway exists)',
+    ),
+  prompt: z.string().nullable().default(null).describe('the task given to an agent (-p)'),
+  agentSessionId: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe("the agent's conversation id, to resume it"),
+  contextFiles: z
+    .array(z.string())
+    .default([])
+    .describe('--context files given (their text is in context.md)'),
+  summary: Summary.nullable().default(null),
   keep: z.boolean(),
   timeoutMs: z.number().int().positive().nullable(),
   status: InstanceStatus,

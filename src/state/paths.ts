@@ -18,6 +18,8 @@ export interface InstancePaths {
   workspace: string;
   /** Unix socket the supervisor listens on, for `corral attach`. */
   attachSocket: string;
+  /** The text of the instance's --context files. */
+  context: string;
 }
 
 export function getInstancesDir(home: string): string {
@@ -34,6 +36,7 @@ export function getInstancePaths(home: string, id: string): InstancePaths {
     output: join(dir, 'output.log'),
     workspace,
     attachSocket: join(dir, 'attach.sock'),
+    context: join(dir, 'context.md'),
   };
 }
 

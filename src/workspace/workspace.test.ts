@@ -121,7 +121,7 @@ describe('bring-back', () => {
     await repo.write('dirty.txt', 'dirty\n');
     const { base, workspaceDir, id } = await provision(repo.dir);
     await writeFile(join(workspaceDir, 'result.txt'), 'done\n');
-    const { report, bundle } = bringBack(workspaceDir, id, getBaseTip(base));
+    const { report } = bringBack(workspaceDir, id, getBaseTip(base));
     expect(report.committedLeftovers).toBe(true);
     const scratch = join(await mkdtemp(join(tmpdir(), 'corral-scratch-')), 'b.bundle');
     const tip = await importBringBack({
@@ -145,7 +145,7 @@ describe('bring-back', () => {
   it('makes the branch at the base when nothing changed', async () => {
     const repo = await makeRepo();
     const { base, workspaceDir, id } = await provision(repo.dir);
-    const { report, bundle } = bringBack(workspaceDir, id, getBaseTip(base));
+    const { report } = bringBack(workspaceDir, id, getBaseTip(base));
     expect(report.tip).toBe(getBaseTip(base));
     const scratch = join(await mkdtemp(join(tmpdir(), 'corral-scratch-')), 'b.bundle');
     await importBringBack({

@@ -2,11 +2,11 @@
  * Bad input gets one clear line on stderr, a documented exit code, and loses nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { corral, makeHome } from '../helpers/cli.js';
+import { corral, makeHome, waitFor } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
 function oneLine(stderr: string): string {
@@ -135,10 +135,26 @@ describe('wrong state', () => {
     const repo = await makeRepo();
     const started = await corral(
       home,
-      ['run', '--backend', 'local', '-d', '--', 'sh', '-c', 'echo w > w.txt; sleep 120'],
+      [
+        'run',
+        '--backend',
+        'local',
+        '-d',
+        '--',
+        'sh',
+        '-c',
+        'echo w > w.txt; echo ready; sleep 120',
+      ],
       { cwd: repo.dir },
     );
     const id = started.stdout.trim();
+    await waitFor('the command to start', async () =>
+      (await readFile(join(home, 'instances', id, 'output.log'), 'utf8').catch(() => '')).includes(
+        'ready',
+      )
+        ? true
+        : undefined,
+    );
     const refused = await corral(home, ['rm', id]);
     expect(refused.code).toBe(7);
     expect(oneLine(refused.stderr)).toContain(`corral stop ${id}`);

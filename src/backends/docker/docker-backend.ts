@@ -77,6 +77,7 @@ function createClient(): Dockerode {
 
 export class DockerBackend implements Backend {
   readonly name = 'docker' as const;
+  readonly hostAlias = 'host.docker.internal';
   private client: Dockerode | undefined;
 
   constructor(options: DockerBackendOptions = {}) {

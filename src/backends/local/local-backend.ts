@@ -82,6 +82,8 @@ function checkInstanceId(instanceId: string): void {
 
 export class LocalBackend implements Backend {
   readonly name = 'local' as const;
+  /** A local sandbox runs on the host itself: loopback is loopback. */
+  readonly hostAlias = null;
   readonly #home: string;
   #runtime: SandboxRuntime | undefined;
   #available: Promise<Probe> | undefined;

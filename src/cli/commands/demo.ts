@@ -68,6 +68,7 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
     progress(`corral demo: throwaway repository at ${repo}`);
     const request = {
       repoDir: repo,
+      agent: 'shell',
       command: demoCommand,
       backend: parseBackend(o.backend),
       image: o.image,

@@ -48,6 +48,7 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .argument('[command...]', 'the command to run, after -- (default: the previous one)')
+    .option('-p, --prompt <task>', "the agent's next task; its conversation continues")
     .option('--timeout <duration>', 'stop after this long (e.g. 30m)')
     .option('-i, --interactive', 'give the command a real terminal')
     .option('-d, --detach', 'return at once')
@@ -56,13 +57,20 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
       async (
         ref: string,
         command: string[],
-        o: { timeout?: string; interactive?: boolean; detach?: boolean; json?: boolean },
+        o: {
+          prompt?: string;
+          timeout?: string;
+          interactive?: boolean;
+          detach?: boolean;
+          json?: boolean;
+        },
       ) => {
         if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.');
         const app = ctx.app();
         const m = await app.orchestrator.prepareResume(ref, command, {
           timeoutMs: parseTimeout(o.timeout),
           interactive: Boolean(o.interactive),
+          prompt: o.prompt,
         });
         progress(`corral: resuming ${m.id} on ${m.backend}, branch ${m.branch}`);
         if (o.detach) {

@@ -1,83 +1,80 @@
 /**
- * `corral logs <id> [-f]` prints an instance's output (`output.log`), following it live
- * with -f until the instance ends; `corral attach <id>` replays and follows a running one
+ * `corral logs <id> [-f]` shows what an instance did: for an agent, its events rendered
+ * for people (a tool call a line, with its file or command); for the shell agent or a
+ * terminal session, its output as it was. `--json` gives the raw events; `-f` follows live
+ * until the instance ends. `corral attach <id>` replays and follows a running instance
  * (Ctrl-C detaches without stopping it).
  */
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { EventLog } from '../../events/index.js';
-import { isEnded } from '../../state/index.js';
 import type { App } from '../../app.js';
+import { LineSplitter, parseEventLine, EventLog } from '../../events/index.js';
 import { followFile } from '../../orchestrator/index.js';
+import { isEnded, type Metadata } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
 import { outcomeJson } from '../outcome.js';
 import { printJson, progress } from '../output.js';
+import { renderEvent } from '../render-event.js';
 
-async function follow(
+type View = 'raw' | 'events' | 'ndjson';
+
+function defaultView(m: Metadata): View {
+  return m.agent === 'shell' || m.interactive ? 'raw' : 'events';
+}
+
+/** Prints an instance's output or events, from the start, following until it ends when asked. */
+async function show(
   app: App,
-  id: string,
-  fromStart: boolean,
-  signal?: AbortSignal,
-  out: NodeJS.WritableStream = process.stdout,
+  m: Metadata,
+  view: View,
+  options: { follow: boolean; signal?: AbortSignal; out?: NodeJS.WritableStream },
 ): Promise<void> {
   const { store } = app.orchestrator;
+  const out = options.out ?? process.stdout;
+  const paths = store.paths(m.id);
+  const splitter = new LineSplitter(({ text }) => {
+    if (!text) return;
+    const event = parseEventLine(text, m.id);
+    if (view === 'ndjson') out.write(JSON.stringify(event) + '\n');
+    else {
+      const line = renderEvent(event);
+      if (line !== null) out.write(line + '\n');
+    }
+  });
   await followFile(
-    store.paths(id).output,
-    (chunk) => out.write(chunk),
-    async () => isEnded((await store.reconcile(await store.load(id))).status),
-    { fromStart, signal },
+    view === 'raw' ? paths.output : paths.events,
+    (chunk) => (view === 'raw' ? out.write(chunk) : splitter.push(chunk)),
+    async () => !options.follow || isEnded((await store.reconcile(await store.load(m.id))).status),
+    { fromStart: true, signal: options.signal },
   );
+  splitter.end();
 }
 
 export function registerLogs(program: Command, ctx: CommandContext): void {
   program
     .command('logs')
-    .description("print an instance's output; -f follows it live until the instance ends")
+    .description(
+      "show what an instance did (an agent's events, or a command's output); -f follows it live",
+    )
     .argument('<id>', 'instance id, unique id prefix, or name')
-    .option('-f, --follow', 'keep printing new output until the instance ends')
-    .option('--json', 'print the events (NDJSON with -f, else one JSON object)')
-    .action(async (ref: string, o: { follow?: boolean; json?: boolean }) => {
+    .option('-f, --follow', 'keep printing until the instance ends')
+    .option('--raw', "the agent's raw output (output.log) instead of its events")
+    .option('--json', 'the events as JSON: one object ({ id, status, events }), or NDJSON with -f')
+    .action(async (ref: string, o: { follow?: boolean; raw?: boolean; json?: boolean }) => {
       const app = ctx.app();
       const m = await app.orchestrator.store.resolve(ref);
-      const paths = app.orchestrator.store.paths(m.id);
       if (o.json && !o.follow) {
-        const output = await readFile(paths.output, 'utf8').catch(() => '');
-        printJson({
-          id: m.id,
-          status: m.status,
-          output,
-          events: await new EventLog(paths.events, m.id).load(),
-        });
+        const events = await new EventLog(app.orchestrator.store.paths(m.id).events, m.id).load();
+        printJson({ id: m.id, status: m.status, events });
         return;
       }
-      if (o.json) {
-        let seen = 0;
-        const flush = async () => {
-          const events = await new EventLog(paths.events, m.id).load();
-          for (const e of events.slice(seen)) process.stdout.write(JSON.stringify(e) + '\n');
-          seen = events.length;
-        };
-        for (;;) {
-          const ended = isEnded(
-            (await app.orchestrator.store.reconcile(await app.orchestrator.store.load(m.id)))
-              .status,
-          );
-          await flush();
-          if (ended) return;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      if (!o.follow) {
-        process.stdout.write(await readFile(paths.output).catch(() => Buffer.alloc(0)));
-        return;
-      }
-      await follow(app, m.id, true);
+      const view: View = o.json ? 'ndjson' : o.raw ? 'raw' : defaultView(m);
+      await show(app, m, view, { follow: Boolean(o.follow) });
     });
 
   program
     .command('attach')
     .description(
-      'follow a running instance live (replays its output first); Ctrl-C detaches, the instance goes on',
+      'follow a running instance live (replays what it did first); Ctrl-C detaches, the instance goes on',
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .option('--json', 'when it ends (or on detach), print one JSON object with its outcome')
@@ -88,19 +85,24 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
       const detach = () => controller.abort();
       process.once('SIGINT', detach);
       try {
-        await follow(app, m.id, true, controller.signal, o.json ? process.stderr : process.stdout);
+        await show(app, m, defaultView(m), {
+          follow: true,
+          signal: controller.signal,
+          out: o.json ? process.stderr : process.stdout,
+        });
       } finally {
         process.off('SIGINT', detach);
       }
       const now = await app.orchestrator.store.load(m.id);
       if (o.json) printJson(outcomeJson(now, app.orchestrator.store.paths(m.id).workspace));
-      if (controller.signal.aborted)
+      if (controller.signal.aborted) {
         progress(
           `corral: detached from ${m.id}; it is still ${now.status} (corral stop ${m.id} stops it)`,
         );
-      else
+      } else {
         progress(
           `corral: ${m.id} ${now.status}${now.exitCode !== null ? ` (exit ${now.exitCode})` : ''}`,
         );
+      }
     });
 }

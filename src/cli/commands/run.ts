@@ -15,6 +15,9 @@ import {
 } from '../run-options.js';
 
 interface RunOptions extends SandboxOptionValues {
+  agent: string;
+  prompt?: string;
+  context: string[];
   from?: string;
   name?: string;
   keep?: boolean;
@@ -25,13 +28,32 @@ interface RunOptions extends SandboxOptionValues {
   json?: boolean;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function registerRun(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('run')
     .description(
       'run a command in a sandbox on a copy of this repository; the work comes back as branch corral/<id>',
     )
-    .argument('<command...>', 'the command to run, after --')
+    .argument(
+      '[command...]',
+      'the command to run (shell agent), or extra arguments for the agent CLI, after --',
+    )
+    .option(
+      '-a, --agent <name>',
+      'what runs: shell (the command after --), claude, codex, gemini, fake',
+      'shell',
+    )
+    .option('-p, --prompt <task>', "the agent's task, for a headless run")
+    .option(
+      '--context <file>',
+      'a file placed where the agent reads its instructions (repeatable; never committed)',
+      collect,
+      [],
+    )
     .option(
       '--from <ref>',
       'start from this commit/branch, clean (default: HEAD plus your uncommitted changes)',
@@ -58,6 +80,9 @@ Examples:
   corral run --backend local --timeout 10m -- make test
   corral run -d --name fix-1 -- ./scripts/fix.sh
   corral run -i -- bash
+  corral run --agent claude -p "fix the failing test in src/add.ts"
+  corral run --agent codex -p "add input validation" --context ROLE.md --detach
+  corral run --agent claude -i
 
 Exit code: the command's own; 124 timed out, 130 canceled, 127 command not found in the
 sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad input.`,
@@ -74,6 +99,9 @@ sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad i
     const metadata = await app.orchestrator.create({
       repoDir: o.repo ?? process.cwd(),
       from: o.from,
+      agent: o.agent,
+      prompt: o.prompt,
+      contextFiles: o.context,
       command,
       backend: parseBackend(o.backend),
       image: o.image,
@@ -84,8 +112,10 @@ sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad i
       limits: parseLimits(o),
     });
     const image = metadata.image ? ` (${metadata.image})` : '';
+    const egress =
+      metadata.network === 'none' ? 'no network' : 'network open (egress not fenced yet)';
     progress(
-      `corral: ${metadata.id} on ${metadata.backend}${image}, branch ${metadata.branch}, network none`,
+      `corral: ${metadata.id} on ${metadata.backend}${image}, branch ${metadata.branch}, ${egress}`,
     );
     if (o.detach) {
       app.orchestrator.detach(metadata.id);

@@ -1,0 +1,98 @@
+/**
+ * Turns an instance record into the process an agent adapter asks for, inside a started
+ * sandbox: checks the agent's CLI is in the image, writes the files the adapter wants
+ * (config, context) under `<workspace>/.git/corral` from inside the sandbox (never from the
+ * host into a workspace an agent may have touched), and assembles the environment: the
+ * adapter's own, its model-API endpoints (loopback rewritten for the sandbox), and the
+ * credentials it declares — nothing else from the host.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentAdapter, Launch } from '../agents/index.js';
+import { pickCredentials, pickEndpoints } from '../agents/host-env.js';
+import type { Backend, Sandbox } from '../backends/backend.js';
+import { CorralError } from '../lib/errors.js';
+import type { InstancePaths, Metadata } from '../state/index.js';
+
+export interface PreparedLaunch {
+  launch: Launch;
+  env: Record<string, string>;
+  /** Values that must never be written or printed. */
+  secrets: string[];
+}
+
+export async function prepareLaunch(
+  adapter: AgentAdapter,
+  metadata: Metadata,
+  paths: InstancePaths,
+  backend: Backend,
+  sandbox: Sandbox,
+): Promise<PreparedLaunch> {
+  if (adapter.binary && adapter.binary !== 'sh')
+    await ensureBinary(sandbox, adapter, metadata.image);
+  const stateDir = join(sandbox.workdir, '.git', 'corral');
+  const context = await readFile(paths.context, 'utf8').catch(() => null);
+  const launch = adapter.launch({
+    prompt: metadata.prompt,
+    interactive: metadata.interactive,
+    args: metadata.command,
+    sessionId: metadata.agentSessionId,
+    context,
+    workdir: sandbox.workdir,
+    stateDir,
+  });
+  await writeFiles(sandbox, stateDir, launch.files);
+  const credentials = pickCredentials(adapter, process.env);
+  const endpoints = pickEndpoints(
+    adapter,
+    process.env,
+    metadata.network === 'open' ? backend.hostAlias : null,
+  );
+  return {
+    launch,
+    env: { ...launch.env, ...endpoints, ...credentials },
+    secrets: Object.values(credentials),
+  };
+}
+
+async function ensureBinary(
+  sandbox: Sandbox,
+  adapter: AgentAdapter,
+  image: string | null,
+): Promise<void> {
+  const r = await sandbox.exec(['sh', '-c', 'command -v "$1"', 'sh', adapter.binary ?? '']);
+  if (r.exitCode === 0) return;
+  const where = image ? `The image ${image}` : 'This machine';
+  throw new CorralError(
+    'AGENT_CLI_MISSING',
+    `${where} has no \`${adapter.binary}\` for the ${adapter.name} agent.`,
+    {
+      hint: image
+        ? 'Run `corral image build` (the default agent image carries it), or pass --image with one that has it.'
+        : `Install it, or run with --backend docker.`,
+    },
+  );
+}
+
+/** Writes files from inside the sandbox; contents travel in the environment, not the argv. */
+async function writeFiles(
+  sandbox: Sandbox,
+  stateDir: string,
+  files: Launch['files'],
+): Promise<void> {
+  for (const file of files) {
+    const path = join(stateDir, file.path);
+    const r = await sandbox.exec(
+      ['sh', '-c', 'mkdir -p "$(dirname "$1")" && printf %s "$CORRAL_FILE" > "$1"', 'sh', path],
+      {
+        env: { CORRAL_FILE: file.content },
+      },
+    );
+    if (r.exitCode !== 0) {
+      throw new CorralError(
+        'IO_ERROR',
+        `Could not write ${path} in the sandbox: ${r.stderr.trim()}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Where an agent's output goes while it runs. Bytes from the sandbox are redacted (no
+ * credential value reaches a file or the terminal), appended to `output.log`, echoed to
+ * the terminal when there is one, and split into lines that the agent's adapter reads
+ * into events (stderr lines are kept as raw events). Nothing is dropped; a line too long
+ * to hold is cut and marked.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import type { Writable } from 'node:stream';
+import type { AgentEvent, OutputParser } from '../agents/index.js';
+import { LineSplitter, type CorralEvent, type EventSink } from '../events/index.js';
+import type { Redactor } from '../lib/redactor.js';
+
+export interface OutputPipelineOptions {
+  id: string;
+  log: Writable;
+  events: EventSink;
+  redactor: Redactor;
+  /** The adapter's parser; null for a terminal session (its output is not the agent's protocol). */
+  parser: OutputParser | null;
+  /** Live echo of the raw streams (the shell agent in a terminal), or null. */
+  echo: { stdout: Writable; stderr: Writable } | null;
+  /** Called with every event as it is written (live rendering, session ids). */
+  onEvent: (event: CorralEvent) => void;
+}
+
+class RedactedText {
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly stream;
+  constructor(private readonly redactor: Redactor) {
+    this.stream = redactor.stream();
+  }
+  push(chunk: Buffer): Buffer {
+    if (!this.redactor.active) return chunk;
+    return Buffer.from(this.stream.push(this.decoder.write(chunk)));
+  }
+  end(): Buffer {
+    if (!this.redactor.active) return Buffer.alloc(0);
+    return Buffer.from(this.stream.push(this.decoder.end()) + this.stream.end());
+  }
+}
+
+export class OutputPipeline {
+  private readonly out: RedactedText;
+  private readonly err: RedactedText;
+  private readonly outLines: LineSplitter;
+  private readonly errLines: LineSplitter;
+
+  constructor(private readonly o: OutputPipelineOptions) {
+    this.out = new RedactedText(o.redactor);
+    this.err = new RedactedText(o.redactor);
+    this.outLines = new LineSplitter((line) => this.emit(o.parser ? o.parser.line(line) : []));
+    this.errLines = new LineSplitter((line) =>
+      this.emit(line.text ? [{ type: 'raw', line: line.text, stream: 'stderr' }] : []),
+    );
+  }
+
+  stdout(chunk: Buffer): void {
+    this.write(this.out.push(chunk), 'stdout');
+  }
+
+  stderr(chunk: Buffer): void {
+    this.write(this.err.push(chunk), 'stderr');
+  }
+
+  /** The streams ended: deliver what is held back and the parser's last events. */
+  end(): void {
+    this.write(this.out.end(), 'stdout');
+    this.write(this.err.end(), 'stderr');
+    this.outLines.end();
+    this.errLines.end();
+    if (this.o.parser) this.emit(this.o.parser.end());
+  }
+
+  private write(bytes: Buffer, stream: 'stdout' | 'stderr'): void {
+    if (bytes.length === 0) return;
+    this.o.log.write(bytes);
+    this.o.echo?.[stream].write(bytes);
+    if (stream === 'stdout') {
+      if (this.o.parser) this.outLines.push(bytes);
+    } else {
+      this.errLines.push(bytes);
+    }
+  }
+
+  private emit(events: AgentEvent[]): void {
+    for (const e of events) this.o.onEvent(this.o.events.push({ ...e, id: this.o.id }));
+  }
+}

@@ -61,6 +61,8 @@ export interface AgentAdapter {
   readonly endpointVars: readonly string[];
   /** Whether the agent needs to reach a model API (its sandbox gets network until the gateway exists). */
   readonly needsNetwork: boolean;
+  /** The model API's hosts when no endpoint variable overrides them (allowed by filtering backends). */
+  readonly apiHosts?: readonly string[];
   launch(request: LaunchRequest): Launch;
   createParser(): OutputParser;
 }

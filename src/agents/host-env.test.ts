@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CorralError } from '../lib/errors.js';
 import { geminiAgent } from './gemini/gemini-agent.js';
 import { shellAgent } from './shell/shell-agent.js';
-import { pickCredentials, pickEndpoints, rewriteLoopback } from './host-env.js';
+import { hostsToAllow, pickCredentials, pickEndpoints, rewriteLoopback } from './host-env.js';
 
 describe('pickCredentials', () => {
   it('passes only the declared variables', () => {
@@ -47,5 +47,14 @@ describe('rewriteLoopback', () => {
     ).toEqual({
       GOOGLE_GEMINI_BASE_URL: 'http://h:1234',
     });
+  });
+});
+
+describe('hostsToAllow', () => {
+  it("allows the endpoints' hosts, or else the API's own", () => {
+    expect(
+      hostsToAllow(geminiAgent, { GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:8080/v1' }),
+    ).toEqual(['127.0.0.1:8080']);
+    expect(hostsToAllow(geminiAgent, {})).toEqual(['generativelanguage.googleapis.com']);
   });
 });

@@ -57,3 +57,19 @@ export function pickEndpoints(
   }
   return out;
 }
+
+/** The hosts an agent must reach: its endpoints' `host:port`, or its API's default hosts. */
+export function hostsToAllow(adapter: AgentAdapter, endpoints: Record<string, string>): string[] {
+  const hosts = new Set<string>();
+  for (const url of Object.values(endpoints)) {
+    try {
+      const u = new URL(url);
+      const port = u.port || (u.protocol === 'http:' ? '80' : '443');
+      hosts.add(`${u.hostname}:${port}`);
+    } catch {
+      // not a URL: nothing to allow
+    }
+  }
+  if (hosts.size === 0) for (const h of adapter.apiHosts ?? []) hosts.add(h);
+  return [...hosts];
+}

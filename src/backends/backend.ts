@@ -28,6 +28,11 @@ export interface SandboxSpec {
    * with the host reachable as `hostAlias`; not fenced until the gateway exists.
    */
   network?: 'none' | 'open';
+  /**
+   * With `open`: the hosts (`name`, `*.name`, `host:port`) a backend that filters by name
+   * (local) lets through; a backend without a filter yet (docker) gives open egress.
+   */
+  allowHosts?: string[];
 }
 
 export interface ProcessSpec {

@@ -10,6 +10,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { getAgent } from '../agents/index.js';
+import { hostsToAllow, pickEndpoints } from '../agents/host-env.js';
 import type { Backend, ProcessExit, Sandbox } from '../backends/backend.js';
 import { instanceLabels } from '../backends/labels.js';
 import { EventSink, type CorralEvent } from '../events/index.js';
@@ -89,6 +90,10 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       limits: metadata.limits,
       labels: instanceLabels(id, store.home),
       network: metadata.network,
+      allowHosts:
+        metadata.network === 'open'
+          ? hostsToAllow(adapter, pickEndpoints(adapter, process.env, backend.hostAlias))
+          : [],
     });
     trace('sandbox started');
     metadata = await store.update(id, { sandboxId: sandbox.id });

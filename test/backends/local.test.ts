@@ -17,6 +17,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -477,5 +478,45 @@ describe('local backend', () => {
       const ms = (a: number, b: number) => Math.round(b - a);
       console.info(`local backend: start ${ms(t0, t1)} ms, exec(['true']) ${ms(t1, t2)} ms`);
     });
+  });
+});
+
+describe('local backend: open network for an agent', () => {
+  it('reaches only the allowed host, through the proxy, loopback included', async () => {
+    let hits = 0;
+    const server = createHttpServer((_req, res) => {
+      hits++;
+      res.end('model api here\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const home = await mkdtemp(join(tmpdir(), 'corral-local-net-'));
+    const workspace = join(home, 'ws');
+    await mkdir(workspace);
+    const backend = new LocalBackend({ home });
+    const sandbox = await backend.start({
+      instanceId: 'net-open',
+      workspaceDir: workspace,
+      image: null,
+      env: {},
+      limits: { memoryBytes: 1024 ** 3, cpus: 1, pids: 256 },
+      labels: {},
+      network: 'open',
+      allowHosts: [`127.0.0.1:${port}`],
+    });
+    try {
+      const r = await sandbox.exec([
+        'sh',
+        '-c',
+        `curl -sS -m 5 http://127.0.0.1:${port}/; curl -sS -m 5 http://127.0.0.2:${port}/ || true`,
+      ]);
+      expect(r.stdout).toContain('model api here');
+      expect(r.stdout).toContain('Connection blocked by network allowlist');
+      expect(hits).toBe(1);
+    } finally {
+      await sandbox.stop();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -122,6 +122,7 @@ export const geminiAgent: AgentAdapter = {
   credentials: [['GEMINI_API_KEY']],
   endpointVars: ['GOOGLE_GEMINI_BASE_URL'],
   needsNetwork: true,
+  apiHosts: ['generativelanguage.googleapis.com'],
   launch(request) {
     const argv = ['gemini'];
     if (!request.interactive) argv.push('--output-format', 'stream-json', '-y');

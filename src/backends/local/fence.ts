@@ -8,7 +8,8 @@
  * user's home and corral's state root (other instances' workspaces, the settings files
  * themselves) are hidden even when they sit somewhere unusual. Writes go only to the
  * workspace; the network is off (no allowed domains, and bubblewrap removes the network
- * namespace, so not even the host's loopback is reachable).
+ * namespace, so not even the host's loopback is reachable) unless hosts are allowed, which
+ * are then reached only through sandbox-runtime's filtering proxy.
  */
 import type { SandboxRuntimeConfig } from '@anthropic-ai/sandbox-runtime';
 import type { Dirent } from 'node:fs';
@@ -57,6 +58,13 @@ export interface FenceInput {
   home: string;
   /** sandbox-runtime's vendor directory (apply-seccomp runs from it inside the sandbox). */
   vendorDir: string;
+  /**
+   * Hosts (`name`, `*.name`, `host:port`) the sandbox may reach through sandbox-runtime's
+   * proxy; empty for no network at all.
+   */
+  allowHosts?: readonly string[];
+  /** srt's own temporary directory, where its proxy sockets live (readable when hosts are allowed). */
+  proxyDir?: string;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -82,11 +90,15 @@ export async function buildFence(input: FenceInput): Promise<SandboxRuntimeConfi
   const extra = [...sensitiveSystemPaths, homedir(), input.home].filter((p) => p !== '/');
   const present = await Promise.all(extra.map(async (p) => ((await exists(p)) ? p : null)));
   const denyRead = [...new Set([...topLevel, ...present.filter((p) => p !== null)])];
+  const allowHosts = [...(input.allowHosts ?? [])];
+  // The proxy is reached over Unix sockets in srt's temporary directory, which the fence
+  // otherwise hides with the rest of /tmp.
+  const proxyRead = allowHosts.length && input.proxyDir ? [input.proxyDir] : [];
   return {
-    network: { allowedDomains: [], deniedDomains: [] },
+    network: { allowedDomains: allowHosts, deniedDomains: [] },
     filesystem: {
       denyRead,
-      allowRead: [input.workspaceDir, input.vendorDir],
+      allowRead: [input.workspaceDir, input.vendorDir, ...proxyRead],
       allowWrite: [input.workspaceDir],
       denyWrite: [],
     },

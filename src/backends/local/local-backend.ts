@@ -145,14 +145,16 @@ export class LocalBackend implements Backend {
     let srtTmpDir: string | undefined;
     try {
       await ensureSandboxRunDir(paths);
+      srtTmpDir = await mkdtemp(join(tmpdir(), srtTmpPrefix));
       const fence = await buildFence({
         workspaceDir,
         home: this.#home,
         vendorDir: this.#sandboxRuntime.vendorDir,
+        allowHosts: spec.network === 'open' ? (spec.allowHosts ?? []) : [],
+        proxyDir: srtTmpDir,
       });
       await writeFileAtomic(paths.settings, `${JSON.stringify(fence, null, 2)}\n`);
       const homeDir = await prepareWorkspace(workspaceDir);
-      srtTmpDir = await mkdtemp(join(tmpdir(), srtTmpPrefix));
       const record: LocalSandboxRecord = {
         instanceId: spec.instanceId,
         workspaceDir,
@@ -160,6 +162,7 @@ export class LocalBackend implements Backend {
         srtTmpDir,
         env: buildSrtEnv(spec.env, homeDir, srtTmpDir),
         labels: spec.labels,
+        proxied: spec.network === 'open' && (spec.allowHosts ?? []).length > 0,
         createdAt: new Date().toISOString(),
       };
       await saveSandboxRecord(paths, record);
@@ -179,6 +182,7 @@ export class LocalBackend implements Backend {
       paths: getSandboxRunPaths(this.#home, record.instanceId),
       srtCli: this.#sandboxRuntime.cli,
       env: record.env,
+      proxied: record.proxied ?? false,
     });
   }
 

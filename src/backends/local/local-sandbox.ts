@@ -34,6 +34,8 @@ export interface LocalSandboxOptions {
   srtCli: string;
   /** The whole environment of a process before `ProcessSpec.env` (never the host's). */
   env: Record<string, string>;
+  /** Send every connection, loopback included, through srt's filtering proxy. */
+  proxied?: boolean;
 }
 
 export class LocalSandbox implements Sandbox {
@@ -42,6 +44,7 @@ export class LocalSandbox implements Sandbox {
   readonly #paths: SandboxRunPaths;
   readonly #srtCli: string;
   readonly #env: Record<string, string>;
+  readonly #proxied: boolean;
   readonly #processes = new Set<LocalProcess>();
   #stopping: Promise<void> | undefined;
 
@@ -51,6 +54,17 @@ export class LocalSandbox implements Sandbox {
     this.#paths = options.paths;
     this.#srtCli = options.srtCli;
     this.#env = options.env;
+    this.#proxied = options.proxied ?? false;
+  }
+
+  /**
+   * The bash command line srt runs. srt exports a NO_PROXY list holding loopback; with
+   * hosts allowed it is emptied for the command, so a loopback model server is reached the
+   * only way there is from a sandbox without a network namespace: through the proxy, which
+   * still lets through only what is allowed.
+   */
+  #commandLine(argv: string[]): string {
+    return (this.#proxied ? 'NO_PROXY= no_proxy= ' : '') + quoteArgv(argv);
   }
 
   async spawn(spec: ProcessSpec): Promise<SandboxProcess> {
@@ -63,7 +77,7 @@ export class LocalSandbox implements Sandbox {
     // with spaces, quotes, `$`, newlines or a leading `-` arrive verbatim.
     const child = spawn(
       process.execPath,
-      [this.#srtCli, '--settings', this.#paths.settings, '-c', quoteArgv(spec.argv)],
+      [this.#srtCli, '--settings', this.#paths.settings, '-c', this.#commandLine(spec.argv)],
       {
         cwd: this.workdir,
         env: { ...this.#env, ...spec.env },

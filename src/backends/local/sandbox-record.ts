@@ -34,6 +34,12 @@ export interface LocalSandboxRecord {
   /** The environment srt runs with (the command's, but for TMPDIR; see local-backend.ts). */
   env: Record<string, string>;
   labels: Record<string, string>;
+  /**
+   * Whether hosts are allowed through srt's proxy. Then every connection, loopback
+   * included, must go through the proxy, which filters it: srt's NO_PROXY list would
+   * otherwise send a loopback model server straight at a network namespace with no route.
+   */
+  proxied?: boolean;
   createdAt: string;
 }
 

@@ -19,7 +19,9 @@ export interface App {
 
 export function createApp(options: { log?: (line: string) => void } = {}): App {
   const home = getCorralHome();
-  const docker = new DockerBackend();
+  // CORRAL_DOCKER_NETWORK: the engine network agent sandboxes join (e.g. one where a
+  // model server runs as a container).
+  const docker = new DockerBackend({ openNetwork: process.env.CORRAL_DOCKER_NETWORK || undefined });
   const local = new LocalBackend({ home });
   const backends: Record<BackendName, Backend> = { docker, local };
   const registry: BackendRegistry = { get: (name) => backends[name] };

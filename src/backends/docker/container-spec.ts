@@ -41,9 +41,23 @@ export function toEnvList(env: Record<string, string>): string[] {
   return Object.entries(env).map(([key, value]) => `${key}=${value}`);
 }
 
+/**
+ * Where a sandbox's network goes. `none`: no interface but loopback. `open` (an agent
+ * reaching its model API, until the gateway fences it): the engine's default bridge, or
+ * the network named by `openNetwork`, with the host reachable as host.docker.internal.
+ */
+function networkOf(spec: SandboxSpec, openNetwork: string | undefined) {
+  if (spec.network !== 'open') return { NetworkMode: 'none' };
+  return {
+    NetworkMode: openNetwork ?? 'bridge',
+    ExtraHosts: ['host.docker.internal:host-gateway'],
+  };
+}
+
 export function getContainerSpec(
   spec: SandboxSpec & { image: string },
   agent: Owner,
+  openNetwork?: string,
 ): Dockerode.ContainerCreateOptions {
   const keeper = getKeeperOwner(agent);
   const { memoryBytes, cpus, pids } = spec.limits;
@@ -72,7 +86,7 @@ export function getContainerSpec(
       Memory: memoryBytes,
       MemorySwap: memoryBytes,
       NanoCpus: Math.round(cpus * 1e9),
-      NetworkMode: 'none',
+      ...networkOf(spec, openNetwork),
       IpcMode: 'private',
       Init: true,
       AutoRemove: false,

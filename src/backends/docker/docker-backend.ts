@@ -57,6 +57,8 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export interface DockerBackendOptions {
   /** The engine client; by default one that honors DOCKER_HOST. */
   docker?: Dockerode;
+  /** The engine network `open` sandboxes join (default: the engine's bridge). */
+  openNetwork?: string;
 }
 
 /** dockerode throws on a malformed DOCKER_HOST; say so in corral's terms. */
@@ -80,8 +82,11 @@ export class DockerBackend implements Backend {
   readonly hostAlias = 'host.docker.internal';
   private client: Dockerode | undefined;
 
+  private readonly openNetwork: string | undefined;
+
   constructor(options: DockerBackendOptions = {}) {
     this.client = options.docker;
+    this.openNetwork = options.openNetwork;
   }
 
   /** The engine client, made on first use so a bad DOCKER_HOST only fails docker commands. */
@@ -146,7 +151,7 @@ export class DockerBackend implements Backend {
     const image = requireImage(spec);
     const workspaceDir = resolve(spec.workspaceDir);
     const owner = await ensureWorkspaceOwner(workspaceDir);
-    const create = getContainerSpec({ ...spec, image, workspaceDir }, owner);
+    const create = getContainerSpec({ ...spec, image, workspaceDir }, owner, this.openNetwork);
     // The abort signal is checked between the two calls (about 0.1 s each) rather than handed
     // to dockerode, which would copy it into the request body and query string.
     let container: Dockerode.Container;

@@ -1,7 +1,8 @@
 // Runs before `npm test`: makes a fresh machine ready for the whole suite. Installs the
 // npm dependencies if they are missing, prepares the host (Docker engine, base image,
 // bubblewrap; needs root or passwordless sudo — see scripts/setup-host.sh), builds the
-// CLI and the default sandbox image. Every step is skipped when already done.
+// CLI, the default sandbox image and the agents image. Every step is skipped when already
+// done.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -35,18 +36,23 @@ if (!ready) {
 
 log('building');
 run('npm', ['run', '-s', 'build']);
-const tag = execFileSync(
+const tags = execFileSync(
   'node',
   [
     '-e',
-    "import('./dist/backends/docker/index.js').then(m => console.log(m.getDefaultImageTag(m.findImagesDir())))",
+    "import('./dist/backends/docker/index.js').then(m => { const d = m.findImagesDir(); console.log(m.getDefaultImageTag(d)); console.log(m.getAgentImageTag(d)); })",
   ],
   {
     cwd: root,
     encoding: 'utf8',
   },
-).trim();
-if (spawnSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' }).status !== 0) {
-  log(`building the sandbox image ${tag}`);
+)
+  .trim()
+  .split('\n');
+const missing = tags.filter(
+  (tag) => spawnSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' }).status !== 0,
+);
+if (missing.length > 0) {
+  log(`building the images ${missing.join(', ')} (the agents image takes a few minutes once)`);
   run('node', ['dist/cli/main.js', 'image', 'build']);
 }

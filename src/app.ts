@@ -4,7 +4,14 @@
  */
 import type { Backend, BackendName } from './backends/backend.js';
 import type { BackendRegistry } from './backends/detect.js';
-import { DockerBackend, findImagesDir, getDefaultImageTag } from './backends/docker/index.js';
+import {
+  DockerBackend,
+  findImagesDir,
+  getAgentImageTag,
+  getDefaultImageTag,
+  loadDevcontainerConfig,
+  resolveAgentImage,
+} from './backends/docker/index.js';
 import { LocalBackend } from './backends/local/index.js';
 import { Orchestrator } from './orchestrator/index.js';
 import { getCorralHome } from './state/index.js';
@@ -25,13 +32,19 @@ export function createApp(options: { log?: (line: string) => void } = {}): App {
   const local = new LocalBackend({ home });
   const backends: Record<BackendName, Backend> = { docker, local };
   const registry: BackendRegistry = { get: (name) => backends[name] };
-  let imageTag: string | undefined;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const orchestrator = new Orchestrator({
     home,
     backends: registry,
-    defaultImage: () => (imageTag ??= getDefaultImageTag(findImagesDir())),
+    defaultImage: (kind) =>
+      kind === 'base' ? getDefaultImageTag(findImagesDir()) : getAgentImageTag(findImagesDir()),
+    // A repository with a devcontainer gets its agents image layered on that (built once).
+    agentImage: async (repoRoot) =>
+      (await loadDevcontainerConfig(repoRoot))
+        ? (await resolveAgentImage({ repoRoot, onProgress: (line) => log(`  ${line}`) })).image
+        : getAgentImageTag(findImagesDir()),
     selfCommand: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
-    log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+    log,
   });
   return { home, orchestrator, backends, docker, local };
 }

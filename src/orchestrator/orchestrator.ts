@@ -12,7 +12,7 @@ import type { Backend, BackendName } from '../backends/backend.js';
 import { chooseBackend, type BackendChoice, type BackendRegistry } from '../backends/detect.js';
 import { CorralError } from '../lib/errors.js';
 import { isEnded, isSupervisorAlive, type Limits, type Metadata } from '../state/index.js';
-import { getBaseTip, git } from '../workspace/index.js';
+import { getBaseTip, git, loadSourceRepo } from '../workspace/index.js';
 import { getAgent, type AgentAdapter } from '../agents/index.js';
 import { pickCredentials } from '../agents/host-env.js';
 import { createInstance } from './create-instance.js';
@@ -45,6 +45,8 @@ export interface OrchestratorDeps {
   backends: BackendRegistry;
   /** The image a docker instance uses when none is given: the base one, or the one with agent CLIs. */
   defaultImage: (kind: 'base' | 'agents') => string;
+  /** The agents image for a repository (its devcontainer's, when it has one). */
+  agentImage: (repoRoot: string) => Promise<string>;
   /** argv that starts this CLI (node + script), for the detached supervisor. */
   selfCommand: string[];
   log: (line: string) => void;
@@ -73,11 +75,15 @@ export class Orchestrator {
     pickCredentials(agent, process.env);
     const context = await readContextFiles(request.contextFiles ?? []);
     const backend = await chooseBackend(this.deps.backends, request.backend);
-    const image =
-      backend.name === 'docker'
-        ? (request.image ??
-          this.deps.defaultImage(agent.binary && agent.name !== 'fake' ? 'agents' : 'base'))
-        : null;
+    const needsAgentImage = agent.binary !== null && agent.name !== 'fake';
+    let image: string | null = null;
+    if (backend.name === 'docker') {
+      image =
+        request.image ??
+        (needsAgentImage
+          ? await this.deps.agentImage((await loadSourceRepo(request.repoDir)).root)
+          : this.deps.defaultImage('base'));
+    }
     await backend.prepare({
       instanceId: 'preflight',
       workspaceDir: request.repoDir,

@@ -34,10 +34,14 @@ describe('doctor', () => {
 });
 
 describe('image build', () => {
-  it('builds (cached here) the content-hash tagged image and prints its tag', async () => {
-    const r = await corral(await makeHome(), ['image', 'build', '--json']);
+  // The agents image is built (and timed) by test/backends/agent-image.test.ts.
+  it('builds (cached here) the content-hash tagged sandbox image and prints its tag', async () => {
+    const r = await corral(await makeHome(), ['image', 'build', '--base-only', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json<{ tag: string }>().tag).toMatch(/^corral-sandbox:[0-9a-f]{12}$/);
+    expect(r.json<{ base: string; agents: string | null }>()).toEqual({
+      base: expect.stringMatching(/^corral-sandbox:[0-9a-f]{12}$/) as unknown,
+      agents: null,
+    });
   });
 });
 

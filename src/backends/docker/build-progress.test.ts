@@ -29,5 +29,17 @@ describe('followBuild', () => {
     ]);
     expect(outcome.error).toBe('returned a non-zero code: 100');
     expect(outcome.tail.at(-1)).toBe('returned a non-zero code: 100');
+    expect(outcome.imageId).toBeUndefined();
+  });
+
+  it('keeps the ID of the image built', async () => {
+    const stream = new PassThrough();
+    const done = followBuild(stream, () => undefined);
+    stream.end(
+      [{ aux: { ID: 'sha256:0123abcd' } }, { stream: 'Successfully built 0123abcd\n' }]
+        .map((m) => JSON.stringify(m))
+        .join('\n'),
+    );
+    expect(await done).toMatchObject({ error: undefined, imageId: 'sha256:0123abcd' });
   });
 });

@@ -1,12 +1,15 @@
 /**
  * Reads the Engine API's build output: newline-separated JSON messages carrying output
- * text (`stream`), pull status (`status`) or a failure (`error`). Turns them into plain
- * lines for the caller's progress display and keeps the error line and the last lines of
- * output, which is the evidence a failed build reports.
+ * text (`stream`), pull status (`status`), the built image's ID (`aux`) or a failure
+ * (`error`). Turns them into plain lines for the caller's progress display and keeps the
+ * image ID, the error line and the last lines of output, which is the evidence a failed
+ * build reports.
  */
 
 export interface BuildOutcome {
   error: string | undefined;
+  /** `sha256:…` of the image built, when the engine said (it does on success). */
+  imageId: string | undefined;
   /** The last lines of output, for the error report. */
   tail: string[];
 }
@@ -17,6 +20,7 @@ interface BuildMessage {
   progress?: string;
   error?: string;
   errorDetail?: { message?: string };
+  aux?: { ID?: string };
 }
 
 const tailLength = 20;
@@ -25,7 +29,7 @@ export function followBuild(
   stream: NodeJS.ReadableStream,
   onProgress: (line: string) => void,
 ): Promise<BuildOutcome> {
-  const outcome: BuildOutcome = { error: undefined, tail: [] };
+  const outcome: BuildOutcome = { error: undefined, imageId: undefined, tail: [] };
   const emit = (text: string): void => {
     for (const line of text.split('\n')) {
       const trimmed = line.trimEnd();
@@ -46,6 +50,8 @@ export function followBuild(
     if (message.error !== undefined || message.errorDetail?.message !== undefined) {
       outcome.error = message.errorDetail?.message ?? message.error;
       emit(outcome.error ?? '');
+    } else if (typeof message.aux?.ID === 'string') {
+      outcome.imageId = message.aux.ID;
     } else if (message.stream !== undefined) {
       emit(message.stream);
     } else if (message.status !== undefined) {

@@ -6,12 +6,21 @@
  * update-ca-certificates links one file per CA and OpenSSL's hashed lookup only sees the
  * first certificate of a file.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorralError } from '../../lib/errors.js';
 
 /** The host's trust store on Debian and Ubuntu; callers pass it when asked to. */
 export const hostCaBundlePath = '/etc/ssl/certs/ca-certificates.crt';
+
+/**
+ * What image builds trust unless told otherwise: the host's bundle when it has one, so a
+ * build trusts exactly what the host trusts (a corporate proxy's CA included).
+ */
+export function getDefaultCaCertFiles(): string[] {
+  return existsSync(hostCaBundlePath) ? [hostCaBundlePath] : [];
+}
 
 const pemCertificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 

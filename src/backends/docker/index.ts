@@ -1,4 +1,7 @@
-/** The docker backend: one container per instance, and the default sandbox image. */
+/**
+ * The docker backend: one container per instance, the default sandbox image, the agents
+ * image layered on it, and the per-repository image of a devcontainer.
+ */
 export { DockerBackend, type DockerBackendOptions } from './docker-backend.js';
 export {
   buildImage,
@@ -8,5 +11,27 @@ export {
   sandboxImageRepository,
   type BuildImageOptions,
 } from './sandbox-image.js';
-export { hostCaBundlePath } from './ca-certs.js';
+export {
+  agentImageRepository,
+  buildAgentImage,
+  getAgentImageTag,
+  getAgentVersionsPath,
+  loadAgentVersions,
+  type AgentVersions,
+  type BuildAgentImageOptions,
+} from './agent-image.js';
+export { buildImages, type BuildImagesOptions, type BuiltImages } from './build-images.js';
+export {
+  devAgentImageRepository,
+  resolveAgentImage,
+  type ResolveAgentImageOptions,
+  type ResolvedAgentImage,
+} from './resolve-agent-image.js';
+export {
+  devcontainerConfigPath,
+  loadDevcontainerConfig,
+  parseDevcontainerConfig,
+  type DevcontainerBase,
+} from './devcontainer-config.js';
+export { getDefaultCaCertFiles, hostCaBundlePath } from './ca-certs.js';
 export { containerWorkdir } from './container-spec.js';

@@ -6,17 +6,14 @@
  * temporary copy of the context and do not change the tag (see ca-certs.ts).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
 import { newDockerode } from './load-dockerode.js';
 import { CorralError } from '../../lib/errors.js';
-import { followBuild } from './build-progress.js';
-import { writeCaCerts } from './ca-certs.js';
-import { isEngineDown, engineUnavailable } from './engine-errors.js';
+import { hashContext, withTemporaryContext } from './build-context.js';
+import { runEngineBuild } from './engine-build.js';
 
 export const sandboxImageRepository = 'corral-sandbox';
 
@@ -49,15 +46,6 @@ export function findImagesDir(): string {
   }
 }
 
-/** Every file under `dir`, as relative paths with `/` separators, sorted. */
-function listFilesSync(dir: string): string[] {
-  const entries = readdirSync(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .sort();
-}
-
 /**
  * `corral-sandbox:<first 12 hex of sha256>` over the build context: each file's path and
  * content, in path order. Synchronous and cheap (a few small files), so callers may compute
@@ -66,14 +54,8 @@ function listFilesSync(dir: string): string[] {
  * @example getDefaultImageTag(findImagesDir()) // 'corral-sandbox:3f1c9a0b7d2e'
  */
 export function getDefaultImageTag(imagesDir: string): string {
-  const contextDir = getSandboxContextDir(imagesDir);
   const hash = createHash('sha256');
-  for (const file of listFilesSync(contextDir)) {
-    const content = readFileSync(join(contextDir, file));
-    // Lengths delimit the fields, so moving bytes between a name and a body changes the hash.
-    hash.update(`${file.length}:${file}:${content.length}:`);
-    hash.update(content);
-  }
+  hashContext(hash, getSandboxContextDir(imagesDir));
   return `${sandboxImageRepository}:${hash.digest('hex').slice(0, 12)}`;
 }
 
@@ -90,23 +72,6 @@ export interface BuildImageOptions {
   signal?: AbortSignal;
 }
 
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
-}
-
-function buildFailure(tag: string, error: string, tail: readonly string[]): CorralError {
-  const tls = /certificate|x509|SSL|TLS/i.test([error, ...tail].join('\n'));
-  return new CorralError('IMAGE_MISSING', `Building ${tag} failed: ${error}`, {
-    hint: tls
-      ? 'A TLS certificate was not trusted: pass your CA bundle with `corral image build --ca-cert FILE`.'
-      : 'See the build output above.',
-    cause: new Error(tail.join('\n')),
-  });
-}
-
 /**
  * Builds the default sandbox image (never pulls anything but what its FROM needs) and
  * returns its tag.
@@ -117,40 +82,17 @@ export async function buildImage(options: BuildImageOptions = {}): Promise<strin
   const docker = options.docker ?? newDockerode();
   const imagesDir = options.imagesDir ?? findImagesDir();
   const tag = options.tag ?? getDefaultImageTag(imagesDir);
-  const { signal } = options;
-  signal?.throwIfAborted();
-  const context = await mkdtemp(join(tmpdir(), 'corral-image-'));
-  try {
-    await cp(getSandboxContextDir(imagesDir), context, { recursive: true });
-    await writeCaCerts(join(context, 'certs'), options.caCertFiles ?? []);
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await docker.buildImage(
-        { context, src: await listFiles(context) },
-        {
-          t: tag,
-          rm: true,
-          forcerm: true,
-          // No corral.managed label: containers inherit image labels, so every container
-          // anyone ran from this image would look like a corral sandbox to `corral gc`.
-          abortSignal: signal,
-        },
-      );
-    } catch (error) {
-      signal?.throwIfAborted();
-      if (isEngineDown(error)) throw await engineUnavailable(docker, error);
-      throw error;
-    }
-    const outcome = await followBuild(stream, options.onProgress ?? (() => undefined)).catch(
-      (error: unknown) => {
-        signal?.throwIfAborted();
-        throw error;
-      },
-    );
-    signal?.throwIfAborted();
-    if (outcome.error !== undefined) throw buildFailure(tag, outcome.error, outcome.tail);
-    return tag;
-  } finally {
-    await rm(context, { recursive: true, force: true });
-  }
+  await withTemporaryContext(
+    getSandboxContextDir(imagesDir),
+    options.caCertFiles ?? [],
+    (context) =>
+      runEngineBuild({
+        docker,
+        context,
+        tag,
+        onProgress: options.onProgress,
+        signal: options.signal,
+      }),
+  );
+  return tag;
 }

@@ -1,32 +1,45 @@
-/** `corral image build`: builds the default sandbox image from images/sandbox/Dockerfile. */
+/**
+ * `corral image build`: builds the default sandbox image (images/sandbox/) and the agents
+ * image on it (images/agents/), both tagged by the hash of their content. The builds trust
+ * the host's CA bundle unless told not to, plus any `--ca-cert` given.
+ */
 import type { Command } from 'commander';
-import { buildImage, findImagesDir, getDefaultImageTag } from '../../backends/docker/index.js';
+import { buildImages, getDefaultCaCertFiles } from '../../backends/docker/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine, progress } from '../output.js';
+
+interface ImageBuildOptions {
+  caCert?: string[];
+  hostCa: boolean;
+  baseOnly?: boolean;
+  json?: boolean;
+}
 
 export function registerImage(program: Command, ctx: CommandContext): void {
   const image = program.command('image').description('sandbox images');
   image
     .command('build')
     .description(
-      'build the default sandbox image (tagged by the hash of its Dockerfile and context)',
+      'build the sandbox image and the agents image on it (each tagged by the hash of its content)',
     )
+    .option('--base-only', 'build only the sandbox image (enough for shell commands and the demo)')
     .option(
       '--ca-cert <file...>',
-      'extra CA certificates (PEM) to trust in the image, e.g. a corporate proxy CA',
+      'extra CA certificates (PEM) to trust in the images, e.g. a corporate proxy CA',
     )
-    .option('--json', 'print one JSON object: { tag }')
-    .action(async (o: { caCert?: string[]; json?: boolean }) => {
+    .option('--no-host-ca', "do not hand the host's CA bundle to the builds")
+    .option('--json', 'print one JSON object: { base, agents } (agents null with --base-only)')
+    .action(async (o: ImageBuildOptions) => {
       const app = ctx.app();
       await app.docker.prepareEngine();
-      const tag = getDefaultImageTag(findImagesDir());
-      progress(`corral: building ${tag}`);
-      await buildImage({
-        tag,
-        caCertFiles: o.caCert ?? [],
+      const built = await buildImages({
+        docker: app.docker.docker,
+        baseOnly: Boolean(o.baseOnly),
+        caCertFiles: [...(o.hostCa ? getDefaultCaCertFiles() : []), ...(o.caCert ?? [])],
+        onImage: (tag) => progress(`corral: building ${tag}`),
         onProgress: (line) => progress(`  ${line}`),
       });
-      if (o.json) printJson({ tag });
-      else printLine(tag);
+      if (o.json) printJson(built);
+      else for (const tag of [built.base, built.agents]) if (tag) printLine(tag);
     });
 }

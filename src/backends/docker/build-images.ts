@@ -1,0 +1,55 @@
+/**
+ * What `corral image build` builds: the default sandbox image (the shell agent and `corral
+ * demo` need only this one), then the agents image on top of it. Both builds trust the same
+ * CA certificates.
+ */
+import type Dockerode from 'dockerode';
+import { buildAgentImage, getAgentImageTag } from './agent-image.js';
+import { newDockerode } from './load-dockerode.js';
+import { buildImage, findImagesDir, getDefaultImageTag } from './sandbox-image.js';
+
+export interface BuildImagesOptions {
+  docker?: Dockerode;
+  /** Defaults to findImagesDir(). */
+  imagesDir?: string;
+  /** Build only the sandbox image. */
+  baseOnly?: boolean;
+  /** PEM files (bundles allowed) whose certificates the builds and the images trust. */
+  caCertFiles?: readonly string[];
+  /** Called as each image's build starts. */
+  onImage?: (tag: string) => void;
+  /** One line of build output at a time. */
+  onProgress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface BuiltImages {
+  base: string;
+  /** null when only the base was built. */
+  agents: string | null;
+}
+
+/**
+ * Builds the sandbox image and (unless `baseOnly`) the agents image; returns both tags.
+ *
+ * @example const { base, agents } = await buildImages({ caCertFiles: getDefaultCaCertFiles() })
+ */
+export async function buildImages(options: BuildImagesOptions = {}): Promise<BuiltImages> {
+  const docker = options.docker ?? newDockerode();
+  const imagesDir = options.imagesDir ?? findImagesDir();
+  const common = {
+    docker,
+    imagesDir,
+    caCertFiles: options.caCertFiles ?? [],
+    onProgress: options.onProgress,
+    signal: options.signal,
+  };
+  const base = getDefaultImageTag(imagesDir);
+  options.onImage?.(base);
+  await buildImage({ ...common, tag: base });
+  if (options.baseOnly) return { base, agents: null };
+  const agents = getAgentImageTag(imagesDir);
+  options.onImage?.(agents);
+  await buildAgentImage({ ...common, baseImage: base, tag: agents });
+  return { base, agents };
+}

@@ -34,6 +34,11 @@ export interface LaunchRequest {
   workdir: string;
   /** Inside the sandbox: a writable directory that is never committed (`<workdir>/.git/corral`). */
   stateDir: string;
+  /**
+   * The model-API endpoints the agent gets (its `endpointVars`, as the sandbox sees them),
+   * for a CLI that reads its address from a config file rather than the environment.
+   */
+  endpoints?: Readonly<Record<string, string>>;
 }
 
 export interface Launch {

@@ -32,7 +32,13 @@ export async function prepareLaunch(
     await ensureBinary(sandbox, adapter, metadata.image);
   const stateDir = join(sandbox.workdir, '.git', 'corral');
   const context = await readFile(paths.context, 'utf8').catch(() => null);
+  const endpoints = pickEndpoints(
+    adapter,
+    process.env,
+    metadata.network === 'open' ? backend.hostAlias : null,
+  );
   const launch = adapter.launch({
+    endpoints,
     prompt: metadata.prompt,
     interactive: metadata.interactive,
     args: metadata.command,
@@ -43,11 +49,6 @@ export async function prepareLaunch(
   });
   await writeFiles(sandbox, stateDir, launch.files);
   const credentials = pickCredentials(adapter, process.env);
-  const endpoints = pickEndpoints(
-    adapter,
-    process.env,
-    metadata.network === 'open' ? backend.hostAlias : null,
-  );
   return {
     launch,
     env: { ...launch.env, ...endpoints, ...credentials },

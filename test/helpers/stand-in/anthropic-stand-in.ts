@@ -1,23 +1,36 @@
 /**
  * A stand-in for the Anthropic Messages API on loopback, so the real Claude Code CLI can
  * be driven with no internet: it plays a scripted conversation, one assistant turn per
- * conversation request, streamed as SSE (or as one JSON body when `stream` is false).
+ * conversation request, streamed as SSE (or as one JSON body when `stream` is false — the
+ * CLI falls back to that after a failed stream), with token usage on every answer.
  *
  * Claude Code sends more than the conversation. Every request is logged in `requests`;
- * only conversation turns advance the script. How a request is told apart (measured on
- * Claude Code 2.1.332, see `classifyRequest`):
+ * only conversation turns advance the script. The rule (`classifyRequest`), from what
+ * Claude Code 2.1.332 sent:
  *   - `POST /v1/messages/count_tokens` → `count-tokens`, answered with a token count;
- *   - `POST /v1/messages` whose body carries a `tools` list that includes `Bash`, and whose
- *     last user or assistant message is a user message → `turn`: the main agent asking for
- *     its next move (side requests such as a session title or a prompt suggestion carry no
- *     tools, or only the tool they force);
- *   - any other `POST /v1/messages` → `side`, answered with a short text and no tool use;
- *   - anything else → `unknown`, answered with a JSON 404 in the API's error shape.
+ *   - `POST /v1/messages` → `turn` when it carries the agent's tools (`Bash` among them)
+ *     and its last message (system messages aside: the CLI puts its environment notes in
+ *     a mid-conversation `system` message) is a user message made of content blocks — the
+ *     prompt, or tool results. A forked side request reuses the conversation and its
+ *     tools for the prompt cache, but appends its own instruction as a plain-string user
+ *     message (the prompt suggestion: "[SUGGESTION MODE: …]"); requests with no tools
+ *     (a title, a summary, on a small model) are side requests too. Both → `side`,
+ *     answered with a short text and no tool use. A subagent's requests (Agent tool)
+ *     are turns: they carry tools and block content, and consume script turns in the
+ *     order they arrive;
+ *   - anything else (`HEAD /api/hello`, the connectivity check sent when non-essential
+ *     traffic is not disabled) → `unknown`, a JSON 404 in the API's error shape, which the
+ *     CLI tolerates.
  * A turn that repeats an earlier one exactly (a retry) is answered the same way again
  * without advancing. Once the script is played out, turns get a closing text.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type ScriptBlock = { text: string } | { toolUse: { name: string; input: unknown } };
@@ -37,6 +50,8 @@ export type RequestKind = 'turn' | 'side' | 'count-tokens' | 'unknown';
 export interface LoggedRequest {
   method: string;
   path: string;
+  /** Request headers, credentials (`x-api-key`, `authorization`) masked. */
+  headers: Record<string, string | string[] | undefined>;
   kind: RequestKind;
   /** For a turn: the index of the script turn it was answered with (past the end: the closing text). */
   turn: number | null;
@@ -104,12 +119,10 @@ interface MessagesBody {
   stream?: boolean;
   tools?: Array<{ name?: string }>;
   messages?: Message[];
-  tool_choice?: unknown;
 }
 
 type ApiBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: unknown };
+  { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
 
 /**
  * Starts the stand-in.
@@ -136,6 +149,7 @@ export async function startAnthropicStandIn(options: StandInOptions): Promise<An
         const entry: LoggedRequest = {
           method: req.method ?? 'GET',
           path,
+          headers: maskCredentials(req.headers),
           kind,
           turn: null,
           summary: summarize(body),
@@ -215,11 +229,24 @@ export function classifyRequest(method: string, path: string, body: unknown): Re
   if (method !== 'POST') return 'unknown';
   if (path === '/v1/messages/count_tokens') return 'count-tokens';
   if (path !== '/v1/messages') return 'unknown';
-  const messages = body as MessagesBody | null;
-  const tools = (messages?.tools ?? []).map((t) => t.name);
-  if (!tools.includes('Bash')) return 'side';
-  const last = (messages?.messages ?? []).filter((m) => m.role !== 'system').at(-1);
-  return last?.role === 'user' ? 'turn' : 'side';
+  const b = (body ?? {}) as MessagesBody;
+  if (!listOf(b.tools).some((t) => t?.name === 'Bash')) return 'side';
+  const last = listOf(b.messages)
+    .filter((m) => m?.role !== 'system')
+    .at(-1);
+  if (last?.role !== 'user' || !Array.isArray(last.content)) return 'side';
+  const text = last.content.find((c) => c.type === 'text')?.text ?? '';
+  return text.startsWith('[SUGGESTION MODE') ? 'side' : 'turn';
+}
+
+function listOf<T>(value: T[] | undefined): Array<T | undefined> {
+  return Array.isArray(value) ? value : [];
+}
+
+function maskCredentials(headers: IncomingHttpHeaders): LoggedRequest['headers'] {
+  const out: LoggedRequest['headers'] = { ...headers };
+  for (const name of ['x-api-key', 'authorization']) if (out[name]) out[name] = '***';
+  return out;
 }
 
 function turnAt(
@@ -236,22 +263,26 @@ function turnAt(
 
 function summarize(body: unknown): LoggedRequest['summary'] {
   const b = (body ?? {}) as MessagesBody;
-  const messages = Array.isArray(b.messages) ? b.messages : [];
-  const lastUser = messages.filter((m) => m.role === 'user').at(-1);
-  const content = typeof lastUser?.content === 'string' ? [{ type: 'text', text: lastUser.content }] : (lastUser?.content ?? []);
+  const messages = listOf(b.messages);
+  const lastUser = messages.filter((m) => m?.role === 'user').at(-1);
+  const content = listOf(
+    typeof lastUser?.content === 'string'
+      ? [{ type: 'text', text: lastUser.content }]
+      : lastUser?.content,
+  );
   const text = content
-    .filter((c) => c.type === 'text')
-    .map((c) => c.text ?? '')
+    .filter((c) => c?.type === 'text')
+    .map((c) => c?.text ?? '')
     .join('\n');
   return {
     model: typeof b.model === 'string' ? b.model : null,
     stream: b.stream === true,
-    tools: (b.tools ?? []).map((t) => t.name ?? '?'),
-    roles: messages.map((m) => m.role ?? '?'),
+    tools: listOf(b.tools).map((t) => t?.name ?? '?'),
+    roles: messages.map((m) => m?.role ?? '?'),
     lastUserText: lastUser ? text.slice(-500) : null,
     toolResultIds: content
-      .filter((c) => c.type === 'tool_result')
-      .map((c) => c.tool_use_id ?? ''),
+      .filter((c) => c?.type === 'tool_result')
+      .map((c) => c?.tool_use_id ?? ''),
   };
 }
 

@@ -1,0 +1,157 @@
+/**
+ * Claude Code for real, the way a user runs it: `corral run --agent claude -p …` in the
+ * docker sandbox (the agents image, the pinned CLI), talking to the Anthropic stand-in
+ * running as a container on an internal network the test made. The scripted model reads a
+ * file, edits it and runs commands; the branch has the edit, the events hold the tool
+ * calls, the command and the usage, the API key appears nowhere corral writes, and
+ * `corral resume -p` continues the same conversation.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findImagesDir, getAgentImageTag } from '../../src/backends/docker/index.js';
+import { corral, makeHome } from '../helpers/cli.js';
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import {
+  createTestNetwork,
+  startStandInContainer,
+  type StandInContainer,
+} from '../helpers/stand-in-container.js';
+import type { LoggedRequest } from '../helpers/stand-in/anthropic-stand-in.js';
+
+const apiKey = 'sk-ant-test-7f3c9e1d5b2a';
+const tag = `${process.pid}-claude`;
+
+interface Outcome {
+  id: string;
+  status: string;
+  branch: string;
+  agentSessionId: string | null;
+  network: string;
+  summary: {
+    toolCalls: number;
+    inputTokens: number;
+    outputTokens: number;
+    costUsd: number | null;
+    filesChanged: number;
+  };
+}
+
+describe('claude in the docker sandbox, against the stand-in', () => {
+  let network: ReturnType<typeof createTestNetwork>;
+  let api: StandInContainer<LoggedRequest>;
+  let repo: TestRepo;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    network = createTestNetwork(`corral-test-${tag}`);
+    const file = '/workspace/app.py';
+    api = await startStandInContainer<LoggedRequest>({
+      module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'anthropic-stand-in.ts'),
+      startExport: 'startAnthropicStandIn',
+      image: getAgentImageTag(findImagesDir()),
+      network: network.name,
+      name: `corral-stand-in-${tag}`,
+      script: [
+        [
+          { text: 'Let me look at the file.' },
+          { toolUse: { name: 'Read', input: { file_path: file } } },
+        ],
+        {
+          toolUse: {
+            name: 'Edit',
+            input: { file_path: file, old_string: '"hello"', new_string: '"hello, corral"' },
+          },
+        },
+        {
+          toolUse: {
+            name: 'Bash',
+            input: {
+              command: 'grep -c corral app.py && env | grep -c ANTHROPIC_API_KEY= && env',
+              description: 'Check',
+            },
+          },
+        },
+        { text: 'Done: the greeting now mentions corral.' },
+        // The resumed conversation.
+        { text: 'I changed the greeting in app.py earlier.' },
+      ],
+    });
+    repo = await makeRepo({ 'app.py': 'greeting = "hello"\n' });
+    home = await makeHome();
+    env = {
+      CORRAL_DOCKER_NETWORK: network.name,
+      ANTHROPIC_BASE_URL: api.url,
+      ANTHROPIC_API_KEY: apiKey,
+    };
+  });
+
+  afterAll(() => {
+    api?.close();
+    network?.remove();
+  });
+
+  it('reads, edits and runs; the branch, the events and the summary show it; the key is nowhere', async () => {
+    const r = await corral(
+      home,
+      ['run', '--agent', 'claude', '-p', 'make the greeting mention corral', '--keep', '--json'],
+      { cwd: repo.dir, env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<Outcome>();
+    expect(out).toMatchObject({ status: 'succeeded', network: 'open' });
+    expect(repo.show(out.branch, 'app.py')).toBe('greeting = "hello, corral"\n');
+    expect(out.agentSessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.summary.toolCalls).toBe(3);
+    expect(out.summary.filesChanged).toBe(1);
+    expect(out.summary.outputTokens).toBeGreaterThan(0);
+
+    const dir = join(home, 'instances', out.id);
+    const events = (await readFile(join(dir, 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const calls = events.filter((e) => e.type === 'agent.tool-call').map((e) => [e.tool, e.target]);
+    expect(calls).toEqual([
+      ['Read', '/workspace/app.py'],
+      ['Edit', '/workspace/app.py'],
+      ['Bash', expect.stringContaining('grep -c corral app.py')],
+    ]);
+    const command = events.find((e) => e.type === 'agent.command');
+    expect(String(command?.command)).toContain('grep -c corral');
+    expect(events.find((e) => e.type === 'agent.file-change')).toMatchObject({
+      path: '/workspace/app.py',
+    });
+    expect(events.find((e) => e.type === 'agent.end')).toMatchObject({ ok: true });
+
+    // The command printed the environment inside the sandbox; the key must not survive that.
+    for (const f of ['events.ndjson', 'output.log', 'metadata.json']) {
+      const text = await readFile(join(dir, f), 'utf8');
+      expect(text, f).not.toContain(apiKey);
+    }
+    expect(await readFile(join(dir, 'events.ndjson'), 'utf8')).toContain('[redacted]');
+    expect(r.stdout + r.stderr).not.toContain(apiKey);
+
+    const logs = await corral(home, ['logs', out.id]);
+    expect(logs.stdout).toContain('  → Edit /workspace/app.py');
+    expect(logs.stdout).toContain('Done: the greeting now mentions corral.');
+  });
+
+  it('resume -p continues the same conversation', async () => {
+    const ls = await corral(home, ['ls', '--json']);
+    const id = ls.json<{ instances: Array<{ id: string }> }>().instances[0]!.id;
+    const r = await corral(home, ['resume', id, '-p', 'what did you change?', '--json'], {
+      cwd: repo.dir,
+      env,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const turns = api.requests().filter((q) => q.kind === 'turn');
+    const last = turns.at(-1)!;
+    expect(last.summary.lastUserText).toContain('what did you change?');
+    // The earlier exchange travels with the resumed request.
+    expect(last.summary.roles.length).toBeGreaterThan(4);
+    const logs = await corral(home, ['logs', id]);
+    expect(logs.stdout).toContain('I changed the greeting in app.py earlier.');
+  });
+});

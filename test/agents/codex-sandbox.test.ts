@@ -1,0 +1,133 @@
+/**
+ * Codex for real, the way a user runs it: `corral run --agent codex -p …` in the docker
+ * sandbox (the agents image, the pinned CLI), talking to the OpenAI Responses stand-in
+ * running as a container on an internal network the test made. The scripted model reads a
+ * file, patches it and runs a command; the branch has the edit, the events hold the
+ * commands with their exit codes, the file changes and the usage, the key appears nowhere
+ * corral writes, and `corral resume -p` continues the same session.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findImagesDir, getAgentImageTag } from '../../src/backends/docker/index.js';
+import { corral, makeHome } from '../helpers/cli.js';
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import {
+  createTestNetwork,
+  startStandInContainer,
+  type StandInContainer,
+} from '../helpers/stand-in-container.js';
+import type { LoggedRequest, ScriptTurn } from '../helpers/stand-in/openai-stand-in.js';
+
+const apiKey = 'sk-proj-test-4e8a2c6b0d9f';
+const tag = `${process.pid}-codex`;
+
+const patch = `*** Begin Patch
+*** Update File: greeting.txt
+@@
+-hello
++hello, world
+*** End Patch
+`;
+const script: ScriptTurn[] = [
+  [{ text: 'Looking at the greeting.' }, { shell: 'cat greeting.txt' }],
+  { patch },
+  {
+    shell: 'grep -c world greeting.txt && env | grep -c OPENAI_API_KEY= && env && ls missing-file',
+  },
+  { text: 'The greeting now says hello, world.' },
+  // The resumed session.
+  { text: 'I changed greeting.txt earlier.' },
+];
+
+interface Outcome {
+  id: string;
+  status: string;
+  branch: string;
+  agentSessionId: string | null;
+  summary: { toolCalls: number; filesChanged: number; outputTokens: number };
+}
+
+describe('codex in the docker sandbox, against the stand-in', () => {
+  let network: ReturnType<typeof createTestNetwork>;
+  let api: StandInContainer<LoggedRequest>;
+  let repo: TestRepo;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    network = createTestNetwork(`corral-test-${tag}`);
+    api = await startStandInContainer<LoggedRequest>({
+      module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'openai-stand-in.ts'),
+      startExport: 'startOpenAIStandIn',
+      image: getAgentImageTag(findImagesDir()),
+      network: network.name,
+      name: `corral-stand-in-${tag}`,
+      script,
+    });
+    repo = await makeRepo({ 'greeting.txt': 'hello\n' });
+    home = await makeHome();
+    env = {
+      CORRAL_DOCKER_NETWORK: network.name,
+      OPENAI_BASE_URL: `${api.url}/v1`,
+      OPENAI_API_KEY: apiKey,
+    };
+  });
+
+  afterAll(() => {
+    api?.close();
+    network?.remove();
+  });
+
+  it('reads, patches and runs; the branch, the events and the summary show it; the key is nowhere', async () => {
+    const r = await corral(
+      home,
+      ['run', '--agent', 'codex', '-p', 'make the greeting say world', '--keep', '--json'],
+      { cwd: repo.dir, env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<Outcome>();
+    expect(out.status).toBe('succeeded');
+    expect(repo.show(out.branch, 'greeting.txt')).toBe('hello, world\n');
+    expect(out.agentSessionId).toBeTruthy();
+    expect(out.summary.filesChanged).toBe(1);
+    expect(out.summary.outputTokens).toBeGreaterThan(0);
+
+    const dir = join(home, 'instances', out.id);
+    const events = (await readFile(join(dir, 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const commands = events
+      .filter((e) => e.type === 'agent.command')
+      .map((e) => [e.command, e.exitCode]);
+    expect(commands[0]).toEqual(['cat greeting.txt', 0]);
+    expect(String(commands[1]?.[0])).toContain('grep -c world greeting.txt');
+    expect(commands[1]?.[1]).not.toBe(0);
+    expect(events.filter((e) => e.type === 'agent.file-change').map((e) => e.path)).toEqual([
+      expect.stringContaining('greeting.txt'),
+    ]);
+    expect(events.some((e) => e.type === 'agent.usage')).toBe(true);
+    expect(events.find((e) => e.type === 'agent.end')).toMatchObject({ ok: true });
+
+    for (const f of ['events.ndjson', 'output.log', 'metadata.json']) {
+      expect(await readFile(join(dir, f), 'utf8'), f).not.toContain(apiKey);
+    }
+    expect(await readFile(join(dir, 'events.ndjson'), 'utf8')).toContain('[redacted]');
+    expect(r.stdout + r.stderr).not.toContain(apiKey);
+  });
+
+  it('resume -p continues the same session', async () => {
+    const ls = await corral(home, ['ls', '--json']);
+    const first = ls.json<{ instances: Array<{ id: string; agentSessionId: string | null }> }>()
+      .instances[0]!;
+    const r = await corral(home, ['resume', first.id, '-p', 'what did you change?', '--json'], {
+      cwd: repo.dir,
+      env,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<Outcome>().agentSessionId).toBe(first.agentSessionId);
+    const logs = await corral(home, ['logs', first.id]);
+    expect(logs.stdout).toContain('I changed greeting.txt earlier.');
+  });
+});

@@ -6,7 +6,7 @@
  * calls, the command and the usage, the API key appears nowhere corral writes, and
  * `corral resume -p` continues the same conversation.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findImagesDir, getAgentImageTag } from '../../src/backends/docker/index.js';
@@ -43,6 +43,7 @@ describe('claude in the docker sandbox, against the stand-in', () => {
   let repo: TestRepo;
   let home: string;
   let env: NodeJS.ProcessEnv;
+  let contextFile: string;
 
   beforeAll(async () => {
     network = createTestNetwork(`corral-test-${tag}`);
@@ -80,6 +81,8 @@ describe('claude in the docker sandbox, against the stand-in', () => {
     });
     repo = await makeRepo({ 'app.py': 'greeting = "hello"\n' });
     home = await makeHome();
+    contextFile = join(home, 'ROLE.md');
+    await writeFile(contextFile, 'House rule: mention corral-context-marker-31337.\n');
     env = {
       CORRAL_DOCKER_NETWORK: network.name,
       ANTHROPIC_BASE_URL: api.url,
@@ -95,7 +98,17 @@ describe('claude in the docker sandbox, against the stand-in', () => {
   it('reads, edits and runs; the branch, the events and the summary show it; the key is nowhere', async () => {
     const r = await corral(
       home,
-      ['run', '--agent', 'claude', '-p', 'make the greeting mention corral', '--keep', '--json'],
+      [
+        'run',
+        '--context',
+        contextFile,
+        '--agent',
+        'claude',
+        '-p',
+        'make the greeting mention corral',
+        '--keep',
+        '--json',
+      ],
       { cwd: repo.dir, env },
     );
     expect(r.code, r.stderr).toBe(0);
@@ -132,6 +145,12 @@ describe('claude in the docker sandbox, against the stand-in', () => {
     }
     expect(await readFile(join(dir, 'events.ndjson'), 'utf8')).toContain('[redacted]');
     expect(r.stdout + r.stderr).not.toContain(apiKey);
+    // The --context text reached the model, and is not on the branch.
+    const turns = api.requests().filter((q) => q.kind === 'turn');
+    expect(JSON.stringify(turns[0]?.body)).toContain('corral-context-marker-31337');
+    expect(repo.git('ls-tree', '-r', '--name-only', out.branch).trim().split('\n')).toEqual([
+      'app.py',
+    ]);
 
     const logs = await corral(home, ['logs', out.id]);
     expect(logs.stdout).toContain('  → Edit /workspace/app.py');

@@ -6,7 +6,7 @@
  * commands with their exit codes, the file changes and the usage, the key appears nowhere
  * corral writes, and `corral resume -p` continues the same session.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findImagesDir, getAgentImageTag } from '../../src/backends/docker/index.js';
@@ -54,6 +54,7 @@ describe('codex in the docker sandbox, against the stand-in', () => {
   let repo: TestRepo;
   let home: string;
   let env: NodeJS.ProcessEnv;
+  let contextFile: string;
 
   beforeAll(async () => {
     network = createTestNetwork(`corral-test-${tag}`);
@@ -67,6 +68,8 @@ describe('codex in the docker sandbox, against the stand-in', () => {
     });
     repo = await makeRepo({ 'greeting.txt': 'hello\n' });
     home = await makeHome();
+    contextFile = join(home, 'ROLE.md');
+    await writeFile(contextFile, 'House rule: mention corral-context-marker-31337.\n');
     env = {
       CORRAL_DOCKER_NETWORK: network.name,
       OPENAI_BASE_URL: `${api.url}/v1`,
@@ -82,7 +85,17 @@ describe('codex in the docker sandbox, against the stand-in', () => {
   it('reads, patches and runs; the branch, the events and the summary show it; the key is nowhere', async () => {
     const r = await corral(
       home,
-      ['run', '--agent', 'codex', '-p', 'make the greeting say world', '--keep', '--json'],
+      [
+        'run',
+        '--context',
+        contextFile,
+        '--agent',
+        'codex',
+        '-p',
+        'make the greeting say world',
+        '--keep',
+        '--json',
+      ],
       { cwd: repo.dir, env },
     );
     expect(r.code, r.stderr).toBe(0);
@@ -115,6 +128,12 @@ describe('codex in the docker sandbox, against the stand-in', () => {
     }
     expect(await readFile(join(dir, 'events.ndjson'), 'utf8')).toContain('[redacted]');
     expect(r.stdout + r.stderr).not.toContain(apiKey);
+    // The --context text reached the model, and is not on the branch.
+    const turns = api.requests().filter((q) => q.kind === 'turn');
+    expect(JSON.stringify(turns[0]?.body)).toContain('corral-context-marker-31337');
+    expect(repo.git('ls-tree', '-r', '--name-only', out.branch).trim().split('\n')).toEqual([
+      'greeting.txt',
+    ]);
   });
 
   it('resume -p continues the same session', async () => {

@@ -76,14 +76,23 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
     const events = (await readFile(join(dir, 'events.ndjson'), 'utf8'))
       .trim()
       .split('\n')
-      .map((l) => (JSON.parse(l) as { type: string }).type);
-    expect(events).toEqual([
+      .map((l) => JSON.parse(l) as { type: string; line?: string; stream?: string });
+    expect(events.map((e) => e.type)).toEqual([
       'instance.created',
       'instance.started',
+      'raw',
+      'raw',
       'process.exited',
       'bring-back.done',
       'instance.ended',
     ]);
+    // The shell agent's output lines are kept as raw events, each with its stream.
+    expect(events.filter((e) => e.type === 'raw').map((e) => [e.stream, e.line])).toEqual(
+      expect.arrayContaining([
+        ['stdout', 'to-stdout'],
+        ['stderr', 'to-stderr'],
+      ]),
+    );
     expect(await exists(join(dir, 'workspace'))).toBe(false);
   });
 

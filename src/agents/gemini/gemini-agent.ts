@@ -128,17 +128,15 @@ export const geminiAgent: AgentAdapter = {
     if (!request.interactive) argv.push('--output-format', 'stream-json', '-y');
     if (request.sessionId) argv.push('--resume', request.sessionId);
     argv.push(...request.args);
-    if (request.prompt !== null && !request.interactive) argv.push('-p', request.prompt);
-    const files = request.context ? [{ path: 'gemini/GEMINI.md', content: request.context }] : [];
-    return {
-      argv,
-      // The sandbox is the fence: trust the workspace so -y is not turned back into prompts.
-      env: {
-        GEMINI_CLI_TRUST_WORKSPACE: 'true',
-        ...(request.context ? { GEMINI_SYSTEM_MD: `${request.stateDir}/gemini/GEMINI.md` } : {}),
-      },
-      files,
-    };
+    // Gemini has no flag that adds to its system prompt (GEMINI_SYSTEM_MD replaces it), so
+    // the context leads the task; in a terminal session it is the first message.
+    const task = [request.context, request.prompt]
+      .filter((t): t is string => Boolean(t))
+      .join('\n\n');
+    if (!request.interactive && task) argv.push('-p', task);
+    if (request.interactive && task) argv.push('--prompt-interactive', task);
+    // The sandbox is the fence: trust the workspace so -y is not turned back into prompts.
+    return { argv, env: { GEMINI_CLI_TRUST_WORKSPACE: 'true' }, files: [] };
   },
   createParser: createGeminiParser,
 };

@@ -36,8 +36,7 @@ export function createApp(options: { log?: (line: string) => void } = {}): App {
   const orchestrator = new Orchestrator({
     home,
     backends: registry,
-    defaultImage: (kind) =>
-      kind === 'base' ? getDefaultImageTag(findImagesDir()) : getAgentImageTag(findImagesDir()),
+    defaultImage: () => getDefaultImageTag(findImagesDir()),
     // A repository with a devcontainer gets its agents image layered on that (built once).
     agentImage: async (repoRoot) =>
       (await loadDevcontainerConfig(repoRoot))

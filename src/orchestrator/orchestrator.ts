@@ -43,8 +43,8 @@ export interface RunRequest {
 export interface OrchestratorDeps {
   home: string;
   backends: BackendRegistry;
-  /** The image a docker instance uses when none is given: the base one, or the one with agent CLIs. */
-  defaultImage: (kind: 'base' | 'agents') => string;
+  /** The image a docker instance uses when none is given and no agent CLI is needed. */
+  defaultImage: () => string;
   /** The agents image for a repository (its devcontainer's, when it has one). */
   agentImage: (repoRoot: string) => Promise<string>;
   /** argv that starts this CLI (node + script), for the detached supervisor. */
@@ -82,7 +82,7 @@ export class Orchestrator {
         request.image ??
         (needsAgentImage
           ? await this.deps.agentImage((await loadSourceRepo(request.repoDir)).root)
-          : this.deps.defaultImage('base'));
+          : this.deps.defaultImage());
     }
     await backend.prepare({
       instanceId: 'preflight',

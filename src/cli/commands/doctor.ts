@@ -3,7 +3,11 @@ import type { Command } from 'commander';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { exec } from '../../lib/exec.js';
 import { ExitCode } from '../../lib/errors.js';
-import { findImagesDir, getDefaultImageTag } from '../../backends/docker/index.js';
+import {
+  findImagesDir,
+  getAgentImageTag,
+  getDefaultImageTag,
+} from '../../backends/docker/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
 
@@ -61,6 +65,16 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
           name: 'sandbox image',
           ok: present,
           detail: present ? tag : `${tag} not built`,
+          fix: 'corral image build',
+        });
+        const agentsTag = getAgentImageTag(findImagesDir());
+        const agents = await app.docker.hasImage(agentsTag);
+        checks.push({
+          name: 'agents image',
+          ok: agents,
+          detail: agents
+            ? `${agentsTag} (Claude Code, Codex, Gemini CLI)`
+            : `${agentsTag} not built (needed by --agent claude|codex|gemini)`,
           fix: 'corral image build',
         });
         const v2 = await version('docker', ['compose', 'version', '--short']);

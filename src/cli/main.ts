@@ -17,6 +17,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerImage } from './commands/image.js';
 import { registerDemo } from './commands/demo.js';
 import { registerSupervise } from './commands/supervise.js';
+import { registerPush } from './commands/push.js';
 import { version } from './version.js';
 
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerLs(program, ctx);
   registerLogs(program, ctx);
   registerDiff(program, ctx);
+  registerPush(program, ctx);
   registerLifecycle(program, ctx);
   registerGc(program, ctx);
   registerDoctor(program, ctx);
@@ -44,7 +46,8 @@ export function buildProgram(): Command {
     `
 State lives in $CORRAL_HOME (default ~/.corral). Exit codes: 0 ok, 2 usage, 3 no such
 instance, 4 bad repository or ref, 5 no backend or image, 6 disk or bring-back failure,
-7 wrong state (running/ended), 70 internal error; run passes the command's code through.`,
+7 wrong state (running/ended), 8 refused by the remote (push rejected,
+authentication, unreachable, GitHub API), 70 internal error; run passes the command's code through.`,
   );
   return program;
 }

@@ -15,6 +15,7 @@ export const ExitCode = {
   backendUnavailable: 5,
   io: 6,
   conflict: 7,
+  remote: 8,
   timedOut: 124,
   commandNotFound: 127,
   canceled: 130,
@@ -36,6 +37,13 @@ export const errorCodes = {
   INSTANCE_NOT_RUNNING: ExitCode.conflict,
   WORKSPACE_GONE: ExitCode.conflict,
   BRING_BACK_FAILED: ExitCode.io,
+  REMOTE_NOT_FOUND: ExitCode.badRepository,
+  BRANCH_NOT_FOUND: ExitCode.badRepository,
+  NOT_A_GITHUB_REMOTE: ExitCode.badRepository,
+  PUSH_REJECTED: ExitCode.remote,
+  AUTH_FAILED: ExitCode.remote,
+  REMOTE_UNREACHABLE: ExitCode.remote,
+  GITHUB_API_FAILED: ExitCode.remote,
   INTERNAL: ExitCode.internal,
 } as const;
 

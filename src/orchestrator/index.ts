@@ -4,3 +4,4 @@ export * from './instance-store.js';
 export * from './supervise.js';
 export * from './gc.js';
 export * from './follow.js';
+export * from './push/index.js';

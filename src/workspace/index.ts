@@ -5,3 +5,4 @@ export * from './provision.js';
 export * from './bring-back.js';
 export * from './diff.js';
 export { git, gitOut } from './git.js';
+export * from './push/index.js';

@@ -1,0 +1,52 @@
+/**
+ * The part of the Compose file format corral writes: a project of services and networks,
+ * with only fields that `docker-compose` 1.29 (v1, reading a file with no `version` as the
+ * Compose Spec) and `docker compose` v2 both understand. Values are literal; the file
+ * writer escapes what Compose would otherwise interpolate.
+ */
+
+export interface ComposeVolume {
+  type: 'bind';
+  source: string;
+  target: string;
+  read_only: boolean;
+}
+
+export interface ComposeService {
+  image: string;
+  entrypoint?: string[];
+  command?: string[];
+  user: string;
+  working_dir?: string;
+  /** A null value is taken from Compose's own environment (a secret passed by name). */
+  environment: Record<string, string | null>;
+  labels: Record<string, string>;
+  volumes: ComposeVolume[];
+  tmpfs: string[];
+  read_only: boolean;
+  cap_drop?: string[];
+  security_opt?: string[];
+  privileged: false;
+  mem_limit?: number;
+  memswap_limit?: number;
+  cpus?: number;
+  pids_limit?: number;
+  init: true;
+  ipc: 'private';
+  restart: 'no';
+  network_mode?: 'none';
+  networks?: string[];
+  depends_on?: string[];
+  sysctls?: Record<string, string>;
+}
+
+export interface ComposeNetwork {
+  internal?: true;
+  driver_opts?: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface ComposeSpec {
+  services: Record<string, ComposeService>;
+  networks?: Record<string, ComposeNetwork>;
+}

@@ -1,0 +1,98 @@
+/**
+ * What one docker instance is made of, as plain data: the agent container (image, the one
+ * host path it sees, who it runs as, its environment and limits) and, optionally, the
+ * gateway sidecar that is its only way out. renderComposeSpec turns a plan into a Compose
+ * spec; nothing here touches the engine.
+ *
+ * Every hardening item is on unless the plan says otherwise in `relax`, by name, so a
+ * weaker sandbox is always a visible decision in the plan rather than a missing field.
+ */
+import type { Limits } from '../../../state/index.js';
+import type { Owner } from '../workspace-owner.js';
+
+/** The Compose service names; the agent reaches the gateway by this host name. */
+export const agentService = 'agent';
+export const gatewayService = 'gateway';
+export type ServiceName = typeof agentService | typeof gatewayService;
+
+/** The Compose network names (the engine's are `<project>_<name>`). */
+export const internalNetwork = 'internal';
+export const outboundNetwork = 'outbound';
+
+/** Where the gateway finds its config file and the instance's live `policy/` dir. */
+export const gatewayConfigPath = '/etc/corral/gateway/config.json';
+export const gatewayPolicyDir = '/etc/corral/gateway/policy';
+
+/** Hardening a plan may switch off, one item at a time. Absent means hardened. */
+export interface Relaxations {
+  /** Allow uid 0 as the sandbox user or the keeper. */
+  rootUser?: boolean;
+  /** Keep the engine's default capabilities instead of dropping them all. */
+  capabilities?: boolean;
+  /** Allow setuid binaries and file capabilities to raise privileges. */
+  newPrivileges?: boolean;
+  /** A writable root filesystem (/tmp is a tmpfs either way). */
+  writableRoot?: boolean;
+  /** No memory, CPU or process-count limit. */
+  noLimits?: boolean;
+  /** Allow `extraMounts`: host paths besides the workspace. */
+  hostMounts?: boolean;
+  /** Allow an extra mount of the engine's socket (implies control of the host). */
+  dockerSocket?: boolean;
+}
+
+export interface HostMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface GatewayPlan {
+  image: string;
+  /** The gateway's argv (replaces the image's entrypoint). */
+  command: string[];
+  /** Host path of its config file, mounted read-only at `gatewayConfigPath`. */
+  configFile: string;
+  /** Host path of the instance's `policy/` dir, mounted read-only at `gatewayPolicyDir`. */
+  policyDir: string;
+  /**
+   * Names of the variables holding the real keys. Compose takes their values from its own
+   * environment when it starts the gateway (ComposeProject's `secrets`), so no value is
+   * ever written into compose.yml.
+   */
+  secretEnvNames: string[];
+  /** Non-secret environment of the gateway. */
+  env?: Record<string, string>;
+  /** Port of the egress proxy; the agent's HTTP(S)_PROXY. */
+  proxyPort: number;
+  /** Port of the model-API gateway. */
+  apiPort: number;
+  /** Agent variable → path on the API port, e.g. `{ ANTHROPIC_BASE_URL: '/anthropic' }`. */
+  modelEndpoints?: Record<string, string>;
+  /** Who the gateway runs as; by default the sandbox user (who owns the state dir). */
+  user?: Owner;
+  /** By default 512 MiB, 1 CPU, 256 processes. */
+  limits?: Limits;
+}
+
+export interface InstancePlan {
+  /** The instance id; also the Compose project name. */
+  instanceId: string;
+  /** The sandbox image the agent container runs. */
+  image: string;
+  /** Absolute host path of the workspace; the only host path the agent sees. */
+  workspaceDir: string;
+  /** Who every command (exec) runs as: the workspace owner. */
+  user: Owner;
+  /** Who the idle main process runs as; by default a uid distinct from `user`. */
+  keeper?: Owner;
+  env: Record<string, string>;
+  limits: Limits;
+  /** Labels put on every container and network (keys from labels.ts). */
+  labels: Record<string, string>;
+  /** No gateway: the agent has no network at all. */
+  gateway?: GatewayPlan;
+  relax?: Relaxations;
+  /** Host paths besides the workspace; refused unless `relax.hostMounts`. */
+  extraMounts?: HostMount[];
+}

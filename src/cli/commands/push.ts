@@ -1,0 +1,41 @@
+/**
+ * `corral push <id>`: pushes the instance's branch from the source repository to a remote
+ * with a credential obtained just before the push (never written to disk), and with --pr
+ * opens a GitHub pull request for it.
+ */
+import type { Command } from 'commander';
+import { pushInstance } from '../../orchestrator/index.js';
+import type { CommandContext } from '../context.js';
+import { printJson, printLine, progress, usage } from '../output.js';
+
+export function registerPush(program: Command, ctx: CommandContext): void {
+  program
+    .command('push')
+    .description(
+      "push an instance's branch corral/<id> from the source repository to a remote (token from CORRAL_GIT_TOKEN, GITHUB_TOKEN/GH_TOKEN, a GitHub App, or git's own credentials)",
+    )
+    .argument('<id>', 'instance id, unique id prefix, or name')
+    .option('--remote <name>', 'the remote of the source repository to push to', 'origin')
+    .option('--pr', 'also open a GitHub pull request for the branch')
+    .option('--base <branch>', "the pull request's base (default: the repository's default branch)")
+    .option('--json', 'print one JSON object: { id, branch, remote, url, commit, pullRequest }')
+    .action(
+      async (ref: string, o: { remote: string; pr?: boolean; base?: string; json?: boolean }) => {
+        if (o.base && !o.pr) throw usage('--base only applies with --pr.');
+        const { orchestrator } = ctx.app();
+        const r = await pushInstance(orchestrator.store, {
+          ref,
+          remote: o.remote,
+          pullRequest: Boolean(o.pr),
+          base: o.base,
+          log: progress,
+        });
+        if (o.json) return printJson(r);
+        printLine(`pushed ${r.branch} (${r.commit.slice(0, 12)}) to ${r.remote}`);
+        if (r.pullRequest)
+          printLine(
+            `pull request #${r.pullRequest.number}${r.pullRequest.existing ? ' (already open)' : ''}: ${r.pullRequest.url}`,
+          );
+      },
+    );
+}

@@ -1,0 +1,91 @@
+/**
+ * The gateway sidecar assembled from its config: the live policy watcher, the egress
+ * proxy asking it, and one model gateway per configured API, started together and
+ * stopped together. `main.ts` wraps this in a process; tests can run it in-process.
+ */
+import { startEgressProxy, type EgressProxy } from './egress-proxy.js';
+import type { EgressRecord } from './egress-record.js';
+import type { GatewayConfig } from './gateway-config.js';
+import { isHostAllowed } from './host-pattern.js';
+import { startModelGateway, type ModelGateway } from './model-gateway.js';
+import { watchEgressPolicy, type PolicyWatcher } from './policy-watcher.js';
+import type { EgressPolicy } from './egress-policy.js';
+import type { UsageRecord } from './usage-record.js';
+
+export interface GatewayHooks {
+  onEgress?: (record: EgressRecord) => void;
+  onUsage?: (record: UsageRecord) => void;
+  onPolicy?: (policy: EgressPolicy) => void;
+  /** Problems worth a log line: an invalid policy, a log that cannot be written, an upstream error. */
+  onWarning?: (message: string) => void;
+  /** Tests only: how the proxy resolves names. */
+  resolve?: (host: string) => Promise<string>;
+}
+
+export interface RunningGateway extends AsyncDisposable {
+  egress: EgressProxy;
+  models: Array<{ api: string; url: string; port: number }>;
+  /** Re-reads the policy file now (SIGHUP). */
+  reloadPolicy(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(
+  config: GatewayConfig,
+  keys: ReadonlyMap<string, string>,
+  hooks: GatewayHooks = {},
+): Promise<RunningGateway> {
+  const stack: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const stop of stack.splice(0).reverse()) await stop();
+  };
+  try {
+    const policy: PolicyWatcher = await watchEgressPolicy({
+      path: config.egress.policyPath,
+      pollMs: config.egress.pollMs,
+      watch: config.egress.watch,
+      onChange: hooks.onPolicy,
+      onError: hooks.onWarning,
+    });
+    stack.push(() => policy.close());
+    const egress = await startEgressProxy({
+      host: config.listenHost,
+      port: config.egress.port,
+      allows: (host, port) => isHostAllowed(policy.current().allow, host, port),
+      logPath: config.egress.logPath,
+      onRecord: hooks.onEgress,
+      onError: hooks.onWarning,
+      resolve: hooks.resolve,
+    });
+    stack.push(() => egress.close());
+    const models: RunningGateway['models'] = [];
+    for (const route of config.models) {
+      const key = keys.get(route.keyEnv);
+      if (key === undefined) throw new Error(`no key loaded for ${route.keyEnv}`);
+      const gateway: ModelGateway = await startModelGateway({
+        api: route.api,
+        upstream: route.upstream,
+        key,
+        auth: route.auth,
+        host: config.listenHost,
+        port: route.port,
+        usageLogPath: config.usageLogPath,
+        onUsage: hooks.onUsage,
+        onError: hooks.onWarning,
+        prices: config.prices,
+      });
+      stack.push(() => gateway.close());
+      models.push({ api: route.api, url: gateway.url, port: gateway.port });
+    }
+    return {
+      egress,
+      models,
+      reloadPolicy: () => policy.reload(),
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

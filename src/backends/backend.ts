@@ -80,6 +80,12 @@ export interface Sandbox extends AsyncDisposable {
   ): Promise<ExecResult>;
   /** Ends every process and releases the sandbox. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Changes, live, which hosts the sandbox may reach (the instance's egress policy), for
+   * processes already running and those to come. Absent where the backend cannot filter
+   * by host yet.
+   */
+  setAllowedHosts?(hosts: string[]): Promise<void>;
 }
 
 export interface Probe {

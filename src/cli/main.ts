@@ -17,6 +17,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerImage } from './commands/image.js';
 import { registerDemo } from './commands/demo.js';
 import { registerSupervise } from './commands/supervise.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerPush } from './commands/push.js';
 import { version } from './version.js';
 
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerDoctor(program, ctx);
   registerImage(program, ctx);
   registerDemo(program, ctx);
+  registerPolicy(program, ctx);
   registerSupervise(program, ctx);
   program.addHelpText(
     'after',

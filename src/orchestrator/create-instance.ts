@@ -5,6 +5,7 @@
  * (the state dir and the base ref are removed).
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CorralError } from '../lib/errors.js';
 import { newInstanceId, isValidInstanceId } from '../lib/id.js';
 import { acquireLock } from '../lib/lock.js';
@@ -19,6 +20,7 @@ import {
 } from '../state/index.js';
 import { EventLog } from '../events/index.js';
 import { loadSourceRepo, provisionWorkspace, snapshotBase } from '../workspace/index.js';
+import { writeEgressPolicy } from '../gateway/index.js';
 import type { InstanceStore } from './instance-store.js';
 
 export interface CreateRequest {
@@ -32,6 +34,8 @@ export interface CreateRequest {
   contextFiles: string[];
   context: string | null;
   network: 'none' | 'open';
+  /** Hosts the instance may reach from the start (its egress policy; editable live). */
+  allowHosts: string[];
   backend: BackendName;
   image: string | null;
   name?: string;
@@ -107,6 +111,8 @@ export async function createInstance(
       message: null,
     };
     if (request.context !== null) await writeFile(paths.context, request.context);
+    await mkdir(dirname(paths.policyFile), { recursive: true });
+    await writeEgressPolicy(paths.policyFile, { allow: request.allowHosts });
     await store.save(metadata);
     await new EventLog(paths.events, id).append({
       id,

@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Backend, BackendName } from '../backends/backend.js';
 import { chooseBackend, type BackendChoice, type BackendRegistry } from '../backends/detect.js';
 import { CorralError } from '../lib/errors.js';
@@ -15,6 +15,13 @@ import { isEnded, isSupervisorAlive, type Limits, type Metadata } from '../state
 import { getBaseTip, git, loadSourceRepo } from '../workspace/index.js';
 import { getAgent, type AgentAdapter } from '../agents/index.js';
 import { pickCredentials } from '../agents/host-env.js';
+import {
+  allowHost,
+  denyHost,
+  loadEgressPolicy,
+  parseHostPattern,
+  type EgressPolicy,
+} from '../gateway/index.js';
 import { createInstance } from './create-instance.js';
 import { InstanceStore } from './instance-store.js';
 import { rememberRepo } from './repo-registry.js';
@@ -31,6 +38,8 @@ export interface RunRequest {
   prompt?: string;
   /** Files whose text is placed where the agent reads its instructions. */
   contextFiles?: string[];
+  /** Hosts the sandbox may reach from the start (`--allow-host`). */
+  allowHosts?: string[];
   backend: BackendChoice;
   image?: string;
   name?: string;
@@ -101,6 +110,7 @@ export class Orchestrator {
       contextFiles: request.contextFiles ?? [],
       context,
       network: agent.needsNetwork ? 'open' : 'none',
+      allowHosts: checkHosts(request.allowHosts ?? []),
       backend: backend.name,
       image,
       name: request.name,
@@ -257,6 +267,42 @@ export class Orchestrator {
   baseTip(m: Metadata): string {
     return getBaseTip(m.base);
   }
+
+  /**
+   * Edits an instance's egress policy; a running local sandbox applies it at once. Says
+   * whether the change is enforced where the instance runs.
+   */
+  async editPolicy(
+    ref: string,
+    change: 'allow' | 'deny',
+    hosts: string[],
+  ): Promise<{ metadata: Metadata; policy: EgressPolicy; enforced: boolean }> {
+    const m = await this.store.resolve(ref);
+    const file = this.store.paths(m.id).policyFile;
+    await mkdir(dirname(file), { recursive: true });
+    let policy = await loadEgressPolicy(file);
+    for (const host of hosts)
+      policy = change === 'allow' ? await allowHost(file, host) : await denyHost(file, host);
+    return { metadata: m, policy, enforced: m.backend === 'local' };
+  }
+
+  async loadPolicy(ref: string): Promise<{ metadata: Metadata; policy: EgressPolicy }> {
+    const m = await this.store.resolve(ref);
+    return { metadata: m, policy: await loadEgressPolicy(this.store.paths(m.id).policyFile) };
+  }
+}
+
+/** Refuses an `--allow-host` entry the policy would not accept, before anything is made. */
+function checkHosts(hosts: string[]): string[] {
+  for (const host of hosts) {
+    const parsed = parseHostPattern(host);
+    if ('error' in parsed) {
+      throw new CorralError('USAGE', `--allow-host '${host}': ${parsed.error}.`, {
+        hint: 'Use a name, *.domain, or host:port.',
+      });
+    }
+  }
+  return hosts;
 }
 
 /** What each kind of agent needs on the command line. */

@@ -11,6 +11,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { getAgent } from '../agents/index.js';
 import { hostsToAllow, pickEndpoints } from '../agents/host-env.js';
+import { loadEgressPolicy, watchEgressPolicy, type PolicyWatcher } from '../gateway/index.js';
 import type { Backend, ProcessExit, Sandbox } from '../backends/backend.js';
 import { instanceLabels } from '../backends/labels.js';
 import { EventSink, type CorralEvent } from '../events/index.js';
@@ -81,7 +82,14 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
     message: null,
   });
 
+  // Hosts the agent needs for its model API, plus the instance's live egress policy.
+  const baseHosts =
+    metadata.network === 'open'
+      ? hostsToAllow(adapter, pickEndpoints(adapter, process.env, backend.hostAlias))
+      : [];
+  let policyWatcher: PolicyWatcher | undefined;
   try {
+    const policy = await loadEgressPolicy(paths.policyFile);
     sandbox = await backend.start({
       instanceId: id,
       workspaceDir: paths.workspace,
@@ -90,10 +98,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       limits: metadata.limits,
       labels: instanceLabels(id, store.home),
       network: metadata.network,
-      allowHosts:
-        metadata.network === 'open'
-          ? hostsToAllow(adapter, pickEndpoints(adapter, process.env, backend.hostAlias))
-          : [],
+      allowHosts: [...baseHosts, ...policy.allow],
     });
     trace('sandbox started');
     metadata = await store.update(id, { sandboxId: sandbox.id });
@@ -108,6 +113,15 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       stdio: metadata.interactive ? 'terminal' : 'pipe',
     });
     ran = true;
+    const live = sandbox;
+    if (live.setAllowedHosts) {
+      policyWatcher = await watchEgressPolicy({
+        path: paths.policyFile,
+        onChange: (p) =>
+          void live.setAllowedHosts?.([...baseHosts, ...p.allow]).catch(() => undefined),
+        onError: (message) => log(`${id}: ${message}`),
+      });
+    }
     const pipeline = new OutputPipeline({
       id,
       log: output,
@@ -154,6 +168,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   } catch (error) {
     startError = error;
   }
+  await policyWatcher?.close();
 
   const status = decideStatus(exit, reason, startError);
   const bringBack = await bringBackSafely(store, metadata, sandbox, ran, events, log);

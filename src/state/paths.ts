@@ -20,6 +20,8 @@ export interface InstancePaths {
   attachSocket: string;
   /** The text of the instance's --context files. */
   context: string;
+  /** The live egress policy (`{ "allow": [...] }`), edited by `corral allow` / `deny`. */
+  policyFile: string;
 }
 
 export function getInstancesDir(home: string): string {
@@ -37,6 +39,7 @@ export function getInstancePaths(home: string, id: string): InstancePaths {
     workspace,
     attachSocket: join(dir, 'attach.sock'),
     context: join(dir, 'context.md'),
+    policyFile: join(dir, 'policy', 'egress.json'),
   };
 }
 

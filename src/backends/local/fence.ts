@@ -93,7 +93,9 @@ export async function buildFence(input: FenceInput): Promise<SandboxRuntimeConfi
   const allowHosts = [...(input.allowHosts ?? [])];
   // The proxy is reached over Unix sockets in srt's temporary directory, which the fence
   // otherwise hides with the rest of /tmp.
-  const proxyRead = allowHosts.length && input.proxyDir ? [input.proxyDir] : [];
+  // Always readable, since hosts can be allowed later, live; with none allowed the proxy
+  // refuses everything.
+  const proxyRead = input.proxyDir ? [input.proxyDir] : [];
   return {
     network: { allowedDomains: allowHosts, deniedDomains: [] },
     filesystem: {

@@ -150,7 +150,7 @@ export class LocalBackend implements Backend {
         workspaceDir,
         home: this.#home,
         vendorDir: this.#sandboxRuntime.vendorDir,
-        allowHosts: spec.network === 'open' ? (spec.allowHosts ?? []) : [],
+        allowHosts: spec.allowHosts ?? [],
         proxyDir: srtTmpDir,
       });
       await writeFileAtomic(paths.settings, `${JSON.stringify(fence, null, 2)}\n`);
@@ -162,7 +162,8 @@ export class LocalBackend implements Backend {
         srtTmpDir,
         env: buildSrtEnv(spec.env, homeDir, srtTmpDir),
         labels: spec.labels,
-        proxied: spec.network === 'open' && (spec.allowHosts ?? []).length > 0,
+        // Always: hosts can be allowed later, live (`corral allow`).
+        proxied: true,
         createdAt: new Date().toISOString(),
       };
       await saveSandboxRecord(paths, record);

@@ -7,6 +7,10 @@
  * sandbox share the workspace and HOME but not /tmp, and cannot signal each other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import type { SandboxRuntimeConfig } from '@anthropic-ai/sandbox-runtime';
+import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { access } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecResult, ProcessSpec, Sandbox, SandboxProcess } from '../backend.js';
@@ -46,6 +50,8 @@ export class LocalSandbox implements Sandbox {
   readonly #env: Record<string, string>;
   readonly #proxied: boolean;
   readonly #processes = new Set<LocalProcess>();
+  /** The write ends of each running srt's --control-fd, for live network changes. */
+  readonly #controls = new Set<Writable>();
   #stopping: Promise<void> | undefined;
 
   constructor(options: LocalSandboxOptions) {
@@ -67,6 +73,32 @@ export class LocalSandbox implements Sandbox {
     return (this.#proxied ? 'NO_PROXY= no_proxy= ' : '') + quoteArgv(argv);
   }
 
+  /**
+   * srt takes network changes as settings lines on a descriptor, and insists on a first
+   * one: a channel that dies before it delivered anything takes the command down. The
+   * current settings go first; later lines come from `setAllowedHosts`.
+   */
+  async #openControl(child: ChildProcess): Promise<void> {
+    const control = child.stdio[3];
+    if (!control || !('write' in control)) return;
+    const writable = control;
+    writable.on('error', () => this.#controls.delete(writable));
+    child.once('close', () => {
+      this.#controls.delete(writable);
+      writable.destroy();
+    });
+    this.#controls.add(writable);
+    writable.write(JSON.stringify(await loadSettings(this.#paths.settings)) + '\n');
+  }
+
+  async setAllowedHosts(hosts: string[]): Promise<void> {
+    const settings = await loadSettings(this.#paths.settings);
+    settings.network = { ...settings.network, allowedDomains: [...new Set(hosts)] };
+    await writeFileAtomic(this.#paths.settings, `${JSON.stringify(settings, null, 2)}\n`);
+    const line = JSON.stringify(settings) + '\n';
+    for (const control of this.#controls) control.write(line);
+  }
+
   async spawn(spec: ProcessSpec): Promise<SandboxProcess> {
     if (this.#stopping) {
       throw new CorralError('INSTANCE_NOT_RUNNING', `The local sandbox ${this.id} is stopped.`);
@@ -77,17 +109,28 @@ export class LocalSandbox implements Sandbox {
     // with spaces, quotes, `$`, newlines or a leading `-` arrive verbatim.
     const child = spawn(
       process.execPath,
-      [this.#srtCli, '--settings', this.#paths.settings, '-c', this.#commandLine(spec.argv)],
+      [
+        this.#srtCli,
+        '--settings',
+        this.#paths.settings,
+        '--control-fd',
+        '3',
+        '-c',
+        this.#commandLine(spec.argv),
+      ],
       {
         cwd: this.workdir,
         env: { ...this.#env, ...spec.env },
         // Its own process group (and session): signals from corral's terminal or group
         // reach corral, which decides; ending the sandbox is `terminate()`'s job.
         detached: true,
-        stdio: terminal ? 'inherit' : 'pipe',
+        stdio: terminal
+          ? ['inherit', 'inherit', 'inherit', 'pipe']
+          : ['pipe', 'pipe', 'pipe', 'pipe'],
       },
     );
     await this.#spawned(child, spec.argv);
+    await this.#openControl(child);
     const pid = child.pid ?? -1;
     const saved = savePidRecord(this.#paths, {
       pid,
@@ -185,4 +228,8 @@ export class LocalSandbox implements Sandbox {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
+}
+
+async function loadSettings(path: string): Promise<SandboxRuntimeConfig> {
+  return JSON.parse(await readFile(path, 'utf8')) as SandboxRuntimeConfig;
 }

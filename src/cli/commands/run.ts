@@ -18,6 +18,7 @@ interface RunOptions extends SandboxOptionValues {
   agent: string;
   prompt?: string;
   context: string[];
+  allowHost: string[];
   from?: string;
   name?: string;
   keep?: boolean;
@@ -48,6 +49,12 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       'shell',
     )
     .option('-p, --prompt <task>', "the agent's task, for a headless run")
+    .option(
+      '--allow-host <host>',
+      'a host the sandbox may reach (repeatable; change live with corral allow/deny)',
+      collect,
+      [],
+    )
     .option(
       '--context <file>',
       'a file placed where the agent reads its instructions (repeatable; never committed)',
@@ -102,6 +109,7 @@ sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad i
       agent: o.agent,
       prompt: o.prompt,
       contextFiles: o.context,
+      allowHosts: o.allowHost,
       command,
       backend: parseBackend(o.backend),
       image: o.image,

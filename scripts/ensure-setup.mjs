@@ -1,8 +1,8 @@
 // Runs before `npm test`: makes a fresh machine ready for the whole suite. Installs the
 // npm dependencies if they are missing, prepares the host (Docker engine, base image,
 // bubblewrap; needs root or passwordless sudo — see scripts/setup-host.sh), builds the
-// CLI, the default sandbox image and the agents image. Every step is skipped when already
-// done.
+// CLI, the default sandbox image, the agents image and the gateway image. Every step is
+// skipped when already done.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,7 +40,7 @@ const tags = execFileSync(
   'node',
   [
     '-e',
-    "import('./dist/backends/docker/index.js').then(m => { const d = m.findImagesDir(); console.log(m.getDefaultImageTag(d)); console.log(m.getAgentImageTag(d)); })",
+    "import('./dist/backends/docker/index.js').then(m => { const d = m.findImagesDir(); console.log(m.getDefaultImageTag(d)); console.log(m.getAgentImageTag(d)); console.log(m.getGatewayImageTag(d)); })",
   ],
   {
     cwd: root,

@@ -19,6 +19,7 @@ import {
   findImagesDir,
   getAgentImageTag,
   getDefaultImageTag,
+  getGatewayImageTag,
   loadAgentVersions,
   resolveAgentImage,
 } from '../../src/backends/docker/index.js';
@@ -89,13 +90,15 @@ describe('corral image build', () => {
       timeoutMs: buildTimeoutMs,
     });
     expect(r.code, r.stderr).toBe(0);
-    const built = r.json<{ base: string; agents: string }>();
+    const built = r.json<{ base: string; agents: string; gateway: string }>();
     expect(built).toEqual({
       base: getDefaultImageTag(imagesDir),
       agents: getAgentImageTag(imagesDir),
+      gateway: getGatewayImageTag(imagesDir),
     });
     expect(r.stderr).toContain(`corral: building ${built.base}`);
     expect(r.stderr).toContain(`corral: building ${built.agents}`);
+    expect(r.stderr).toContain(`corral: building ${built.gateway}`);
     agents = built.agents;
     const inspect = await docker.getImage(agents).inspect();
     console.info(

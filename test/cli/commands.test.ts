@@ -38,9 +38,10 @@ describe('image build', () => {
   it('builds (cached here) the content-hash tagged sandbox image and prints its tag', async () => {
     const r = await corral(await makeHome(), ['image', 'build', '--base-only', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json<{ base: string; agents: string | null }>()).toEqual({
+    expect(r.json<{ base: string; agents: string | null; gateway: string | null }>()).toEqual({
       base: expect.stringMatching(/^corral-sandbox:[0-9a-f]{12}$/) as unknown,
       agents: null,
+      gateway: null,
     });
   });
 });

@@ -1,10 +1,12 @@
 /**
  * What `corral image build` builds: the default sandbox image (the shell agent and `corral
- * demo` need only this one), then the agents image on top of it. Both builds trust the same
- * CA certificates.
+ * demo` need only this one), then the agents image on top of it, then the gateway image
+ * (the sidecar, run by the agents image's node). The first two builds trust the same CA
+ * certificates; the gateway's fetches nothing and inherits the sandbox image's trust store.
  */
 import type Dockerode from 'dockerode';
 import { buildAgentImage, getAgentImageTag } from './agent-image.js';
+import { buildGatewayImage, getGatewayImageTag } from './gateway-image.js';
 import { newDockerode } from './load-dockerode.js';
 import { buildImage, findImagesDir, getDefaultImageTag } from './sandbox-image.js';
 
@@ -12,7 +14,7 @@ export interface BuildImagesOptions {
   docker?: Dockerode;
   /** Defaults to findImagesDir(). */
   imagesDir?: string;
-  /** Build only the sandbox image. */
+  /** Build only the sandbox image (no agents image, no gateway image). */
   baseOnly?: boolean;
   /** PEM files (bundles allowed) whose certificates the builds and the images trust. */
   caCertFiles?: readonly string[];
@@ -27,12 +29,15 @@ export interface BuiltImages {
   base: string;
   /** null when only the base was built. */
   agents: string | null;
+  /** null when only the base was built. */
+  gateway: string | null;
 }
 
 /**
- * Builds the sandbox image and (unless `baseOnly`) the agents image; returns both tags.
+ * Builds the sandbox image and (unless `baseOnly`) the agents and gateway images; returns
+ * the tags.
  *
- * @example const { base, agents } = await buildImages({ caCertFiles: getDefaultCaCertFiles() })
+ * @example const { base, agents, gateway } = await buildImages({ caCertFiles: getDefaultCaCertFiles() })
  */
 export async function buildImages(options: BuildImagesOptions = {}): Promise<BuiltImages> {
   const docker = options.docker ?? newDockerode();
@@ -47,9 +52,16 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<Bui
   const base = getDefaultImageTag(imagesDir);
   options.onImage?.(base);
   await buildImage({ ...common, tag: base });
-  if (options.baseOnly) return { base, agents: null };
+  if (options.baseOnly) return { base, agents: null, gateway: null };
   const agents = getAgentImageTag(imagesDir);
   options.onImage?.(agents);
   await buildAgentImage({ ...common, baseImage: base, tag: agents });
-  return { base, agents };
+  options.onImage?.(getGatewayImageTag(imagesDir));
+  const gateway = await buildGatewayImage({
+    docker,
+    imagesDir,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
+  return { base, agents, gateway };
 }

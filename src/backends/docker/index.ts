@@ -1,6 +1,7 @@
 /**
  * The docker backend: one container per instance, the default sandbox image, the agents
- * image layered on it, and the per-repository image of a devcontainer.
+ * image layered on it, the gateway sidecar's image, and the per-repository image of a
+ * devcontainer.
  */
 export { DockerBackend, type DockerBackendOptions } from './docker-backend.js';
 export {
@@ -20,6 +21,12 @@ export {
   type AgentVersions,
   type BuildAgentImageOptions,
 } from './agent-image.js';
+export {
+  buildGatewayImage,
+  gatewayImageRepository,
+  getGatewayImageTag,
+  type BuildGatewayImageOptions,
+} from './gateway-image.js';
 export { buildImages, type BuildImagesOptions, type BuiltImages } from './build-images.js';
 export {
   devAgentImageRepository,

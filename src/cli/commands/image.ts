@@ -1,6 +1,7 @@
 /**
- * `corral image build`: builds the default sandbox image (images/sandbox/) and the agents
- * image on it (images/agents/), both tagged by the hash of their content. The builds trust
+ * `corral image build`: builds the default sandbox image (images/sandbox/), the agents
+ * image on it (images/agents/) and the gateway sidecar's image (images/gateway/), each
+ * tagged by the hash of its content. The builds trust
  * the host's CA bundle unless told not to, plus any `--ca-cert` given.
  */
 import type { Command } from 'commander';
@@ -20,7 +21,7 @@ export function registerImage(program: Command, ctx: CommandContext): void {
   image
     .command('build')
     .description(
-      'build the sandbox image and the agents image on it (each tagged by the hash of its content)',
+      'build the sandbox image, the agents image on it and the gateway image (each tagged by the hash of its content)',
     )
     .option('--base-only', 'build only the sandbox image (enough for shell commands and the demo)')
     .option(
@@ -28,7 +29,10 @@ export function registerImage(program: Command, ctx: CommandContext): void {
       'extra CA certificates (PEM) to trust in the images, e.g. a corporate proxy CA',
     )
     .option('--no-host-ca', "do not hand the host's CA bundle to the builds")
-    .option('--json', 'print one JSON object: { base, agents } (agents null with --base-only)')
+    .option(
+      '--json',
+      'print one JSON object: { base, agents, gateway } (agents and gateway null with --base-only)',
+    )
     .action(async (o: ImageBuildOptions) => {
       const app = ctx.app();
       await app.docker.prepareEngine();
@@ -40,6 +44,6 @@ export function registerImage(program: Command, ctx: CommandContext): void {
         onProgress: (line) => progress(`  ${line}`),
       });
       if (o.json) printJson(built);
-      else for (const tag of [built.base, built.agents]) if (tag) printLine(tag);
+      else for (const tag of [built.base, built.agents, built.gateway]) if (tag) printLine(tag);
     });
 }

@@ -12,6 +12,29 @@ import type { BackendName, Limits } from '../state/index.js';
 
 export type { BackendName };
 
+/** One model API the gateway forwards to, adding the real key held in `keyEnv`. */
+export interface FenceModel {
+  api: 'anthropic' | 'openai';
+  /** The real API as the gateway sees it (its origin; the agent's path is appended). */
+  upstream: string;
+  /** The variable holding the real key; its value is in `SandboxFence.secrets`. */
+  keyEnv: string;
+}
+
+/**
+ * Runs the sandbox behind the gateway (docker): the agent on an internal network whose one
+ * way out is a gateway sidecar that holds the real keys.
+ */
+export interface SandboxFence {
+  /** The instance's state dir: compose.yml, the gateway config, egress.log, usage.log. */
+  stateDir: string;
+  /** The instance's live `policy/` dir, mounted read-only into the gateway. */
+  policyDir: string;
+  models: FenceModel[];
+  /** keyEnv → real value; reaches only the Compose process's environment. */
+  secrets: Record<string, string>;
+}
+
 export interface SandboxSpec {
   instanceId: string;
   /** Host path of the workspace; the only host path the sandbox may see or write. */
@@ -33,6 +56,8 @@ export interface SandboxSpec {
    * (local) lets through; a backend without a filter yet (docker) gives open egress.
    */
   allowHosts?: string[];
+  /** With `open`: fence the sandbox behind the gateway (backends that have one: docker). */
+  fence?: SandboxFence;
 }
 
 export interface ProcessSpec {

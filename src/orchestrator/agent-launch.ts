@@ -4,7 +4,8 @@
  * (config, context) under `<workspace>/.git/corral` from inside the sandbox (never from the
  * host into a workspace an agent may have touched), and assembles the environment: the
  * adapter's own, its model-API endpoints (loopback rewritten for the sandbox), and the
- * credentials it declares — nothing else from the host.
+ * credentials it declares — nothing else from the host. A fenced sandbox gets the gateway's
+ * endpoints and placeholder credentials instead (fence-launch.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { pickCredentials, pickEndpoints } from '../agents/host-env.js';
 import type { Backend, Sandbox } from '../backends/backend.js';
 import { CorralError } from '../lib/errors.js';
 import type { InstancePaths, Metadata } from '../state/index.js';
+import type { FenceLaunch } from './fence-launch.js';
 
 export interface PreparedLaunch {
   launch: Launch;
@@ -27,16 +29,16 @@ export async function prepareLaunch(
   paths: InstancePaths,
   backend: Backend,
   sandbox: Sandbox,
+  /** A fenced sandbox: the gateway's endpoints and placeholder credentials instead. */
+  fence?: FenceLaunch,
 ): Promise<PreparedLaunch> {
   if (adapter.binary && adapter.binary !== 'sh')
     await ensureBinary(sandbox, adapter, metadata.image);
   const stateDir = join(sandbox.workdir, '.git', 'corral');
   const context = await readFile(paths.context, 'utf8').catch(() => null);
-  const endpoints = pickEndpoints(
-    adapter,
-    process.env,
-    metadata.network === 'open' ? backend.hostAlias : null,
-  );
+  const endpoints =
+    fence?.endpoints ??
+    pickEndpoints(adapter, process.env, metadata.network === 'open' ? backend.hostAlias : null);
   const launch = adapter.launch({
     endpoints,
     prompt: metadata.prompt,
@@ -48,11 +50,11 @@ export async function prepareLaunch(
     stateDir,
   });
   await writeFiles(sandbox, stateDir, launch.files);
-  const credentials = pickCredentials(adapter, process.env);
+  const credentials = fence?.credentials ?? pickCredentials(adapter, process.env);
   return {
     launch,
     env: { ...launch.env, ...endpoints, ...credentials },
-    secrets: Object.values(credentials),
+    secrets: fence?.secrets ?? Object.values(credentials),
   };
 }
 

@@ -21,6 +21,7 @@ import { trace } from '../lib/trace.js';
 import { getCurrentSupervisor, type InstanceStatus, type Metadata } from '../state/index.js';
 import { withBringBack } from '../workspace/index.js';
 import { prepareLaunch } from './agent-launch.js';
+import { planFence, wantsFence } from './fence-launch.js';
 import { bringBackOptions, bringBackSafely } from './bring-back-step.js';
 import type { InstanceStore } from './instance-store.js';
 import { OutputPipeline } from './output-pipeline.js';
@@ -90,6 +91,11 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   let policyWatcher: PolicyWatcher | undefined;
   try {
     const policy = await loadEgressPolicy(paths.policyFile);
+    // CORRAL_FENCE=1: the agent behind the gateway, which alone holds the real keys.
+    const fenced = wantsFence(adapter, metadata, backend, process.env)
+      ? planFence(adapter, paths, process.env)
+      : undefined;
+    if (fenced) redactor = new Redactor(fenced.secrets);
     sandbox = await backend.start({
       instanceId: id,
       workspaceDir: paths.workspace,
@@ -99,12 +105,13 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       labels: instanceLabels(id, store.home),
       network: metadata.network,
       allowHosts: [...baseHosts, ...policy.allow],
+      ...(fenced ? { fence: fenced.fence } : {}),
     });
     trace('sandbox started');
     metadata = await store.update(id, { sandboxId: sandbox.id });
     onEvent(events.push({ id, type: 'instance.started', sandboxId: sandbox.id }));
 
-    const prepared = await prepareLaunch(adapter, metadata, paths, backend, sandbox);
+    const prepared = await prepareLaunch(adapter, metadata, paths, backend, sandbox, fenced);
     redactor = new Redactor(prepared.secrets);
     const wrapped = withBringBack(prepared.launch.argv, bringBackOptions(metadata, sandbox));
     const proc = await sandbox.spawn({

@@ -6,21 +6,49 @@
  * calls, the command and the usage, the API key appears nowhere corral writes, and
  * `corral resume -p` continues the same conversation.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findImagesDir, getAgentImageTag } from '../../src/backends/docker/index.js';
+import {
+  buildGatewayImage,
+  findImagesDir,
+  getAgentImageTag,
+} from '../../src/backends/docker/index.js';
 import { corral, makeHome } from '../helpers/cli.js';
+import { projectLeftovers, sha256, watchAgentEnv } from '../helpers/fence.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
   createTestNetwork,
   startStandInContainer,
   type StandInContainer,
 } from '../helpers/stand-in-container.js';
-import type { LoggedRequest } from '../helpers/stand-in/anthropic-stand-in.js';
+import type { LoggedRequest, ScriptTurn } from '../helpers/stand-in/anthropic-stand-in.js';
 
 const apiKey = 'sk-ant-test-7f3c9e1d5b2a';
 const tag = `${process.pid}-claude`;
+
+const file = '/workspace/app.py';
+const script: ScriptTurn[] = [
+  [{ text: 'Let me look at the file.' }, { toolUse: { name: 'Read', input: { file_path: file } } }],
+  {
+    toolUse: {
+      name: 'Edit',
+      input: { file_path: file, old_string: '"hello"', new_string: '"hello, corral"' },
+    },
+  },
+  {
+    toolUse: {
+      name: 'Bash',
+      input: {
+        command: 'grep -c corral app.py && env | grep -c ANTHROPIC_API_KEY= && env',
+        description: 'Check',
+      },
+    },
+  },
+  { text: 'Done: the greeting now mentions corral.' },
+  // The resumed conversation.
+  { text: 'I changed the greeting in app.py earlier.' },
+];
 
 interface Outcome {
   id: string;
@@ -47,37 +75,13 @@ describe('claude in the docker sandbox, against the stand-in', () => {
 
   beforeAll(async () => {
     network = createTestNetwork(`corral-test-${tag}`);
-    const file = '/workspace/app.py';
     api = await startStandInContainer<LoggedRequest>({
       module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'anthropic-stand-in.ts'),
       startExport: 'startAnthropicStandIn',
       image: getAgentImageTag(findImagesDir()),
       network: network.name,
       name: `corral-stand-in-${tag}`,
-      script: [
-        [
-          { text: 'Let me look at the file.' },
-          { toolUse: { name: 'Read', input: { file_path: file } } },
-        ],
-        {
-          toolUse: {
-            name: 'Edit',
-            input: { file_path: file, old_string: '"hello"', new_string: '"hello, corral"' },
-          },
-        },
-        {
-          toolUse: {
-            name: 'Bash',
-            input: {
-              command: 'grep -c corral app.py && env | grep -c ANTHROPIC_API_KEY= && env',
-              description: 'Check',
-            },
-          },
-        },
-        { text: 'Done: the greeting now mentions corral.' },
-        // The resumed conversation.
-        { text: 'I changed the greeting in app.py earlier.' },
-      ],
+      script,
     });
     repo = await makeRepo({ 'app.py': 'greeting = "hello"\n' });
     home = await makeHome();
@@ -172,5 +176,76 @@ describe('claude in the docker sandbox, against the stand-in', () => {
     expect(last.summary.roles.length).toBeGreaterThan(4);
     const logs = await corral(home, ['logs', id]);
     expect(logs.stdout).toContain('I changed the greeting in app.py earlier.');
+  });
+});
+
+describe('claude in the fenced docker sandbox (CORRAL_FENCE=1), against the stand-in', () => {
+  const fencedTag = `${tag}-fenced`;
+  let network: ReturnType<typeof createTestNetwork>;
+  let api: StandInContainer<LoggedRequest>;
+  let repo: TestRepo;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    await buildGatewayImage();
+    network = createTestNetwork(`corral-test-${fencedTag}`);
+    api = await startStandInContainer<LoggedRequest>({
+      module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'anthropic-stand-in.ts'),
+      startExport: 'startAnthropicStandIn',
+      image: getAgentImageTag(findImagesDir()),
+      network: network.name,
+      name: `corral-stand-in-${fencedTag}`,
+      script,
+    });
+    repo = await makeRepo({ 'app.py': 'greeting = "hello"\n' });
+    home = await makeHome();
+    env = {
+      CORRAL_FENCE: '1',
+      CORRAL_DOCKER_NETWORK: network.name,
+      ANTHROPIC_BASE_URL: api.url,
+      ANTHROPIC_API_KEY: apiKey,
+    };
+  });
+
+  afterAll(() => {
+    api?.close();
+    network?.remove();
+  });
+
+  it('runs behind the gateway: the agent holds a placeholder, the stand-in gets the real key, nothing is left', async () => {
+    const agentEnv = watchAgentEnv(home);
+    const r = await corral(
+      home,
+      ['run', '--agent', 'claude', '-p', 'make the greeting mention corral', '--keep', '--json'],
+      { cwd: repo.dir, env },
+    ).finally(() => agentEnv.stop());
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<Outcome>();
+    expect(out).toMatchObject({ status: 'succeeded', network: 'open' });
+    expect(repo.show(out.branch, 'app.py')).toBe('greeting = "hello, corral"\n');
+    expect(out.summary.toolCalls).toBe(3);
+
+    // The engine's record of the agent container holds no key, and the agent process only
+    // the placeholder (its `env` went to output.log).
+    const seen = await agentEnv.env();
+    expect(seen).not.toBeNull();
+    expect(JSON.stringify(seen)).not.toContain(apiKey);
+    const dir = join(home, 'instances', out.id);
+    const output = await readFile(join(dir, 'output.log'), 'utf8');
+    expect(output).toContain('ANTHROPIC_API_KEY=corral-placeholder-key');
+    expect(output).toContain('ANTHROPIC_BASE_URL=http://gateway:');
+    // Every request reached the stand-in with the real key, added by the gateway.
+    const requests = api.requests();
+    expect(requests.filter((q) => q.kind === 'turn').length).toBeGreaterThanOrEqual(4);
+    expect(new Set(requests.map((q) => q.keySha256))).toEqual(new Set([sha256(apiKey)]));
+
+    for (const f of ['events.ndjson', 'output.log', 'metadata.json', 'compose.yml']) {
+      expect(await readFile(join(dir, f), 'utf8'), f).not.toContain(apiKey);
+    }
+    expect(r.stdout + r.stderr).not.toContain(apiKey);
+    expect((await stat(join(dir, 'egress.log'))).isFile()).toBe(true);
+    expect(await readFile(join(dir, 'usage.log'), 'utf8')).toContain('"api":"anthropic"');
+    expect(await projectLeftovers(out.id)).toEqual([]);
   });
 });

@@ -6,11 +6,16 @@
  * commands with their exit codes, the file changes and the usage, the key appears nowhere
  * corral writes, and `corral resume -p` continues the same session.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findImagesDir, getAgentImageTag } from '../../src/backends/docker/index.js';
+import {
+  buildGatewayImage,
+  findImagesDir,
+  getAgentImageTag,
+} from '../../src/backends/docker/index.js';
 import { corral, makeHome } from '../helpers/cli.js';
+import { projectLeftovers, sha256, watchAgentEnv } from '../helpers/fence.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
   createTestNetwork,
@@ -148,5 +153,72 @@ describe('codex in the docker sandbox, against the stand-in', () => {
     expect(r.json<Outcome>().agentSessionId).toBe(first.agentSessionId);
     const logs = await corral(home, ['logs', first.id]);
     expect(logs.stdout).toContain('I changed greeting.txt earlier.');
+  });
+});
+
+describe('codex in the fenced docker sandbox (CORRAL_FENCE=1), against the stand-in', () => {
+  const fencedTag = `${tag}-fenced`;
+  let network: ReturnType<typeof createTestNetwork>;
+  let api: StandInContainer<LoggedRequest>;
+  let repo: TestRepo;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    await buildGatewayImage();
+    network = createTestNetwork(`corral-test-${fencedTag}`);
+    api = await startStandInContainer<LoggedRequest>({
+      module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'openai-stand-in.ts'),
+      startExport: 'startOpenAIStandIn',
+      image: getAgentImageTag(findImagesDir()),
+      network: network.name,
+      name: `corral-stand-in-${fencedTag}`,
+      script,
+    });
+    repo = await makeRepo({ 'greeting.txt': 'hello\n' });
+    home = await makeHome();
+    env = {
+      CORRAL_FENCE: '1',
+      CORRAL_DOCKER_NETWORK: network.name,
+      OPENAI_BASE_URL: `${api.url}/v1`,
+      OPENAI_API_KEY: apiKey,
+    };
+  });
+
+  afterAll(() => {
+    api?.close();
+    network?.remove();
+  });
+
+  it('runs behind the gateway: the agent holds a placeholder, the stand-in gets the real key, nothing is left', async () => {
+    const agentEnv = watchAgentEnv(home);
+    const r = await corral(
+      home,
+      ['run', '--agent', 'codex', '-p', 'make the greeting say world', '--keep', '--json'],
+      { cwd: repo.dir, env },
+    ).finally(() => agentEnv.stop());
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<Outcome>();
+    expect(out.status).toBe('succeeded');
+    expect(repo.show(out.branch, 'greeting.txt')).toBe('hello, world\n');
+
+    const seen = await agentEnv.env();
+    expect(seen).not.toBeNull();
+    expect(JSON.stringify(seen)).not.toContain(apiKey);
+    const dir = join(home, 'instances', out.id);
+    const output = await readFile(join(dir, 'output.log'), 'utf8');
+    expect(output).toContain('OPENAI_API_KEY=corral-placeholder-key');
+    // Every request reached the stand-in with the real key, added by the gateway.
+    const requests = api.requests();
+    expect(requests.filter((q) => q.kind === 'turn').length).toBeGreaterThanOrEqual(4);
+    expect(new Set(requests.map((q) => q.keySha256))).toEqual(new Set([sha256(apiKey)]));
+
+    for (const f of ['events.ndjson', 'output.log', 'metadata.json', 'compose.yml']) {
+      expect(await readFile(join(dir, f), 'utf8'), f).not.toContain(apiKey);
+    }
+    expect(r.stdout + r.stderr).not.toContain(apiKey);
+    expect((await stat(join(dir, 'egress.log'))).isFile()).toBe(true);
+    expect(await readFile(join(dir, 'usage.log'), 'utf8')).toContain('"api":"openai"');
+    expect(await projectLeftovers(out.id)).toEqual([]);
   });
 });

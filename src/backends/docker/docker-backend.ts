@@ -3,7 +3,9 @@
  * Docker-compatible socket; only plain Engine API calls are used), with the workspace as
  * its only host path. What the container may do is decided in container-spec.ts; how
  * commands run in it, in docker-sandbox.ts and docker-process.ts. Images are never pulled:
- * a missing image is an error that says how to build it (see sandbox-image.ts).
+ * a missing image is an error that says how to build it (see sandbox-image.ts). A spec
+ * with a `fence` (CORRAL_FENCE=1, opt-in) runs instead as a Compose project of the agent
+ * and its gateway (fenced-start.ts).
  */
 import { resolve } from 'node:path';
 import type Dockerode from 'dockerode';
@@ -22,6 +24,8 @@ import {
   isNotFound,
   rethrowEngineError,
 } from './engine-errors.js';
+import { composeProjectLabel, gatewayService, sweepComposeProject } from './compose/index.js';
+import { FencedSandbox, startFenced } from './fenced-start.js';
 import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
 
 const imageHint = 'Run `corral image build` (or pass --image).';
@@ -151,6 +155,16 @@ export class DockerBackend implements Backend {
     const image = requireImage(spec);
     const workspaceDir = resolve(spec.workspaceDir);
     const owner = await ensureWorkspaceOwner(workspaceDir);
+    if (spec.fence && spec.network === 'open') {
+      return startFenced({
+        docker: this.docker,
+        spec: { ...spec, image, workspaceDir },
+        fence: spec.fence,
+        owner,
+        ...(this.openNetwork ? { outboundNetwork: this.openNetwork } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    }
     const create = getContainerSpec({ ...spec, image, workspaceDir }, owner, this.openNetwork);
     // The abort signal is checked between the two calls (about 0.1 s each) rather than handed
     // to dockerode, which would copy it into the request body and query string.
@@ -175,15 +189,34 @@ export class DockerBackend implements Backend {
   /** The running sandbox of an instance, for a second corral process (stop, diff). */
   async findSandbox(instanceId: string): Promise<Sandbox | undefined> {
     const containers = await this.list([`${labelKeys.instance}=${instanceId}`]);
-    const running = containers.find((c) => c.State === 'running');
+    // A fenced instance's gateway is never the sandbox: commands run in its agent.
+    const running = containers.find(
+      (c) => c.State === 'running' && c.Labels[labelKeys.service] !== gatewayService,
+    );
     if (!running) return undefined;
     const user = running.Labels[execUserLabel] ?? `${fallbackOwner.uid}:${fallbackOwner.gid}`;
-    return new DockerSandbox(this.docker, running.Id, user);
+    const sandbox = new DockerSandbox(this.docker, running.Id, user);
+    const project = running.Labels[composeProjectLabel];
+    if (!project) return sandbox;
+    return new FencedSandbox(sandbox, () => sweepComposeProject(this.docker, project));
   }
 
+  /**
+   * One record per sandbox: a lone container, or a fenced instance's project (its agent
+   * container, or whatever of the project is left when the agent is gone).
+   */
   async listSandboxes(): Promise<SandboxRecord[]> {
     const containers = await this.list([]);
-    return containers.map((c) => ({
+    const byProject = new Map<string, Dockerode.ContainerInfo>();
+    const lone: Dockerode.ContainerInfo[] = [];
+    for (const c of containers) {
+      const project = c.Labels[composeProjectLabel];
+      if (!project) lone.push(c);
+      else if (!byProject.has(project) || c.Labels[labelKeys.service] !== gatewayService) {
+        byProject.set(project, c);
+      }
+    }
+    return [...lone, ...byProject.values()].map((c) => ({
       id: c.Id,
       instanceId: c.Labels[labelKeys.instance] ?? '',
       home: c.Labels[labelKeys.home] ?? '',
@@ -191,7 +224,19 @@ export class DockerBackend implements Backend {
     }));
   }
 
-  removeSandbox(id: string): Promise<void> {
+  /** Removes a lone container, or the whole project (containers, networks) of a fenced one. */
+  async removeSandbox(id: string): Promise<void> {
+    let labels: Record<string, string> | undefined;
+    try {
+      labels = (await this.docker.getContainer(id).inspect()).Config.Labels;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      return rethrowEngineError(this.docker, error);
+    }
+    const project = labels?.[composeProjectLabel];
+    if (project && labels?.[labelKeys.managed] === 'true') {
+      return sweepComposeProject(this.docker, project);
+    }
     return removeContainer(this.docker, id);
   }
 

@@ -42,3 +42,10 @@ export {
 } from './devcontainer-config.js';
 export { getDefaultCaCertFiles, hostCaBundlePath } from './ca-certs.js';
 export { containerWorkdir } from './container-spec.js';
+export {
+  fenceModelPorts,
+  fenceProxyPort,
+  gatewayConfigName,
+  getFenceEndpoint,
+  FencedSandbox,
+} from './fenced-start.js';

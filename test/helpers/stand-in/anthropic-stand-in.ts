@@ -52,6 +52,8 @@ export interface LoggedRequest {
   path: string;
   /** Request headers, credentials (`x-api-key`, `authorization`) masked. */
   headers: Record<string, string | string[] | undefined>;
+  /** SHA-256 (hex) of the credential received (`x-api-key` or bearer), null when none. */
+  keySha256: string | null;
   kind: RequestKind;
   /** For a turn: the index of the script turn it was answered with (past the end: the closing text). */
   turn: number | null;
@@ -150,6 +152,7 @@ export async function startAnthropicStandIn(options: StandInOptions): Promise<An
           method: req.method ?? 'GET',
           path,
           headers: maskCredentials(req.headers),
+          keySha256: credentialSha256(req.headers),
           kind,
           turn: null,
           summary: summarize(body),
@@ -241,6 +244,17 @@ export function classifyRequest(method: string, path: string, body: unknown): Re
 
 function listOf<T>(value: T[] | undefined): Array<T | undefined> {
   return Array.isArray(value) ? value : [];
+}
+
+/**
+ * SHA-256 (hex) of the credential a request carried (`x-api-key`, or the bearer token), or
+ * null: a test can tell which key arrived without the stand-in ever logging it.
+ */
+function credentialSha256(headers: IncomingHttpHeaders): string | null {
+  const apiKey = headers['x-api-key'];
+  const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
+  const key = (typeof apiKey === 'string' ? apiKey : undefined) ?? bearer;
+  return key ? createHash('sha256').update(key).digest('hex') : null;
 }
 
 function maskCredentials(headers: IncomingHttpHeaders): LoggedRequest['headers'] {

@@ -33,7 +33,12 @@
  * again without advancing. Once the script is played out, turns get a closing text.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type ScriptItem =
@@ -62,6 +67,8 @@ export interface LoggedRequest {
   method: string;
   path: string;
   kind: RequestKind;
+  /** SHA-256 (hex) of the credential received (`x-api-key` or bearer), null when none. */
+  keySha256: string | null;
   /** For a turn: the index of the script turn it was answered with (past the end: the closing text). */
   turn: number | null;
   /** From Codex's `x-codex-turn-metadata` header: `request_kind` and `thread_source`. */
@@ -125,6 +132,17 @@ function textOf(content: unknown): string {
   return content
     .map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : ''))
     .join('');
+}
+
+/**
+ * SHA-256 (hex) of the credential a request carried (`x-api-key`, or the bearer token), or
+ * null: a test can tell which key arrived without the stand-in ever logging it.
+ */
+function credentialSha256(headers: IncomingHttpHeaders): string | null {
+  const apiKey = headers['x-api-key'];
+  const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
+  const key = (typeof apiKey === 'string' ? apiKey : undefined) ?? bearer;
+  return key ? createHash('sha256').update(key).digest('hex') : null;
 }
 
 function summarize(body: Json): LoggedRequest['summary'] {
@@ -389,6 +407,7 @@ export async function startOpenAIStandIn(options: StandInOptions): Promise<OpenA
       method,
       path,
       kind,
+      keySha256: credentialSha256(req.headers),
       turn: null,
       codex: meta,
       summary: summarize(json),

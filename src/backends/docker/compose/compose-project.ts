@@ -22,7 +22,29 @@ import { getComposeFilePath, getComposeLogPath, loadComposeFile } from './compos
 import { agentService, type ServiceName } from './instance-plan.js';
 
 /** Labels Compose itself puts on what it creates, v1 and v2 alike. */
-const composeProjectLabel = 'com.docker.compose.project';
+export const composeProjectLabel = 'com.docker.compose.project';
+
+/**
+ * Removes by label whatever of project `name` exists: its containers, then its networks
+ * (an external network carries no project label and is left alone). Idempotent.
+ */
+export async function sweepComposeProject(docker: Dockerode, name: string): Promise<void> {
+  const filters = { label: [`${composeProjectLabel}=${name}`] };
+  try {
+    for (const c of await docker.listContainers({ all: true, filters })) {
+      await removeContainer(docker, c.Id);
+    }
+    for (const n of await docker.listNetworks({ filters })) {
+      try {
+        await docker.getNetwork(n.Id).remove();
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+  } catch (error) {
+    await rethrowEngineError(docker, error);
+  }
+}
 
 export interface ComposeProjectOptions {
   cli: ComposeCli;
@@ -146,18 +168,8 @@ export class ComposeProject implements AsyncDisposable {
   }
 
   /** Removes by label whatever of the project is left (a missing compose.yml, a partial up). */
-  private async sweep(): Promise<void> {
-    const filters = { label: [`${composeProjectLabel}=${this.name}`] };
-    try {
-      for (const c of await this.docker.listContainers({ all: true, filters })) {
-        await removeContainer(this.docker, c.Id);
-      }
-      for (const n of await this.docker.listNetworks({ filters })) {
-        await this.ignoreGone(this.docker.getNetwork(n.Id).remove());
-      }
-    } catch (error) {
-      await rethrowEngineError(this.docker, error);
-    }
+  private sweep(): Promise<void> {
+    return sweepComposeProject(this.docker, this.name);
   }
 
   private async leftovers(): Promise<boolean> {
@@ -165,14 +177,6 @@ export class ComposeProject implements AsyncDisposable {
     const containers = await this.docker.listContainers({ all: true, filters });
     const networks = await this.docker.listNetworks({ filters });
     return containers.length + networks.length > 0;
-  }
-
-  private async ignoreGone(removal: Promise<unknown>): Promise<void> {
-    try {
-      await removal;
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
   }
 
   private async requireImages(): Promise<void> {

@@ -43,7 +43,10 @@ export interface ComposeService {
 export interface ComposeNetwork {
   internal?: true;
   driver_opts?: Record<string, string>;
-  labels: Record<string, string>;
+  labels?: Record<string, string>;
+  /** An existing engine network, joined by its engine `name`, never created or removed. */
+  external?: true;
+  name?: string;
 }
 
 export interface ComposeSpec {

@@ -6,6 +6,7 @@
 export {
   agentService,
   gatewayConfigPath,
+  gatewayLogDir,
   gatewayPolicyDir,
   gatewayService,
   internalNetwork,
@@ -34,4 +35,9 @@ export {
   type ComposeCli,
   type DetectComposeOptions,
 } from './compose-cli.js';
-export { ComposeProject, type ComposeProjectOptions } from './compose-project.js';
+export {
+  ComposeProject,
+  composeProjectLabel,
+  sweepComposeProject,
+  type ComposeProjectOptions,
+} from './compose-project.js';

@@ -22,6 +22,8 @@ export const outboundNetwork = 'outbound';
 /** Where the gateway finds its config file and the instance's live `policy/` dir. */
 export const gatewayConfigPath = '/etc/corral/gateway/config.json';
 export const gatewayPolicyDir = '/etc/corral/gateway/policy';
+/** Where the gateway's writable log files (egress.log, usage.log) appear. */
+export const gatewayLogDir = '/var/log/corral';
 
 /** Hardening a plan may switch off, one item at a time. Absent means hardened. */
 export interface Relaxations {
@@ -61,6 +63,16 @@ export interface GatewayPlan {
    * ever written into compose.yml.
    */
   secretEnvNames: string[];
+  /**
+   * Host paths of files the gateway appends to (egress.log, usage.log), each mounted
+   * writable at `gatewayLogDir/<its name>`; the files must exist.
+   */
+  logFiles?: string[];
+  /**
+   * An existing engine network to use as the gateway's way out instead of a network of the
+   * project's own (e.g. one where a model server runs as a container).
+   */
+  outboundNetworkName?: string;
   /** Non-secret environment of the gateway. */
   env?: Record<string, string>;
   /** Port of the egress proxy; the agent's HTTP(S)_PROXY. */

@@ -211,7 +211,7 @@ describe('renderComposeSpec: with a gateway', () => {
     });
     expect(agent?.sysctls).toEqual({ 'net.ipv6.conf.all.disable_ipv6': '1' });
     expect(spec.networks?.outbound?.internal).toBeUndefined();
-    expect(spec.networks?.internal?.labels['corral.instance']).toBe('claude-k3x9q');
+    expect(spec.networks?.internal?.labels?.['corral.instance']).toBe('claude-k3x9q');
   });
 
   it('points the agent at the gateway by service name', () => {
@@ -285,6 +285,28 @@ describe('renderComposeSpec: with a gateway', () => {
     expect(g?.mem_limit).toBe(128 * mib);
     expect(g?.cpus).toBe(0.5);
     expect(g?.environment).toEqual({ LOG_LEVEL: 'debug', ANTHROPIC_API_KEY: null });
+  });
+
+  it('mounts log files writable under /var/log/corral, and refuses relative ones', () => {
+    const logFile = '/home/me/.corral/instances/claude-k3x9q/egress.log';
+    const g = renderComposeSpec(plan({ gateway: { ...gateway, logFiles: [logFile] } })).services
+      .gateway;
+    expect(g?.volumes.at(-1)).toEqual({
+      type: 'bind',
+      source: logFile,
+      target: '/var/log/corral/egress.log',
+      read_only: false,
+    });
+    expect(refusal(plan({ gateway: { ...gateway, logFiles: ['egress.log'] } })).message).toMatch(
+      /not an absolute path/,
+    );
+  });
+
+  it('joins an existing outbound network as external, without labels', () => {
+    const s = renderComposeSpec(plan({ gateway: { ...gateway, outboundNetworkName: 'models' } }));
+    expect(s.networks?.outbound).toEqual({ external: true, name: 'models' });
+    expect(s.services.gateway?.networks).toEqual(['internal', 'outbound']);
+    expect(s.networks?.internal?.internal).toBe(true);
   });
 
   it('refuses a gateway running as root without the flag', () => {

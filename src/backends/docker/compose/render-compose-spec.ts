@@ -28,6 +28,7 @@ import type { ComposeNetwork, ComposeService, ComposeSpec, ComposeVolume } from 
 import {
   agentService,
   gatewayConfigPath,
+  gatewayLogDir,
   gatewayPolicyDir,
   gatewayService,
   internalNetwork,
@@ -100,6 +101,9 @@ function checkPlan(plan: InstancePlan, relax: Relaxations, keeper: Owner): void 
 function checkGateway(plan: InstancePlan, gateway: GatewayPlan, relax: Relaxations): void {
   if (!isAbsolute(gateway.configFile) || !isAbsolute(gateway.policyDir)) {
     refuse('The gateway config file and policy dir must be absolute paths.');
+  }
+  for (const file of gateway.logFiles ?? []) {
+    if (!isAbsolute(file)) refuse(`The gateway log file ${file} is not an absolute path.`);
   }
   if (gateway.user) checkOwner('gateway', gateway.user, relax);
   for (const name of gateway.secretEnvNames) {
@@ -233,6 +237,12 @@ function renderGateway(plan: InstancePlan, gateway: GatewayPlan, relax: Relaxati
     volumes: [
       { type: 'bind', source: gateway.configFile, target: gatewayConfigPath, read_only: true },
       { type: 'bind', source: gateway.policyDir, target: gatewayPolicyDir, read_only: true },
+      ...(gateway.logFiles ?? []).map((file): ComposeVolume => ({
+        type: 'bind',
+        source: file,
+        target: `${gatewayLogDir}/${basename(file)}`,
+        read_only: false,
+      })),
     ],
     ...hardened(relax, gateway.limits ?? defaultGatewayLimits, {
       ...plan.labels,
@@ -268,7 +278,10 @@ export function renderComposeSpec(plan: InstancePlan): ComposeSpec {
       driver_opts: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
       labels: { ...plan.labels },
     },
-    [outboundNetwork]: { labels: { ...plan.labels } },
+    // An existing network is joined as is: Compose neither labels, creates nor removes it.
+    [outboundNetwork]: plan.gateway.outboundNetworkName
+      ? { external: true, name: plan.gateway.outboundNetworkName }
+      : { labels: { ...plan.labels } },
   };
   return {
     services: {

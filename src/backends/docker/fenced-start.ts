@@ -1,0 +1,236 @@
+/**
+ * A fenced docker instance: instead of a lone container with open network and the real
+ * key in its environment, a Compose project of two services. The agent container (the
+ * same image, workspace, limits, labels and uids as the lone one) sits only on an internal
+ * network; its one way out is the gateway sidecar, which holds the real model keys (passed
+ * to Compose by name, their values only in its process environment), forwards model-API
+ * calls with them and lets other traffic through only as the instance's live policy says.
+ *
+ * Everything lands in the state dir: compose.yml, the gateway's config (gateway.json),
+ * egress.log and usage.log (appended to by the gateway through file mounts), and
+ * compose.log when the sandbox stops.
+ */
+import { chown, mkdir, open, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type Dockerode from 'dockerode';
+import { CorralError } from '../../lib/errors.js';
+import type {
+  ExecResult,
+  ProcessSpec,
+  Sandbox,
+  SandboxFence,
+  SandboxProcess,
+  SandboxSpec,
+} from '../backend.js';
+import {
+  ComposeProject,
+  detectComposeCli,
+  gatewayConfigPath,
+  gatewayLogDir,
+  gatewayPolicyDir,
+  gatewayService,
+  renderComposeSpec,
+  writeComposeFile,
+  type InstancePlan,
+} from './compose/index.js';
+import { containerWorkdir } from './container-spec.js';
+import type { DockerSandbox } from './docker-sandbox.js';
+import { getGatewayImageTag } from './gateway-image.js';
+import { findImagesDir } from './sandbox-image.js';
+import type { Owner } from './workspace-owner.js';
+
+/** Port of the gateway's egress proxy (the agent's HTTP(S)_PROXY). */
+export const fenceProxyPort = 3128;
+
+/** The gateway port of each model API: the agent's base URL is `http://gateway:<port>`. */
+export const fenceModelPorts = { anthropic: 8081, openai: 8082 } as const;
+
+/** The gateway's config file, in the state dir. */
+export const gatewayConfigName = 'gateway.json';
+
+/** The gateway's entry point inside its image (images/gateway/Dockerfile). */
+const gatewayCommand = ['node', '/opt/corral-gateway/gateway/main.js', gatewayConfigPath];
+const gatewayReadyMs = 20_000;
+
+/** The base URL the agent uses for `api`, by the gateway's service name. */
+export function getFenceEndpoint(api: keyof typeof fenceModelPorts): string {
+  return `http://${gatewayService}:${fenceModelPorts[api]}`;
+}
+
+/**
+ * A sandbox whose commands run in one container of a project and whose `stop()` releases
+ * the whole project (for a fenced instance: compose.log, then `down`). Idempotent.
+ */
+export class FencedSandbox implements Sandbox {
+  readonly workdir = containerWorkdir;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly agent: DockerSandbox,
+    private readonly release: () => Promise<void>,
+  ) {}
+
+  get id(): string {
+    return this.agent.id;
+  }
+
+  spawn(spec: ProcessSpec): Promise<SandboxProcess> {
+    return this.agent.spawn(spec);
+  }
+
+  exec(
+    argv: string[],
+    options?: { env?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<ExecResult> {
+    return this.agent.exec(argv, options);
+  }
+
+  stop(): Promise<void> {
+    // A failed release (engine down) may be retried by calling stop() again.
+    this.stopping ??= this.release().catch((error: unknown) => {
+      this.stopping = undefined;
+      throw error;
+    });
+    return this.stopping;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+export interface FencedStartOptions {
+  docker: Dockerode;
+  spec: SandboxSpec & { image: string; workspaceDir: string };
+  fence: SandboxFence;
+  /** Who commands run as (the workspace owner); the gateway runs as it too. */
+  owner: Owner;
+  /** An existing engine network the gateway uses as its way out (CORRAL_DOCKER_NETWORK). */
+  outboundNetwork?: string;
+  signal?: AbortSignal;
+}
+
+function gatewayConfig(fence: SandboxFence): unknown {
+  const apis = new Set<string>();
+  for (const model of fence.models) {
+    if (apis.has(model.api)) {
+      throw new CorralError('USAGE', `The fence names the ${model.api} API twice.`);
+    }
+    apis.add(model.api);
+    if (!(model.keyEnv in fence.secrets)) {
+      throw new CorralError('USAGE', `The fence has no secret for ${model.keyEnv}.`);
+    }
+  }
+  return {
+    listenHost: '0.0.0.0',
+    egress: {
+      port: fenceProxyPort,
+      policyPath: `${gatewayPolicyDir}/egress.json`,
+      logPath: `${gatewayLogDir}/egress.log`,
+    },
+    models: fence.models.map((m) => ({
+      api: m.api,
+      port: fenceModelPorts[m.api],
+      upstream: m.upstream,
+      keyEnv: m.keyEnv,
+    })),
+    usageLogPath: `${gatewayLogDir}/usage.log`,
+  };
+}
+
+/** Creates `path` if missing (keeping what is in it), owned by `owner` when we may chown. */
+async function ensureFile(path: string, owner: Owner): Promise<void> {
+  const handle = await open(path, 'a', 0o644);
+  await handle.close();
+  if (process.getuid?.() === 0) await chown(path, owner.uid, owner.gid);
+}
+
+async function waitGatewayReady(
+  docker: Dockerode,
+  project: ComposeProject,
+  signal?: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + gatewayReadyMs;
+  for (;;) {
+    signal?.throwIfAborted();
+    const found = await project.findContainer(gatewayService);
+    if (found) {
+      const logs = await docker.getContainer(found.Id).logs({ stdout: true, stderr: true });
+      const text = logs.toString('utf8');
+      if (text.includes('"ready":true')) return;
+      if (found.State === 'exited' || found.State === 'dead' || Date.now() > deadline) {
+        const last = text.trim().split('\n').slice(-3).join('\n');
+        throw new CorralError(
+          'INSTANCE_NOT_RUNNING',
+          `The gateway of ${project.name} did not become ready${last ? `: ${last}` : '.'}`,
+          { hint: `See \`docker logs ${found.Id.slice(0, 12)}\`.` },
+        );
+      }
+    } else if (Date.now() > deadline) {
+      throw new CorralError('INSTANCE_NOT_RUNNING', `The gateway of ${project.name} is missing.`);
+    }
+    await delay(100);
+  }
+}
+
+/**
+ * Renders, writes and brings up the instance's Compose project (agent + gateway), waits
+ * until the gateway listens, and returns the agent as a sandbox whose `stop()` dumps
+ * compose.log and takes the project down.
+ */
+export async function startFenced(options: FencedStartOptions): Promise<FencedSandbox> {
+  const { docker, spec, fence, owner, signal } = options;
+  const stateDir = resolve(fence.stateDir);
+  const policyDir = resolve(fence.policyDir);
+  await mkdir(policyDir, { recursive: true });
+  const configFile = join(stateDir, gatewayConfigName);
+  await writeFile(configFile, `${JSON.stringify(gatewayConfig(fence), null, 2)}\n`, {
+    mode: 0o644,
+  });
+  const logFiles = [join(stateDir, 'egress.log'), join(stateDir, 'usage.log')];
+  for (const file of logFiles) await ensureFile(file, owner);
+
+  const plan: InstancePlan = {
+    instanceId: spec.instanceId,
+    image: spec.image,
+    workspaceDir: spec.workspaceDir,
+    user: owner,
+    env: spec.env,
+    limits: spec.limits,
+    labels: spec.labels,
+    gateway: {
+      image: getGatewayImageTag(findImagesDir()),
+      command: gatewayCommand,
+      configFile,
+      policyDir,
+      secretEnvNames: Object.keys(fence.secrets),
+      proxyPort: fenceProxyPort,
+      apiPort: fenceModelPorts[fence.models[0]?.api ?? 'anthropic'],
+      logFiles,
+      ...(options.outboundNetwork ? { outboundNetworkName: options.outboundNetwork } : {}),
+    },
+  };
+  await writeComposeFile(stateDir, renderComposeSpec(plan));
+  const cli = await detectComposeCli({ signal });
+  const project = new ComposeProject({
+    cli,
+    docker,
+    name: spec.instanceId,
+    stateDir,
+    secrets: fence.secrets,
+  });
+  await project.up({ signal });
+  try {
+    await waitGatewayReady(docker, project, signal);
+    const agent = await project.getAgentSandbox();
+    return new FencedSandbox(agent, async () => {
+      await project.logs().catch(() => undefined);
+      await project.down();
+    });
+  } catch (error) {
+    await project.logs().catch(() => undefined);
+    await project.down().catch(() => undefined);
+    throw error;
+  }
+}

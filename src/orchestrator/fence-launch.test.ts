@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { getAgent } from '../agents/index.js';
+import { getInstancePaths } from '../state/index.js';
+import { fencePlaceholderKey, planFence } from './fence-launch.js';
+
+const paths = getInstancePaths('/home/me/.corral', 'claude-k3x9q');
+
+describe('planFence', () => {
+  it('points claude at the gateway and gives the real key only to the fence', () => {
+    const f = planFence(getAgent('claude'), paths, {
+      ANTHROPIC_API_KEY: 'sk-ant-real',
+      ANTHROPIC_BASE_URL: 'http://models:8080',
+    });
+    expect(f.endpoints).toEqual({ ANTHROPIC_BASE_URL: 'http://gateway:8081' });
+    expect(f.credentials).toEqual({ ANTHROPIC_API_KEY: fencePlaceholderKey });
+    expect(f.secrets).toEqual(['sk-ant-real']);
+    expect(f.fence).toEqual({
+      stateDir: paths.dir,
+      policyDir: '/home/me/.corral/instances/claude-k3x9q/policy',
+      models: [{ api: 'anthropic', upstream: 'http://models:8080', keyEnv: 'ANTHROPIC_API_KEY' }],
+      secrets: { ANTHROPIC_API_KEY: 'sk-ant-real' },
+    });
+  });
+
+  it('keeps the OpenAI path on the agent side and the public API by default', () => {
+    const f = planFence(getAgent('codex'), paths, { OPENAI_API_KEY: 'sk-proj-real' });
+    expect(f.endpoints).toEqual({ OPENAI_BASE_URL: 'http://gateway:8082/v1' });
+    expect(f.fence.models).toEqual([
+      { api: 'openai', upstream: 'https://api.openai.com', keyEnv: 'OPENAI_API_KEY' },
+    ]);
+    expect(JSON.stringify({ ...f.endpoints, ...f.credentials })).not.toContain('sk-proj-real');
+  });
+
+  it('needs a credential, like an unfenced launch', () => {
+    expect(() => planFence(getAgent('codex'), paths, {})).toThrow(/needs OPENAI_API_KEY/);
+  });
+});

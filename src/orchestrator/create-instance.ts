@@ -20,7 +20,7 @@ import {
 } from '../state/index.js';
 import { EventLog } from '../events/index.js';
 import { loadSourceRepo, provisionWorkspace, snapshotBase } from '../workspace/index.js';
-import { writeEgressPolicy } from '../gateway/index.js';
+import { writeEgressPolicy } from '../gateway/policy.js';
 import type { InstanceStore } from './instance-store.js';
 
 export interface CreateRequest {

@@ -21,7 +21,7 @@ import {
   loadEgressPolicy,
   parseHostPattern,
   type EgressPolicy,
-} from '../gateway/index.js';
+} from '../gateway/policy.js';
 import { createInstance } from './create-instance.js';
 import { InstanceStore } from './instance-store.js';
 import { rememberRepo } from './repo-registry.js';

@@ -11,7 +11,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { getAgent } from '../agents/index.js';
 import { hostsToAllow, pickEndpoints } from '../agents/host-env.js';
-import { loadEgressPolicy, watchEgressPolicy, type PolicyWatcher } from '../gateway/index.js';
+import { loadEgressPolicy, watchEgressPolicy, type PolicyWatcher } from '../gateway/policy.js';
 import type { Backend, ProcessExit, Sandbox } from '../backends/backend.js';
 import { instanceLabels } from '../backends/labels.js';
 import { EventSink, type CorralEvent } from '../events/index.js';

@@ -4,8 +4,6 @@
  * (@octokit/auth-app keeps it in its in-process cache, which ends with the command).
  */
 import { readFile } from 'node:fs/promises';
-import { createAppAuth } from '@octokit/auth-app';
-import { request } from '@octokit/request';
 import { CorralError } from '../../lib/errors.js';
 import type { GitHubRepo } from '../../workspace/index.js';
 import type { CredentialSource } from './credential-source.js';
@@ -81,6 +79,11 @@ export async function mintInstallationToken(
   options: { apiUrl: string; pullRequests: boolean; env?: NodeJS.ProcessEnv },
 ): Promise<string> {
   const privateKey = await loadPrivateKey(source, options.env ?? process.env);
+  // Loaded here, not at start-up: only a push with a GitHub App needs them (≈40 ms).
+  const [{ createAppAuth }, { request }] = await Promise.all([
+    import('@octokit/auth-app'),
+    import('@octokit/request'),
+  ]);
   const api = request.defaults({ baseUrl: options.apiUrl, headers: { 'user-agent': 'corral' } });
   let step = 'sign in';
   try {

@@ -18,7 +18,7 @@ import {
   type Limits,
   type Metadata,
 } from '../state/index.js';
-import { EventLog } from '../events/index.js';
+import { EventSink } from '../events/index.js';
 import { loadSourceRepo, provisionWorkspace, snapshotBase } from '../workspace/index.js';
 import { writeEgressPolicy } from '../gateway/policy.js';
 import type { InstanceStore } from './instance-store.js';
@@ -114,7 +114,8 @@ export async function createInstance(
     await mkdir(dirname(paths.policyFile), { recursive: true });
     await writeEgressPolicy(paths.policyFile, { allow: request.allowHosts });
     await store.save(metadata);
-    await new EventLog(paths.events, id).append({
+    const events = new EventSink(paths.events);
+    events.push({
       id,
       type: 'instance.created',
       backend: request.backend,
@@ -122,6 +123,7 @@ export async function createInstance(
       base,
       command: request.command,
     });
+    await events.flush();
     return metadata;
   } catch (error) {
     await rm(paths.dir, { recursive: true, force: true });

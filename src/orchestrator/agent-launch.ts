@@ -11,34 +11,64 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentAdapter, Launch } from '../agents/index.js';
 import { pickCredentials, pickEndpoints } from '../agents/host-env.js';
-import type { Backend, Sandbox } from '../backends/backend.js';
+import type { Backend, Sandbox, SandboxFence } from '../backends/backend.js';
 import { CorralError } from '../lib/errors.js';
 import type { InstancePaths, Metadata } from '../state/index.js';
-import type { FenceLaunch } from './fence-launch.js';
+import { planFence, wantsFence } from './fence-launch.js';
+
+/**
+ * What an agent gets from the host, decided once per run: its endpoints and credential
+ * variables (the gateway's and a placeholder when fenced), the real values to redact, and
+ * the fence for the backend.
+ */
+export interface AgentAccess {
+  endpoints: Record<string, string>;
+  credentials: Record<string, string>;
+  secrets: string[];
+  fence?: SandboxFence;
+}
+
+export function planAgentAccess(
+  adapter: AgentAdapter,
+  metadata: Metadata,
+  paths: InstancePaths,
+  backend: Backend,
+  env: NodeJS.ProcessEnv,
+): AgentAccess {
+  if (wantsFence(adapter, metadata, backend, env)) {
+    const f = planFence(adapter, paths, env);
+    return {
+      endpoints: f.endpoints,
+      credentials: f.credentials,
+      secrets: f.secrets,
+      fence: f.fence,
+    };
+  }
+  const credentials = pickCredentials(adapter, env);
+  return {
+    endpoints: pickEndpoints(adapter, env, metadata.network === 'open' ? backend.hostAlias : null),
+    credentials,
+    secrets: Object.values(credentials),
+  };
+}
 
 export interface PreparedLaunch {
   launch: Launch;
   env: Record<string, string>;
-  /** Values that must never be written or printed. */
-  secrets: string[];
 }
 
 export async function prepareLaunch(
   adapter: AgentAdapter,
   metadata: Metadata,
   paths: InstancePaths,
-  backend: Backend,
   sandbox: Sandbox,
-  /** A fenced sandbox: the gateway's endpoints and placeholder credentials instead. */
-  fence?: FenceLaunch,
+  access: AgentAccess,
 ): Promise<PreparedLaunch> {
   if (adapter.binary && adapter.binary !== 'sh')
     await ensureBinary(sandbox, adapter, metadata.image);
   const stateDir = join(sandbox.workdir, '.git', 'corral');
   const context = await readFile(paths.context, 'utf8').catch(() => null);
-  const endpoints =
-    fence?.endpoints ??
-    pickEndpoints(adapter, process.env, metadata.network === 'open' ? backend.hostAlias : null);
+  const { endpoints, credentials } = access;
   const launch = adapter.launch({
     endpoints,
     prompt: metadata.prompt,
@@ -50,12 +80,7 @@ export async function prepareLaunch(
     stateDir,
   });
   await writeFiles(sandbox, stateDir, launch.files);
-  const credentials = fence?.credentials ?? pickCredentials(adapter, process.env);
-  return {
-    launch,
-    env: { ...launch.env, ...endpoints, ...credentials },
-    secrets: fence?.secrets ?? Object.values(credentials),
-  };
+  return { launch, env: { ...launch.env, ...endpoints, ...credentials } };
 }
 
 async function ensureBinary(

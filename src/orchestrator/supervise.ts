@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { getAgent } from '../agents/index.js';
-import { hostsToAllow, pickEndpoints } from '../agents/host-env.js';
+import { hostsToAllow } from '../agents/host-env.js';
 import { loadEgressPolicy, watchEgressPolicy, type PolicyWatcher } from '../gateway/policy.js';
 import type { Backend, ProcessExit, Sandbox } from '../backends/backend.js';
 import { instanceLabels } from '../backends/labels.js';
@@ -20,8 +20,7 @@ import { Redactor } from '../lib/redactor.js';
 import { trace } from '../lib/trace.js';
 import { getCurrentSupervisor, type InstanceStatus, type Metadata } from '../state/index.js';
 import { withBringBack } from '../workspace/index.js';
-import { prepareLaunch } from './agent-launch.js';
-import { planFence, wantsFence } from './fence-launch.js';
+import { planAgentAccess, prepareLaunch } from './agent-launch.js';
 import { bringBackOptions, bringBackSafely } from './bring-back-step.js';
 import type { InstanceStore } from './instance-store.js';
 import { OutputPipeline } from './output-pipeline.js';
@@ -83,19 +82,15 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
     message: null,
   });
 
-  // Hosts the agent needs for its model API, plus the instance's live egress policy.
-  const baseHosts =
-    metadata.network === 'open'
-      ? hostsToAllow(adapter, pickEndpoints(adapter, process.env, backend.hostAlias))
-      : [];
   let policyWatcher: PolicyWatcher | undefined;
   try {
+    // Endpoints and credentials, decided once (CORRAL_FENCE=1: the gateway's, and a
+    // placeholder key, the gateway alone holding the real one).
+    const access = planAgentAccess(adapter, metadata, paths, backend, process.env);
+    redactor = new Redactor(access.secrets);
+    // Hosts the agent needs for its model API, plus the instance's live egress policy.
+    const baseHosts = metadata.network === 'open' ? hostsToAllow(adapter, access.endpoints) : [];
     const policy = await loadEgressPolicy(paths.policyFile);
-    // CORRAL_FENCE=1: the agent behind the gateway, which alone holds the real keys.
-    const fenced = wantsFence(adapter, metadata, backend, process.env)
-      ? planFence(adapter, paths, process.env)
-      : undefined;
-    if (fenced) redactor = new Redactor(fenced.secrets);
     sandbox = await backend.start({
       instanceId: id,
       workspaceDir: paths.workspace,
@@ -105,14 +100,13 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       labels: instanceLabels(id, store.home),
       network: metadata.network,
       allowHosts: [...baseHosts, ...policy.allow],
-      ...(fenced ? { fence: fenced.fence } : {}),
+      ...(access.fence ? { fence: access.fence } : {}),
     });
     trace('sandbox started');
     metadata = await store.update(id, { sandboxId: sandbox.id });
     onEvent(events.push({ id, type: 'instance.started', sandboxId: sandbox.id }));
 
-    const prepared = await prepareLaunch(adapter, metadata, paths, backend, sandbox, fenced);
-    redactor = new Redactor(prepared.secrets);
+    const prepared = await prepareLaunch(adapter, metadata, paths, sandbox, access);
     const wrapped = withBringBack(prepared.launch.argv, bringBackOptions(metadata, sandbox));
     const proc = await sandbox.spawn({
       argv: wrapped.argv,

@@ -16,8 +16,6 @@ export interface InstancePaths {
   events: string;
   output: string;
   workspace: string;
-  /** Unix socket the supervisor listens on, for `corral attach`. */
-  attachSocket: string;
   /** The text of the instance's --context files. */
   context: string;
   /** The live egress policy (`{ "allow": [...] }`), edited by `corral allow` / `deny`. */
@@ -37,7 +35,6 @@ export function getInstancePaths(home: string, id: string): InstancePaths {
     events: join(dir, 'events.ndjson'),
     output: join(dir, 'output.log'),
     workspace,
-    attachSocket: join(dir, 'attach.sock'),
     context: join(dir, 'context.md'),
     policyFile: join(dir, 'policy', 'egress.json'),
   };

@@ -33,6 +33,8 @@ export interface SandboxFence {
   models: FenceModel[];
   /** keyEnv → real value; reaches only the Compose process's environment. */
   secrets: Record<string, string>;
+  /** When the sandbox stops, stop its containers but keep them (and the networks) for a look. */
+  keep?: boolean;
 }
 
 export interface SandboxSpec {
@@ -47,16 +49,17 @@ export interface SandboxSpec {
   /** Labels that identify what corral created (keys from `labels.ts`). */
   labels: Record<string, string>;
   /**
-   * `none`: no network at all. `open`: outbound network (an agent reaching its model API),
-   * with the host reachable as `hostAlias`; not fenced until the gateway exists.
+   * `none`: no network at all. `open`: a way out, only to the hosts the instance's policy
+   * allows (and its model API): through the gateway (docker, which needs `fence`), or
+   * sandbox-runtime's filtering proxy (local).
    */
   network?: 'none' | 'open';
   /**
-   * With `open`: the hosts (`name`, `*.name`, `host:port`) a backend that filters by name
-   * (local) lets through; a backend without a filter yet (docker) gives open egress.
+   * With `open`: the hosts (`name`, `*.name`, `host:port`) the local backend lets through;
+   * docker's gateway reads them from the policy file in `fence.policyDir` instead.
    */
   allowHosts?: string[];
-  /** With `open`: fence the sandbox behind the gateway (backends that have one: docker). */
+  /** With `open`: fence the sandbox behind the gateway (docker; required there). */
   fence?: SandboxFence;
 }
 

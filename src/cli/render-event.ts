@@ -1,7 +1,8 @@
 /**
  * Events for people: one line each (a tool call with its file or command, a command with
  * its exit code), agent text as it is, control sequences stripped so an agent cannot
- * rewrite the user's terminal. Lifecycle events the summary covers are left out.
+ * rewrite the user's terminal. Lifecycle events and the gateway's metered usage, which the
+ * summary covers, are left out.
  */
 import { describeEvent, type CorralEvent } from '../events/index.js';
 import { stripControl } from './output.js';
@@ -14,6 +15,7 @@ export function renderEvent(event: CorralEvent): string | null {
     case 'bring-back.done':
     case 'instance.ended':
     case 'agent.session':
+    case 'gateway.usage':
       return null;
     case 'agent.tool-result':
       return event.ok ? null : stripControl(`  ${describeEvent(event)}`);
@@ -26,6 +28,7 @@ export function renderEvent(event: CorralEvent): string | null {
     case 'agent.error':
     case 'agent.end':
     case 'bring-back.failed':
+    case 'egress':
     case 'raw':
       return stripControl(`  ${describeEvent(event)}`);
   }

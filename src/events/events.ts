@@ -2,8 +2,9 @@
  * The versioned event union: one normalized record of something that happened to an
  * instance, appended to `events.ndjson`. Every switch over `CorralEvent['type']` is
  * exhaustive (lint enforces it). Lifecycle events come from the orchestrator; `agent.*`
- * events are what an agent adapter reads out of its CLI's output; `raw` keeps any line no
- * adapter understood, so nothing is ever dropped.
+ * events are what an agent adapter reads out of its CLI's output; `egress` and
+ * `gateway.usage` are what a docker instance's gateway logged (connections, metered model
+ * calls); `raw` keeps any line no adapter understood, so nothing is ever dropped.
  */
 import { z } from 'zod';
 import { Base, InstanceStatus } from '../state/index.js';
@@ -94,6 +95,35 @@ export const CorralEvent = z.discriminatedUnion('type', [
   }),
   z.object({
     ...common,
+    /** A connection the gateway's egress proxy allowed or denied (its egress.log line). */
+    type: z.literal('egress'),
+    kind: z.enum(['connect', 'http']),
+    host: z.string(),
+    port: z.number().int(),
+    allowed: z.boolean(),
+    reason: z.string().nullable(),
+    bytesUp: z.number().int().nonnegative(),
+    bytesDown: z.number().int().nonnegative(),
+    durationMs: z.number().int().nonnegative(),
+    status: z.number().int().nullable(),
+  }),
+  z.object({
+    ...common,
+    /** One model-API response as the gateway metered it (its usage.log line). */
+    type: z.literal('gateway.usage'),
+    api: z.string(),
+    path: z.string(),
+    status: z.number().int(),
+    model: z.string().nullable(),
+    inputTokens: z.number().nonnegative(),
+    outputTokens: z.number().nonnegative(),
+    cacheReadTokens: z.number().nonnegative(),
+    cacheWriteTokens: z.number().nonnegative(),
+    costUsd: z.number().nonnegative().nullable(),
+    durationMs: z.number().int().nonnegative(),
+  }),
+  z.object({
+    ...common,
     type: z.literal('raw'),
     line: z.string(),
     stream: z.enum(['stdout', 'stderr']).optional(),
@@ -157,6 +187,12 @@ export function describeEvent(event: CorralEvent): string {
       return `error: ${event.message}`;
     case 'agent.end':
       return `agent ${event.ok ? 'finished' : 'failed'}${event.denials.length ? `; refused: ${event.denials.join(', ')}` : ''}`;
+    case 'egress':
+      return event.allowed
+        ? `egress ${event.host}:${event.port} allowed (${event.bytesUp} B up, ${event.bytesDown} B down)`
+        : `egress ${event.host}:${event.port} DENIED${event.reason ? `: ${event.reason}` : ''}`;
+    case 'gateway.usage':
+      return `model call ${event.api} ${event.path} (${event.status}): tokens in ${event.inputTokens}, out ${event.outputTokens}${event.costUsd === null ? '' : `, $${event.costUsd.toFixed(4)}`}`;
     case 'raw':
       return event.line;
   }

@@ -4,8 +4,9 @@
  * (config, context) under `<workspace>/.git/corral` from inside the sandbox (never from the
  * host into a workspace an agent may have touched), and assembles the environment: the
  * adapter's own, its model-API endpoints (loopback rewritten for the sandbox), and the
- * credentials it declares — nothing else from the host. A fenced sandbox gets the gateway's
- * endpoints and placeholder credentials instead (fence-launch.ts).
+ * credentials it declares — nothing else from the host. A fenced sandbox (docker, with a
+ * way out) gets the gateway's endpoints and placeholder credentials instead
+ * (fence-launch.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,13 +36,13 @@ export function planAgentAccess(
   backend: Backend,
   env: NodeJS.ProcessEnv,
 ): AgentAccess {
-  if (wantsFence(adapter, metadata, backend, env)) {
-    const f = planFence(adapter, paths, env);
+  if (wantsFence(metadata, backend)) {
+    const f = planFence(adapter, paths, env, backend.hostAlias);
     return {
       endpoints: f.endpoints,
       credentials: f.credentials,
       secrets: f.secrets,
-      fence: f.fence,
+      fence: { ...f.fence, keep: metadata.keep },
     };
   }
   const credentials = pickCredentials(adapter, env);

@@ -4,13 +4,19 @@ import { getInstancePaths } from '../state/index.js';
 import { fencePlaceholderKey, planFence } from './fence-launch.js';
 
 const paths = getInstancePaths('/home/me/.corral', 'claude-k3x9q');
+const alias = 'host.docker.internal';
 
 describe('planFence', () => {
   it('points claude at the gateway and gives the real key only to the fence', () => {
-    const f = planFence(getAgent('claude'), paths, {
-      ANTHROPIC_API_KEY: 'sk-ant-real',
-      ANTHROPIC_BASE_URL: 'http://models:8080',
-    });
+    const f = planFence(
+      getAgent('claude'),
+      paths,
+      {
+        ANTHROPIC_API_KEY: 'sk-ant-real',
+        ANTHROPIC_BASE_URL: 'http://models:8080',
+      },
+      alias,
+    );
     expect(f.endpoints).toEqual({ ANTHROPIC_BASE_URL: 'http://gateway:8081' });
     expect(f.credentials).toEqual({ ANTHROPIC_API_KEY: fencePlaceholderKey });
     expect(f.secrets).toEqual(['sk-ant-real']);
@@ -23,7 +29,7 @@ describe('planFence', () => {
   });
 
   it('keeps the OpenAI path on the agent side and the public API by default', () => {
-    const f = planFence(getAgent('codex'), paths, { OPENAI_API_KEY: 'sk-proj-real' });
+    const f = planFence(getAgent('codex'), paths, { OPENAI_API_KEY: 'sk-proj-real' }, alias);
     expect(f.endpoints).toEqual({ OPENAI_BASE_URL: 'http://gateway:8082/v1' });
     expect(f.fence.models).toEqual([
       { api: 'openai', upstream: 'https://api.openai.com', keyEnv: 'OPENAI_API_KEY' },
@@ -32,6 +38,24 @@ describe('planFence', () => {
   });
 
   it('needs a credential, like an unfenced launch', () => {
-    expect(() => planFence(getAgent('codex'), paths, {})).toThrow(/needs OPENAI_API_KEY/);
+    expect(() => planFence(getAgent('codex'), paths, {}, alias)).toThrow(/needs OPENAI_API_KEY/);
+  });
+
+  it("sends the gateway to the host for a model server on the developer's loopback", () => {
+    const f = planFence(
+      getAgent('claude'),
+      paths,
+      { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: 'http://127.0.0.1:8080/' },
+      alias,
+    );
+    expect(f.fence.models[0]?.upstream).toBe('http://host.docker.internal:8080');
+    expect(f.endpoints).toEqual({ ANTHROPIC_BASE_URL: 'http://gateway:8081' });
+  });
+
+  it('fences a command with no model API: no models, no secrets', () => {
+    const f = planFence(getAgent('shell'), paths, {}, alias);
+    expect(f.fence.models).toEqual([]);
+    expect(f.fence.secrets).toEqual({});
+    expect(f.endpoints).toEqual({});
   });
 });

@@ -1,16 +1,18 @@
 /**
- * What changes for an agent when its docker sandbox is fenced behind the gateway
- * (`CORRAL_FENCE=1`, opt-in for now): its model-API endpoints point at the gateway
- * service, its credential variables hold a fixed placeholder, and the real values go only
- * to the gateway (through the backend's `fence.secrets`). The gateway forwards to the
- * host's endpoint (the URL as the host's variable gives it: the gateway shares no loopback
- * with the host) or, when unset, the public API.
+ * What changes for an instance whose docker sandbox is fenced behind the gateway (every
+ * docker instance with a way out: an agent reaching its model API, or a command given
+ * `--allow-host`): its model-API endpoints point at the gateway service, its credential
+ * variables hold a fixed placeholder, and the real values go only to the gateway (through
+ * the backend's `fence.secrets`). The gateway forwards to the endpoint the host's variable
+ * names (a loopback address rewritten to the host as a container sees it) or, when unset,
+ * the public API.
  */
 import { dirname } from 'node:path';
 import type { AgentAdapter } from '../agents/index.js';
-import { pickCredentials } from '../agents/host-env.js';
+import { pickCredentials, rewriteLoopback } from '../agents/host-env.js';
 import type { Backend, FenceModel, SandboxFence } from '../backends/backend.js';
 import { getFenceEndpoint } from '../backends/docker/index.js';
+import { CorralError } from '../lib/errors.js';
 import type { InstancePaths, Metadata } from '../state/index.js';
 
 /** What the agent holds instead of a real key; the gateway replaces it on the way out. */
@@ -32,33 +34,25 @@ export interface FenceLaunch {
   secrets: string[];
 }
 
-/** Whether `CORRAL_FENCE=1` asks for the fence and this instance can have it. */
-export function wantsFence(
-  adapter: AgentAdapter,
-  metadata: Metadata,
-  backend: Backend,
-  env: NodeJS.ProcessEnv,
-): boolean {
-  return (
-    env.CORRAL_FENCE === '1' &&
-    backend.name === 'docker' &&
-    metadata.network === 'open' &&
-    adapter.endpointVars.length > 0 &&
-    adapter.endpointVars.every((name) => name in fencedApis)
-  );
+/** Whether this instance runs fenced: a docker sandbox with a way out. */
+export function wantsFence(metadata: Metadata, backend: Backend): boolean {
+  return backend.name === 'docker' && metadata.network === 'open';
 }
 
 /**
- * The fence of one instance. Throws MISSING_CREDENTIAL like an unfenced launch would.
+ * The fence of one instance. Throws MISSING_CREDENTIAL like an unfenced launch would, and
+ * AGENT_CLI_MISSING for an agent whose model API the gateway does not speak (its key would
+ * have to enter the sandbox).
  *
  * @example
- * planFence(claudeAdapter, paths, { ANTHROPIC_API_KEY: 'sk-ant-…' }).endpoints
+ * planFence(claudeAdapter, paths, { ANTHROPIC_API_KEY: 'sk-ant-…' }, 'host.docker.internal').endpoints
  * // { ANTHROPIC_BASE_URL: 'http://gateway:8081' }
  */
 export function planFence(
   adapter: AgentAdapter,
   paths: InstancePaths,
   env: NodeJS.ProcessEnv,
+  hostAlias: string | null,
 ): FenceLaunch {
   const real = pickCredentials(adapter, env);
   const keyEnv = Object.keys(real)[0];
@@ -66,10 +60,17 @@ export function planFence(
   const models: FenceModel[] = [];
   for (const name of adapter.endpointVars) {
     const known = fencedApis[name];
-    if (!known || !keyEnv) continue;
+    if (!known) {
+      throw new CorralError(
+        'USAGE',
+        `The gateway does not speak the model API of the ${adapter.name} agent (${name}), so its key cannot be kept out of the sandbox.`,
+        { hint: 'Run it with --backend local.' },
+      );
+    }
+    if (!keyEnv) continue;
     // The gateway gets the origin, the agent keeps the path (`/v1` for OpenAI): the gateway
     // appends what the agent sends to the upstream.
-    const url = new URL(env[name] || known.defaultUrl);
+    const url = new URL(rewriteLoopback(env[name] || known.defaultUrl, hostAlias));
     const path = url.pathname.replace(/\/+$/, '');
     endpoints[name] = `${getFenceEndpoint(known.api)}${path}`;
     models.push({ api: known.api, upstream: url.origin, keyEnv });

@@ -1,6 +1,6 @@
 /**
  * `corral gc`: removes what corral made that nothing references any more — labelled
- * sandboxes whose instance is not running, half-made state dirs, workspaces of ended
+ * sandboxes whose instance is not running (unless it is kept), half-made state dirs, workspaces of ended
  * instances that were not kept, base refs and empty or merged `corral/*` branches of
  * instances whose records are gone. A branch that holds work nothing else has is never
  * removed; it is reported instead. `dryRun` lists without removing.
@@ -45,6 +45,15 @@ export async function collectGarbage(
       if (s.home !== store.home) continue;
       const m = records.get(s.instanceId);
       if (m && !isEnded(m.status)) continue;
+      if (m?.keep && !m.workspaceRemoved) {
+        // A kept instance's stopped project is there to be looked at; `corral rm` ends it.
+        report.kept.push({
+          kind: 'sandbox',
+          target: `${backend.name}:${s.id}`,
+          reason: `instance ${m.id} is kept`,
+        });
+        continue;
+      }
       await act(
         {
           kind: 'sandbox',

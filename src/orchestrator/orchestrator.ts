@@ -23,6 +23,7 @@ import {
   type EgressPolicy,
 } from '../gateway/policy.js';
 import { createInstance } from './create-instance.js';
+import { loadEgressAttempts, type EgressAttempts } from './egress-attempts.js';
 import { InstanceStore } from './instance-store.js';
 import { rememberRepo } from './repo-registry.js';
 import { superviseInstance, type SuperviseIO } from './supervise.js';
@@ -93,6 +94,10 @@ export class Orchestrator {
           ? await this.deps.agentImage((await loadSourceRepo(request.repoDir)).root)
           : this.deps.defaultImage());
     }
+    const allowHosts = checkHosts(request.allowHosts ?? []);
+    // A way out for an agent's model API, or for the hosts a command is allowed; on docker
+    // that way is always the gateway.
+    const network = agent.needsNetwork || allowHosts.length > 0 ? 'open' : 'none';
     await backend.prepare({
       instanceId: 'preflight',
       workspaceDir: request.repoDir,
@@ -100,6 +105,7 @@ export class Orchestrator {
       env: {},
       limits: request.limits,
       labels: {},
+      network,
     });
     const metadata = await createInstance(this.store, {
       repoDir: request.repoDir,
@@ -109,8 +115,8 @@ export class Orchestrator {
       prompt: request.prompt ?? null,
       contextFiles: request.contextFiles ?? [],
       context,
-      network: agent.needsNetwork ? 'open' : 'none',
-      allowHosts: checkHosts(request.allowHosts ?? []),
+      network,
+      allowHosts,
       backend: backend.name,
       image,
       name: request.name,
@@ -269,26 +275,41 @@ export class Orchestrator {
   }
 
   /**
-   * Edits an instance's egress policy; a running local sandbox applies it at once. Says
-   * whether the change is enforced where the instance runs.
+   * Edits an instance's egress policy; a running sandbox applies it at once (docker: its
+   * gateway reloads the file; local: the supervisor tells sandbox-runtime's proxy).
    */
   async editPolicy(
     ref: string,
     change: 'allow' | 'deny',
     hosts: string[],
-  ): Promise<{ metadata: Metadata; policy: EgressPolicy; enforced: boolean }> {
+  ): Promise<{ metadata: Metadata; policy: EgressPolicy }> {
     const m = await this.store.resolve(ref);
+    // A local sandbox always runs behind sandbox-runtime's proxy; a docker one without a
+    // way out has no gateway to tell.
+    if (change === 'allow' && m.network === 'none' && m.backend === 'docker') {
+      throw new CorralError('USAGE', `${m.id} has no network at all, so no host can be allowed.`, {
+        hint: 'Start a new instance with --allow-host; only those get a way out.',
+      });
+    }
     const file = this.store.paths(m.id).policyFile;
     await mkdir(dirname(file), { recursive: true });
     let policy = await loadEgressPolicy(file);
     for (const host of hosts)
       policy = change === 'allow' ? await allowHost(file, host) : await denyHost(file, host);
-    return { metadata: m, policy, enforced: m.backend === 'local' };
+    return { metadata: m, policy };
   }
 
-  async loadPolicy(ref: string): Promise<{ metadata: Metadata; policy: EgressPolicy }> {
+  /** An instance's policy, and what it tried to reach (docker: its gateway's egress.log). */
+  async loadPolicy(
+    ref: string,
+  ): Promise<{ metadata: Metadata; policy: EgressPolicy; tried: EgressAttempts[] }> {
     const m = await this.store.resolve(ref);
-    return { metadata: m, policy: await loadEgressPolicy(this.store.paths(m.id).policyFile) };
+    const paths = this.store.paths(m.id);
+    return {
+      metadata: m,
+      policy: await loadEgressPolicy(paths.policyFile),
+      tried: await loadEgressAttempts(paths.egressLog),
+    };
   }
 }
 

@@ -1,10 +1,31 @@
 /**
- * The numbers a run ends with: tokens and cost summed over the agent's usage events, how
+ * The numbers a run ends with: tokens and cost summed over the usage events (what the
+ * gateway metered when it metered anything, else what the agent reported), how
  * many tools it called, what it was refused, and how many files its branch changed.
  */
 import type { CorralEvent } from '../events/index.js';
 import type { Metadata, Summary } from '../state/index.js';
 import { getBaseTip, git } from '../workspace/index.js';
+
+type Tokens = Pick<
+  Summary,
+  'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'costUsd'
+>;
+const noTokens: Tokens = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd: null,
+};
+
+function addTokens(to: Tokens, usage: Tokens): void {
+  to.inputTokens += usage.inputTokens;
+  to.outputTokens += usage.outputTokens;
+  to.cacheReadTokens += usage.cacheReadTokens;
+  to.cacheWriteTokens += usage.cacheWriteTokens;
+  if (usage.costUsd !== null) to.costUsd = (to.costUsd ?? 0) + usage.costUsd;
+}
 
 export class SummaryCollector {
   private summary: Summary = {
@@ -18,14 +39,16 @@ export class SummaryCollector {
     denials: [],
   };
 
+  /** What the gateway metered; when it metered anything, it is the truth. */
+  private metered: Tokens | null = null;
+
   add(event: CorralEvent): void {
     const s = this.summary;
     if (event.type === 'agent.usage') {
-      s.inputTokens += event.inputTokens;
-      s.outputTokens += event.outputTokens;
-      s.cacheReadTokens += event.cacheReadTokens;
-      s.cacheWriteTokens += event.cacheWriteTokens;
-      if (event.costUsd !== null) s.costUsd = (s.costUsd ?? 0) + event.costUsd;
+      addTokens(s, event);
+    } else if (event.type === 'gateway.usage') {
+      this.metered ??= { ...noTokens };
+      addTokens(this.metered, event);
     } else if (event.type === 'agent.tool-call') {
       s.toolCalls++;
     } else if (event.type === 'agent.end') {
@@ -34,6 +57,7 @@ export class SummaryCollector {
   }
 
   async finish(metadata: Metadata, commit: string | null): Promise<Summary> {
+    if (this.metered) Object.assign(this.summary, this.metered);
     if (commit) {
       const r = await git(
         metadata.sourceRepo,

@@ -1,7 +1,8 @@
 /**
  * Supervises one run of an instance, from sandbox start to the branch in the source
  * repository: starts the sandbox, launches what the agent adapter asks for, streams its
- * output (redacted) to `output.log`, the terminal and the event log, enforces the timeout,
+ * output (redacted) to `output.log`, the terminal and the event log (with what a fenced
+ * instance's gateway logged: connections, metered model calls), enforces the timeout,
  * turns a cancel into a graceful stop, brings the work back, releases the sandbox and
  * writes the final record. Whatever happens to the agent, bring-back is attempted; when it
  * fails the workspace is kept so nothing is lost.
@@ -22,6 +23,7 @@ import { getCurrentSupervisor, type InstanceStatus, type Metadata } from '../sta
 import { withBringBack } from '../workspace/index.js';
 import { planAgentAccess, prepareLaunch } from './agent-launch.js';
 import { bringBackOptions, bringBackSafely } from './bring-back-step.js';
+import { followGatewayLogs, type GatewayLogFollower } from './gateway-log-follower.js';
 import type { InstanceStore } from './instance-store.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { SummaryCollector } from './run-summary.js';
@@ -83,9 +85,10 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   });
 
   let policyWatcher: PolicyWatcher | undefined;
+  let gatewayLogs: GatewayLogFollower | undefined;
   try {
-    // Endpoints and credentials, decided once (CORRAL_FENCE=1: the gateway's, and a
-    // placeholder key, the gateway alone holding the real one).
+    // Endpoints and credentials, decided once (fenced: the gateway's, and a placeholder
+    // key, the gateway alone holding the real one).
     const access = planAgentAccess(adapter, metadata, paths, backend, process.env);
     redactor = new Redactor(access.secrets);
     // Hosts the agent needs for its model API, plus the instance's live egress policy.
@@ -105,6 +108,9 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
     trace('sandbox started');
     metadata = await store.update(id, { sandboxId: sandbox.id });
     onEvent(events.push({ id, type: 'instance.started', sandboxId: sandbox.id }));
+    if (access.fence) {
+      gatewayLogs = await followGatewayLogs(id, paths, (e) => onEvent(events.push(e)));
+    }
 
     const prepared = await prepareLaunch(adapter, metadata, paths, sandbox, access);
     const wrapped = withBringBack(prepared.launch.argv, bringBackOptions(metadata, sandbox));
@@ -176,6 +182,8 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   trace('bring-back');
   await sandbox?.stop().catch(() => undefined);
   trace('sandbox stopped');
+  // The gateway has flushed its logs once it is down; their last lines become events.
+  await gatewayLogs?.close();
 
   let workspaceRemoved = false;
   if (!metadata.keep && bringBack.error === null) {

@@ -20,6 +20,10 @@ export interface InstancePaths {
   context: string;
   /** The live egress policy (`{ "allow": [...] }`), edited by `corral allow` / `deny`. */
   policyFile: string;
+  /** Docker: every connection the gateway allowed or denied, one JSON line each. */
+  egressLog: string;
+  /** Docker: every model call the gateway metered, one JSON line each. */
+  usageLog: string;
 }
 
 export function getInstancesDir(home: string): string {
@@ -37,6 +41,8 @@ export function getInstancePaths(home: string, id: string): InstancePaths {
     workspace,
     context: join(dir, 'context.md'),
     policyFile: join(dir, 'policy', 'egress.json'),
+    egressLog: join(dir, 'egress.log'),
+    usageLog: join(dir, 'usage.log'),
   };
 }
 

@@ -47,7 +47,7 @@ describe('corral allow / deny / policy (local)', () => {
     expect(before.json<{ allow: string[] }>().allow).toEqual([]);
     const allowed = await corral(home, ['allow', id, `127.0.0.1:${port}`, '--json']);
     expect(allowed.code, allowed.stderr).toBe(0);
-    expect(allowed.json()).toMatchObject({ allow: [`127.0.0.1:${port}`], enforced: true });
+    expect(allowed.json()).toMatchObject({ allow: [`127.0.0.1:${port}`] });
     await waitFor(
       'the instance to end',
       async () => {

@@ -3,9 +3,9 @@
  * Docker-compatible socket; only plain Engine API calls are used), with the workspace as
  * its only host path. What the container may do is decided in container-spec.ts; how
  * commands run in it, in docker-sandbox.ts and docker-process.ts. Images are never pulled:
- * a missing image is an error that says how to build it (see sandbox-image.ts). A spec
- * with a `fence` (CORRAL_FENCE=1, opt-in) runs instead as a Compose project of the agent
- * and its gateway (fenced-start.ts).
+ * a missing image is an error that says how to build it (see sandbox-image.ts). A sandbox
+ * with a way out (`network: 'open'`) is always fenced: it runs as a Compose project of the
+ * agent and its gateway sidecar (fenced-start.ts), the gateway being its only route.
  */
 import { resolve } from 'node:path';
 import type Dockerode from 'dockerode';
@@ -26,6 +26,8 @@ import {
 } from './engine-errors.js';
 import { composeProjectLabel, gatewayService, sweepComposeProject } from './compose/index.js';
 import { FencedSandbox, startFenced } from './fenced-start.js';
+import { getGatewayImageTag } from './gateway-image.js';
+import { findImagesDir } from './sandbox-image.js';
 import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
 
 const imageHint = 'Run `corral image build` (or pass --image).';
@@ -147,6 +149,10 @@ export class DockerBackend implements Backend {
   async prepare(spec: SandboxSpec): Promise<void> {
     const image = requireImage(spec);
     if (!(await this.hasImage(image))) throw imageMissing(image);
+    if (spec.network === 'open') {
+      const gateway = getGatewayImageTag(findImagesDir());
+      if (!(await this.hasImage(gateway))) throw imageMissing(gateway);
+    }
   }
 
   async start(spec: SandboxSpec, options: { signal?: AbortSignal } = {}): Promise<Sandbox> {
@@ -155,7 +161,13 @@ export class DockerBackend implements Backend {
     const image = requireImage(spec);
     const workspaceDir = resolve(spec.workspaceDir);
     const owner = await ensureWorkspaceOwner(workspaceDir);
-    if (spec.fence && spec.network === 'open') {
+    if (spec.network === 'open') {
+      if (!spec.fence) {
+        throw new CorralError(
+          'INTERNAL',
+          `The sandbox of ${spec.instanceId} asks for network without a fence; docker gives network only through the gateway.`,
+        );
+      }
       return startFenced({
         docker: this.docker,
         spec: { ...spec, image, workspaceDir },

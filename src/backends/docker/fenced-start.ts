@@ -1,6 +1,5 @@
 /**
- * A fenced docker instance: instead of a lone container with open network and the real
- * key in its environment, a Compose project of two services. The agent container (the
+ * A fenced docker instance (every one with a way out): a Compose project of two services. The agent container (the
  * same image, workspace, limits, labels and uids as the lone one) sits only on an internal
  * network; its one way out is the gateway sidecar, which holds the real model keys (passed
  * to Compose by name, their values only in its process environment), forwards model-API
@@ -8,7 +7,8 @@
  *
  * Everything lands in the state dir: compose.yml, the gateway's config (gateway.json),
  * egress.log and usage.log (appended to by the gateway through file mounts), and
- * compose.log when the sandbox stops.
+ * compose.log when the sandbox stops. Then the project is taken down, or, for a kept
+ * instance, only stopped (removed by the next start, `corral rm` or `corral gc`).
  */
 import { chown, mkdir, open, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -31,6 +31,7 @@ import {
   gatewayPolicyDir,
   gatewayService,
   renderComposeSpec,
+  sweepComposeProject,
   writeComposeFile,
   type InstancePlan,
 } from './compose/index.js';
@@ -220,13 +221,16 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
     stateDir,
     secrets: fence.secrets,
   });
+  // What a kept earlier run left (stopped containers, networks) goes before a new start.
+  await sweepComposeProject(docker, spec.instanceId);
   await project.up({ signal });
   try {
     await waitGatewayReady(docker, project, signal);
     const agent = await project.getAgentSandbox();
     return new FencedSandbox(agent, async () => {
       await project.logs().catch(() => undefined);
-      await project.down();
+      if (fence.keep) await project.stop();
+      else await project.down();
     });
   } catch (error) {
     await project.logs().catch(() => undefined);

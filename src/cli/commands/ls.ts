@@ -33,16 +33,11 @@ export function registerLs(program: Command, ctx: CommandContext): void {
         m.status,
         m.agent,
         m.backend,
-        m.network === 'open' ? 'open!' : 'none',
+        m.network === 'open' ? 'allowlist' : 'none',
         m.durationMs !== null ? formatDurationMs(m.durationMs) : ago(m.createdAt),
         m.branch,
         stripControl(m.prompt ?? m.command.join(' ')).slice(0, 40),
       ]);
-      if (all.some((m) => m.network === 'open')) {
-        process.stderr.write(
-          'EGRESS open!: the sandbox can reach any host; the fencing gateway is not built yet.\n',
-        );
-      }
       printTable(
         ['ID', 'NAME', 'STATUS', 'AGENT', 'BACKEND', 'EGRESS', 'TIME', 'BRANCH', 'TASK'],
         rows,

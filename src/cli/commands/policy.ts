@@ -1,34 +1,54 @@
 /**
  * `corral policy <id>`, `corral allow <id> <host…>`, `corral deny <id> <host…>`: what an
- * instance may reach, edited live. The policy is `policy/egress.json` in its state dir; a
- * running local sandbox applies a change at once, without a restart.
+ * instance may reach, and what it tried, edited live. The policy is `policy/egress.json`
+ * in its state dir; a running sandbox applies a change at once, without a restart (docker:
+ * the gateway reloads the file; local: sandbox-runtime's proxy is told).
  */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { printJson, printLine, progress } from '../output.js';
-
-const dockerNote =
-  'note: on the docker backend this is recorded but not enforced yet (the fencing gateway is not wired in); docker sandboxes have no network, or open network for an agent';
+import { describeEgress } from '../egress-text.js';
+import { printJson, printLine } from '../output.js';
+import { printTable } from './ls.js';
 
 export function registerPolicy(program: Command, ctx: CommandContext): void {
   program
     .command('policy')
-    .description('what an instance may reach (its egress allowlist)')
+    .description('what an instance may reach (its egress allowlist), and what it tried')
     .argument('<id>', 'instance id, unique id prefix, or name')
-    .option('--json', 'print one JSON object: { id, backend, network, allow: [...] }')
+    .option(
+      '--json',
+      'print one JSON object: { id, backend, network, allow: [...], tried: [{ host, port, allowed, count, last, reason }] }',
+    )
     .action(async (ref: string, o: { json?: boolean }) => {
-      const { metadata: m, policy } = await ctx.app().orchestrator.loadPolicy(ref);
-      if (o.json)
-        return printJson({ id: m.id, backend: m.backend, network: m.network, allow: policy.allow });
-      printLine(
-        `${m.id} (${m.backend}, ${m.network === 'open' ? 'open network for its model API' : 'no network'})`,
-      );
+      const { metadata: m, policy, tried } = await ctx.app().orchestrator.loadPolicy(ref);
+      if (o.json) {
+        return printJson({
+          id: m.id,
+          backend: m.backend,
+          network: m.network,
+          allow: policy.allow,
+          tried,
+        });
+      }
+      printLine(`${m.id} (${m.backend}): ${describeEgress(m)}`);
       printLine(
         policy.allow.length
           ? `allowed: ${policy.allow.join(', ')}`
-          : 'allowed: nothing (deny by default)',
+          : 'allowed: nothing besides its model API (deny by default)',
       );
-      if (m.backend === 'docker') progress(dockerNote);
+      if (tried.length === 0) return;
+      printLine('tried:');
+      printTable(
+        ['HOST', 'PORT', 'DECISION', 'TIMES', 'LAST', 'WHY'],
+        tried.map((t) => [
+          t.host,
+          String(t.port),
+          t.allowed ? 'allowed' : 'DENIED',
+          String(t.count),
+          t.last,
+          t.allowed ? '' : (t.reason ?? ''),
+        ]),
+      );
     });
 
   for (const change of ['allow', 'deny'] as const) {
@@ -41,15 +61,13 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
       )
       .argument('<id>', 'instance id, unique id prefix, or name')
       .argument('<hosts...>', 'e.g. registry.npmjs.org, *.github.com, 127.0.0.1:8080')
-      .option('--json', 'print one JSON object: { id, allow: [...], enforced }')
+      .option('--json', 'print one JSON object: { id, allow: [...] }')
       .action(async (ref: string, hosts: string[], o: { json?: boolean }) => {
         const r = await ctx.app().orchestrator.editPolicy(ref, change, hosts);
-        if (o.json)
-          return printJson({ id: r.metadata.id, allow: r.policy.allow, enforced: r.enforced });
+        if (o.json) return printJson({ id: r.metadata.id, allow: r.policy.allow });
         printLine(
           r.policy.allow.length ? `allowed: ${r.policy.allow.join(', ')}` : 'allowed: nothing',
         );
-        if (!r.enforced) progress(dockerNote);
       });
   }
 }

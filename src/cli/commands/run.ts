@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { describeEgress } from '../egress-text.js';
 import { runInForeground } from '../foreground.js';
 import { printJson, printLine, progress, usage } from '../output.js';
 import {
@@ -120,8 +121,7 @@ sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad i
       limits: parseLimits(o),
     });
     const image = metadata.image ? ` (${metadata.image})` : '';
-    const egress =
-      metadata.network === 'none' ? 'no network' : 'network open (egress not fenced yet)';
+    const egress = describeEgress(metadata);
     progress(
       `corral: ${metadata.id} on ${metadata.backend}${image}, branch ${metadata.branch}, ${egress}`,
     );

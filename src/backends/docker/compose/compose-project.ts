@@ -135,6 +135,11 @@ export class ComposeProject implements AsyncDisposable {
     return this.logFile;
   }
 
+  /** Stops every container (dumping nothing, removing nothing), for a kept instance. */
+  async stop(options: CallOptions = {}): Promise<void> {
+    await this.compose(['stop', '--timeout', '3'], options.signal, 'stop');
+  }
+
   /**
    * Removes the project's containers, networks and volumes. Idempotent; also works when
    * compose.yml is gone, by label.

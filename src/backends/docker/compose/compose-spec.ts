@@ -38,6 +38,8 @@ export interface ComposeService {
   networks?: string[];
   depends_on?: string[];
   sysctls?: Record<string, string>;
+  /** `name:address` lines for /etc/hosts; `host-gateway` is the host as the engine sees it. */
+  extra_hosts?: string[];
 }
 
 export interface ComposeNetwork {

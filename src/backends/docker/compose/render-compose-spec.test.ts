@@ -205,6 +205,9 @@ describe('renderComposeSpec: with a gateway', () => {
     expect(agent?.network_mode).toBeUndefined();
     expect(agent?.depends_on).toEqual(['gateway']);
     expect(gw?.networks).toEqual(['internal', 'outbound']);
+    // Only the gateway knows the host: a model server on the developer's loopback.
+    expect(gw?.extra_hosts).toEqual(['host.docker.internal:host-gateway']);
+    expect(agent?.extra_hosts).toBeUndefined();
     expect(spec.networks?.internal?.internal).toBe(true);
     expect(spec.networks?.internal?.driver_opts).toEqual({
       'com.docker.network.bridge.inhibit_ipv4': 'true',

@@ -38,6 +38,9 @@ import {
   type Relaxations,
 } from './instance-plan.js';
 
+/** The host's name for the gateway, as in a lone container (container-spec.ts). */
+export const hostAlias = 'host.docker.internal';
+
 const defaultGatewayLimits: Limits = { memoryBytes: 512 * 1024 ** 2, cpus: 1, pids: 256 };
 
 /** What Compose accepts as a project name in both v1 and v2 (v1 would silently rewrite others). */
@@ -249,6 +252,8 @@ function renderGateway(plan: InstancePlan, gateway: GatewayPlan, relax: Relaxati
       [labelKeys.service]: gatewayService,
     }),
     networks: [internalNetwork, outboundNetwork],
+    // A model server on the developer's machine (a loopback base URL) is reached here.
+    extra_hosts: [`${hostAlias}:host-gateway`],
   } satisfies ComposeService;
 }
 

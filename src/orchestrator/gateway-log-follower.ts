@@ -77,16 +77,41 @@ function parse(line: string): unknown {
 export function egressEvent(id: string, line: string): NewEvent | null {
   const r = EgressRecord.safeParse(parse(line));
   if (!r.success) return null;
-  const { ts: _ts, ...record } = r.data;
-  return { id, type: 'egress', ...record };
+  const { kind, host, port, allowed, reason, bytesUp, bytesDown, durationMs, status } = r.data;
+  return {
+    id,
+    type: 'egress',
+    kind,
+    host,
+    port,
+    allowed,
+    reason,
+    bytesUp,
+    bytesDown,
+    durationMs,
+    status,
+  };
 }
 
 /** The event of one usage.log line, or null when it is not a record. */
 export function usageEvent(id: string, line: string): NewEvent | null {
   const r = UsageRecord.safeParse(parse(line));
   if (!r.success) return null;
-  const { ts: _ts, stream: _stream, ...record } = r.data;
-  return { id, type: 'gateway.usage', ...record };
+  const u = r.data;
+  return {
+    id,
+    type: 'gateway.usage',
+    api: u.api,
+    path: u.path,
+    status: u.status,
+    model: u.model,
+    inputTokens: u.inputTokens,
+    outputTokens: u.outputTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWriteTokens: u.cacheWriteTokens,
+    costUsd: u.costUsd,
+    durationMs: u.durationMs,
+  };
 }
 
 export interface GatewayLogFollower {

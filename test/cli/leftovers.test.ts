@@ -1,12 +1,16 @@
 /**
  * Reconcile and gc: an instance whose supervisor dies shows `lost`; `corral gc` lists
- * (--dry-run) and then removes the sandbox it left behind.
+ * (--dry-run) and then removes the sandbox it left behind (for a fenced docker instance,
+ * its whole Compose project). A fenced instance stopped from a second process ends
+ * `canceled`; kept, its stopped project survives gc until `corral rm`, and resume starts
+ * it afresh.
  */
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corral, makeHome, waitFor } from '../helpers/cli.js';
+import { projectLeftovers } from '../helpers/fence.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
 interface GcReport {
@@ -14,13 +18,19 @@ interface GcReport {
   removed: Array<{ kind: string; target: string }>;
 }
 
-describe.each(['docker', 'local'])('lost instances and gc (%s)', (backend) => {
+const variants: Array<[string, 'docker' | 'local', string[]]> = [
+  ['docker', 'docker', []],
+  ['docker, fenced', 'docker', ['--allow-host', 'registry.test']],
+  ['local', 'local', []],
+];
+
+describe.each(variants)('lost instances and gc (%s)', (_name, backend, extra) => {
   it('marks an instance lost when its supervisor dies, and gc removes its sandbox', async () => {
     const home = await makeHome();
     const repo = await makeRepo();
     const started = await corral(
       home,
-      ['run', '--backend', backend, '-d', '--', 'sh', '-c', 'echo up; sleep 300'],
+      ['run', '--backend', backend, ...extra, '-d', '--', 'sh', '-c', 'echo up; sleep 300'],
       { cwd: repo.dir },
     );
     expect(started.code, started.stderr).toBe(0);
@@ -63,7 +73,49 @@ describe.each(['docker', 'local'])('lost instances and gc (%s)', (backend) => {
         { encoding: 'utf8' },
       );
       expect(left.trim()).toBe('');
+      expect(await projectLeftovers(id)).toEqual([]);
     }
+  });
+});
+
+describe('a fenced docker instance from a second process', () => {
+  it('stop ends it canceled; kept, its project outlives gc until rm; resume starts afresh', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const started = await corral(
+      home,
+      ['run', '--allow-host', 'registry.test', '--keep', '-d', '--', 'sh', '-c', 'sleep 300'],
+      { cwd: repo.dir },
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    await waitFor('the sandbox', async () => {
+      const m = JSON.parse(
+        await readFile(join(home, 'instances', id, 'metadata.json'), 'utf8'),
+      ) as { sandboxId: string | null };
+      return m.sandboxId ?? undefined;
+    });
+    const stop = await corral(home, ['stop', id, '--json']);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.json<{ status: string }>().status).toBe('canceled');
+    // The project's logs were dumped when it stopped: the gateway said it was ready.
+    expect(await readFile(join(home, 'instances', id, 'compose.log'), 'utf8')).toContain(
+      '"ready":true',
+    );
+    const kept = await projectLeftovers(id);
+    expect(kept.length).toBeGreaterThan(0);
+    const gc = await corral(home, ['gc', '--json']);
+    expect(gc.json<GcReport>().removed.filter((i) => i.kind === 'sandbox')).toEqual([]);
+    expect(await projectLeftovers(id)).toEqual(kept);
+
+    const resumed = await corral(home, ['resume', id, '--json', '--', 'sh', '-c', 'echo again'], {
+      cwd: repo.dir,
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('again');
+    const rm = await corral(home, ['rm', id]);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(await projectLeftovers(id)).toEqual([]);
   });
 });
 

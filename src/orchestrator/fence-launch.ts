@@ -10,13 +10,13 @@
 import { dirname } from 'node:path';
 import type { AgentAdapter } from '../agents/index.js';
 import { pickCredentials, rewriteLoopback } from '../agents/host-env.js';
+import { fencePlaceholderKey } from '../agents/placeholder-key.js';
 import type { Backend, FenceModel, SandboxFence } from '../backends/backend.js';
 import { getFenceEndpoint } from '../backends/docker/index.js';
 import { CorralError } from '../lib/errors.js';
 import type { InstancePaths, Metadata } from '../state/index.js';
 
-/** What the agent holds instead of a real key; the gateway replaces it on the way out. */
-export const fencePlaceholderKey = 'corral-placeholder-key';
+export { fencePlaceholderKey };
 
 /** The model APIs the gateway speaks, by the endpoint variable that names them. */
 const fencedApis: Record<string, { api: FenceModel['api']; defaultUrl: string }> = {

@@ -17,6 +17,7 @@ import {
 } from '../../src/backends/docker/index.js';
 import { corral, makeHome } from '../helpers/cli.js';
 import { projectLeftovers, sha256, watchAgentEnv } from '../helpers/fence.js';
+import { underPty } from '../helpers/pty.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
   createTestNetwork,
@@ -49,6 +50,8 @@ const script: ScriptTurn[] = [
   { text: 'Done: the greeting now mentions corral.' },
   // The resumed conversation.
   { text: 'I changed the greeting in app.py earlier.' },
+  // The session in a terminal.
+  { text: 'corral-tui-reply-marker' },
 ];
 
 interface Outcome {
@@ -207,5 +210,24 @@ describe('claude in the fenced docker sandbox, against the stand-in', () => {
     const rm = await corral(home, ['rm', id]);
     expect(rm.code, rm.stderr).toBe(0);
     expect(await projectLeftovers(id)).toEqual([]);
+  });
+
+  it('a session in a terminal starts behind the fence without asking about the key', async () => {
+    // Ctrl-C twice is how Claude Code's terminal UI ends; the reply must be on screen first.
+    const r = await underPty(
+      home,
+      repo.dir,
+      ['run', '--agent', 'claude', '-i', '-p', 'say the marker'],
+      { waitFor: 'corral-tui-reply-marker', keys: '\x03\x03' },
+      env,
+    );
+    expect(r.screen).toContain('corral-tui-reply-marker');
+    expect(r.screen).not.toMatch(/custom API key/i);
+    expect(r.screen).not.toContain(apiKey);
+    const last = api
+      .requests()
+      .filter((q) => q.kind === 'turn')
+      .at(-1);
+    expect(last?.summary.lastUserText).toContain('say the marker');
   });
 });

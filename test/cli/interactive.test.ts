@@ -2,49 +2,10 @@
  * `corral run -i`: the command gets a real terminal. The test drives the CLI through a
  * pseudo-terminal made by util-linux `script`, as a person at a terminal would.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cliPath, makeHome } from '../helpers/cli.js';
+import { makeHome } from '../helpers/cli.js';
+import { underPty } from '../helpers/pty.js';
 import { makeRepo } from '../helpers/git-repo.js';
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Runs corral under a pty; `keys` are typed once `waitFor` has appeared on the screen. */
-function underPty(
-  home: string,
-  cwd: string,
-  args: string[],
-  typing?: { waitFor: string; keys: string },
-): Promise<{ code: number | null; screen: string }> {
-  const command = [process.execPath, cliPath, ...args].map(shellQuote).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qefc', command, '/dev/null'], {
-      cwd,
-      env: { ...process.env, CORRAL_HOME: home, TERM: 'xterm' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let screen = '';
-    let typed = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no end under the pty; screen so far:\n${screen}`));
-    }, 60_000);
-    child.stdout.on('data', (b: Buffer) => {
-      screen += b.toString();
-      if (typing && !typed && screen.includes(typing.waitFor)) {
-        typed = true;
-        child.stdin.write(typing.keys);
-      }
-    });
-    child.stderr.on('data', (b: Buffer) => (screen += b.toString()));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, screen });
-    });
-  });
-}
 
 describe.each(['docker', 'local'])('corral run -i (%s)', (backend) => {
   it('gives the command a real terminal, and its work still comes back', async () => {

@@ -70,6 +70,8 @@ describe('claude code launch', () => {
       'claude-home/.claude.json': {
         hasCompletedOnboarding: true,
         projects: { '/workspace': { hasTrustDialogAccepted: true } },
+        // The fence's placeholder key, and only it, is accepted without asking.
+        customApiKeyResponses: { approved: ['rral-placeholder-key'], rejected: [] },
       },
       'claude-home/settings.json': { skipDangerousModePermissionPrompt: true },
     });

@@ -26,6 +26,8 @@ import {
 } from './engine-errors.js';
 import { composeProjectLabel, gatewayService, sweepComposeProject } from './compose/index.js';
 import { FencedSandbox, startFenced } from './fenced-start.js';
+import { getHardening } from './hardening.js';
+import { resolveRelaxations } from './resolve-relaxations.js';
 import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
 
 const imageHint = 'Run `corral image build` (or pass --image).';
@@ -146,6 +148,7 @@ export class DockerBackend implements Backend {
 
   async prepare(spec: SandboxSpec): Promise<void> {
     const image = requireImage(spec);
+    await resolveRelaxations(spec, this.docker);
     if (!(await this.hasImage(image))) throw imageMissing(image);
   }
 
@@ -154,7 +157,8 @@ export class DockerBackend implements Backend {
     signal?.throwIfAborted();
     const image = requireImage(spec);
     const workspaceDir = resolve(spec.workspaceDir);
-    const owner = await ensureWorkspaceOwner(workspaceDir);
+    const relaxed = await resolveRelaxations(spec, this.docker);
+    const owner = await ensureWorkspaceOwner(workspaceDir, { keepRoot: relaxed.relax.rootUser });
     if (spec.fence && spec.network === 'open') {
       return startFenced({
         docker: this.docker,
@@ -165,7 +169,12 @@ export class DockerBackend implements Backend {
         ...(signal ? { signal } : {}),
       });
     }
-    const create = getContainerSpec({ ...spec, image, workspaceDir }, owner, this.openNetwork);
+    const create = getContainerSpec({ ...spec, image, workspaceDir }, owner, {
+      mounts: relaxed.extraMounts,
+      groupAdd: relaxed.groupAdd,
+      ...(this.openNetwork ? { openNetwork: this.openNetwork } : {}),
+    });
+    const { execUser } = getHardening(relaxed.relax, spec.limits, owner);
     // The abort signal is checked between the two calls (about 0.1 s each) rather than handed
     // to dockerode, which would copy it into the request body and query string.
     let container: Dockerode.Container;
@@ -174,7 +183,7 @@ export class DockerBackend implements Backend {
     } catch (error) {
       throw await this.createError(spec, image, error);
     }
-    const sandbox = new DockerSandbox(this.docker, container.id, `${owner.uid}:${owner.gid}`);
+    const sandbox = new DockerSandbox(this.docker, container.id, `${execUser.uid}:${execUser.gid}`);
     try {
       signal?.throwIfAborted();
       await container.start();

@@ -1,9 +1,10 @@
 /**
  * `corral policy <id>`, `corral allow <id> <host…>`, `corral deny <id> <host…>`: what an
- * instance may reach, edited live. The policy is `policy/egress.json` in its state dir; a
+ * instance may reach, edited live, and which of its sandbox's hardening was switched off. The policy is `policy/egress.json` in its state dir; a
  * running local sandbox applies a change at once, without a restart.
  */
 import type { Command } from 'commander';
+import { listRelaxations } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine, progress } from '../output.js';
 
@@ -13,13 +14,25 @@ const dockerNote =
 export function registerPolicy(program: Command, ctx: CommandContext): void {
   program
     .command('policy')
-    .description('what an instance may reach (its egress allowlist)')
+    .description(
+      'what an instance may reach (its egress allowlist) and what hardening it runs without',
+    )
     .argument('<id>', 'instance id, unique id prefix, or name')
-    .option('--json', 'print one JSON object: { id, backend, network, allow: [...] }')
+    .option(
+      '--json',
+      'print one JSON object: { id, backend, network, allow: [...], relax: {...}, mounts: [...] }',
+    )
     .action(async (ref: string, o: { json?: boolean }) => {
       const { metadata: m, policy } = await ctx.app().orchestrator.loadPolicy(ref);
       if (o.json)
-        return printJson({ id: m.id, backend: m.backend, network: m.network, allow: policy.allow });
+        return printJson({
+          id: m.id,
+          backend: m.backend,
+          network: m.network,
+          allow: policy.allow,
+          relax: m.relax,
+          mounts: m.mounts,
+        });
       printLine(
         `${m.id} (${m.backend}, ${m.network === 'open' ? 'open network for its model API' : 'no network'})`,
       );
@@ -28,6 +41,9 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
           ? `allowed: ${policy.allow.join(', ')}`
           : 'allowed: nothing (deny by default)',
       );
+      const relaxed = listRelaxations(m.relax, m.mounts);
+      if (relaxed.length === 0) printLine('hardening: full');
+      for (const r of relaxed) printLine(`hardening relaxed: ${r.flag}: ${r.weakens}`);
       if (m.backend === 'docker') progress(dockerNote);
     });
 

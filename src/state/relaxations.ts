@@ -58,7 +58,9 @@ export const Relaxations = z.object({
   capAdd: z
     .array(Capability)
     .optional()
-    .describe('capabilities given back after all are dropped (bounding set; effective for root)'),
+    .describe(
+      'capabilities given back after all are dropped (to the bounding set: a process gains them on exec, as root or by a setuid or file-capability binary, only without no-new-privileges)',
+    ),
   newPrivileges: z
     .boolean()
     .optional()
@@ -97,11 +99,17 @@ export function listRelaxations(relax: Relaxations, mounts: readonly HostMount[]
   const out: Relaxation[] = [];
   if (relax.rootUser)
     out.push({ flag: '--unsafe-root', weakens: 'commands run as root (uid 0) inside the sandbox' });
-  if (relax.capAdd?.length)
+  if (relax.capAdd?.length) {
+    const caps = relax.capAdd.join(', ');
     out.push({
       flag: `--unsafe-cap-add ${relax.capAdd.join(',')}`,
-      weakens: `the sandbox keeps capabilities ${relax.capAdd.join(', ')} instead of none`,
+      // A process gains a capability on exec (as root, or by a setuid or file-capability
+      // binary), which no-new-privileges forbids: then they are only in the bounding set.
+      weakens: relax.newPrivileges
+        ? `${caps} can be gained (by root, setuid or file-capability binaries) instead of no capability at all`
+        : `${caps} back in the bounding set (gained by no process while no-new-privileges is on)`,
     });
+  }
   if (relax.newPrivileges)
     out.push({
       flag: '--unsafe-new-privileges',

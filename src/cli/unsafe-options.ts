@@ -28,7 +28,7 @@ export function addUnsafeOptions(command: Command): Command {
     .option('--unsafe-root', 'UNSAFE (docker): run commands as root (uid 0) in the sandbox')
     .option(
       '--unsafe-cap-add <cap>',
-      'UNSAFE (docker): give back a Linux capability, e.g. NET_RAW (repeatable; gained on exec, as root or by setuid/file-capability binaries, only with --unsafe-new-privileges)',
+      'UNSAFE (docker): give back a Linux capability, e.g. NET_RAW (repeatable; gained only with --unsafe-new-privileges)',
       collect,
       [],
     )

@@ -1,7 +1,9 @@
 /**
  * The docker backend: one container per instance on a Docker engine (or Podman's
  * Docker-compatible socket; only plain Engine API calls are used), with the workspace as
- * its only host path. What the container may do is decided in container-spec.ts; how
+ * its only host path. What the container may do is decided in container-spec.ts, from the
+ * hardening in hardening.ts that a spec's `relax` (the `--unsafe-…` flags) weakens item by
+ * item; resolve-relaxations.ts checks those in `prepare`, before anything is made. How
  * commands run in it, in docker-sandbox.ts and docker-process.ts. Images are never pulled:
  * a missing image is an error that says how to build it (see sandbox-image.ts). A spec
  * with a `fence` (CORRAL_FENCE=1, opt-in) runs instead as a Compose project of the agent

@@ -10,7 +10,8 @@
  * space than they use; node does not start under 512 MiB), and RLIMIT_NPROC counts every
  * process of the user, not the sandbox's (and root ignores it). cgroups would do it but
  * need root or a delegated subtree. So `SandboxSpec.limits` is accepted and not enforced;
- * use the docker backend when limits matter.
+ * use the docker backend when limits matter. The `--unsafe-…` relaxations (`spec.relax`,
+ * `spec.mounts`) are container settings and are refused as docker-only.
  */
 import { mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -8,13 +8,13 @@
  * (spawn, exec, stop), a `SandboxProcess` is one process in it. `stop()` is idempotent.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { BackendName, Limits } from '../state/index.js';
+import type { BackendName, HostMount, Limits, Relaxations } from '../state/index.js';
 
 export type { BackendName };
 
 /** One model API the gateway forwards to, adding the real key held in `keyEnv`. */
 export interface FenceModel {
-  api: 'anthropic' | 'openai';
+  api: 'anthropic' | 'openai' | 'google';
   /** The real API as the gateway sees it (its origin; the agent's path is appended). */
   upstream: string;
   /** The variable holding the real key; its value is in `SandboxFence.secrets`. */
@@ -39,13 +39,20 @@ export interface SandboxFence {
 
 export interface SandboxSpec {
   instanceId: string;
-  /** Host path of the workspace; the only host path the sandbox may see or write. */
+  /** Host path of the workspace; the only host path the sandbox sees unless `mounts`. */
   workspaceDir: string;
   /** Container image (docker); ignored by backends without images. */
   image: string | null;
   /** Environment for every process in the sandbox (never the whole host environment). */
   env: Record<string, string>;
   limits: Limits;
+  /**
+   * Hardening switched off, item by item (absent: all on). A backend that cannot apply an
+   * item refuses the spec in `prepare` with a CorralError (USAGE).
+   */
+  relax?: Relaxations;
+  /** Host paths besides the workspace; refused unless `relax.hostMounts`. */
+  mounts?: HostMount[];
   /** Labels that identify what corral created (keys from `labels.ts`). */
   labels: Record<string, string>;
   /**

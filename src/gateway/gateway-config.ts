@@ -15,7 +15,7 @@ const Port = z.number().int().min(0).max(65535);
 export const ModelRoute = z
   .object({
     api: ModelApi.describe(
-      'Which API this port speaks: anthropic (Messages) or openai (Responses)',
+      'Which API this port speaks: anthropic (Messages), openai (Responses) or google (Gemini generateContent)',
     ),
     port: Port.describe('Port the agent base URL points at; 0 picks a free one'),
     upstream: z
@@ -28,7 +28,9 @@ export const ModelRoute = z
     auth: z
       .enum(['x-api-key', 'bearer'])
       .optional()
-      .describe('How the key is sent; default: bearer for OpenAI and Anthropic OAuth tokens'),
+      .describe(
+        'How an Anthropic key is sent; default: bearer for Anthropic OAuth tokens. OpenAI: always bearer; Google: always x-goog-api-key',
+      ),
   })
   .strict();
 export type ModelRoute = z.infer<typeof ModelRoute>;

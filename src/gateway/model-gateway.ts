@@ -1,33 +1,43 @@
 /**
- * The model-API gateway: a reverse proxy the agent reaches as `ANTHROPIC_BASE_URL` or
- * `OPENAI_BASE_URL`, holding a placeholder key. It drops whatever credential the agent
- * sent, adds the real key (held only in this process's memory), forwards to the upstream
- * API, and streams the answer back as it arrives — SSE events are written through one by
- * one, never collected. On the way past it reads the token usage into a `UsageRecord`
- * (callback + a line in the usage log).
+ * The model-API gateway: a reverse proxy the agent reaches as `ANTHROPIC_BASE_URL`,
+ * `OPENAI_BASE_URL` or `GOOGLE_GEMINI_BASE_URL`, holding a placeholder key. It drops
+ * whatever credential the agent sent, adds the real key (held only in this process's
+ * memory), forwards to the upstream API, and streams the answer back as it arrives — SSE
+ * events are written through one by one, never collected. On the way past it reads the
+ * token usage into a `UsageRecord` (callback + a line in the usage log). What differs
+ * between the APIs is in model-apis.ts.
  *
  * The key is never written anywhere: not in the usage log, not in an error sent back to
- * the agent (every message that leaves goes through a redactor holding the key).
+ * the agent (every message the gateway makes, every response header, and the body of
+ * every upstream error go through a redactor holding the key).
  */
 import {
   Agent as HttpAgent,
   createServer,
   request as httpRequest,
+  type IncomingHttpHeaders,
   type IncomingMessage,
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { Redactor } from '../lib/redactor.js';
 import { endToEndHeaders } from './hop-headers.js';
+import {
+  getErrorBody,
+  getKeyAuth,
+  getUpstreamHeaders,
+  getUpstreamSearch,
+  type KeyAuth,
+} from './model-apis.js';
 import { openNdjsonLog } from './ndjson-log.js';
 import { costOf, type PriceTable } from './usage-cost.js';
 import { createUsageMeter } from './usage-meter.js';
 import type { ModelApi, UsageRecord } from './usage-record.js';
 
-/** How the real key is sent upstream. */
-export type KeyAuth = 'x-api-key' | 'bearer';
+export type { KeyAuth };
 
 export interface ModelGatewayOptions {
   api: ModelApi;
@@ -37,7 +47,8 @@ export interface ModelGatewayOptions {
   key: string;
   /**
    * Anthropic: `x-api-key` for API keys, `bearer` for OAuth tokens (default: `bearer` when
-   * the key looks like one, `sk-ant-oat…`). OpenAI: always `bearer`.
+   * the key looks like one, `sk-ant-oat…`). OpenAI: always `bearer`. Google: always
+   * `x-goog-api-key`.
    */
   auth?: KeyAuth;
   host?: string;
@@ -55,42 +66,28 @@ export interface ModelGateway extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Credentials an agent might send; all are dropped before the real key is added. */
-const agentCredentials = ['x-api-key', 'authorization', 'cookie', 'host', 'accept-encoding'];
-const oauthBeta = 'oauth-2025-04-20';
-
-function authFor(options: ModelGatewayOptions): KeyAuth {
-  if (options.api === 'openai') return 'bearer';
-  return options.auth ?? (options.key.startsWith('sk-ant-oat') ? 'bearer' : 'x-api-key');
-}
-
-function upstreamHeaders(req: IncomingMessage, options: ModelGatewayOptions, target: URL) {
-  const headers: OutgoingHttpHeaders = endToEndHeaders(req.headers, agentCredentials);
-  headers.host = target.host;
-  // Usage is read from the bytes going past: ask for them uncompressed.
-  headers['accept-encoding'] = 'identity';
-  if (authFor(options) === 'x-api-key') headers['x-api-key'] = options.key;
-  else headers.authorization = `Bearer ${options.key}`;
-  if (options.api === 'anthropic' && authFor(options) === 'bearer') {
-    const beta = String(headers['anthropic-beta'] ?? '');
-    if (
-      !beta
-        .split(',')
-        .map((b) => b.trim())
-        .includes(oauthBeta)
-    ) {
-      headers['anthropic-beta'] = beta ? `${beta},${oauthBeta}` : oauthBeta;
-    }
+/** A response's headers for the agent: end-to-end only, every value redacted. */
+function redactHeaders(
+  headers: IncomingHttpHeaders,
+  redactor: Redactor,
+  bodyChanges: boolean,
+): OutgoingHttpHeaders {
+  const out = endToEndHeaders(headers, bodyChanges ? ['content-length'] : []);
+  for (const [name, value] of Object.entries(out)) {
+    if (typeof value === 'string') out[name] = redactor.redact(value);
+    else if (Array.isArray(value)) out[name] = value.map((v) => redactor.redact(v));
   }
-  return headers;
+  return out;
 }
 
-function errorBody(api: ModelApi, message: string): string {
-  return JSON.stringify(
-    api === 'anthropic'
-      ? { type: 'error', error: { type: 'api_error', message } }
-      : { error: { type: 'server_error', message, code: null } },
-  );
+/** A body redacted as it streams: bytes in, text out (a key split across chunks included). */
+function redactedBody(redactor: Redactor): { push(chunk: Buffer): string; end(): string } {
+  const decoder = new StringDecoder('utf8');
+  const stream = redactor.stream();
+  return {
+    push: (chunk) => stream.push(decoder.write(chunk)),
+    end: () => stream.push(decoder.end()) + stream.end(),
+  };
 }
 
 /**
@@ -109,6 +106,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   const secure = base.protocol === 'https:';
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const redactor = new Redactor([options.key]);
+  const auth = getKeyAuth(options.api, options.key, options.auth);
   const log = openNdjsonLog(options.usageLogPath ?? null, (m) =>
     options.onError?.(redactor.redact(m)),
   );
@@ -122,7 +120,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       return;
     }
     res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(errorBody(options.api, `corral gateway: ${safe}`));
+    res.end(getErrorBody(options.api, status, `corral gateway: ${safe}`));
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -135,11 +133,11 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     const target = new URL(base.origin);
     const [pathname = '/', search] = path.split(/\?(.*)/s, 2);
     target.pathname = `${basePath}${pathname}`;
-    if (search !== undefined) target.search = search;
+    if (search !== undefined) target.search = getUpstreamSearch(options.api, search);
     const send = secure ? httpsRequest : httpRequest;
     const upstream = send(target, {
       method: req.method,
-      headers: upstreamHeaders(req, options, target),
+      headers: getUpstreamHeaders(req, options.api, options.key, auth, target),
       agent,
     });
     upstream.on('error', (error) =>
@@ -152,19 +150,27 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       const contentType = answer.headers['content-type'];
       const meter = createUsageMeter(options.api, contentType);
       const status = answer.statusCode ?? 502;
-      res.writeHead(status, endToEndHeaders(answer.headers));
+      // An error may quote the request back, key included: its body is redacted (and so
+      // may change length); a success streams through untouched.
+      const redacted = status >= 400 ? redactedBody(redactor) : null;
+      res.writeHead(status, redactHeaders(answer.headers, redactor, redacted !== null));
       res.flushHeaders();
-      answer.on('data', (chunk: Buffer) => {
-        meter.push(chunk);
-        // Written through as it comes: an SSE event reaches the agent when the API sends it.
+      const write = (chunk: Buffer | string): void => {
         if (!res.write(chunk)) {
           answer.pause();
           res.once('drain', () => answer.resume());
         }
+      };
+      answer.on('data', (chunk: Buffer) => {
+        meter.push(chunk);
+        // Written through as it comes: an SSE event reaches the agent when the API sends it.
+        if (!redacted) return write(chunk);
+        const text = redacted.push(chunk);
+        if (text) write(text);
       });
       answer.on('error', (error) => fail(res, 502, `upstream stream broke: ${error.message}`));
       answer.on('end', () => {
-        res.end();
+        res.end(redacted?.end() ?? '');
         const counts = meter.end();
         if (!counts) return;
         const record: UsageRecord = {

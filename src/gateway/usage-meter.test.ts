@@ -1,6 +1,6 @@
 /**
  * Usage as the gateway reads it from responses going past: JSON bodies and SSE streams of
- * both APIs, with chunks split anywhere (mid-line, mid-character), and nothing when a
+ * the three APIs, with chunks split anywhere (mid-line, mid-character), and nothing when a
  * response carries no usage.
  */
 import { describe, expect, it } from 'vitest';
@@ -117,7 +117,65 @@ describe('createUsageMeter', () => {
     });
   });
 
+  const gemini = (usage: Record<string, number> | null, text: string) => ({
+    candidates: [{ content: { role: 'model', parts: [{ text }] } }],
+    ...(usage ? { usageMetadata: usage } : {}),
+    modelVersion: 'gemini-test',
+  });
+  const geminiFinal = {
+    promptTokenCount: 1200,
+    candidatesTokenCount: 40,
+    cachedContentTokenCount: 1000,
+    thoughtsTokenCount: 5,
+    totalTokenCount: 1245,
+  };
+  const geminiCounts = {
+    model: 'gemini-test',
+    inputTokens: 200,
+    outputTokens: 45,
+    cacheReadTokens: 1000,
+    cacheWriteTokens: 0,
+  };
+
+  it.each([1, 5, 4096])(
+    'reads a Gemini SSE stream (alt=sse) in %i-byte chunks, the last usageMetadata winning',
+    (size) => {
+      const stream = [
+        gemini({ promptTokenCount: 1200, totalTokenCount: 1200 }, 'hé'),
+        gemini(
+          { promptTokenCount: 1200, candidatesTokenCount: 3, cachedContentTokenCount: 1000 },
+          'llo ✓',
+        ),
+        gemini(geminiFinal, ''),
+      ]
+        .map((e) => `data: ${JSON.stringify(e)}\r\n\r\n`)
+        .join('');
+      expect(meter('google', 'text/event-stream', stream, size)).toEqual(geminiCounts);
+    },
+  );
+
+  it('reads a Gemini JSON body, and the JSON array of streamGenerateContent without alt=sse', () => {
+    expect(
+      meter(
+        'google',
+        'application/json; charset=UTF-8',
+        JSON.stringify(gemini(geminiFinal, 'x')),
+        7,
+      ),
+    ).toEqual(geminiCounts);
+    const array = JSON.stringify([
+      gemini({ promptTokenCount: 1200, candidatesTokenCount: 1 }, 'a'),
+      gemini(geminiFinal, 'b'),
+    ]);
+    expect(meter('google', 'application/json', array, 9)).toEqual(geminiCounts);
+    expect(
+      meter('google', 'application/json', JSON.stringify(gemini({ promptTokenCount: 7 }, 'y')), 3),
+    ).toEqual({ ...geminiCounts, inputTokens: 7, outputTokens: 0, cacheReadTokens: 0 });
+  });
+
   it('gives null when there is no usage', () => {
+    expect(meter('google', 'application/json', JSON.stringify(gemini(null, 'x')), 3)).toBeNull();
+    expect(meter('google', 'application/json', '{"error":{"code":400}}', 3)).toBeNull();
     expect(meter('anthropic', 'application/json', '{"type":"error"}', 3)).toBeNull();
     expect(meter('openai', 'text/event-stream', sse([{ type: 'response.created' }]), 3)).toBeNull();
     expect(meter('anthropic', 'application/json', 'not json', 3)).toBeNull();

@@ -4,7 +4,10 @@
  * Messages API (`usage` in a JSON body; `message_start` then cumulative `message_delta`
  * in SSE) and the OpenAI Responses API (`usage` in a JSON body or in the
  * `response.completed` / `.incomplete` / `.failed` event), plus Chat Completions' names
- * (`prompt_tokens`, …) in a JSON body. A response with no usage gives null.
+ * (`prompt_tokens`, …) in a JSON body, and the Gemini API (`usageMetadata` in a
+ * `GenerateContentResponse`: a JSON body, a JSON array of them from `streamGenerateContent`,
+ * or one per SSE event with `alt=sse`, the last one winning). A response with no usage
+ * gives null.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { ModelApi, UsageCounts } from './usage-record.js';
@@ -32,6 +35,15 @@ function parse(text: string): Json | null {
   }
 }
 
+function parseArray(text: string): Json[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter(isObject) : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Usage as the Anthropic API reports it (`input_tokens` excludes the cache). */
 function fromAnthropic(usage: Json, into: UsageCounts): void {
   into.inputTokens = count(usage.input_tokens) ?? into.inputTokens;
@@ -54,6 +66,20 @@ function fromOpenAI(usage: Json, into: UsageCounts): void {
   into.outputTokens = count(usage.output_tokens) ?? count(usage.completion_tokens) ?? 0;
 }
 
+/**
+ * Usage as Gemini reports it, replacing what an earlier chunk said: the prompt count holds
+ * the cached tokens (taken out here), and thinking tokens are billed as output.
+ */
+function fromGoogle(usage: Json, into: UsageCounts): void {
+  const prompt = count(usage.promptTokenCount) ?? 0;
+  const cached = count(usage.cachedContentTokenCount) ?? 0;
+  into.inputTokens = Math.max(0, prompt - cached);
+  into.cacheReadTokens = cached;
+  into.cacheWriteTokens = 0;
+  into.outputTokens =
+    (count(usage.candidatesTokenCount) ?? 0) + (count(usage.thoughtsTokenCount) ?? 0);
+}
+
 const openAIFinal = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 /**
@@ -74,7 +100,15 @@ export function createUsageMeter(api: ModelApi, contentType: string | undefined)
   let found = false;
   const decoder = new StringDecoder('utf8');
 
+  const onGoogle = (body: Json): void => {
+    if (typeof body.modelVersion === 'string') counts.model = body.modelVersion;
+    if (!isObject(body.usageMetadata)) return;
+    found = true;
+    fromGoogle(body.usageMetadata, counts);
+  };
+
   const onBody = (body: Json): void => {
+    if (api === 'google') return onGoogle(body);
     const response = isObject(body.response) ? body.response : body;
     if (typeof response.model === 'string') counts.model = response.model;
     if (!isObject(response.usage)) return;
@@ -85,7 +119,8 @@ export function createUsageMeter(api: ModelApi, contentType: string | undefined)
 
   const onEvent = (data: Json): void => {
     const type = data.type;
-    if (api === 'anthropic') {
+    if (api === 'google') onGoogle(data);
+    else if (api === 'anthropic') {
       if (type === 'message_start' && isObject(data.message)) onBody(data.message);
       else if (type === 'message_delta' && isObject(data.usage)) {
         found = true;
@@ -134,8 +169,11 @@ export function createUsageMeter(api: ModelApi, contentType: string | undefined)
     },
     end: () => {
       if (tooBig) return null;
-      const body = parse(text + decoder.end());
+      const all = text + decoder.end();
+      const body = parse(all);
       if (body) onBody(body);
+      // Gemini's streamGenerateContent without alt=sse: a JSON array of responses.
+      else if (api === 'google') for (const item of parseArray(all)) onBody(item);
       return found ? counts : null;
     },
   };

@@ -6,12 +6,15 @@
  */
 import { z } from 'zod';
 
-export const ModelApi = z.enum(['anthropic', 'openai']);
+export const ModelApi = z.enum(['anthropic', 'openai', 'google']);
 export type ModelApi = z.infer<typeof ModelApi>;
 
 export const UsageCounts = z.object({
   model: z.string().nullable(),
-  /** Input tokens not read from or written to the cache (OpenAI's cached tokens are taken out). */
+  /**
+   * Input tokens not read from or written to the cache (OpenAI's and Gemini's cached tokens,
+   * counted inside their input, are taken out).
+   */
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
   cacheReadTokens: z.number().int().nonnegative(),

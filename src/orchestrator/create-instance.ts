@@ -15,8 +15,10 @@ import {
   getRepoLockPath,
   metadataSchemaVersion,
   type BackendName,
+  type HostMount,
   type Limits,
   type Metadata,
+  type Relaxations,
 } from '../state/index.js';
 import { EventSink } from '../events/index.js';
 import { loadSourceRepo, provisionWorkspace, snapshotBase } from '../workspace/index.js';
@@ -43,6 +45,8 @@ export interface CreateRequest {
   timeoutMs?: number;
   interactive: boolean;
   limits: Limits;
+  relax: Relaxations;
+  mounts: HostMount[];
 }
 
 export async function createInstance(
@@ -90,6 +94,8 @@ export async function createInstance(
       branch,
       image: request.image,
       limits: request.limits,
+      relax: request.relax,
+      mounts: request.mounts,
       network: request.network,
       prompt: request.prompt,
       agentSessionId: null,

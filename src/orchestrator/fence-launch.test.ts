@@ -52,6 +52,19 @@ describe('planFence', () => {
     expect(f.endpoints).toEqual({ ANTHROPIC_BASE_URL: 'http://gateway:8081' });
   });
 
+  it('keeps the Gemini key at the gateway too', () => {
+    const f = planFence(getAgent('gemini'), paths, { GEMINI_API_KEY: 'AIza-real' }, alias);
+    expect(f.endpoints).toEqual({ GOOGLE_GEMINI_BASE_URL: 'http://gateway:8083' });
+    expect(f.credentials).toEqual({ GEMINI_API_KEY: fencePlaceholderKey });
+    expect(f.fence.models).toEqual([
+      {
+        api: 'google',
+        upstream: 'https://generativelanguage.googleapis.com',
+        keyEnv: 'GEMINI_API_KEY',
+      },
+    ]);
+  });
+
   it('fences a command with no model API: no models, no secrets', () => {
     const f = planFence(getAgent('shell'), paths, {}, alias);
     expect(f.fence.models).toEqual([]);

@@ -22,6 +22,10 @@ export { fencePlaceholderKey };
 const fencedApis: Record<string, { api: FenceModel['api']; defaultUrl: string }> = {
   ANTHROPIC_BASE_URL: { api: 'anthropic', defaultUrl: 'https://api.anthropic.com' },
   OPENAI_BASE_URL: { api: 'openai', defaultUrl: 'https://api.openai.com/v1' },
+  GOOGLE_GEMINI_BASE_URL: {
+    api: 'google',
+    defaultUrl: 'https://generativelanguage.googleapis.com',
+  },
 };
 
 export interface FenceLaunch {
@@ -41,8 +45,8 @@ export function wantsFence(metadata: Metadata, backend: Backend): boolean {
 
 /**
  * The fence of one instance. Throws MISSING_CREDENTIAL like an unfenced launch would, and
- * AGENT_CLI_MISSING for an agent whose model API the gateway does not speak (its key would
- * have to enter the sandbox).
+ * USAGE for an agent whose model API the gateway does not speak (its key would have to
+ * enter the sandbox).
  *
  * @example
  * planFence(claudeAdapter, paths, { ANTHROPIC_API_KEY: 'sk-ant-…' }, 'host.docker.internal').endpoints

@@ -11,7 +11,14 @@ import { basename, dirname, join } from 'node:path';
 import type { Backend, BackendName } from '../backends/backend.js';
 import { chooseBackend, type BackendChoice, type BackendRegistry } from '../backends/detect.js';
 import { CorralError } from '../lib/errors.js';
-import { isEnded, isSupervisorAlive, type Limits, type Metadata } from '../state/index.js';
+import {
+  isEnded,
+  isSupervisorAlive,
+  type HostMount,
+  type Limits,
+  type Metadata,
+  type Relaxations,
+} from '../state/index.js';
 import { getBaseTip, git, loadSourceRepo } from '../workspace/index.js';
 import { getAgent, type AgentAdapter } from '../agents/index.js';
 import { pickCredentials } from '../agents/host-env.js';
@@ -48,6 +55,10 @@ export interface RunRequest {
   timeoutMs?: number;
   interactive: boolean;
   limits: Limits;
+  /** Hardening switched off (`--unsafe-…`); recorded, and applied on every run. */
+  relax?: Relaxations;
+  /** Host paths besides the workspace (`--unsafe-mount`). */
+  mounts?: HostMount[];
 }
 
 export interface OrchestratorDeps {
@@ -104,6 +115,8 @@ export class Orchestrator {
       image,
       env: {},
       limits: request.limits,
+      relax: request.relax ?? {},
+      mounts: request.mounts ?? [],
       labels: {},
       network,
     });
@@ -124,6 +137,8 @@ export class Orchestrator {
       timeoutMs: request.timeoutMs,
       interactive: request.interactive,
       limits: request.limits,
+      relax: request.relax ?? {},
+      mounts: request.mounts ?? [],
     });
     await rememberRepo(this.home, metadata.sourceRepo);
     return metadata;
@@ -228,6 +243,8 @@ export class Orchestrator {
       image: m.image,
       env: {},
       limits: m.limits,
+      relax: m.relax,
+      mounts: m.mounts,
       labels: {},
     });
     return this.store.update(m.id, {

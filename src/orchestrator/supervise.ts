@@ -100,6 +100,8 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       image: metadata.image,
       env: { CORRAL_INSTANCE: id },
       limits: metadata.limits,
+      relax: metadata.relax,
+      mounts: metadata.mounts,
       labels: instanceLabels(id, store.home),
       network: metadata.network,
       allowHosts: [...baseHosts, ...policy.allow],

@@ -1,4 +1,5 @@
 /** State: where things live on disk and the instance record. */
 export * from './paths.js';
 export * from './metadata.js';
+export * from './relaxations.js';
 export * from './supervisor-process.js';

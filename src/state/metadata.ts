@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorralError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { HostMount, Relaxations } from './relaxations.js';
 
 export const metadataSchemaVersion = 1;
 
@@ -82,6 +83,13 @@ export const Metadata = z.object({
   branch: z.string(),
   image: z.string().nullable(),
   limits: Limits,
+  relax: Relaxations.default({}).describe(
+    'hardening switched off by --unsafe-… flags; absent items (an older record: all) are on',
+  ),
+  mounts: z
+    .array(HostMount)
+    .default([])
+    .describe('host paths besides the workspace (--unsafe-mount)'),
   network: z
     .enum(['none', 'open'])
     .describe(

@@ -1,5 +1,5 @@
 /**
- * What the fenced-sandbox tests (CORRAL_FENCE=1) look at from outside: the agent
+ * What the fenced-sandbox tests look at from outside: the agent
  * container's environment as the engine holds it, caught while the instance runs (the
  * project is gone afterwards), and what of an instance's Compose project is left.
  */

@@ -1,9 +1,10 @@
 /**
- * The one place that says what a corral container is: which image, which single host path,
- * which limits and which privileges it lacks. Everything the security model promises for
- * the docker backend (non-root, no capabilities, no-new-privileges, read-only root, no
- * network, pid/memory/cpu limits, only the workspace from the host) is decided here, as
- * plain Engine API fields that Docker and Podman's compatible API both understand.
+ * What a lone corral container is, as plain Engine API fields that Docker and Podman's
+ * compatible API both understand: which image, which host paths, and no network (a sandbox
+ * with a way out is a Compose project behind its gateway, fenced-start.ts). Its
+ * hardening (non-root, no capabilities, no-new-privileges, read-only root with a /tmp
+ * tmpfs holding HOME, pid/memory/cpu limits, only the workspace from the host) and what
+ * each `--unsafe-…` relaxation changes come from hardening.ts, shared with the Compose path.
  *
  * The container's main process is an idle keeper (`sleep infinity` under docker-init);
  * every command runs through exec. The keeper runs as its own unprivileged uid, distinct
@@ -13,13 +14,17 @@
  */
 import type Dockerode from 'dockerode';
 import type { SandboxSpec } from '../backend.js';
+import type { HostMount } from '../../state/index.js';
+import {
+  checkMounts,
+  checkUser,
+  containerHome,
+  containerWorkdir,
+  getHardening,
+} from './hardening.js';
 import type { Owner } from './workspace-owner.js';
 
-/** Where the workspace appears inside the container. */
-export const containerWorkdir = '/workspace';
-
-/** A writable HOME for agents that keep state there (Claude Code's ~/.claude.json). */
-export const containerHome = '/tmp/home';
+export { containerHome, containerWorkdir } from './hardening.js';
 
 /**
  * Docker-specific label: the uid:gid commands run as, so another corral process can find
@@ -41,26 +46,28 @@ export function toEnvList(env: Record<string, string>): string[] {
   return Object.entries(env).map(([key, value]) => `${key}=${value}`);
 }
 
-/**
- * Where a sandbox's network goes. `none`: no interface but loopback. `open` (an agent
- * reaching its model API, until the gateway fences it): the engine's default bridge, or
- * the network named by `openNetwork`, with the host reachable as host.docker.internal.
- */
-function networkOf(spec: SandboxSpec, openNetwork: string | undefined) {
-  if (spec.network !== 'open') return { NetworkMode: 'none' };
-  return {
-    NetworkMode: openNetwork ?? 'bridge',
-    ExtraHosts: ['host.docker.internal:host-gateway'],
-  };
+export interface ContainerSpecOptions {
+  /** Host paths besides the workspace: `spec.mounts` plus the engine socket, when relaxed. */
+  mounts?: HostMount[];
+  /** Supplementary groups of commands (the engine socket's, when it is mounted). */
+  groupAdd?: number[];
 }
 
+/**
+ * The container of `spec` over `owner`'s workspace. Throws a CorralError (USAGE) for a
+ * spec that is unsafe without saying so in `spec.relax`.
+ */
 export function getContainerSpec(
   spec: SandboxSpec & { image: string },
-  agent: Owner,
-  openNetwork?: string,
+  owner: Owner,
+  options: ContainerSpecOptions = {},
 ): Dockerode.ContainerCreateOptions {
-  const keeper = getKeeperOwner(agent);
-  const { memoryBytes, cpus, pids } = spec.limits;
+  const relax = spec.relax ?? {};
+  const mounts = options.mounts ?? spec.mounts ?? [];
+  const h = getHardening(relax, spec.limits, owner, mounts, options.groupAdd);
+  const keeper = getKeeperOwner(h.execUser);
+  checkUser(relax, 'sandbox user', h.execUser);
+  checkMounts(relax, h.mounts);
   return {
     name: getContainerName(spec.instanceId),
     Image: spec.image,
@@ -71,22 +78,34 @@ export function getContainerSpec(
     WorkingDir: containerWorkdir,
     // The image's ENV (PATH) plus spec.env; the host's environment never reaches the engine.
     Env: toEnvList({ HOME: containerHome, ...spec.env }),
-    Labels: { ...spec.labels, [execUserLabel]: `${agent.uid}:${agent.gid}` },
+    Labels: { ...spec.labels, [execUserLabel]: `${h.execUser.uid}:${h.execUser.gid}` },
     HostConfig: {
       Mounts: [
         { Type: 'bind', Source: spec.workspaceDir, Target: containerWorkdir, ReadOnly: false },
+        ...h.mounts.map((m) => ({
+          Type: 'bind' as const,
+          Source: m.source,
+          Target: m.target,
+          ReadOnly: m.readOnly,
+        })),
       ],
-      // Writes to the tmpfs are charged to the container's memory limit, so size it the same.
-      Tmpfs: { '/tmp': `rw,nosuid,nodev,exec,mode=1777,size=${memoryBytes}` },
-      ReadonlyRootfs: true,
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
+      Tmpfs: { [h.tmpfs.path]: h.tmpfs.options },
+      ReadonlyRootfs: h.readOnlyRoot,
+      CapDrop: h.capDrop,
+      ...(h.capAdd.length ? { CapAdd: h.capAdd } : {}),
+      ...(h.groupAdd.length ? { GroupAdd: h.groupAdd.map(String) } : {}),
+      SecurityOpt: h.noNewPrivileges ? ['no-new-privileges'] : [],
       Privileged: false,
-      PidsLimit: pids,
-      Memory: memoryBytes,
-      MemorySwap: memoryBytes,
-      NanoCpus: Math.round(cpus * 1e9),
-      ...networkOf(spec, openNetwork),
+      ...(h.limits
+        ? {
+            PidsLimit: h.limits.pids,
+            Memory: h.limits.memoryBytes,
+            MemorySwap: h.limits.memoryBytes,
+            NanoCpus: Math.round(h.limits.cpus * 1e9),
+          }
+        : {}),
+      // No interface but loopback.
+      NetworkMode: 'none',
       IpcMode: 'private',
       Init: true,
       AutoRemove: false,

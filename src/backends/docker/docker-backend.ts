@@ -1,7 +1,9 @@
 /**
  * The docker backend: one container per instance on a Docker engine (or Podman's
  * Docker-compatible socket; only plain Engine API calls are used), with the workspace as
- * its only host path. What the container may do is decided in container-spec.ts; how
+ * its only host path. What the container may do is decided in container-spec.ts, from the
+ * hardening in hardening.ts that a spec's `relax` (the `--unsafe-…` flags) weakens item by
+ * item; resolve-relaxations.ts checks those in `prepare`, before anything is made. How
  * commands run in it, in docker-sandbox.ts and docker-process.ts. Images are never pulled:
  * a missing image is an error that says how to build it (see sandbox-image.ts). A sandbox
  * with a way out (`network: 'open'`) is always fenced: it runs as a Compose project of the
@@ -27,6 +29,8 @@ import {
 import { composeProjectLabel, gatewayService, sweepComposeProject } from './compose/index.js';
 import { FencedSandbox, startFenced } from './fenced-start.js';
 import { getGatewayImageTag } from './gateway-image.js';
+import { getHardening } from './hardening.js';
+import { resolveRelaxations } from './resolve-relaxations.js';
 import { findImagesDir } from './sandbox-image.js';
 import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
 
@@ -63,7 +67,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export interface DockerBackendOptions {
   /** The engine client; by default one that honors DOCKER_HOST. */
   docker?: Dockerode;
-  /** The engine network `open` sandboxes join (default: the engine's bridge). */
+  /** An engine network fenced sandboxes' gateways use as their way out (default: one of the project's own). */
   openNetwork?: string;
 }
 
@@ -148,6 +152,7 @@ export class DockerBackend implements Backend {
 
   async prepare(spec: SandboxSpec): Promise<void> {
     const image = requireImage(spec);
+    await resolveRelaxations(spec, this.docker);
     if (!(await this.hasImage(image))) throw imageMissing(image);
     if (spec.network === 'open') {
       const gateway = getGatewayImageTag(findImagesDir());
@@ -160,7 +165,8 @@ export class DockerBackend implements Backend {
     signal?.throwIfAborted();
     const image = requireImage(spec);
     const workspaceDir = resolve(spec.workspaceDir);
-    const owner = await ensureWorkspaceOwner(workspaceDir);
+    const relaxed = await resolveRelaxations(spec, this.docker);
+    const owner = await ensureWorkspaceOwner(workspaceDir, { keepRoot: relaxed.relax.rootUser });
     if (spec.network === 'open') {
       if (!spec.fence) {
         throw new CorralError(
@@ -173,11 +179,16 @@ export class DockerBackend implements Backend {
         spec: { ...spec, image, workspaceDir },
         fence: spec.fence,
         owner,
+        relaxed,
         ...(this.openNetwork ? { outboundNetwork: this.openNetwork } : {}),
         ...(signal ? { signal } : {}),
       });
     }
-    const create = getContainerSpec({ ...spec, image, workspaceDir }, owner, this.openNetwork);
+    const create = getContainerSpec({ ...spec, image, workspaceDir }, owner, {
+      mounts: relaxed.extraMounts,
+      groupAdd: relaxed.groupAdd,
+    });
+    const { execUser } = getHardening(relaxed.relax, spec.limits, owner);
     // The abort signal is checked between the two calls (about 0.1 s each) rather than handed
     // to dockerode, which would copy it into the request body and query string.
     let container: Dockerode.Container;
@@ -186,7 +197,7 @@ export class DockerBackend implements Backend {
     } catch (error) {
       throw await this.createError(spec, image, error);
     }
-    const sandbox = new DockerSandbox(this.docker, container.id, `${owner.uid}:${owner.gid}`);
+    const sandbox = new DockerSandbox(this.docker, container.id, `${execUser.uid}:${execUser.gid}`);
     try {
       signal?.throwIfAborted();
       await container.start();

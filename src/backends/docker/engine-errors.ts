@@ -38,20 +38,28 @@ export function isEngineDown(error: unknown): boolean {
   );
 }
 
+interface Modem {
+  socketPath?: unknown;
+  getSocketPath?: () => Promise<string> | undefined;
+  host?: string;
+  port?: string | number;
+  protocol?: string;
+}
+
+/** The unix socket dockerode talks to the engine through, or undefined for a TCP engine. */
+export async function getEngineSocketPath(docker: Dockerode): Promise<string | undefined> {
+  const modem = docker.modem as Modem;
+  if (modem.socketPath === undefined) return undefined;
+  const path =
+    typeof modem.socketPath === 'string' ? modem.socketPath : await modem.getSocketPath?.();
+  return path ?? '/var/run/docker.sock';
+}
+
 /** Where dockerode talks to the engine: a socket path or a URL from DOCKER_HOST. */
 export async function describeEndpoint(docker: Dockerode): Promise<string> {
-  const modem = docker.modem as {
-    socketPath?: unknown;
-    getSocketPath?: () => Promise<string> | undefined;
-    host?: string;
-    port?: string | number;
-    protocol?: string;
-  };
-  if (modem.socketPath !== undefined) {
-    const path =
-      typeof modem.socketPath === 'string' ? modem.socketPath : await modem.getSocketPath?.();
-    return path ?? '/var/run/docker.sock';
-  }
+  const socket = await getEngineSocketPath(docker);
+  if (socket !== undefined) return socket;
+  const modem = docker.modem as Modem;
   const port = modem.port !== undefined && modem.port !== '' ? `:${modem.port}` : '';
   return `${modem.protocol ?? 'http'}://${modem.host ?? 'localhost'}${port}`;
 }

@@ -39,13 +39,14 @@ import { containerWorkdir } from './container-spec.js';
 import type { DockerSandbox } from './docker-sandbox.js';
 import { getGatewayImageTag } from './gateway-image.js';
 import { findImagesDir } from './sandbox-image.js';
+import type { ResolvedRelaxations } from './resolve-relaxations.js';
 import type { Owner } from './workspace-owner.js';
 
 /** Port of the gateway's egress proxy (the agent's HTTP(S)_PROXY). */
 export const fenceProxyPort = 3128;
 
 /** The gateway port of each model API: the agent's base URL is `http://gateway:<port>`. */
-export const fenceModelPorts = { anthropic: 8081, openai: 8082 } as const;
+export const fenceModelPorts = { anthropic: 8081, openai: 8082, google: 8083 } as const;
 
 /** The gateway's config file, in the state dir. */
 export const gatewayConfigName = 'gateway.json';
@@ -107,6 +108,8 @@ export interface FencedStartOptions {
   fence: SandboxFence;
   /** Who commands run as (the workspace owner); the gateway runs as it too. */
   owner: Owner;
+  /** The agent container's `--unsafe-…` relaxations, checked (the gateway's are none). */
+  relaxed: ResolvedRelaxations;
   /** An existing engine network the gateway uses as its way out (CORRAL_DOCKER_NETWORK). */
   outboundNetwork?: string;
   signal?: AbortSignal;
@@ -181,7 +184,7 @@ async function waitGatewayReady(
  * compose.log and takes the project down.
  */
 export async function startFenced(options: FencedStartOptions): Promise<FencedSandbox> {
-  const { docker, spec, fence, owner, signal } = options;
+  const { docker, spec, fence, owner, relaxed, signal } = options;
   const stateDir = resolve(fence.stateDir);
   const policyDir = resolve(fence.policyDir);
   await mkdir(policyDir, { recursive: true });
@@ -200,6 +203,7 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
     env: spec.env,
     limits: spec.limits,
     labels: spec.labels,
+    ...relaxed,
     gateway: {
       image: getGatewayImageTag(findImagesDir()),
       command: gatewayCommand,

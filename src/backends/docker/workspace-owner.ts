@@ -27,10 +27,16 @@ async function chownTree(dir: string, owner: Owner): Promise<void> {
   await exec('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, dir]);
 }
 
-/** Returns who the sandbox over `workspaceDir` runs as, handing a root-owned one over first. */
-export async function ensureWorkspaceOwner(workspaceDir: string): Promise<Owner> {
+/**
+ * Returns who owns the workspace the sandbox runs over, handing a root-owned one over first
+ * unless `keepRoot`.
+ */
+export async function ensureWorkspaceOwner(
+  workspaceDir: string,
+  options: { keepRoot?: boolean } = {},
+): Promise<Owner> {
   const info = await stat(workspaceDir);
-  if (info.uid !== 0) return { uid: info.uid, gid: info.gid };
+  if (info.uid !== 0 || options.keepRoot) return { uid: info.uid, gid: info.gid };
   try {
     await chownTree(workspaceDir, fallbackOwner);
   } catch (error) {

@@ -10,7 +10,8 @@
  * space than they use; node does not start under 512 MiB), and RLIMIT_NPROC counts every
  * process of the user, not the sandbox's (and root ignores it). cgroups would do it but
  * need root or a delegated subtree. So `SandboxSpec.limits` is accepted and not enforced;
- * use the docker backend when limits matter.
+ * use the docker backend when limits matter. The `--unsafe-…` relaxations (`spec.relax`,
+ * `spec.mounts`) are container settings and are refused as docker-only.
  */
 import { mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import type { Backend, Probe, SandboxRecord, SandboxSpec } from '../backend.js';
 import { CorralError } from '../../lib/errors.js';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { isValidInstanceId } from '../../lib/id.js';
+import { listRelaxations } from '../../state/index.js';
 import { buildFence } from './fence.js';
 import { LocalSandbox } from './local-sandbox.js';
 import { prepareWorkspace } from './prepare-workspace.js';
@@ -80,6 +82,17 @@ function checkInstanceId(instanceId: string): void {
   }
 }
 
+/** The `--unsafe-…` relaxations are container settings; a host process has none of them. */
+function refuseRelaxations(spec: SandboxSpec): void {
+  const flags = listRelaxations(spec.relax ?? {}, spec.mounts ?? []).map((r) => r.flag);
+  if (flags.length === 0) return;
+  throw new CorralError(
+    'USAGE',
+    `${flags.join(', ')}: docker-only, the local backend cannot apply ${flags.length > 1 ? 'them' : 'it'}.`,
+    { hint: 'Run with --backend docker, or drop the flag.' },
+  );
+}
+
 export class LocalBackend implements Backend {
   readonly name = 'local' as const;
   /** A local sandbox runs on the host itself: loopback is loopback. */
@@ -120,6 +133,7 @@ export class LocalBackend implements Backend {
 
   async prepare(spec: SandboxSpec): Promise<void> {
     checkInstanceId(spec.instanceId);
+    refuseRelaxations(spec);
     await this.#ensureAvailable();
     await this.#workspaceRealPath(spec.workspaceDir);
   }
@@ -138,6 +152,7 @@ export class LocalBackend implements Backend {
   async start(spec: SandboxSpec, options: { signal?: AbortSignal } = {}): Promise<LocalSandbox> {
     options.signal?.throwIfAborted();
     checkInstanceId(spec.instanceId);
+    refuseRelaxations(spec);
     const workspaceDir = await this.#workspaceRealPath(spec.workspaceDir);
     const paths = getSandboxRunPaths(this.#home, spec.instanceId);
     // A leftover of a crashed corral must not keep running beside the new sandbox.

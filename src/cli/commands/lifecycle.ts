@@ -5,6 +5,7 @@ import { runInForeground } from '../foreground.js';
 import { exitCodeOf, outcomeJson, summaryLines } from '../outcome.js';
 import { printJson, printLine, progress, usage } from '../output.js';
 import { parseTimeout } from '../run-options.js';
+import { warnRelaxations } from '../unsafe-options.js';
 
 export function registerLifecycle(program: Command, ctx: CommandContext): void {
   program
@@ -44,7 +45,7 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
   program
     .command('resume')
     .description(
-      'run a kept instance again on the same workspace and branch (with a new command, or the same one)',
+      'run a kept instance again on the same workspace and branch (with a new command, or the same one); its --unsafe-… flags, recorded, apply again',
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .argument('[command...]', 'the command to run, after -- (default: the previous one)')
@@ -72,6 +73,7 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
           interactive: Boolean(o.interactive),
           prompt: o.prompt,
         });
+        warnRelaxations(m);
         progress(`corral: resuming ${m.id} on ${m.backend}, branch ${m.branch}`);
         if (o.detach) {
           app.orchestrator.detach(m.id);

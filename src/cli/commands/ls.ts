@@ -1,6 +1,7 @@
 /** `corral ls`: every instance, its status reconciled against what is really running. */
 import type { Command } from 'commander';
 import { formatDurationMs } from '../../lib/duration.js';
+import { listRelaxations } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
 import { outcomeJson } from '../outcome.js';
 import { printJson, printLine, stripControl } from '../output.js';
@@ -19,6 +20,8 @@ export function registerLs(program: Command, ctx: CommandContext): void {
             ...outcomeJson(m, orchestrator.store.paths(m.id).workspace),
             createdAt: m.createdAt,
             command: m.command,
+            relax: m.relax,
+            mounts: m.mounts,
           })),
         });
         return;
@@ -34,12 +37,29 @@ export function registerLs(program: Command, ctx: CommandContext): void {
         m.agent,
         m.backend,
         m.network === 'open' ? 'allowlist' : 'none',
+        listRelaxations(m.relax, m.mounts).length ? 'relaxed!' : 'full',
         m.durationMs !== null ? formatDurationMs(m.durationMs) : ago(m.createdAt),
         m.branch,
         stripControl(m.prompt ?? m.command.join(' ')).slice(0, 40),
       ]);
+      if (all.some((m) => listRelaxations(m.relax, m.mounts).length)) {
+        process.stderr.write(
+          'HARDENING relaxed!: started with --unsafe-… flags; `corral policy <id>` says which.\n',
+        );
+      }
       printTable(
-        ['ID', 'NAME', 'STATUS', 'AGENT', 'BACKEND', 'EGRESS', 'TIME', 'BRANCH', 'TASK'],
+        [
+          'ID',
+          'NAME',
+          'STATUS',
+          'AGENT',
+          'BACKEND',
+          'EGRESS',
+          'HARDENING',
+          'TIME',
+          'BRANCH',
+          'TASK',
+        ],
         rows,
       );
     });

@@ -1,10 +1,12 @@
 /**
  * `corral policy <id>`, `corral allow <id> <host…>`, `corral deny <id> <host…>`: what an
- * instance may reach, and what it tried, edited live. The policy is `policy/egress.json`
- * in its state dir; a running sandbox applies a change at once, without a restart (docker:
- * the gateway reloads the file; local: sandbox-runtime's proxy is told).
+ * instance may reach, and what it tried, edited live; and which of its sandbox's hardening
+ * was switched off (`--unsafe-…`). The policy is `policy/egress.json` in its state dir; a
+ * running sandbox applies a change at once, without a restart (docker: the gateway reloads
+ * the file; local: sandbox-runtime's proxy is told).
  */
 import type { Command } from 'commander';
+import { listRelaxations } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress } from '../egress-text.js';
 import { printJson, printLine } from '../output.js';
@@ -13,11 +15,13 @@ import { printTable } from './ls.js';
 export function registerPolicy(program: Command, ctx: CommandContext): void {
   program
     .command('policy')
-    .description('what an instance may reach (its egress allowlist), and what it tried')
+    .description(
+      'what an instance may reach (its egress allowlist), what it tried, and what hardening it runs without',
+    )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .option(
       '--json',
-      'print one JSON object: { id, backend, network, allow: [...], tried: [{ host, port, allowed, count, last, reason }] }',
+      'print one JSON object: { id, backend, network, allow: [...], tried: [{ host, port, allowed, count, last, reason }], relax: {...}, mounts: [...] }',
     )
     .action(async (ref: string, o: { json?: boolean }) => {
       const { metadata: m, policy, tried } = await ctx.app().orchestrator.loadPolicy(ref);
@@ -28,6 +32,8 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
           network: m.network,
           allow: policy.allow,
           tried,
+          relax: m.relax,
+          mounts: m.mounts,
         });
       }
       printLine(`${m.id} (${m.backend}): ${describeEgress(m)}`);
@@ -36,6 +42,9 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
           ? `allowed: ${policy.allow.join(', ')}`
           : 'allowed: nothing besides its model API (deny by default)',
       );
+      const relaxed = listRelaxations(m.relax, m.mounts);
+      if (relaxed.length === 0) printLine('hardening: full');
+      for (const r of relaxed) printLine(`hardening relaxed: ${r.flag}: ${r.weakens}`);
       if (tried.length === 0) return;
       printLine('tried:');
       printTable(

@@ -14,8 +14,14 @@ import {
   parseTimeout,
   type SandboxOptionValues,
 } from '../run-options.js';
+import {
+  addUnsafeOptions,
+  parseUnsafeOptions,
+  warnRelaxations,
+  type UnsafeOptionValues,
+} from '../unsafe-options.js';
 
-interface RunOptions extends SandboxOptionValues {
+interface RunOptions extends SandboxOptionValues, UnsafeOptionValues {
   agent: string;
   prompt?: string;
   context: string[];
@@ -91,11 +97,12 @@ Examples:
   corral run --agent claude -p "fix the failing test in src/add.ts"
   corral run --agent codex -p "add input validation" --context ROLE.md --detach
   corral run --agent claude -i
+  corral run --unsafe-mount /srv/cache:/cache:ro -- make build
 
 Exit code: the command's own; 124 timed out, 130 canceled, 127 command not found in the
 sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad input.`,
     );
-  addSandboxOptions(cmd).action(async (command: string[], o: RunOptions) => {
+  addUnsafeOptions(addSandboxOptions(cmd)).action(async (command: string[], o: RunOptions) => {
     if (o.interactive && o.detach)
       throw usage('-i and --detach cannot be combined.', 'Drop one of them.');
     if (o.interactive && !process.stdin.isTTY)
@@ -103,6 +110,7 @@ sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad i
         '-i needs a terminal, and stdin is not one.',
         'Run it from a terminal, or drop -i.',
       );
+    const unsafe = parseUnsafeOptions(o);
     const app = ctx.app();
     const metadata = await app.orchestrator.create({
       repoDir: o.repo ?? process.cwd(),
@@ -119,7 +127,9 @@ sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad i
       timeoutMs: parseTimeout(o.timeout),
       interactive: Boolean(o.interactive),
       limits: parseLimits(o),
+      ...unsafe,
     });
+    warnRelaxations(metadata);
     const image = metadata.image ? ` (${metadata.image})` : '';
     const egress = describeEgress(metadata);
     progress(

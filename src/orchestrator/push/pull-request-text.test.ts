@@ -15,6 +15,8 @@ const base: Metadata = {
   branch: 'corral/claude-k3x9q',
   image: null,
   limits: { memoryBytes: 1, cpus: 1, pids: 1 },
+  relax: {},
+  mounts: [],
   network: 'open',
   prompt: 'fix the failing test in src/add.ts\nand explain why it failed',
   agentSessionId: null,

@@ -25,6 +25,8 @@ export interface ComposeService {
   tmpfs: string[];
   read_only: boolean;
   cap_drop?: string[];
+  cap_add?: string[];
+  group_add?: string[];
   security_opt?: string[];
   privileged: false;
   mem_limit?: number;

@@ -7,7 +7,7 @@
  * Every hardening item is on unless the plan says otherwise in `relax`, by name, so a
  * weaker sandbox is always a visible decision in the plan rather than a missing field.
  */
-import type { Limits } from '../../../state/index.js';
+import type { HostMount, Limits, Relaxations } from '../../../state/index.js';
 import type { Owner } from '../workspace-owner.js';
 
 /** The Compose service names; the agent reaches the gateway by this host name. */
@@ -25,29 +25,8 @@ export const gatewayPolicyDir = '/etc/corral/gateway/policy';
 /** Where the gateway's writable log files (egress.log, usage.log) appear. */
 export const gatewayLogDir = '/var/log/corral';
 
-/** Hardening a plan may switch off, one item at a time. Absent means hardened. */
-export interface Relaxations {
-  /** Allow uid 0 as the sandbox user or the keeper. */
-  rootUser?: boolean;
-  /** Keep the engine's default capabilities instead of dropping them all. */
-  capabilities?: boolean;
-  /** Allow setuid binaries and file capabilities to raise privileges. */
-  newPrivileges?: boolean;
-  /** A writable root filesystem (/tmp is a tmpfs either way). */
-  writableRoot?: boolean;
-  /** No memory, CPU or process-count limit. */
-  noLimits?: boolean;
-  /** Allow `extraMounts`: host paths besides the workspace. */
-  hostMounts?: boolean;
-  /** Allow an extra mount of the engine's socket (implies control of the host). */
-  dockerSocket?: boolean;
-}
-
-export interface HostMount {
-  source: string;
-  target: string;
-  readOnly: boolean;
-}
+/** Hardening a plan may switch off, one item at a time (absent means hardened); see hardening.ts. */
+export type { HostMount, Relaxations };
 
 export interface GatewayPlan {
   image: string;
@@ -94,7 +73,10 @@ export interface InstancePlan {
   image: string;
   /** Absolute host path of the workspace; the only host path the agent sees. */
   workspaceDir: string;
-  /** Who every command (exec) runs as: the workspace owner. */
+  /**
+   * The workspace owner: who every command (exec) runs as, unless `relax.rootUser` (then
+   * uid 0), and who the gateway runs as by default.
+   */
   user: Owner;
   /** Who the idle main process runs as; by default a uid distinct from `user`. */
   keeper?: Owner;
@@ -104,7 +86,13 @@ export interface InstancePlan {
   labels: Record<string, string>;
   /** No gateway: the agent has no network at all. */
   gateway?: GatewayPlan;
+  /** Hardening of the agent container switched off; the gateway is always fully hardened. */
   relax?: Relaxations;
-  /** Host paths besides the workspace; refused unless `relax.hostMounts`. */
+  /**
+   * Host paths besides the workspace; refused unless `relax.hostMounts` (the engine's
+   * socket: `relax.dockerSocket`).
+   */
   extraMounts?: HostMount[];
+  /** Supplementary groups of the agent's commands (the engine socket's, when mounted). */
+  groupAdd?: number[];
 }

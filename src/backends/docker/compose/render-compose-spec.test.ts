@@ -115,10 +115,12 @@ describe('renderComposeSpec: relaxations, one at a time', () => {
     expect(agent.cap_drop).toEqual(['ALL']);
   });
 
-  it('capabilities keep no-new-privileges', () => {
-    const agent = agentOf(plan({ relax: { capabilities: true } }));
-    expect(agent.cap_drop).toBeUndefined();
+  it('capabilities are given back by name, keeping the rest dropped and no-new-privileges', () => {
+    const agent = agentOf(plan({ relax: { capAdd: ['NET_RAW', 'SYS_PTRACE'] } }));
+    expect(agent.cap_drop).toEqual(['ALL']);
+    expect(agent.cap_add).toEqual(['NET_RAW', 'SYS_PTRACE']);
     expect(agent.security_opt).toEqual(['no-new-privileges']);
+    expect(agentOf(plan()).cap_add).toBeUndefined();
   });
 
   it('new privileges keep the dropped capabilities', () => {
@@ -137,13 +139,84 @@ describe('renderComposeSpec: relaxations, one at a time', () => {
     expect(agent.read_only).toBe(true);
   });
 
-  it('root needs its flag', () => {
+  it('root needs its flag, and then runs commands as uid 0 whoever owns the workspace', () => {
     const root = { uid: 0, gid: 0 };
     expect(refusal(plan({ user: root })).message).toMatch(/sandbox user would run as root/);
     expect(refusal(plan({ keeper: root })).message).toMatch(/keeper would run as root/);
+    expect(refusal(plan({ keeper: root, relax: { rootUser: true } })).message).toMatch(
+      /keeper would run as root/,
+    );
     expect(agentOf(plan({ user: root, relax: { rootUser: true } })).labels).toMatchObject({
       'corral.docker.user': '0:0',
     });
+    const agent = agentOf(plan({ relax: { rootUser: true } }));
+    expect(agent.labels['corral.docker.user']).toBe('0:0');
+    expect(agent.user).toBe('10999:10999');
+    expect(agent.cap_drop).toEqual(['ALL']);
+  });
+
+  it('the engine socket comes with its group', () => {
+    const socket = { source: '/run/docker.sock', target: '/var/run/docker.sock', readOnly: false };
+    const agent = agentOf(
+      plan({ extraMounts: [socket], groupAdd: [998], relax: { dockerSocket: true } }),
+    );
+    expect(agent.volumes).toContainEqual({
+      type: 'bind',
+      source: '/run/docker.sock',
+      target: '/var/run/docker.sock',
+      read_only: false,
+    });
+    expect(agent.group_add).toEqual(['998']);
+  });
+
+  it('refuses mounts over the workspace, /tmp, / or a kernel filesystem, and relative ones', () => {
+    const relax = { hostMounts: true };
+    for (const target of [
+      '/workspace',
+      '/workspace/x',
+      '/tmp',
+      '/tmp/home',
+      '/',
+      '/proc/x',
+      'rel',
+      '/a/../b',
+    ]) {
+      const mount = { source: '/srv/cache', target, readOnly: true };
+      expect(refusal(plan({ extraMounts: [mount], relax })).code, target).toBe('USAGE');
+    }
+    expect(
+      refusal(plan({ extraMounts: [{ source: 'cache', target: '/cache', readOnly: true }], relax }))
+        .message,
+    ).toMatch(/absolute host path/);
+  });
+
+  it('every relaxation at once leaves the gateway fully hardened', () => {
+    const spec = renderComposeSpec(
+      plan({
+        gateway,
+        relax: {
+          rootUser: true,
+          capAdd: ['NET_ADMIN'],
+          newPrivileges: true,
+          writableRoot: true,
+          noLimits: true,
+          hostMounts: true,
+        },
+        extraMounts: [{ source: '/srv/cache', target: '/cache', readOnly: false }],
+      }),
+    );
+    const gw = spec.services.gateway;
+    expect(gw?.user).toBe('1000:1000');
+    expect(gw?.read_only).toBe(true);
+    expect(gw?.cap_drop).toEqual(['ALL']);
+    expect(gw?.cap_add).toBeUndefined();
+    expect(gw?.security_opt).toEqual(['no-new-privileges']);
+    expect(gw?.mem_limit).toBe(512 * mib);
+    expect(gw?.volumes.map((v) => v.target)).not.toContain('/cache');
+    const agent = spec.services.agent;
+    expect(agent?.read_only).toBe(false);
+    expect(agent?.mem_limit).toBeUndefined();
+    expect(agent?.labels['corral.docker.user']).toBe('0:0');
   });
 
   it('host mounts need their flag, and the engine socket a second one', () => {

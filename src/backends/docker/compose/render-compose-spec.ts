@@ -9,20 +9,24 @@
  * The agent container mirrors container-spec.ts: an idle keeper under docker-init as its
  * own uid, every command run through exec as the sandbox user, read-only root with /tmp
  * (and HOME inside it) on a tmpfs, no capabilities, no-new-privileges, limits, and the
- * workspace as its only host path. A plan can weaken each of those only by naming it in
- * `relax`; anything else unsafe (root, a keeper sharing the agent's uid, a key's value in
- * the environment) is refused with a CorralError.
+ * workspace as its only host path, all taken from hardening.ts. A plan can weaken each of
+ * those for the agent only by naming it in `relax` (the gateway stays fully hardened);
+ * anything else unsafe (root, a keeper sharing the agent's uid, a key's value in the
+ * environment) is refused with a CorralError.
  */
 import { basename, isAbsolute } from 'node:path';
 import { CorralError } from '../../../lib/errors.js';
 import type { Limits } from '../../../state/index.js';
 import { labelKeys } from '../../labels.js';
+import { execUserLabel, getKeeperOwner } from '../container-spec.js';
 import {
+  checkMounts,
+  checkUser,
   containerHome,
   containerWorkdir,
-  execUserLabel,
-  getKeeperOwner,
-} from '../container-spec.js';
+  getHardening,
+  type Hardening,
+} from '../hardening.js';
 import type { Owner } from '../workspace-owner.js';
 import type { ComposeNetwork, ComposeService, ComposeSpec, ComposeVolume } from './compose-spec.js';
 import {
@@ -55,16 +59,7 @@ function userString(owner: Owner): string {
   return `${owner.uid}:${owner.gid}`;
 }
 
-function checkOwner(what: string, owner: Owner, relax: Relaxations): void {
-  if (!Number.isInteger(owner.uid) || !Number.isInteger(owner.gid) || owner.uid < 0) {
-    refuse(`The ${what} uid:gid ${owner.uid}:${owner.gid} is not a valid owner.`);
-  }
-  if (owner.uid === 0 && !relax.rootUser) {
-    refuse(`The ${what} would run as root.`, 'Set relax.rootUser in the plan to allow it.');
-  }
-}
-
-function checkPlan(plan: InstancePlan, relax: Relaxations, keeper: Owner): void {
+function checkPlan(plan: InstancePlan, relax: Relaxations, h: Hardening, keeper: Owner): void {
   if (!projectNamePattern.test(plan.instanceId)) {
     refuse(
       `The instance id ${JSON.stringify(plan.instanceId)} is not a valid Compose project name.`,
@@ -74,30 +69,15 @@ function checkPlan(plan: InstancePlan, relax: Relaxations, keeper: Owner): void 
   if (!isAbsolute(plan.workspaceDir)) {
     refuse(`The workspace path ${plan.workspaceDir} is not absolute.`);
   }
-  checkOwner('sandbox user', plan.user, relax);
-  checkOwner('keeper', keeper, relax);
-  if (keeper.uid === plan.user.uid) {
+  checkUser(relax, 'sandbox user', plan.user);
+  checkUser(relax, 'sandbox user', h.execUser);
+  // The keeper is never root: no relaxation gives uid 0 to the idle main process.
+  checkUser({}, 'keeper', keeper);
+  checkMounts(relax, h.mounts);
+  if (keeper.uid === h.execUser.uid) {
     refuse(
       `The keeper and the sandbox user share uid ${keeper.uid}, so the agent could end the sandbox.`,
     );
-  }
-  const mounts = plan.extraMounts ?? [];
-  if (mounts.length > 0 && !relax.hostMounts) {
-    refuse(
-      `The plan mounts host paths besides the workspace (${mounts.map((m) => m.source).join(', ')}).`,
-      'Set relax.hostMounts in the plan to allow it.',
-    );
-  }
-  for (const mount of mounts) {
-    if (!isAbsolute(mount.source) || !isAbsolute(mount.target)) {
-      refuse(`The mount ${mount.source} → ${mount.target} needs absolute paths.`);
-    }
-    if (/^(docker|podman)\.sock$/.test(basename(mount.source)) && !relax.dockerSocket) {
-      refuse(
-        `The plan mounts the engine socket ${mount.source}, which gives control of the host.`,
-        'Set relax.dockerSocket in the plan to allow it.',
-      );
-    }
   }
 }
 
@@ -108,7 +88,8 @@ function checkGateway(plan: InstancePlan, gateway: GatewayPlan, relax: Relaxatio
   for (const file of gateway.logFiles ?? []) {
     if (!isAbsolute(file)) refuse(`The gateway log file ${file} is not an absolute path.`);
   }
-  if (gateway.user) checkOwner('gateway', gateway.user, relax);
+  // The gateway runs as root only when the workspace owner is root and root is allowed.
+  checkUser(gateway.user ? {} : relax, 'gateway', gateway.user ?? plan.user);
   for (const name of gateway.secretEnvNames) {
     if (!envNamePattern.test(name)) refuse(`${JSON.stringify(name)} is not a variable name.`);
     // A value given here would be written into compose.yml, or reach the agent.
@@ -123,10 +104,9 @@ function checkGateway(plan: InstancePlan, gateway: GatewayPlan, relax: Relaxatio
   }
 }
 
-/** The fields every corral container shares: hardening, limits and labels. */
+/** The fields every corral container shares: its hardening as Compose spells it, and labels. */
 function hardened(
-  relax: Relaxations,
-  limits: Limits,
+  h: Hardening,
   labels: Record<string, string>,
 ): Pick<
   ComposeService,
@@ -134,6 +114,8 @@ function hardened(
   | 'tmpfs'
   | 'read_only'
   | 'cap_drop'
+  | 'cap_add'
+  | 'group_add'
   | 'security_opt'
   | 'privileged'
   | 'mem_limit'
@@ -144,23 +126,23 @@ function hardened(
   | 'ipc'
   | 'restart'
 > {
-  // Writes to the tmpfs are charged to the container's memory limit, so size it the same.
-  const size = relax.noLimits ? '' : `,size=${limits.memoryBytes}`;
   return {
     labels,
-    tmpfs: [`/tmp:rw,nosuid,nodev,exec,mode=1777${size}`],
-    read_only: !relax.writableRoot,
-    ...(relax.capabilities ? {} : { cap_drop: ['ALL'] }),
-    ...(relax.newPrivileges ? {} : { security_opt: ['no-new-privileges'] }),
+    tmpfs: [`${h.tmpfs.path}:${h.tmpfs.options}`],
+    read_only: h.readOnlyRoot,
+    cap_drop: h.capDrop,
+    ...(h.capAdd.length ? { cap_add: h.capAdd } : {}),
+    ...(h.groupAdd.length ? { group_add: h.groupAdd.map(String) } : {}),
+    ...(h.noNewPrivileges ? { security_opt: ['no-new-privileges'] } : {}),
     privileged: false,
-    ...(relax.noLimits
-      ? {}
-      : {
-          mem_limit: limits.memoryBytes,
-          memswap_limit: limits.memoryBytes,
-          cpus: limits.cpus,
-          pids_limit: limits.pids,
-        }),
+    ...(h.limits
+      ? {
+          mem_limit: h.limits.memoryBytes,
+          memswap_limit: h.limits.memoryBytes,
+          cpus: h.limits.cpus,
+          pids_limit: h.limits.pids,
+        }
+      : {}),
     init: true,
     ipc: 'private',
     restart: 'no',
@@ -189,10 +171,10 @@ function gatewayEnv(gateway: GatewayPlan): Record<string, string> {
   };
 }
 
-function renderAgent(plan: InstancePlan, relax: Relaxations, keeper: Owner): ComposeService {
+function renderAgent(plan: InstancePlan, h: Hardening, keeper: Owner): ComposeService {
   const volumes: ComposeVolume[] = [
     { type: 'bind', source: plan.workspaceDir, target: containerWorkdir, read_only: false },
-    ...(plan.extraMounts ?? []).map((m): ComposeVolume => ({
+    ...h.mounts.map((m): ComposeVolume => ({
       type: 'bind',
       source: m.source,
       target: m.target,
@@ -202,7 +184,7 @@ function renderAgent(plan: InstancePlan, relax: Relaxations, keeper: Owner): Com
   const labels = {
     ...plan.labels,
     [labelKeys.service]: agentService,
-    [execUserLabel]: userString(plan.user),
+    [execUserLabel]: userString(h.execUser),
   };
   return {
     image: plan.image,
@@ -217,7 +199,7 @@ function renderAgent(plan: InstancePlan, relax: Relaxations, keeper: Owner): Com
       ...(plan.gateway ? gatewayEnv(plan.gateway) : {}),
     },
     volumes,
-    ...hardened(relax, plan.limits, labels),
+    ...hardened(h, labels),
     ...(plan.gateway
       ? {
           networks: [internalNetwork],
@@ -229,7 +211,7 @@ function renderAgent(plan: InstancePlan, relax: Relaxations, keeper: Owner): Com
   };
 }
 
-function renderGateway(plan: InstancePlan, gateway: GatewayPlan, relax: Relaxations) {
+function renderGateway(plan: InstancePlan, gateway: GatewayPlan) {
   const secrets = Object.fromEntries(gateway.secretEnvNames.map((name) => [name, null]));
   return {
     image: gateway.image,
@@ -247,7 +229,8 @@ function renderGateway(plan: InstancePlan, gateway: GatewayPlan, relax: Relaxati
         read_only: false,
       })),
     ],
-    ...hardened(relax, gateway.limits ?? defaultGatewayLimits, {
+    // The agent's relaxations never weaken the gateway, which holds the real keys.
+    ...hardened(getHardening({}, gateway.limits ?? defaultGatewayLimits, plan.user), {
       ...plan.labels,
       [labelKeys.service]: gatewayService,
     }),
@@ -269,9 +252,10 @@ function renderGateway(plan: InstancePlan, gateway: GatewayPlan, relax: Relaxati
  */
 export function renderComposeSpec(plan: InstancePlan): ComposeSpec {
   const relax = plan.relax ?? {};
-  const keeper = plan.keeper ?? getKeeperOwner(plan.user);
-  checkPlan(plan, relax, keeper);
-  const agent = renderAgent(plan, relax, keeper);
+  const h = getHardening(relax, plan.limits, plan.user, plan.extraMounts, plan.groupAdd);
+  const keeper = plan.keeper ?? getKeeperOwner(h.execUser);
+  checkPlan(plan, relax, h, keeper);
+  const agent = renderAgent(plan, h, keeper);
   if (!plan.gateway) return { services: { [agentService]: agent } };
   checkGateway(plan, plan.gateway, relax);
   const networks: Record<string, ComposeNetwork> = {
@@ -290,7 +274,7 @@ export function renderComposeSpec(plan: InstancePlan): ComposeSpec {
   };
   return {
     services: {
-      [gatewayService]: renderGateway(plan, plan.gateway, relax),
+      [gatewayService]: renderGateway(plan, plan.gateway),
       [agentService]: agent,
     },
     networks,

@@ -66,7 +66,7 @@ describe('the requests server', () => {
     const lines = (await readFile(logPath, 'utf8'))
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map((l) => JSON.parse(l) as unknown);
     expect(lines).toMatchObject([
       { n: 1, kind: 'host', name: 'example.test', why: 'to fetch fixtures' },
       { n: 2, kind: 'package', name: 'apt:jq', why: 'parse JSON' },

@@ -26,6 +26,8 @@ export function renderEvent(event: CorralEvent): string | null {
     case 'agent.error':
     case 'agent.end':
     case 'bring-back.failed':
+    case 'request.opened':
+    case 'request.answered':
     case 'raw':
       return stripControl(`  ${describeEvent(event)}`);
   }

@@ -2,8 +2,9 @@
  * The versioned event union: one normalized record of something that happened to an
  * instance, appended to `events.ndjson`. Every switch over `CorralEvent['type']` is
  * exhaustive (lint enforces it). Lifecycle events come from the orchestrator; `agent.*`
- * events are what an agent adapter reads out of its CLI's output; `raw` keeps any line no
- * adapter understood, so nothing is ever dropped.
+ * events are what an agent adapter reads out of its CLI's output; `request.*` events are
+ * the agent's requests for a host or a package and the person's answers; `raw` keeps any
+ * line no adapter understood, so nothing is ever dropped.
  */
 import { z } from 'zod';
 import { Base, InstanceStatus } from '../state/index.js';
@@ -94,6 +95,26 @@ export const CorralEvent = z.discriminatedUnion('type', [
   }),
   z.object({
     ...common,
+    type: z.literal('request.opened'),
+    /** The request's number within the instance (what `corral approve <id> <n>` takes). */
+    n: z.number().int().positive(),
+    kind: z.enum(['host', 'package']),
+    /** A host as the allowlist spells it, or a package as `apt:jq` / `npm:left-pad`. */
+    name: z.string(),
+    why: z.string(),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('request.answered'),
+    n: z.number().int().positive(),
+    kind: z.enum(['host', 'package']),
+    name: z.string(),
+    decision: z.enum(['approved', 'rejected']),
+    by: z.string().nullable(),
+    reason: z.string().nullable(),
+  }),
+  z.object({
+    ...common,
     type: z.literal('raw'),
     line: z.string(),
     stream: z.enum(['stdout', 'stderr']).optional(),
@@ -157,6 +178,10 @@ export function describeEvent(event: CorralEvent): string {
       return `error: ${event.message}`;
     case 'agent.end':
       return `agent ${event.ok ? 'finished' : 'failed'}${event.denials.length ? `; refused: ${event.denials.join(', ')}` : ''}`;
+    case 'request.opened':
+      return `request ${event.n}: ${event.kind} ${event.name} (${event.why}); answer with corral approve/reject ${event.id} ${event.n}`;
+    case 'request.answered':
+      return `request ${event.n} ${event.decision}${event.by ? ` by ${event.by}` : ''}: ${event.kind} ${event.name}${event.reason ? ` (${event.reason})` : ''}`;
     case 'raw':
       return event.line;
   }

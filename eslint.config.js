@@ -4,7 +4,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.worktrees/**', 'node_modules/**', 'bench/**', 'scripts/**', 'eslint.config.js'] },
+  {
+    ignores: [
+      'dist/**',
+      '.worktrees/**',
+      'node_modules/**',
+      'bench/**',
+      'scripts/**',
+      'eslint.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

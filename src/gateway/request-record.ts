@@ -76,6 +76,39 @@ export const RequestAnswers = z
   .strict();
 export type RequestAnswers = z.infer<typeof RequestAnswers>;
 
+/** The longest line of `requests.log` read; a longer one is not a record the gateway wrote. */
+export const maxRequestLineLength = 8192;
+
+/**
+ * The records of `requests.log`'s text, in order. The numbers must run 1, 2, 3…: a line
+ * that is not a valid record, is too long, or carries any other number is skipped (and
+ * counted), so a torn or forged line can neither take a number nor shift the others.
+ * Reads at most `maxRequests` records.
+ */
+export function parseRequestLog(text: string): { records: RequestRecord[]; skipped: number } {
+  const records: RequestRecord[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (records.length >= maxRequests) break;
+    if (!line.trim()) continue;
+    if (line.length > maxRequestLineLength) {
+      skipped++;
+      continue;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      skipped++;
+      continue;
+    }
+    const parsed = RequestRecord.safeParse(json);
+    if (parsed.success && parsed.data.n === records.length + 1) records.push(parsed.data);
+    else skipped++;
+  }
+  return { records, skipped };
+}
+
 /** Parses the answers file's text; anything unreadable is no answers at all. */
 export function parseRequestAnswers(text: string): RequestAnswers {
   try {

@@ -19,6 +19,7 @@ import { canonicalRequestName, cleanWhy } from './request-grammar.js';
 import {
   maxRequests,
   parseRequestAnswers,
+  parseRequestLog,
   RequestBody,
   RequestRecord,
   type RequestAnswer,
@@ -64,21 +65,6 @@ async function readSmallFile(path: string | null): Promise<string | null> {
   } catch {
     return null;
   }
-}
-
-/** Valid records of an existing log, in order, one per number. */
-function parseLog(text: string | null): RequestRecord[] {
-  const records: RequestRecord[] = [];
-  for (const line of (text ?? '').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const parsed = RequestRecord.safeParse(JSON.parse(line));
-      if (parsed.success && parsed.data.n === records.length + 1) records.push(parsed.data);
-    } catch {
-      // a torn or foreign line: skipped
-    }
-  }
-  return records;
 }
 
 function describe(record: RequestRecord): string {
@@ -133,7 +119,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
  *   // curl -d '{"kind":"package","name":"apt:jq","why":"parse JSON"}' $server.url/requests
  */
 export async function startRequestServer(options: RequestServerOptions): Promise<RequestServer> {
-  const records = parseLog(await readSmallFile(options.logPath));
+  const { records } = parseRequestLog((await readSmallFile(options.logPath)) ?? '');
   const log = openNdjsonLog(options.logPath, options.onError);
 
   const loadAnswers = async (): Promise<RequestAnswers['answers']> => {

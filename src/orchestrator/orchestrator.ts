@@ -26,6 +26,15 @@ import { createInstance } from './create-instance.js';
 import { InstanceStore } from './instance-store.js';
 import { rememberRepo } from './repo-registry.js';
 import { superviseInstance, type SuperviseIO } from './supervise.js';
+import {
+  approveRequest,
+  loadInstanceRequests,
+  rejectRequest,
+  type AnswerOutcome,
+  type ApproveOptions,
+  type InstanceRequests,
+} from './requests/index.js';
+import { removeInstanceImages } from '../backends/docker/index.js';
 
 export interface RunRequest {
   repoDir: string;
@@ -260,6 +269,8 @@ export class Orchestrator {
         allowFailure: true,
       });
     }
+    // The images built for its approved packages go with it.
+    if (m.backend === 'docker') await removeInstanceImages(m.id).catch(() => undefined);
     await rm(this.store.paths(m.id).dir, { recursive: true, force: true });
     return m;
   }
@@ -284,6 +295,34 @@ export class Orchestrator {
     for (const host of hosts)
       policy = change === 'allow' ? await allowHost(file, host) : await denyHost(file, host);
     return { metadata: m, policy, enforced: m.backend === 'local' };
+  }
+
+  /**
+   * What agents asked for: the requests of one instance (`ref`) or of all, oldest first;
+   * only those waiting for an answer unless `all`.
+   */
+  async listRequests(options: { ref?: string; all?: boolean } = {}): Promise<InstanceRequests> {
+    const ids = options.ref
+      ? [(await this.store.resolve(options.ref)).id]
+      : await this.store.listIds();
+    const out: InstanceRequests = { requests: [], skipped: 0 };
+    for (const id of ids) {
+      const found = await loadInstanceRequests(id, this.store.paths(id));
+      out.skipped += found.skipped;
+      out.requests.push(...found.requests.filter((r) => options.all || r.status === 'pending'));
+    }
+    out.requests.sort((a, b) => a.ts.localeCompare(b.ts));
+    return out;
+  }
+
+  /** Grants request `n` of an instance (a host at once; a package: new image, then resume). */
+  approveRequest(ref: string, n: number, options: ApproveOptions = {}): Promise<AnswerOutcome> {
+    return approveRequest(this, ref, n, options);
+  }
+
+  /** Refuses request `n` of an instance, with a reason the agent can read. */
+  rejectRequest(ref: string, n: number, reason: string | null): Promise<AnswerOutcome> {
+    return rejectRequest(this, ref, n, reason);
   }
 
   async loadPolicy(ref: string): Promise<{ metadata: Metadata; policy: EgressPolicy }> {

@@ -26,6 +26,7 @@ import type { InstanceStore } from './instance-store.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { SummaryCollector } from './run-summary.js';
 import { discardWorkspace } from './trash.js';
+import { followRequestEvents } from './requests/index.js';
 
 export interface SuperviseIO {
   /** Live echo of the raw output (the shell agent); null when detached or rendering events. */
@@ -82,6 +83,12 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
     message: null,
   });
 
+  // The agent's requests and their answers, as events (request-events.ts).
+  const requestEvents = followRequestEvents({
+    paths,
+    push: (event) => onEvent(events.push({ id, ...event })),
+    onError: (message) => log(`${id}: ${message}`),
+  });
   let policyWatcher: PolicyWatcher | undefined;
   try {
     // Endpoints and credentials, decided once (CORRAL_FENCE=1: the gateway's, and a
@@ -176,9 +183,17 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   trace('bring-back');
   await sandbox?.stop().catch(() => undefined);
   trace('sandbox stopped');
+  await requestEvents.close();
 
   let workspaceRemoved = false;
-  if (!metadata.keep && bringBack.error === null) {
+  // Re-read: `corral approve` of a package asks to keep the workspace of a running instance.
+  const keep =
+    metadata.keep ||
+    (await store.load(id).then(
+      (m) => m.keep,
+      () => false,
+    ));
+  if (!keep && bringBack.error === null) {
     await discardWorkspace(store.home, id, paths.workspace);
     workspaceRemoved = true;
   }

@@ -194,7 +194,9 @@ describe('requests from a fenced agent (CORRAL_FENCE=1)', () => {
 
     // The agent ran jq on the new image, in the same workspace, in the same conversation.
     const all = await events();
-    const jq = all.find((e) => e.type === 'agent.command' && String(e.command).includes('jq'));
+    const jq = all.find(
+      (e) => e.type === 'agent.command' && String(e.command).startsWith('jq --version'),
+    );
     expect(jq).toMatchObject({ exitCode: 0 });
     expect(String(jq?.output)).toMatch(/jq-1\.\d/);
     expect(String(jq?.output)).toContain('started');

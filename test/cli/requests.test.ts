@@ -232,3 +232,99 @@ describe('requests from a fenced agent (CORRAL_FENCE=1)', () => {
     id = '';
   });
 });
+
+describe('a package approved while the agent runs (CORRAL_FENCE=1)', () => {
+  const runningTag = `${tag}-running`;
+  let network: ReturnType<typeof createTestNetwork>;
+  let api: StandInContainer<LoggedRequest>;
+  let home: string;
+  let id = '';
+
+  // The agent asks, then keeps working (a long command) until it is stopped for the image.
+  const runningScript: ScriptTurn[] = [
+    bash(
+      'corral-request package apt:jq "to parse JSON" && echo half-done > notes.txt && sleep 100',
+    ),
+    // After the restart (the command above never returned, so the next turn is the resumed one).
+    bash('jq --version && cat notes.txt'),
+    { text: 'Done with jq.' },
+  ];
+
+  beforeAll(async () => {
+    await buildGatewayImage();
+    network = createTestNetwork(`corral-test-${runningTag}`);
+    api = await startStandInContainer<LoggedRequest>({
+      module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'anthropic-stand-in.ts'),
+      startExport: 'startAnthropicStandIn',
+      image: getAgentImageTag(findImagesDir()),
+      network: network.name,
+      name: `corral-stand-in-${runningTag}`,
+      script: runningScript,
+    });
+    home = await makeHome();
+  });
+
+  afterAll(async () => {
+    if (id) await corral(home, ['rm', id, '--force']);
+    api?.close();
+    network?.remove();
+  });
+
+  it('stops it with its workspace kept (even without --keep) and resumes it on the new image', async () => {
+    const repo = await makeRepo({ 'build.sh': 'echo build\n' });
+    const env = {
+      CORRAL_FENCE: '1',
+      CORRAL_DOCKER_NETWORK: network.name,
+      ANTHROPIC_BASE_URL: api.url,
+      ANTHROPIC_API_KEY: 'sk-ant-test-requests',
+    };
+    const started = await corral(home, ['run', '--agent', 'claude', '-p', 'work', '-d'], {
+      cwd: repo.dir,
+      env,
+    });
+    expect(started.code, started.stderr).toBe(0);
+    id = started.stdout.trim();
+    await waitFor(
+      'the request',
+      async () => {
+        const listed = await corral(home, ['requests', id, '--json']);
+        return listed.json<{ requests: Request[] }>().requests.length > 0 ? true : undefined;
+      },
+      120_000,
+    );
+
+    const approved = await corral(home, ['approve', id, '1', '--json'], {
+      env,
+      timeoutMs: 600_000,
+    });
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.json()).toMatchObject({ resumed: true, restarted: true });
+
+    const ended = await waitFor(
+      'the resumed instance to end',
+      async () => {
+        const ls = await corral(home, ['ls', '--json']);
+        const m = ls
+          .json<{ instances: Array<{ id: string; status: string }> }>()
+          .instances.find((i) => i.id === id);
+        return m && m.status !== 'running' && m.status !== 'created' ? m.status : undefined;
+      },
+      300_000,
+    );
+    expect(ended).toBe('succeeded');
+    const all = (await readFile(join(home, 'instances', id, 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Event);
+    // The first run ended canceled (stopped for the image), the second succeeded.
+    expect(all.filter((e) => e.type === 'instance.ended').map((e) => e.status)).toEqual([
+      'canceled',
+      'succeeded',
+    ]);
+    const jq = all.find(
+      (e) => e.type === 'agent.command' && String(e.command).startsWith('jq --version'),
+    );
+    expect(jq).toMatchObject({ exitCode: 0 });
+    expect(String(jq?.output)).toContain('half-done');
+  });
+});

@@ -78,7 +78,7 @@ function statusLine(record: RequestRecord, answer: RequestAnswer | undefined): s
   }
   return record.kind === 'host'
     ? `${describe(record)}: approved; the host is reachable now`
-    : `${describe(record)}: approved; it is installed in this sandbox's image${answer.image ? ` (${answer.image})` : ''}`;
+    : `${describe(record)}: approved; installed in ${answer.image ? `the image ${answer.image}` : 'a new image'}, which this sandbox is restarted on`;
 }
 
 function statusJson(record: RequestRecord, answer: RequestAnswer | undefined) {

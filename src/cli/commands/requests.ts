@@ -113,7 +113,10 @@ export function registerRequests(program: Command, ctx: CommandContext): void {
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .argument('<n>', 'the request number (corral requests shows it)')
-    .option('--no-resume', 'a package: build and switch the image, but do not resume the instance')
+    .option(
+      '--no-resume',
+      'a package: build and switch the image, but leave the instance as it is (corral resume later)',
+    )
     .option(
       '--json',
       'print one JSON object: the request with its answer, and allow / image / resumed',

@@ -6,7 +6,9 @@
  * instance's own image (its current image plus the package; backends/docker/
  * instance-image.ts), switches the instance to it, and resumes it there with its
  * workspace and, for an agent, its conversation: a running instance is stopped gracefully
- * first with its workspace kept; an ended one must still have its workspace. Everything
+ * first with its workspace kept; an ended one must still have its workspace. Without the
+ * resume (`--no-resume`) a running instance goes on as it is, and the next `corral resume`
+ * uses the new image. Everything
  * that can fail (no workspace, no credentials, the build) fails before the answer is
  * written, so a failed approval leaves the request pending. Rejecting only records the
  * answer, with a reason the agent can read.
@@ -107,15 +109,16 @@ async function approvePackage(
     reason: null,
     image,
   });
-  let current = await o.store.load(m.id);
+  // From now on it runs on the new image, and keeps its workspace to be able to.
+  let current = await o.store.update(m.id, { image, keep: true });
+  if (options.resume === false) {
+    return { request, answer, image, resumed: false, restarted: false };
+  }
   const restarted = !isEnded(current.status);
   if (restarted) {
     progress(`corral: stopping ${m.id} (its workspace is kept) to restart it on ${image}`);
-    await o.store.update(m.id, { keep: true });
     current = await o.stop(m.id);
   }
-  await o.store.update(m.id, { image });
-  if (options.resume === false) return { request, answer, image, resumed: false, restarted };
   const converses = getAgent(current.agent).endpointVars.length > 0;
   await o.prepareResume(m.id, undefined, {
     interactive: false,

@@ -19,6 +19,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerSupervise } from './commands/supervise.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerPush } from './commands/push.js';
+import { registerRequests } from './commands/requests.js';
 import { version } from './version.js';
 
 export function buildProgram(): Command {
@@ -42,13 +43,14 @@ export function buildProgram(): Command {
   registerImage(program, ctx);
   registerDemo(program, ctx);
   registerPolicy(program, ctx);
+  registerRequests(program, ctx);
   registerSupervise(program, ctx);
   program.addHelpText(
     'after',
     `
 State lives in $CORRAL_HOME (default ~/.corral). Exit codes: 0 ok, 2 usage, 3 no such
-instance, 4 bad repository or ref, 5 no backend or image, 6 disk or bring-back failure,
-7 wrong state (running/ended), 8 refused by the remote (push rejected,
+instance or request, 4 bad repository or ref, 5 no backend or image, 6 disk or bring-back
+failure, 7 wrong state (running/ended, request already answered), 8 refused by the remote (push rejected,
 authentication, unreachable, GitHub API), 70 internal error; run passes the command's code through.`,
   );
   return program;

@@ -33,6 +33,32 @@ describe('renderEvent', () => {
     });
     expect(line).toBe('hi there');
   });
+  it("shows an agent's request and its answer, with how to answer it", () => {
+    expect(
+      renderEvent({
+        ...base,
+        type: 'request.opened',
+        n: 2,
+        kind: 'package',
+        name: 'apt:jq',
+        why: 'parse JSON \u001b[2Jnow',
+      }),
+    ).toBe(
+      '  request 2: package apt:jq (parse JSON now); answer with corral approve/reject claude-abcde 2',
+    );
+    expect(
+      renderEvent({
+        ...base,
+        type: 'request.answered',
+        n: 2,
+        kind: 'package',
+        name: 'apt:jq',
+        decision: 'rejected',
+        by: 'ana',
+        reason: 'use python',
+      }),
+    ).toBe('  request 2 rejected by ana: package apt:jq (use python)');
+  });
   it('leaves lifecycle events to the summary', () => {
     expect(renderEvent({ ...base, type: 'instance.started', sandboxId: 'abc' })).toBeNull();
   });

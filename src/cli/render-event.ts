@@ -29,6 +29,8 @@ export function renderEvent(event: CorralEvent): string | null {
     case 'agent.end':
     case 'bring-back.failed':
     case 'egress':
+    case 'request.opened':
+    case 'request.answered':
     case 'raw':
       return stripControl(`  ${describeEvent(event)}`);
   }

@@ -4,7 +4,8 @@
  * exhaustive (lint enforces it). Lifecycle events come from the orchestrator; `agent.*`
  * events are what an agent adapter reads out of its CLI's output; `egress` and
  * `gateway.usage` are what a docker instance's gateway logged (connections, metered model
- * calls); `raw` keeps any line no adapter understood, so nothing is ever dropped.
+ * calls); `request.*` events are the agent's requests for a host or a package and the
+ * person's answers; `raw` keeps any line no adapter understood, so nothing is ever dropped.
  */
 import { z } from 'zod';
 import { Base, InstanceStatus } from '../state/index.js';
@@ -124,6 +125,26 @@ export const CorralEvent = z.discriminatedUnion('type', [
   }),
   z.object({
     ...common,
+    type: z.literal('request.opened'),
+    /** The request's number within the instance (what `corral approve <id> <n>` takes). */
+    n: z.number().int().positive(),
+    kind: z.enum(['host', 'package']),
+    /** A host as the allowlist spells it, or a package as `apt:jq` / `npm:left-pad`. */
+    name: z.string(),
+    why: z.string(),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('request.answered'),
+    n: z.number().int().positive(),
+    kind: z.enum(['host', 'package']),
+    name: z.string(),
+    decision: z.enum(['approved', 'rejected']),
+    by: z.string().nullable(),
+    reason: z.string().nullable(),
+  }),
+  z.object({
+    ...common,
     type: z.literal('raw'),
     line: z.string(),
     stream: z.enum(['stdout', 'stderr']).optional(),
@@ -193,6 +214,10 @@ export function describeEvent(event: CorralEvent): string {
         : `egress ${event.host}:${event.port} DENIED${event.reason ? `: ${event.reason}` : ''}`;
     case 'gateway.usage':
       return `model call ${event.api} ${event.path} (${event.status}): tokens in ${event.inputTokens}, out ${event.outputTokens}${event.costUsd === null ? '' : `, $${event.costUsd.toFixed(4)}`}`;
+    case 'request.opened':
+      return `request ${event.n}: ${event.kind} ${event.name} (${event.why}); answer with corral approve/reject ${event.id} ${event.n}`;
+    case 'request.answered':
+      return `request ${event.n} ${event.decision}${event.by ? ` by ${event.by}` : ''}: ${event.kind} ${event.name}${event.reason ? ` (${event.reason})` : ''}`;
     case 'raw':
       return event.line;
   }

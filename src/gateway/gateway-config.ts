@@ -1,6 +1,6 @@
 /**
- * The sidecar's configuration: where each server listens, where the live policy and the
- * logs are, which upstream APIs to forward to and which environment variables hold their
+ * The sidecar's configuration: where each server listens, where the live policy, the
+ * logs and the agent's requests are, which upstream APIs to forward to and which environment variables hold their
  * real keys (the keys themselves never appear in this file). Read from the JSON file named
  * by the first argument, or from `CORRAL_GATEWAY_CONFIG` (the JSON itself).
  */
@@ -51,6 +51,19 @@ export const GatewayConfig = z
         watch: z.boolean().default(true).describe('Also use fs.watch (SIGHUP always reloads)'),
       })
       .strict(),
+    requests: z
+      .object({
+        port: Port.default(3130).describe('Port of the requests server (corral-request)'),
+        logPath: z.string().nullable().default(null).describe('requests.log, one JSON line each'),
+        answersPath: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe("The host's answers file (in the policy directory)"),
+      })
+      .strict()
+      .optional()
+      .describe('Where the agent asks for hosts and packages; absent: no requests server'),
     models: z.array(ModelRoute).default([]),
     usageLogPath: z
       .string()

@@ -15,4 +15,7 @@ export * from './usage-cost.js';
 export * from './model-gateway.js';
 export * from './gateway-config.js';
 export * from './gateway-keys.js';
+export * from './request-grammar.js';
+export * from './request-record.js';
+export * from './request-server.js';
 export * from './start-gateway.js';

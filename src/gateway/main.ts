@@ -2,7 +2,7 @@
 /**
  * The gateway sidecar's process: `node dist/gateway/main.js [config.json]`. Reads its
  * config (the file, or `$CORRAL_GATEWAY_CONFIG`), takes the real keys from the environment
- * or stdin, starts the egress proxy and the model gateways, prints one JSON line on stdout
+ * or stdin, starts the egress proxy, the model gateways and the requests server, prints one JSON line on stdout
  * when ready (`{"ready":true,…}` with the actual ports), re-reads the policy on SIGHUP and
  * stops cleanly on SIGTERM or SIGINT. Warnings and policy changes go to stderr as JSON
  * lines; egress and usage records go to their log files.
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     onPolicy: (policy) =>
       logLine({ level: 'info', msg: 'egress policy in force', allow: policy.allow }),
     onWarning: (message) => logLine({ level: 'warn', msg: message }),
+    onRequest: (record) =>
+      logLine({ level: 'info', msg: 'request queued', n: record.n, kind: record.kind }),
   });
 
   process.on('SIGHUP', () => void gateway.reloadPolicy());
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
       ready: true,
       egress: { url: gateway.egress.url, port: gateway.egress.port },
       models: gateway.models,
+      ...(gateway.requests ? { requests: { port: gateway.requests.port } } : {}),
     })}\n`,
   );
 }

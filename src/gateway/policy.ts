@@ -1,9 +1,11 @@
 /**
  * The host side's view of the gateway: the egress policy file, its grammar, its atomic
- * edits and its live watcher. The orchestrator imports this rather than `index.ts`, so a
+ * edits and its live watcher, and the agent's requests (their grammar and their files). The orchestrator imports this rather than `index.ts`, so a
  * `corral` command does not load the proxy and the model gateway it never runs.
  */
 export * from './host-pattern.js';
 export * from './egress-policy.js';
 export * from './policy-edit.js';
 export * from './policy-watcher.js';
+export * from './request-grammar.js';
+export * from './request-record.js';

@@ -1,7 +1,7 @@
 /**
  * The gateway sidecar assembled from its config: the live policy watcher, the egress
- * proxy asking it, and one model gateway per configured API, started together and
- * stopped together. `main.ts` wraps this in a process; tests can run it in-process.
+ * proxy asking it, one model gateway per configured API, and the requests server where
+ * the agent asks for hosts and packages, started together and stopped together. `main.ts` wraps this in a process; tests can run it in-process.
  */
 import { startEgressProxy, type EgressProxy } from './egress-proxy.js';
 import type { EgressRecord } from './egress-record.js';
@@ -9,6 +9,8 @@ import type { GatewayConfig } from './gateway-config.js';
 import { isHostAllowed } from './host-pattern.js';
 import { startModelGateway, type ModelGateway } from './model-gateway.js';
 import { watchEgressPolicy, type PolicyWatcher } from './policy-watcher.js';
+import type { RequestRecord } from './request-record.js';
+import { startRequestServer, type RequestServer } from './request-server.js';
 import type { EgressPolicy } from './egress-policy.js';
 import type { UsageRecord } from './usage-record.js';
 
@@ -16,6 +18,7 @@ export interface GatewayHooks {
   onEgress?: (record: EgressRecord) => void;
   onUsage?: (record: UsageRecord) => void;
   onPolicy?: (policy: EgressPolicy) => void;
+  onRequest?: (record: RequestRecord) => void;
   /** Problems worth a log line: an invalid policy, a log that cannot be written, an upstream error. */
   onWarning?: (message: string) => void;
   /** Tests only: how the proxy resolves names. */
@@ -25,6 +28,8 @@ export interface GatewayHooks {
 export interface RunningGateway extends AsyncDisposable {
   egress: EgressProxy;
   models: Array<{ api: string; url: string; port: number }>;
+  /** null when the config has no `requests`. */
+  requests: RequestServer | null;
   /** Re-reads the policy file now (SIGHUP). */
   reloadPolicy(): Promise<void>;
   close(): Promise<void>;
@@ -77,9 +82,23 @@ export async function startGateway(
       stack.push(() => gateway.close());
       models.push({ api: route.api, url: gateway.url, port: gateway.port });
     }
+    let requests: RequestServer | null = null;
+    if (config.requests) {
+      const server = await startRequestServer({
+        host: config.listenHost,
+        port: config.requests.port,
+        logPath: config.requests.logPath,
+        answersPath: config.requests.answersPath,
+        onRecord: hooks.onRequest,
+        onError: hooks.onWarning,
+      });
+      stack.push(() => server.close());
+      requests = server;
+    }
     return {
       egress,
       models,
+      requests,
       reloadPolicy: () => policy.reload(),
       close,
       [Symbol.asyncDispose]: close,

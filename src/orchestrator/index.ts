@@ -5,3 +5,4 @@ export * from './supervise.js';
 export * from './gc.js';
 export * from './follow.js';
 export * from './push/index.js';
+export * from './requests/index.js';

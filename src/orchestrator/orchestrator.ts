@@ -34,6 +34,15 @@ import { loadEgressAttempts, type EgressAttempts } from './egress-attempts.js';
 import { InstanceStore } from './instance-store.js';
 import { rememberRepo } from './repo-registry.js';
 import { superviseInstance, type SuperviseIO } from './supervise.js';
+import {
+  approveRequest,
+  loadInstanceRequests,
+  rejectRequest,
+  type AnswerOutcome,
+  type ApproveOptions,
+  type InstanceRequests,
+} from './requests/index.js';
+import { removeInstanceImages } from '../backends/docker/index.js';
 
 export interface RunRequest {
   repoDir: string;
@@ -283,6 +292,8 @@ export class Orchestrator {
         allowFailure: true,
       });
     }
+    // The images built for its approved packages go with it.
+    if (m.backend === 'docker') await removeInstanceImages(m.id).catch(() => undefined);
     await rm(this.store.paths(m.id).dir, { recursive: true, force: true });
     return m;
   }
@@ -314,6 +325,34 @@ export class Orchestrator {
     for (const host of hosts)
       policy = change === 'allow' ? await allowHost(file, host) : await denyHost(file, host);
     return { metadata: m, policy };
+  }
+
+  /**
+   * What agents asked for: the requests of one instance (`ref`) or of all, oldest first;
+   * only those waiting for an answer unless `all`.
+   */
+  async listRequests(options: { ref?: string; all?: boolean } = {}): Promise<InstanceRequests> {
+    const ids = options.ref
+      ? [(await this.store.resolve(options.ref)).id]
+      : await this.store.listIds();
+    const out: InstanceRequests = { requests: [], skipped: 0 };
+    for (const id of ids) {
+      const found = await loadInstanceRequests(id, this.store.paths(id));
+      out.skipped += found.skipped;
+      out.requests.push(...found.requests.filter((r) => options.all || r.status === 'pending'));
+    }
+    out.requests.sort((a, b) => a.ts.localeCompare(b.ts));
+    return out;
+  }
+
+  /** Grants request `n` of an instance (a host at once; a package: new image, then resume). */
+  approveRequest(ref: string, n: number, options: ApproveOptions = {}): Promise<AnswerOutcome> {
+    return approveRequest(this, ref, n, options);
+  }
+
+  /** Refuses request `n` of an instance, with a reason the agent can read. */
+  rejectRequest(ref: string, n: number, reason: string | null): Promise<AnswerOutcome> {
+    return rejectRequest(this, ref, n, reason);
   }
 
   /** An instance's policy, and what it tried to reach (docker: its gateway's egress.log). */

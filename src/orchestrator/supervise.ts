@@ -28,6 +28,7 @@ import type { InstanceStore } from './instance-store.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { SummaryCollector } from './run-summary.js';
 import { discardWorkspace } from './trash.js';
+import { followRequestEvents } from './requests/index.js';
 
 export interface SuperviseIO {
   /** Live echo of the raw output (the shell agent); null when detached or rendering events. */
@@ -84,6 +85,12 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
     message: null,
   });
 
+  // The agent's requests and their answers, as events (request-events.ts).
+  const requestEvents = followRequestEvents({
+    paths,
+    push: (event) => onEvent(events.push({ id, ...event })),
+    onError: (message) => log(`${id}: ${message}`),
+  });
   let policyWatcher: PolicyWatcher | undefined;
   let gatewayLogs: GatewayLogFollower | undefined;
   try {
@@ -186,9 +193,17 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   trace('sandbox stopped');
   // The gateway has flushed its logs once it is down; their last lines become events.
   await gatewayLogs?.close();
+  await requestEvents.close();
 
   let workspaceRemoved = false;
-  if (!metadata.keep && bringBack.error === null) {
+  // Re-read: `corral approve` of a package asks to keep the workspace of a running instance.
+  const keep =
+    metadata.keep ||
+    (await store.load(id).then(
+      (m) => m.keep,
+      () => false,
+    ));
+  if (!keep && bringBack.error === null) {
     await discardWorkspace(store.home, id, paths.workspace);
     workspaceRemoved = true;
   }

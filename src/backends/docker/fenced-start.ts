@@ -6,9 +6,11 @@
  * calls with them and lets other traffic through only as the instance's live policy says.
  *
  * Everything lands in the state dir: compose.yml, the gateway's config (gateway.json),
- * egress.log and usage.log (appended to by the gateway through file mounts), and
- * compose.log when the sandbox stops. Then the project is taken down, or, for a kept
- * instance, only stopped (removed by the next start, `corral rm` or `corral gc`).
+ * egress.log, usage.log and requests.log (appended to by the gateway through file mounts),
+ * and compose.log when the sandbox stops. Then the project is taken down, or, for a kept
+ * instance, only stopped (removed by the next start or `corral rm`). The agent asks for
+ * hosts and packages at the gateway's requests server (`CORRAL_REQUEST_URL`); the host's
+ * answers reach the gateway in the `policy/` directory.
  */
 import { chown, mkdir, open, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -47,6 +49,14 @@ export const fenceProxyPort = 3128;
 
 /** The gateway port of each model API: the agent's base URL is `http://gateway:<port>`. */
 export const fenceModelPorts = { anthropic: 8081, openai: 8082, google: 8083 } as const;
+
+/** Port of the gateway's requests server, where `corral-request` in the sandbox asks. */
+export const fenceRequestsPort = 3130;
+
+/** The agent's requests, in the state dir (the gateway's request-record.ts names them too). */
+const requestsLogName = 'requests.log';
+/** The person's answers, in the policy dir. */
+const requestAnswersName = 'request-answers.json';
 
 /** The gateway's config file, in the state dir. */
 export const gatewayConfigName = 'gateway.json';
@@ -140,6 +150,11 @@ function gatewayConfig(fence: SandboxFence): unknown {
       keyEnv: m.keyEnv,
     })),
     usageLogPath: `${gatewayLogDir}/usage.log`,
+    requests: {
+      port: fenceRequestsPort,
+      logPath: `${gatewayLogDir}/${requestsLogName}`,
+      answersPath: `${gatewayPolicyDir}/${requestAnswersName}`,
+    },
   };
 }
 
@@ -192,7 +207,7 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
   await writeFile(configFile, `${JSON.stringify(gatewayConfig(fence), null, 2)}\n`, {
     mode: 0o644,
   });
-  const logFiles = [join(stateDir, 'egress.log'), join(stateDir, 'usage.log')];
+  const logFiles = ['egress.log', 'usage.log', requestsLogName].map((f) => join(stateDir, f));
   for (const file of logFiles) await ensureFile(file, owner);
 
   const plan: InstancePlan = {
@@ -200,7 +215,8 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
     image: spec.image,
     workspaceDir: spec.workspaceDir,
     user: owner,
-    env: spec.env,
+    // corral-request in the sandbox finds the requests server here.
+    env: { ...spec.env, CORRAL_REQUEST_URL: `http://${gatewayService}:${fenceRequestsPort}` },
     limits: spec.limits,
     labels: spec.labels,
     ...relaxed,

@@ -1,7 +1,7 @@
 /**
  * The docker backend: one container per instance, the default sandbox image, the agents
- * image layered on it, the gateway sidecar's image, and the per-repository image of a
- * devcontainer.
+ * image layered on it, the gateway sidecar's image, the per-repository image of a
+ * devcontainer, and an instance's own image with the packages approved for it.
  */
 export { DockerBackend, type DockerBackendOptions } from './docker-backend.js';
 export {
@@ -41,10 +41,18 @@ export {
   type DevcontainerBase,
 } from './devcontainer-config.js';
 export { getDefaultCaCertFiles, hostCaBundlePath } from './ca-certs.js';
+export {
+  buildInstanceImage,
+  getInstanceImageTag,
+  removeInstanceImages,
+  renderInstanceDockerfile,
+  type InstancePackage,
+} from './instance-image.js';
 export { containerWorkdir } from './container-spec.js';
 export {
   fenceModelPorts,
   fenceProxyPort,
+  fenceRequestsPort,
   gatewayConfigName,
   getFenceEndpoint,
   FencedSandbox,

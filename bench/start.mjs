@@ -1,8 +1,10 @@
 // `npm run bench`: start overhead of `corral run -- true` as median ratios against the
 // bare tools, measured side by side in the same run on a generated repository of about
 // 3,000 files. docker: bare `git clone --local` + `docker run --rm` of the same image;
-// local: bare clone + `srt true`. Runs are interleaved so machine noise hits both sides.
-// Usage: npm run bench [-- --runs 9 --files 3000 --backend docker|local|all]
+// local: bare clone + `srt true`; fenced (a docker instance with --allow-host, so a Compose
+// project with the gateway): against the same bare docker run, for information. Runs are
+// interleaved so machine noise hits both sides.
+// Usage: npm run bench [-- --runs 9 --files 3000 --backend docker|fenced|local|all]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ const opt = (name, fallback) => {
 const runs = Number(opt('runs', '9'));
 const files = Number(opt('files', '3000'));
 const which = opt('backend', 'all');
+const fenced = which === 'fenced';
 
 function makeRepo() {
   const dir = mkdtempSync(join(tmpdir(), 'corral-bench-repo-'));
@@ -90,7 +93,7 @@ console.log(
 );
 const results = [];
 try {
-  if (which === 'all' || which === 'docker') {
+  if (which === 'all' || which === 'docker' || fenced) {
     const image = execFileSync(
       'node',
       [
@@ -102,29 +105,42 @@ try {
         encoding: 'utf8',
       },
     ).trim();
-    results.push(
-      bench(
-        'docker',
-        () => {
-          const c = clone();
-          const ms =
-            c.ms +
-            time('docker', [
-              'run',
-              '--rm',
-              '-v',
-              `${c.dest}:/workspace`,
-              '-w',
-              '/workspace',
-              image,
-              'true',
-            ]);
-          rmSync(c.dest, { recursive: true, force: true });
-          return ms;
-        },
-        () => time('node', [cli, 'run', '--backend', 'docker', '--', 'true'], { cwd: repo, env }),
-      ),
-    );
+    const bareDocker = () => {
+      const c = clone();
+      const ms =
+        c.ms +
+        time('docker', [
+          'run',
+          '--rm',
+          '-v',
+          `${c.dest}:/workspace`,
+          '-w',
+          '/workspace',
+          image,
+          'true',
+        ]);
+      rmSync(c.dest, { recursive: true, force: true });
+      return ms;
+    };
+    if (!fenced) {
+      results.push(
+        bench('docker', bareDocker, () =>
+          time('node', [cli, 'run', '--backend', 'docker', '--', 'true'], { cwd: repo, env }),
+        ),
+      );
+    }
+    // No target: what the fence costs on top (a gateway container, two networks, Compose).
+    if (which === 'all' || fenced) {
+      results.push(
+        bench('fenced', bareDocker, () =>
+          time(
+            'node',
+            [cli, 'run', '--backend', 'docker', '--allow-host', 'example.test', '--', 'true'],
+            { cwd: repo, env },
+          ),
+        ),
+      );
+    }
   }
   if (which === 'all' || which === 'local') {
     const srt = join(root, 'node_modules', '@anthropic-ai', 'sandbox-runtime', 'dist', 'cli.js');

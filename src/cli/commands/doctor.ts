@@ -7,6 +7,7 @@ import {
   findImagesDir,
   getAgentImageTag,
   getDefaultImageTag,
+  getGatewayImageTag,
 } from '../../backends/docker/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
@@ -77,6 +78,16 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
             : `${agentsTag} not built (needed by --agent claude|codex|gemini)`,
           fix: 'corral image build',
         });
+        const gatewayTag = getGatewayImageTag(findImagesDir());
+        const gateway = await app.docker.hasImage(gatewayTag);
+        checks.push({
+          name: 'gateway image',
+          ok: gateway,
+          detail: gateway
+            ? gatewayTag
+            : `${gatewayTag} not built (needed by every instance with network: agents, --allow-host)`,
+          fix: 'corral image build',
+        });
         const v2 = await version('docker', ['compose', 'version', '--short']);
         const v1 = v2 ? undefined : await version('docker-compose', ['version', '--short']);
         checks.push({
@@ -86,7 +97,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
             ? `docker compose ${v2}`
             : v1
               ? `docker-compose ${v1} (v1)`
-              : 'no compose CLI (needed later for the gateway)',
+              : 'no compose CLI (needed by every instance with network: agents, --allow-host)',
           fix: 'sudo apt-get install -y docker-compose',
         });
       }

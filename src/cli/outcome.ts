@@ -95,8 +95,11 @@ export function summaryLines(m: Metadata): string[] {
   if (usage) lines.push(`  ${usage}`);
   if (m.summary?.denials.length)
     lines.push(`  the agent was refused: ${m.summary.denials.join(', ')}`);
-  if (m.network === 'open')
-    lines.push('  egress was not fenced: the sandbox had open network to reach its model API');
+  const refused = m.summary?.egressDenied ?? 0;
+  if (refused > 0)
+    lines.push(
+      `  ${refused} connection${refused === 1 ? '' : 's'} refused by the egress policy: corral policy ${m.id}`,
+    );
   if (m.message) lines.push(`  ${m.message}`);
   if (!m.workspaceRemoved && m.keep)
     lines.push(`  kept; continue with: corral resume ${m.id} -- <command>`);

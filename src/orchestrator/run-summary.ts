@@ -37,6 +37,7 @@ export class SummaryCollector {
     filesChanged: null,
     toolCalls: 0,
     denials: [],
+    egressDenied: 0,
   };
 
   /** What the gateway metered; when it metered anything, it is the truth. */
@@ -51,6 +52,8 @@ export class SummaryCollector {
       addTokens(this.metered, event);
     } else if (event.type === 'agent.tool-call') {
       s.toolCalls++;
+    } else if (event.type === 'egress' && !event.allowed) {
+      s.egressDenied++;
     } else if (event.type === 'agent.end') {
       s.denials.push(...event.denials);
     }

@@ -67,6 +67,8 @@ export const Summary = z.object({
   filesChanged: z.number().int().nullable(),
   toolCalls: z.number().int(),
   denials: z.array(z.string()),
+  /** Connections the egress policy refused (the gateway's or sandbox-runtime's). */
+  egressDenied: z.number().int().default(0),
 });
 export type Summary = z.infer<typeof Summary>;
 
@@ -93,7 +95,7 @@ export const Metadata = z.object({
   network: z
     .enum(['none', 'open'])
     .describe(
-      'egress: none, or open (an agent reaching its model API; not fenced until the gateway exists)',
+      'egress: none, or open (only the model API and the allowlist, through the gateway or sandbox-runtime)',
     ),
   prompt: z.string().nullable().default(null).describe('the task given to an agent (-p)'),
   agentSessionId: z

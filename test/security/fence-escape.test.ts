@@ -253,8 +253,15 @@ describe('the fence, attacked by a hostile agent', () => {
       { cwd: repo.dir, env },
     );
     expect(r.code, r.stderr).toBe(0);
-    const out = r.json<{ id: string; branch: string; status: string }>();
+    const out = r.json<{
+      id: string;
+      branch: string;
+      status: string;
+      summary: { egressDenied: number };
+    }>();
     expect(out.status).toBe('succeeded');
+    // proxy-http, proxy-connect, proxy-by-ip and the neighbour's addresses, at least.
+    expect(out.summary.egressDenied).toBeGreaterThanOrEqual(5);
     const report = repo.show(out.branch, 'attack.out') ?? '';
     expect(report).toContain('attack: finished');
     const lines = report.trim().split('\n');

@@ -30,6 +30,7 @@ const base: Metadata = {
     filesChanged: 2,
     toolCalls: 4,
     denials: [],
+    egressDenied: 0,
   },
   keep: false,
   timeoutMs: null,

@@ -66,6 +66,11 @@ export interface SandboxSpec {
    * docker's gateway reads them from the policy file in `fence.policyDir` instead.
    */
   allowHosts?: string[];
+  /**
+   * Commands the sandbox runs from the host's own installs (an agent's CLI): the local
+   * backend makes the directories they live in readable; images carry their own.
+   */
+  tools?: string[];
   /** With `open`: fence the sandbox behind the gateway (docker; required there). */
   fence?: SandboxFence;
 }

@@ -6,7 +6,8 @@
  * adapter's own, its model-API endpoints (loopback rewritten for the sandbox), and the
  * credentials it declares — nothing else from the host. A fenced sandbox (docker, with a
  * way out) gets the gateway's endpoints and placeholder credentials instead
- * (fence-launch.ts).
+ * (fence-launch.ts); so does a local one, whose gateways the supervisor runs on the host
+ * (host-model-gateways.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +16,14 @@ import { pickCredentials, pickEndpoints } from '../agents/host-env.js';
 import type { Backend, Sandbox, SandboxFence } from '../backends/backend.js';
 import { CorralError } from '../lib/errors.js';
 import type { InstancePaths, Metadata } from '../state/index.js';
-import { planFence, wantsFence } from './fence-launch.js';
+import {
+  canKeepKeyOut,
+  getPlaceholderCredentials,
+  planFence,
+  planModelRoutes,
+  wantsFence,
+  type ModelRoute,
+} from './fence-launch.js';
 
 /**
  * What an agent gets from the host, decided once per run: its endpoints and credential
@@ -27,6 +35,11 @@ export interface AgentAccess {
   credentials: Record<string, string>;
   secrets: string[];
   fence?: SandboxFence;
+  /**
+   * Local: model APIs whose gateways the supervisor runs on the host, holding `key`; the
+   * endpoints are theirs once started (host-model-gateways.ts).
+   */
+  hostGateway?: { routes: ModelRoute[]; key: string };
 }
 
 export function planAgentAccess(
@@ -44,6 +57,18 @@ export function planAgentAccess(
       secrets: f.secrets,
       fence: { ...f.fence, keep: metadata.keep },
     };
+  }
+  if (backend.name === 'local' && metadata.network === 'open' && canKeepKeyOut(adapter)) {
+    const { routes, real } = planModelRoutes(adapter, env, null);
+    const key = Object.values(real)[0];
+    if (key !== undefined && routes.length > 0) {
+      return {
+        endpoints: {},
+        credentials: getPlaceholderCredentials(real),
+        secrets: Object.values(real),
+        hostGateway: { routes, key },
+      };
+    }
   }
   const credentials = pickCredentials(adapter, env);
   return {

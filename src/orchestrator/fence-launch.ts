@@ -38,15 +38,68 @@ export interface FenceLaunch {
   secrets: string[];
 }
 
+/** Whether the gateway speaks every model API of `adapter` (so its key can stay out). */
+export function canKeepKeyOut(adapter: AgentAdapter): boolean {
+  return adapter.endpointVars.every((name) => name in fencedApis);
+}
+
 /** Whether this instance runs fenced: a docker sandbox with a way out. */
 export function wantsFence(metadata: Metadata, backend: Backend): boolean {
   return backend.name === 'docker' && metadata.network === 'open';
 }
 
+/** One model API an agent reaches: which variable names it, where it really is. */
+export interface ModelRoute {
+  /** The agent's endpoint variable, e.g. `OPENAI_BASE_URL`. */
+  endpointVar: string;
+  api: FenceModel['api'];
+  /** The real API's origin (a loopback host rewritten to `hostAlias`). */
+  upstream: string;
+  /** The path the agent keeps on its side (`/v1` for OpenAI), no trailing slash. */
+  path: string;
+}
+
 /**
- * The fence of one instance. Throws MISSING_CREDENTIAL like an unfenced launch would, and
- * USAGE for an agent whose model API the gateway does not speak (its key would have to
- * enter the sandbox).
+ * The model APIs of an agent and the real credentials for them. Throws MISSING_CREDENTIAL
+ * like an unfenced launch would, and USAGE for an agent whose model API the gateway does
+ * not speak (its key would have to enter the sandbox).
+ */
+export function planModelRoutes(
+  adapter: AgentAdapter,
+  env: NodeJS.ProcessEnv,
+  hostAlias: string | null,
+): { routes: ModelRoute[]; real: Record<string, string> } {
+  const real = pickCredentials(adapter, env);
+  const routes: ModelRoute[] = [];
+  if (Object.keys(real).length === 0) return { routes, real };
+  for (const name of adapter.endpointVars) {
+    const known = fencedApis[name];
+    if (!known) {
+      throw new CorralError(
+        'USAGE',
+        `The gateway does not speak the model API of the ${adapter.name} agent (${name}), so its key cannot be kept out of the sandbox.`,
+      );
+    }
+    // The gateway gets the origin, the agent keeps the path: the gateway appends what the
+    // agent sends to the upstream.
+    const url = new URL(rewriteLoopback(env[name] || known.defaultUrl, hostAlias));
+    routes.push({
+      endpointVar: name,
+      api: known.api,
+      upstream: url.origin,
+      path: url.pathname.replace(/\/+$/, ''),
+    });
+  }
+  return { routes, real };
+}
+
+/** The placeholder in every credential variable the agent would hold. */
+export function getPlaceholderCredentials(real: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(real).map((n) => [n, fencePlaceholderKey]));
+}
+
+/**
+ * The fence of one docker instance: its endpoints point at the gateway service.
  *
  * @example
  * planFence(claudeAdapter, paths, { ANTHROPIC_API_KEY: 'sk-ant-…' }, 'host.docker.internal').endpoints
@@ -58,36 +111,19 @@ export function planFence(
   env: NodeJS.ProcessEnv,
   hostAlias: string | null,
 ): FenceLaunch {
-  const real = pickCredentials(adapter, env);
-  const keyEnv = Object.keys(real)[0];
-  const endpoints: Record<string, string> = {};
-  const models: FenceModel[] = [];
-  for (const name of adapter.endpointVars) {
-    const known = fencedApis[name];
-    if (!known) {
-      throw new CorralError(
-        'USAGE',
-        `The gateway does not speak the model API of the ${adapter.name} agent (${name}), so its key cannot be kept out of the sandbox.`,
-        { hint: 'Run it with --backend local.' },
-      );
-    }
-    if (!keyEnv) continue;
-    // The gateway gets the origin, the agent keeps the path (`/v1` for OpenAI): the gateway
-    // appends what the agent sends to the upstream.
-    const url = new URL(rewriteLoopback(env[name] || known.defaultUrl, hostAlias));
-    const path = url.pathname.replace(/\/+$/, '');
-    endpoints[name] = `${getFenceEndpoint(known.api)}${path}`;
-    models.push({ api: known.api, upstream: url.origin, keyEnv });
-  }
+  const { routes, real } = planModelRoutes(adapter, env, hostAlias);
+  const keyEnv = Object.keys(real)[0] ?? '';
   return {
     fence: {
       stateDir: paths.dir,
       policyDir: dirname(paths.policyFile),
-      models,
+      models: routes.map((r) => ({ api: r.api, upstream: r.upstream, keyEnv })),
       secrets: real,
     },
-    endpoints,
-    credentials: Object.fromEntries(Object.keys(real).map((n) => [n, fencePlaceholderKey])),
+    endpoints: Object.fromEntries(
+      routes.map((r) => [r.endpointVar, `${getFenceEndpoint(r.api)}${r.path}`]),
+    ),
+    credentials: getPlaceholderCredentials(real),
     secrets: Object.values(real),
   };
 }

@@ -24,6 +24,7 @@ import { withBringBack } from '../workspace/index.js';
 import { planAgentAccess, prepareLaunch } from './agent-launch.js';
 import { bringBackOptions, bringBackSafely } from './bring-back-step.js';
 import { followGatewayLogs, type GatewayLogFollower } from './gateway-log-follower.js';
+import type { HostModelGateways } from './host-model-gateways.js';
 import type { InstanceStore } from './instance-store.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { SummaryCollector } from './run-summary.js';
@@ -93,11 +94,21 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   });
   let policyWatcher: PolicyWatcher | undefined;
   let gatewayLogs: GatewayLogFollower | undefined;
+  let hostGateways: HostModelGateways | undefined;
   try {
     // Endpoints and credentials, decided once (fenced: the gateway's, and a placeholder
     // key, the gateway alone holding the real one).
-    const access = planAgentAccess(adapter, metadata, paths, backend, process.env);
+    let access = planAgentAccess(adapter, metadata, paths, backend, process.env);
     redactor = new Redactor(access.secrets);
+    if (access.hostGateway) {
+      const { startHostModelGateways } = await import('./host-model-gateways.js');
+      hostGateways = await startHostModelGateways({
+        ...access.hostGateway,
+        usageLogPath: paths.usageLog,
+        onError: (message) => log(`${id}: model gateway: ${message}`),
+      });
+      access = { ...access, endpoints: hostGateways.endpoints };
+    }
     // Hosts the agent needs for its model API, plus the instance's live egress policy.
     const baseHosts = metadata.network === 'open' ? hostsToAllow(adapter, access.endpoints) : [];
     const policy = await loadEgressPolicy(paths.policyFile);
@@ -112,12 +123,14 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       labels: instanceLabels(id, store.home),
       network: metadata.network,
       allowHosts: [...baseHosts, ...policy.allow],
+      // The agent's CLI, run from the host's install on the local backend.
+      tools: adapter.binary && adapter.binary !== 'sh' ? [adapter.binary] : [],
       ...(access.fence ? { fence: access.fence } : {}),
     });
     trace('sandbox started');
     metadata = await store.update(id, { sandboxId: sandbox.id });
     onEvent(events.push({ id, type: 'instance.started', sandboxId: sandbox.id }));
-    if (access.fence) {
+    if (access.fence || hostGateways) {
       gatewayLogs = await followGatewayLogs(id, paths, (e) => onEvent(events.push(e)));
     }
 
@@ -190,6 +203,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   const bringBack = await bringBackSafely(store, metadata, sandbox, ran, events, log);
   trace('bring-back');
   await sandbox?.stop().catch(() => undefined);
+  await hostGateways?.close();
   trace('sandbox stopped');
   // The gateway has flushed its logs once it is down; their last lines become events.
   await gatewayLogs?.close();

@@ -165,6 +165,8 @@ describe('claude in the fenced docker sandbox, against the stand-in', () => {
     expect(JSON.stringify(seen)).not.toContain(apiKey);
     const output = await readFile(join(dir, 'output.log'), 'utf8');
     expect(output).toContain('ANTHROPIC_API_KEY=corral-placeholder-key');
+    // Nothing the agent printed needed redacting: the key was never in its reach.
+    expect(output).not.toContain('[redacted]');
     expect(output).toContain('ANTHROPIC_BASE_URL=http://gateway:');
     const requests = api.requests();
     expect(requests.filter((q) => q.kind === 'turn').length).toBeGreaterThanOrEqual(4);

@@ -65,6 +65,8 @@ export interface FenceInput {
   allowHosts?: readonly string[];
   /** srt's own temporary directory, where its proxy sockets live (readable when hosts are allowed). */
   proxyDir?: string;
+  /** Directories of the programs the sandbox runs from the host (tool-dirs.ts), read-only. */
+  toolDirs?: readonly string[];
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -100,7 +102,7 @@ export async function buildFence(input: FenceInput): Promise<SandboxRuntimeConfi
     network: { allowedDomains: allowHosts, deniedDomains: [] },
     filesystem: {
       denyRead,
-      allowRead: [input.workspaceDir, input.vendorDir, ...proxyRead],
+      allowRead: [input.workspaceDir, input.vendorDir, ...proxyRead, ...(input.toolDirs ?? [])],
       allowWrite: [input.workspaceDir],
       denyWrite: [],
     },

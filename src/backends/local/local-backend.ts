@@ -14,7 +14,7 @@
  * `spec.mounts`) are container settings and are refused as docker-only.
  */
 import { mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Backend, Probe, SandboxRecord, SandboxSpec } from '../backend.js';
 import { CorralError } from '../../lib/errors.js';
@@ -22,6 +22,7 @@ import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { isValidInstanceId } from '../../lib/id.js';
 import { listRelaxations } from '../../state/index.js';
 import { buildFence } from './fence.js';
+import { getToolDirs } from './tool-dirs.js';
 import { LocalSandbox } from './local-sandbox.js';
 import { prepareWorkspace } from './prepare-workspace.js';
 import { probeSandboxRuntime } from './probe-sandbox-runtime.js';
@@ -167,6 +168,12 @@ export class LocalBackend implements Backend {
         vendorDir: this.#sandboxRuntime.vendorDir,
         allowHosts: spec.allowHosts ?? [],
         proxyDir: srtTmpDir,
+        toolDirs: await getToolDirs(
+          spec.tools ?? [],
+          process.env.PATH ?? defaultPath,
+          process.execPath,
+          { home: homedir(), stateRoot: this.#home },
+        ),
       });
       await writeFileAtomic(paths.settings, `${JSON.stringify(fence, null, 2)}\n`);
       const homeDir = await prepareWorkspace(workspaceDir);

@@ -1,0 +1,97 @@
+/**
+ * Claude Code on the local backend, the way a user without Docker runs it: `corral run
+ * --backend local --agent claude -p …`, the CLI taken from the host's own install (here
+ * the test cache, which the fence otherwise hides), behind sandbox-runtime's proxy. The
+ * key stays out of the sandbox there too: the supervisor runs the model gateway on the
+ * host's loopback and the agent holds the placeholder. The Anthropic stand-in listens on
+ * this machine's loopback.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureAgentCli, getPinnedVersion } from '../helpers/agent-cli.js';
+import { corral, makeHome } from '../helpers/cli.js';
+import { sha256 } from '../helpers/fence.js';
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import {
+  startAnthropicStandIn,
+  type AnthropicStandIn,
+} from '../helpers/stand-in/anthropic-stand-in.js';
+
+const pkg = '@anthropic-ai/claude-code';
+const apiKey = 'sk-ant-local-5b7d9f1e3a2c';
+
+describe('claude on the local backend, key kept on the host', () => {
+  let api: AnthropicStandIn;
+  let repo: TestRepo;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    const binDir = await ensureAgentCli({ pkg, version: getPinnedVersion(pkg), bin: 'claude' });
+    repo = await makeRepo({ 'app.py': 'greeting = "hello"\n' });
+    home = await makeHome();
+    api = await startAnthropicStandIn({
+      script: [
+        {
+          toolUse: {
+            name: 'Bash',
+            input: {
+              // Its own environment, and every process's it can see: the host's is not among them.
+              command: `sed -i 's/"hello"/"hello, local"/' app.py && env && cat /proc/[0-9]*/environ | tr '\\0' '\\n' | grep -c ANTHROPIC_API_KEY=corral-placeholder-key`,
+              description: 'Edit and look around',
+            },
+          },
+        },
+        { text: 'Done locally.' },
+      ],
+    });
+    env = {
+      PATH: `${binDir}:${process.env.PATH ?? ''}`,
+      ANTHROPIC_BASE_URL: api.url,
+      ANTHROPIC_API_KEY: apiKey,
+    };
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('edits through its own CLI; the stand-in gets the real key, the agent only the placeholder', async () => {
+    const r = await corral(
+      home,
+      ['run', '--backend', 'local', '--agent', 'claude', '-p', 'greet locally', '--json'],
+      { cwd: repo.dir, env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<{
+      id: string;
+      branch: string;
+      status: string;
+      summary: { outputTokens: number };
+    }>();
+    expect(out.status).toBe('succeeded');
+    expect(repo.show(out.branch, 'app.py')).toBe('greeting = "hello, local"\n');
+
+    const dir = join(home, 'instances', out.id);
+    const output = await readFile(join(dir, 'output.log'), 'utf8');
+    expect(output).toContain('ANTHROPIC_API_KEY=corral-placeholder-key');
+    expect(output).toMatch(/ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:\d+/);
+    // Nothing the agent printed needed redacting: the key was never in its reach.
+    expect(output).not.toContain('[redacted]');
+    const requests = api.requests.filter((q) => q.kind === 'turn');
+    expect(requests.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(api.requests.map((q) => q.keySha256))).toEqual(new Set([sha256(apiKey)]));
+    // The host-side gateway metered the calls into the events.
+    const events = (await readFile(join(dir, 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; api?: string });
+    expect(events.filter((e) => e.type === 'gateway.usage').length).toBeGreaterThanOrEqual(2);
+    expect(out.summary.outputTokens).toBeGreaterThan(0);
+    for (const f of ['events.ndjson', 'output.log', 'metadata.json', 'usage.log']) {
+      expect(await readFile(join(dir, f), 'utf8'), f).not.toContain(apiKey);
+    }
+    expect(r.stdout + r.stderr).not.toContain(apiKey);
+  });
+});

@@ -73,7 +73,10 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       'start from this commit/branch, clean (default: HEAD plus your uncommitted changes)',
     )
     .option('--name <name>', 'a name for the instance (usable instead of its id)')
-    .option('--keep', 'keep the workspace after the end, to resume it later')
+    .option(
+      '--keep',
+      "keep the workspace after the end, to resume it later (a fenced instance's Compose project is stopped, not removed, until corral rm)",
+    )
     .option(
       '--timeout <duration>',
       'stop the command after this long and mark it timed-out (e.g. 30m)',

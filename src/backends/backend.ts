@@ -9,6 +9,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { BackendName, HostMount, Limits, Relaxations } from '../state/index.js';
+import type { PriceTable } from '../gateway/usage-cost.js';
 
 export type { BackendName };
 
@@ -35,6 +36,8 @@ export interface SandboxFence {
   secrets: Record<string, string>;
   /** When the sandbox stops, stop its containers but keep them (and the networks) for a look. */
   keep?: boolean;
+  /** Prices the gateway meters cost with (`$CORRAL_HOME/prices.json`); none: cost unknown. */
+  prices?: PriceTable;
 }
 
 export interface SandboxSpec {

@@ -7,6 +7,7 @@
  * /proc). Each call it forwards is metered into the instance's usage.log.
  */
 import { startModelGateway, type ModelGateway } from '../gateway/model-gateway.js';
+import type { PriceTable } from '../gateway/usage-cost.js';
 import type { ModelRoute } from './fence-launch.js';
 
 export interface HostModelGateways {
@@ -20,6 +21,7 @@ export async function startHostModelGateways(options: {
   /** The real key of the agent's credential (one key serves its one API). */
   key: string;
   usageLogPath: string;
+  prices?: PriceTable;
   onError?: (message: string) => void;
 }): Promise<HostModelGateways> {
   const started: ModelGateway[] = [];
@@ -33,6 +35,7 @@ export async function startHostModelGateways(options: {
         host: '127.0.0.1',
         port: 0,
         usageLogPath: options.usageLogPath,
+        ...(options.prices ? { prices: options.prices } : {}),
         ...(options.onError ? { onError: options.onError } : {}),
       });
       started.push(gateway);

@@ -1,6 +1,7 @@
 /**
  * The numbers a run ends with: tokens and cost summed over the usage events (what the
- * gateway metered when it metered anything, else what the agent reported), how
+ * gateway metered when it metered anything, else what the agent reported; the agent's cost
+ * when the gateway had no prices), how
  * many tools it called, what it was refused, and how many files its branch changed.
  */
 import type { CorralEvent } from '../events/index.js';
@@ -60,7 +61,11 @@ export class SummaryCollector {
   }
 
   async finish(metadata: Metadata, commit: string | null): Promise<Summary> {
-    if (this.metered) Object.assign(this.summary, this.metered);
+    if (this.metered) {
+      // Metered tokens win; a metered cost only when prices were configured.
+      const cost = this.metered.costUsd ?? this.summary.costUsd;
+      Object.assign(this.summary, this.metered, { costUsd: cost });
+    }
     if (commit) {
       const r = await git(
         metadata.sourceRepo,

@@ -27,6 +27,7 @@ import { followGatewayLogs, type GatewayLogFollower } from './gateway-log-follow
 import type { HostModelGateways } from './host-model-gateways.js';
 import type { InstanceStore } from './instance-store.js';
 import { OutputPipeline } from './output-pipeline.js';
+import { loadPriceTable } from './price-table.js';
 import { SummaryCollector } from './run-summary.js';
 import { discardWorkspace } from './trash.js';
 import { followRequestEvents } from './requests/index.js';
@@ -100,11 +101,14 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
     // key, the gateway alone holding the real one).
     let access = planAgentAccess(adapter, metadata, paths, backend, process.env);
     redactor = new Redactor(access.secrets);
+    const prices = await loadPriceTable(store.home);
+    if (access.fence && prices) access = { ...access, fence: { ...access.fence, prices } };
     if (access.hostGateway) {
       const { startHostModelGateways } = await import('./host-model-gateways.js');
       hostGateways = await startHostModelGateways({
         ...access.hostGateway,
         usageLogPath: paths.usageLog,
+        ...(prices ? { prices } : {}),
         onError: (message) => log(`${id}: model gateway: ${message}`),
       });
       access = { ...access, endpoints: hostGateways.endpoints };

@@ -3,10 +3,10 @@
  * --backend local --agent claude -p …`, the CLI taken from the host's own install (here
  * the test cache, which the fence otherwise hides), behind sandbox-runtime's proxy. The
  * key stays out of the sandbox there too: the supervisor runs the model gateway on the
- * host's loopback and the agent holds the placeholder. The Anthropic stand-in listens on
- * this machine's loopback.
+ * host's loopback and the agent holds the placeholder; with `prices.json` in the home, the
+ * gateway meters the cost too. The Anthropic stand-in listens on this machine's loopback.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAgentCli, getPinnedVersion } from '../helpers/agent-cli.js';
@@ -31,6 +31,11 @@ describe('claude on the local backend, key kept on the host', () => {
     const binDir = await ensureAgentCli({ pkg, version: getPinnedVersion(pkg), bin: 'claude' });
     repo = await makeRepo({ 'app.py': 'greeting = "hello"\n' });
     home = await makeHome();
+    // Prices for the stand-in's model: the gateway's metered cost is then known.
+    await writeFile(
+      join(home, 'prices.json'),
+      JSON.stringify({ 'claude-opus': { input: 10, output: 50, cacheRead: 1 } }),
+    );
     api = await startAnthropicStandIn({
       script: [
         {
@@ -68,7 +73,7 @@ describe('claude on the local backend, key kept on the host', () => {
       id: string;
       branch: string;
       status: string;
-      summary: { outputTokens: number };
+      summary: { outputTokens: number; costUsd: number | null };
     }>();
     expect(out.status).toBe('succeeded');
     expect(repo.show(out.branch, 'app.py')).toBe('greeting = "hello, local"\n');
@@ -86,8 +91,12 @@ describe('claude on the local backend, key kept on the host', () => {
     const events = (await readFile(join(dir, 'events.ndjson'), 'utf8'))
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; api?: string });
-    expect(events.filter((e) => e.type === 'gateway.usage').length).toBeGreaterThanOrEqual(2);
+      .map((l) => JSON.parse(l) as { type: string; costUsd?: number | null });
+    const metered = events.filter((e) => e.type === 'gateway.usage');
+    expect(metered.length).toBeGreaterThanOrEqual(2);
+    expect(metered.every((e) => typeof e.costUsd === 'number' && e.costUsd > 0)).toBe(true);
+    const cost = metered.reduce((sum, e) => sum + (e.costUsd ?? 0), 0);
+    expect(out.summary.costUsd).toBeCloseTo(cost, 10);
     expect(out.summary.outputTokens).toBeGreaterThan(0);
     for (const f of ['events.ndjson', 'output.log', 'metadata.json', 'usage.log']) {
       expect(await readFile(join(dir, f), 'utf8'), f).not.toContain(apiKey);

@@ -150,6 +150,7 @@ function gatewayConfig(fence: SandboxFence): unknown {
       keyEnv: m.keyEnv,
     })),
     usageLogPath: `${gatewayLogDir}/usage.log`,
+    ...(fence.prices ? { prices: fence.prices } : {}),
     requests: {
       port: fenceRequestsPort,
       logPath: `${gatewayLogDir}/${requestsLogName}`,

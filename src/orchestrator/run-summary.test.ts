@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { CorralEvent } from '../events/index.js';
+import type { Metadata } from '../state/index.js';
+import { SummaryCollector } from './run-summary.js';
+
+const at = { v: 1 as const, ts: '2026-11-26T10:00:00.000Z', id: 'claude-k3x9q' };
+const tokens = { cacheReadTokens: 0, cacheWriteTokens: 0, model: 'm' };
+const reported: CorralEvent = {
+  ...at,
+  ...tokens,
+  type: 'agent.usage',
+  inputTokens: 100,
+  outputTokens: 10,
+  costUsd: 0.5,
+};
+const metered = (costUsd: number | null): CorralEvent => ({
+  ...at,
+  ...tokens,
+  type: 'gateway.usage',
+  api: 'anthropic',
+  path: '/v1/messages',
+  status: 200,
+  inputTokens: 60,
+  outputTokens: 6,
+  costUsd,
+  durationMs: 5,
+});
+const egress = (allowed: boolean): CorralEvent => ({
+  ...at,
+  type: 'egress',
+  kind: 'connect',
+  host: 'x.test',
+  port: 443,
+  allowed,
+  reason: allowed ? null : 'not on the allowlist',
+  bytesUp: 0,
+  bytesDown: 0,
+  durationMs: 1,
+  status: null,
+});
+
+async function summarize(events: CorralEvent[]) {
+  const c = new SummaryCollector();
+  for (const e of events) c.add(e);
+  return c.finish({} as Metadata, null);
+}
+
+describe('SummaryCollector', () => {
+  it('takes what the agent reported when nothing was metered', async () => {
+    expect(await summarize([reported])).toMatchObject({ inputTokens: 100, costUsd: 0.5 });
+  });
+
+  it('takes the metered tokens over the reported ones, and the agent’s cost without prices', async () => {
+    const s = await summarize([reported, metered(null), metered(null)]);
+    expect(s).toMatchObject({ inputTokens: 120, outputTokens: 12, costUsd: 0.5 });
+    expect((await summarize([reported, metered(0.25)])).costUsd).toBe(0.25);
+  });
+
+  it('counts the connections the egress policy refused', async () => {
+    expect((await summarize([egress(true), egress(false), egress(false)])).egressDenied).toBe(2);
+  });
+});

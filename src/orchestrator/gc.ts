@@ -1,6 +1,7 @@
 /**
  * `corral gc`: removes what corral made that nothing references any more — labelled
- * sandboxes whose instance is not running (unless it is kept), half-made state dirs, workspaces of ended
+ * sandboxes whose instance is not running (unless it is kept), images built for instances
+ * whose records are gone, half-made state dirs, workspaces of ended
  * instances that were not kept, base refs and empty or merged `corral/*` branches of
  * instances whose records are gone. A branch that holds work nothing else has is never
  * removed; it is reported instead. `dryRun` lists without removing.
@@ -14,7 +15,7 @@ import { loadRepos } from './repo-registry.js';
 import { listTrash } from './trash.js';
 
 export interface GcItem {
-  kind: 'sandbox' | 'state-dir' | 'workspace' | 'trash' | 'base-ref' | 'branch';
+  kind: 'sandbox' | 'state-dir' | 'workspace' | 'trash' | 'base-ref' | 'branch' | 'image';
   target: string;
   reason: string;
 }
@@ -25,10 +26,17 @@ export interface GcReport {
   kept: GcItem[];
 }
 
+/** The images built for instances (a package request approved), where an engine has them. */
+export interface InstanceImages {
+  /** Instance id → its image tags, of the images `home` made. */
+  list(home: string): Promise<Map<string, string[]>>;
+  remove(instanceId: string): Promise<unknown>;
+}
+
 export async function collectGarbage(
   store: InstanceStore,
   backends: Backend[],
-  options: { dryRun: boolean; halfMadeAgeMs?: number },
+  options: { dryRun: boolean; halfMadeAgeMs?: number; images?: InstanceImages },
 ): Promise<GcReport> {
   const report: GcReport = { dryRun: options.dryRun, removed: [], kept: [] };
   const act = async (item: GcItem, remove: () => Promise<unknown>) => {
@@ -63,6 +71,13 @@ export async function collectGarbage(
         () => backend.removeSandbox(s.id),
       );
     }
+  }
+
+  for (const [id, tags] of (await options.images?.list(store.home)) ?? []) {
+    if (records.has(id)) continue;
+    await act({ kind: 'image', target: tags.join(', '), reason: 'no instance record' }, () =>
+      options.images!.remove(id),
+    );
   }
 
   const halfMadeAgeMs = options.halfMadeAgeMs ?? 10 * 60_000;

@@ -3,12 +3,13 @@
  * (--dry-run) and then removes the sandbox it left behind (for a fenced docker instance,
  * its whole Compose project). A fenced instance stopped from a second process ends
  * `canceled`; kept, its stopped project survives gc until `corral rm`, and resume starts
- * it afresh.
+ * it afresh. Images built for instances whose records are gone go too, of gc's own home.
  */
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findImagesDir, getDefaultImageTag } from '../../src/backends/docker/index.js';
 import { corral, makeHome, waitFor } from '../helpers/cli.js';
 import { projectLeftovers } from '../helpers/fence.js';
 import { makeRepo } from '../helpers/git-repo.js';
@@ -146,5 +147,38 @@ describe('gc of records that are gone', () => {
     ]);
     expect(repo.branchExists(`corral/${e}`)).toBe(false);
     expect(repo.show(`corral/${w}`, 'w.txt')).toBe('w\n');
+  });
+});
+
+describe('gc of instance images', () => {
+  it('removes the images built for instances whose records are gone, of its own home only', async () => {
+    const home = await makeHome();
+    const other = await makeHome();
+    const base = getDefaultImageTag(findImagesDir());
+    const build = (tag: string, owner: string) =>
+      execFileSync(
+        'docker',
+        ['build', '-q', '-t', tag, '--label', `corral.instance-image.home=${owner}`, '-'],
+        { input: `FROM ${base}\n`, encoding: 'utf8' },
+      );
+    const mine = `corral-instance-shell-gc${process.pid}:1`;
+    const theirs = `corral-instance-shell-ot${process.pid}:1`;
+    build(mine, home);
+    build(theirs, other);
+    const exists = (tag: string) =>
+      execFileSync('docker', ['images', '-q', tag], { encoding: 'utf8' }).trim() !== '';
+    try {
+      const dry = await corral(home, ['gc', '--dry-run', '--json']);
+      expect(dry.json<GcReport>().removed.filter((i) => i.kind === 'image')).toEqual([
+        expect.objectContaining({ target: mine }),
+      ]);
+      expect(exists(mine)).toBe(true);
+      const gc = await corral(home, ['gc', '--json']);
+      expect(gc.code, gc.stderr).toBe(0);
+      expect(exists(mine)).toBe(false);
+      expect(exists(theirs)).toBe(true);
+    } finally {
+      execFileSync('docker', ['rmi', '-f', mine, theirs], { stdio: 'ignore' });
+    }
   });
 });

@@ -22,6 +22,8 @@ export interface EngineBuild {
   dockerfile?: string;
   buildArgs?: Record<string, string>;
   target?: string;
+  /** Labels put on the image (never corral.managed: containers inherit image labels). */
+  labels?: Record<string, string>;
   /** One line of build output at a time. */
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
@@ -55,6 +57,7 @@ export async function runEngineBuild(build: EngineBuild): Promise<string> {
         ...(build.dockerfile === undefined ? {} : { dockerfile: build.dockerfile }),
         ...(build.buildArgs === undefined ? {} : { buildargs: build.buildArgs }),
         ...(build.target === undefined ? {} : { target: build.target }),
+        ...(build.labels === undefined ? {} : { labels: build.labels }),
         rm: true,
         forcerm: true,
         // No corral.managed label: containers inherit image labels, so every container

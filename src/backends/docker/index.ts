@@ -44,6 +44,7 @@ export { getDefaultCaCertFiles, hostCaBundlePath } from './ca-certs.js';
 export {
   buildInstanceImage,
   getInstanceImageTag,
+  listInstanceImages,
   removeInstanceImages,
   renderInstanceDockerfile,
   type InstancePackage,

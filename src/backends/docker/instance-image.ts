@@ -21,6 +21,8 @@ import { isNotFound, rethrowEngineError } from './engine-errors.js';
 import { newDockerode } from './load-dockerode.js';
 
 export const instanceImageRepositoryPrefix = 'corral-instance-';
+/** The image label naming the CORRAL_HOME that built it. */
+export const instanceImageHomeLabel = 'corral.instance-image.home';
 
 /** The registry npm installs from unless the host's npm config says otherwise. */
 export const defaultNpmRegistry = 'https://registry.npmjs.org';
@@ -126,6 +128,8 @@ export interface BuildInstanceImageOptions {
   instanceId: string;
   /** The request the build is for; it names the tag. */
   n: number;
+  /** The CORRAL_HOME of the instance, on the image as a label, for `corral gc`. */
+  home: string;
   /** The image the instance runs in now; it must exist. */
   from: string;
   packages: InstancePackage[];
@@ -180,11 +184,33 @@ export async function buildInstanceImage(options: BuildInstanceImageOptions): Pr
       context,
       tag,
       name: `the image of ${options.instanceId} with request ${options.n}`,
+      labels: { [instanceImageHomeLabel]: options.home },
       onProgress: options.onProgress,
       signal: options.signal,
     }),
   );
   return tag;
+}
+
+/**
+ * The instance images a CORRAL_HOME made, by instance id (for `corral gc`: those whose
+ * instance record is gone).
+ */
+export async function listInstanceImages(
+  home: string,
+  docker: Dockerode = newDockerode(),
+): Promise<Map<string, string[]>> {
+  const images = await docker.listImages({
+    filters: { label: [`${instanceImageHomeLabel}=${home}`] },
+  });
+  const byInstance = new Map<string, string[]>();
+  for (const tag of images.flatMap((image) => image.RepoTags ?? [])) {
+    const [repository = ''] = tag.split(':');
+    if (!repository.startsWith(instanceImageRepositoryPrefix)) continue;
+    const id = repository.slice(instanceImageRepositoryPrefix.length);
+    byInstance.set(id, [...(byInstance.get(id) ?? []), tag]);
+  }
+  return byInstance;
 }
 
 /** Removes every `corral-instance-<id>:*` image (after `corral rm`); returns the tags removed. */

@@ -1,5 +1,6 @@
 /** `corral gc`: remove labelled leftovers nothing references; `--dry-run` lists them. */
 import type { Command } from 'commander';
+import { listInstanceImages, removeInstanceImages } from '../../backends/docker/index.js';
 import { collectGarbage } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
@@ -7,13 +8,24 @@ import { printJson, printLine } from '../output.js';
 export function registerGc(program: Command, ctx: CommandContext): void {
   program
     .command('gc')
-    .description('remove sandboxes, state dirs, workspaces and refs that nothing references')
+    .description(
+      'remove sandboxes, instance images, state dirs, workspaces and refs that nothing references',
+    )
     .option('-n, --dry-run', 'list what would be removed, remove nothing')
     .option('--json', 'print one JSON object: { dryRun, removed: [...], kept: [...] }')
     .action(async (o: { dryRun?: boolean; json?: boolean }) => {
       const app = ctx.app();
+      const docker = (await app.docker.probe()).available ? app.docker.docker : undefined;
       const report = await collectGarbage(app.orchestrator.store, [app.docker, app.local], {
         dryRun: Boolean(o.dryRun),
+        ...(docker
+          ? {
+              images: {
+                list: (home: string) => listInstanceImages(home, docker),
+                remove: (id: string) => removeInstanceImages(id, docker),
+              },
+            }
+          : {}),
       });
       if (o.json) return printJson(report);
       const verb = o.dryRun ? 'would remove' : 'removed';

@@ -96,6 +96,7 @@ async function approvePackage(
   const image = await buildInstanceImage({
     instanceId: m.id,
     n: request.n,
+    home: o.home,
     from,
     packages: [spec],
     dir: files.imageDir,

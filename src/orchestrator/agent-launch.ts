@@ -24,6 +24,7 @@ import {
   wantsFence,
   type ModelRoute,
 } from './fence-launch.js';
+import { loadPriceTable } from './price-table.js';
 
 /**
  * What an agent gets from the host, decided once per run: its endpoints and credential
@@ -76,6 +77,39 @@ export function planAgentAccess(
     credentials,
     secrets: Object.values(credentials),
   };
+}
+
+export interface OpenedAgentAccess {
+  access: AgentAccess;
+  /** Stops what serves the access (the local backend's host-side model gateways). */
+  close(): Promise<void>;
+}
+
+/**
+ * planAgentAccess, with what it needs to work: the prices the gateways meter cost with,
+ * and, on the local backend, the model gateways this process runs on the host (their
+ * endpoints become the agent's).
+ */
+export async function openAgentAccess(
+  adapter: AgentAdapter,
+  metadata: Metadata,
+  paths: InstancePaths,
+  backend: Backend,
+  options: { env: NodeJS.ProcessEnv; home: string; log: (message: string) => void },
+): Promise<OpenedAgentAccess> {
+  let access = planAgentAccess(adapter, metadata, paths, backend, options.env);
+  const prices = await loadPriceTable(options.home);
+  if (access.fence && prices) access = { ...access, fence: { ...access.fence, prices } };
+  if (!access.hostGateway) return { access, close: () => Promise.resolve() };
+  // Loaded only here: a docker run never starts a model gateway in this process.
+  const { startHostModelGateways } = await import('./host-model-gateways.js');
+  const gateways = await startHostModelGateways({
+    ...access.hostGateway,
+    usageLogPath: paths.usageLog,
+    ...(prices ? { prices } : {}),
+    onError: (message) => options.log(`model gateway: ${message}`),
+  });
+  return { access: { ...access, endpoints: gateways.endpoints }, close: () => gateways.close() };
 }
 
 export interface PreparedLaunch {

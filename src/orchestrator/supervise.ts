@@ -21,13 +21,11 @@ import { Redactor } from '../lib/redactor.js';
 import { trace } from '../lib/trace.js';
 import { getCurrentSupervisor, type InstanceStatus, type Metadata } from '../state/index.js';
 import { withBringBack } from '../workspace/index.js';
-import { planAgentAccess, prepareLaunch } from './agent-launch.js';
+import { openAgentAccess, prepareLaunch, type OpenedAgentAccess } from './agent-launch.js';
 import { bringBackOptions, bringBackSafely } from './bring-back-step.js';
 import { followGatewayLogs, type GatewayLogFollower } from './gateway-log-follower.js';
-import type { HostModelGateways } from './host-model-gateways.js';
 import type { InstanceStore } from './instance-store.js';
 import { OutputPipeline } from './output-pipeline.js';
-import { loadPriceTable } from './price-table.js';
 import { SummaryCollector } from './run-summary.js';
 import { discardWorkspace } from './trash.js';
 import { followRequestEvents } from './requests/index.js';
@@ -95,24 +93,17 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   });
   let policyWatcher: PolicyWatcher | undefined;
   let gatewayLogs: GatewayLogFollower | undefined;
-  let hostGateways: HostModelGateways | undefined;
+  let opened: OpenedAgentAccess | undefined;
   try {
     // Endpoints and credentials, decided once (fenced: the gateway's, and a placeholder
     // key, the gateway alone holding the real one).
-    let access = planAgentAccess(adapter, metadata, paths, backend, process.env);
+    opened = await openAgentAccess(adapter, metadata, paths, backend, {
+      env: process.env,
+      home: store.home,
+      log: (message) => log(`${id}: ${message}`),
+    });
+    const { access } = opened;
     redactor = new Redactor(access.secrets);
-    const prices = await loadPriceTable(store.home);
-    if (access.fence && prices) access = { ...access, fence: { ...access.fence, prices } };
-    if (access.hostGateway) {
-      const { startHostModelGateways } = await import('./host-model-gateways.js');
-      hostGateways = await startHostModelGateways({
-        ...access.hostGateway,
-        usageLogPath: paths.usageLog,
-        ...(prices ? { prices } : {}),
-        onError: (message) => log(`${id}: model gateway: ${message}`),
-      });
-      access = { ...access, endpoints: hostGateways.endpoints };
-    }
     // Hosts the agent needs for its model API, plus the instance's live egress policy.
     const baseHosts = metadata.network === 'open' ? hostsToAllow(adapter, access.endpoints) : [];
     const policy = await loadEgressPolicy(paths.policyFile);
@@ -134,7 +125,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
     trace('sandbox started');
     metadata = await store.update(id, { sandboxId: sandbox.id });
     onEvent(events.push({ id, type: 'instance.started', sandboxId: sandbox.id }));
-    if (access.fence || hostGateways) {
+    if (access.fence || access.hostGateway) {
       gatewayLogs = await followGatewayLogs(id, paths, (e) => onEvent(events.push(e)));
     }
 
@@ -207,7 +198,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   const bringBack = await bringBackSafely(store, metadata, sandbox, ran, events, log);
   trace('bring-back');
   await sandbox?.stop().catch(() => undefined);
-  await hostGateways?.close();
+  await opened?.close();
   trace('sandbox stopped');
   // The gateway has flushed its logs once it is down; their last lines become events.
   await gatewayLogs?.close();

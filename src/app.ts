@@ -28,7 +28,10 @@ export function createApp(options: { log?: (line: string) => void } = {}): App {
   const home = getCorralHome();
   // CORRAL_DOCKER_NETWORK: the engine network agent sandboxes join (e.g. one where a
   // model server runs as a container).
-  const docker = new DockerBackend({ openNetwork: process.env.CORRAL_DOCKER_NETWORK || undefined });
+  const docker = new DockerBackend({
+    openNetwork: process.env.CORRAL_DOCKER_NETWORK || undefined,
+    home,
+  });
   const local = new LocalBackend({ home });
   const backends: Record<BackendName, Backend> = { docker, local };
   const registry: BackendRegistry = { get: (name) => backends[name] };

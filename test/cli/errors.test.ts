@@ -2,7 +2,7 @@
  * Bad input gets one clear line on stderr, a documented exit code, and loses nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, mkdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, mkdir, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,25 @@ describe('bad input', () => {
     );
     expect(r.code).toBe(5);
     expect(oneLine(r.stderr)).toContain('corral image build');
+    expect(await readdir(join(home, 'instances')).catch(() => [])).toEqual([]);
+  });
+
+  it('no Compose CLI for a fenced instance: exit 5 with the fix, nothing created', async () => {
+    const repo = await makeRepo();
+    const home = await makeHome();
+    // A PATH with git and nothing of Docker's: neither `docker compose` nor `docker-compose`.
+    const bin = await mkdtemp(join(tmpdir(), 'corral-no-compose-'));
+    await symlink(
+      execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim(),
+      join(bin, 'git'),
+    );
+    const r = await corral(
+      home,
+      ['run', '--backend', 'docker', '--allow-host', 'example.test', '--', 'true'],
+      { cwd: repo.dir, env: { PATH: bin } },
+    );
+    expect(r.code).toBe(5);
+    expect(oneLine(r.stderr)).toMatch(/No Compose CLI found.*apt-get install -y docker-compose/);
     expect(await readdir(join(home, 'instances')).catch(() => [])).toEqual([]);
   });
 

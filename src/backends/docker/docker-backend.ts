@@ -9,7 +9,7 @@
  * with a way out (`network: 'open'`) is always fenced: it runs as a Compose project of the
  * agent and its gateway sidecar (fenced-start.ts), the gateway being its only route.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import { newDockerode } from './load-dockerode.js';
 import { CorralError } from '../../lib/errors.js';
@@ -26,7 +26,14 @@ import {
   isNotFound,
   rethrowEngineError,
 } from './engine-errors.js';
-import { composeProjectLabel, gatewayService, sweepComposeProject } from './compose/index.js';
+import {
+  composeProjectLabel,
+  detectComposeCli,
+  detectComposeCliCached,
+  gatewayService,
+  sweepComposeProject,
+  type ComposeCli,
+} from './compose/index.js';
 import { FencedSandbox, startFenced } from './fenced-start.js';
 import { getGatewayImageTag } from './gateway-image.js';
 import { getHardening } from './hardening.js';
@@ -69,6 +76,8 @@ export interface DockerBackendOptions {
   docker?: Dockerode;
   /** An engine network fenced sandboxes' gateways use as their way out (default: one of the project's own). */
   openNetwork?: string;
+  /** corral's state root: where the Compose CLI found is remembered (else found each time). */
+  home?: string;
 }
 
 /** dockerode throws on a malformed DOCKER_HOST; say so in corral's terms. */
@@ -93,10 +102,20 @@ export class DockerBackend implements Backend {
   private client: Dockerode | undefined;
 
   private readonly openNetwork: string | undefined;
+  private readonly home: string | undefined;
 
   constructor(options: DockerBackendOptions = {}) {
     this.client = options.docker;
     this.openNetwork = options.openNetwork;
+    this.home = options.home;
+  }
+
+  /** The Compose CLI fenced sandboxes are brought up with; BACKEND_UNAVAILABLE without one. */
+  composeCli(signal?: AbortSignal): Promise<ComposeCli> {
+    const options = signal ? { signal } : {};
+    return this.home
+      ? detectComposeCliCached(join(this.home, 'run', 'docker', 'compose-cli.json'), options)
+      : detectComposeCli(options);
   }
 
   /** The engine client, made on first use so a bad DOCKER_HOST only fails docker commands. */
@@ -157,6 +176,7 @@ export class DockerBackend implements Backend {
     if (spec.network === 'open') {
       const gateway = getGatewayImageTag(findImagesDir());
       if (!(await this.hasImage(gateway))) throw imageMissing(gateway);
+      await this.composeCli();
     }
   }
 
@@ -180,6 +200,7 @@ export class DockerBackend implements Backend {
         fence: spec.fence,
         owner,
         relaxed,
+        cli: await this.composeCli(signal),
         ...(this.openNetwork ? { outboundNetwork: this.openNetwork } : {}),
         ...(signal ? { signal } : {}),
       });

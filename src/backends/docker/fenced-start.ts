@@ -27,7 +27,6 @@ import type {
 } from '../backend.js';
 import {
   ComposeProject,
-  detectComposeCli,
   gatewayConfigPath,
   gatewayLogDir,
   gatewayPolicyDir,
@@ -35,6 +34,7 @@ import {
   renderComposeSpec,
   sweepComposeProject,
   writeComposeFile,
+  type ComposeCli,
   type InstancePlan,
 } from './compose/index.js';
 import { containerWorkdir } from './container-spec.js';
@@ -122,6 +122,8 @@ export interface FencedStartOptions {
   relaxed: ResolvedRelaxations;
   /** An existing engine network the gateway uses as its way out (CORRAL_DOCKER_NETWORK). */
   outboundNetwork?: string;
+  /** The Compose CLI to bring the project up with. */
+  cli: ComposeCli;
   signal?: AbortSignal;
 }
 
@@ -234,7 +236,7 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
     },
   };
   await writeComposeFile(stateDir, renderComposeSpec(plan));
-  const cli = await detectComposeCli({ signal });
+  const { cli } = options;
   const project = new ComposeProject({
     cli,
     docker,

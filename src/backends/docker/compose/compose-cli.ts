@@ -83,7 +83,7 @@ export async function detectComposeCli(options: DetectComposeOptions = {}): Prom
     'BACKEND_UNAVAILABLE',
     'No Compose CLI found: neither `docker compose` (v2) nor `docker-compose` (v1) runs.',
     {
-      hint: 'Install one (sudo apt-get install -y docker-compose, or the docker-compose-plugin package), or name yours in corral’s config.',
+      hint: 'Install one: sudo apt-get install -y docker-compose, or the docker-compose-plugin package.',
     },
   );
 }

@@ -35,6 +35,7 @@ export {
   type ComposeCli,
   type DetectComposeOptions,
 } from './compose-cli.js';
+export { detectComposeCliCached } from './compose-cli-cache.js';
 export {
   ComposeProject,
   composeProjectLabel,

@@ -58,7 +58,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('-p, --prompt <task>', "the agent's task, for a headless run")
     .option(
       '--allow-host <host>',
-      'a host the sandbox may reach (repeatable; change live with corral allow/deny)',
+      'a host the sandbox may reach (repeatable): a command gets a way out, through the gateway on docker; change it live with corral allow/deny',
       collect,
       [],
     )

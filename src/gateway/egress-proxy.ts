@@ -38,6 +38,8 @@ export interface EgressProxyOptions {
   onError?: (message: string) => void;
   /** How long to wait for a target to accept a connection; default 10 s. */
   connectTimeoutMs?: number;
+  /** Sees every new client connection first, and may close it (client-guard.ts). */
+  onConnection?: (socket: Socket) => void;
 }
 
 export interface EgressProxy extends AsyncDisposable {
@@ -280,7 +282,10 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
 
   const server = createServer({ noDelay: true }, onRequest);
   server.on('connect', onConnect);
-  server.on('connection', (socket: Socket) => track(socket));
+  server.on('connection', (socket: Socket) => {
+    track(socket);
+    options.onConnection?.(socket);
+  });
   server.on('clientError', (_error, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -75,6 +75,10 @@ export const GatewayConfig = z
       .default('env')
       .describe('env: keys in the environment; stdin: a JSON object of name → key on stdin'),
     prices: PriceTable.optional().describe('USD per million tokens by model prefix, for cost'),
+    clients: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Host names whose addresses alone may connect (the agent service); absent: anyone'),
   })
   .strict();
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

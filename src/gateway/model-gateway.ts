@@ -57,6 +57,8 @@ export interface ModelGatewayOptions {
   onUsage?: (record: UsageRecord) => void;
   onError?: (message: string) => void;
   prices?: PriceTable;
+  /** Sees every new client connection first, and may close it (client-guard.ts). */
+  onConnection?: (socket: Socket) => void;
 }
 
 export interface ModelGateway extends AsyncDisposable {
@@ -198,6 +200,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    options.onConnection?.(socket);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -13,7 +13,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { openNdjsonLog } from './ndjson-log.js';
 import { canonicalRequestName, cleanWhy } from './request-grammar.js';
 import {
@@ -37,6 +37,8 @@ export interface RequestServerOptions {
   answersPath: string | null;
   onRecord?: (record: RequestRecord) => void;
   onError?: (message: string) => void;
+  /** Sees every new client connection first, and may close it (client-guard.ts). */
+  onConnection?: (socket: Socket) => void;
 }
 
 export interface RequestServer extends AsyncDisposable {
@@ -225,6 +227,7 @@ export async function startRequestServer(options: RequestServerOptions): Promise
       },
     );
   });
+  if (options.onConnection) server.on('connection', options.onConnection);
   server.requestTimeout = 10_000;
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {

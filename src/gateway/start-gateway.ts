@@ -1,8 +1,12 @@
 /**
  * The gateway sidecar assembled from its config: the live policy watcher, the egress
  * proxy asking it, one model gateway per configured API, and the requests server where
- * the agent asks for hosts and packages, started together and stopped together. `main.ts` wraps this in a process; tests can run it in-process.
+ * the agent asks for hosts and packages, started together and stopped together; with
+ * `clients`, all three serve the agent alone (client-guard.ts). `main.ts` wraps this in a
+ * process; tests can run it in-process.
  */
+import type { Socket } from 'node:net';
+import { createClientGuard } from './client-guard.js';
 import { startEgressProxy, type EgressProxy } from './egress-proxy.js';
 import type { EgressRecord } from './egress-record.js';
 import type { GatewayConfig } from './gateway-config.js';
@@ -40,6 +44,13 @@ export async function startGateway(
   keys: ReadonlyMap<string, string>,
   hooks: GatewayHooks = {},
 ): Promise<RunningGateway> {
+  const guard = config.clients
+    ? createClientGuard(config.clients, {
+        onRefused: (address) =>
+          hooks.onWarning?.(`refused a connection from ${address}: only the agent may connect`),
+      })
+    : undefined;
+  const onConnection = guard ? { onConnection: (socket: Socket) => guard.check(socket) } : {};
   const stack: Array<() => Promise<void>> = [];
   const close = async (): Promise<void> => {
     for (const stop of stack.splice(0).reverse()) await stop();
@@ -61,6 +72,7 @@ export async function startGateway(
       onRecord: hooks.onEgress,
       onError: hooks.onWarning,
       resolve: hooks.resolve,
+      ...onConnection,
     });
     stack.push(() => egress.close());
     const models: RunningGateway['models'] = [];
@@ -78,6 +90,7 @@ export async function startGateway(
         onUsage: hooks.onUsage,
         onError: hooks.onWarning,
         prices: config.prices,
+        ...onConnection,
       });
       stack.push(() => gateway.close());
       models.push({ api: route.api, url: gateway.url, port: gateway.port });
@@ -91,10 +104,13 @@ export async function startGateway(
         answersPath: config.requests.answersPath,
         onRecord: hooks.onRequest,
         onError: hooks.onWarning,
+        ...onConnection,
       });
       stack.push(() => server.close());
       requests = server;
     }
+    // Ready only once the agent is known: until then nobody may connect.
+    await guard?.ready();
     return {
       egress,
       models,

@@ -7,6 +7,7 @@
  * reaches the allowed server, is refused the other with the `corral-request host` line,
  * reaches the model API with a placeholder key that arrives as the real one, and an edit of
  * the policy file lets it through to the denied server without restarting the gateway.
+ * Another container on the network can use neither the model port nor the proxy.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -128,6 +129,8 @@ describe('gateway image', () => {
             auth: 'x-api-key',
           },
         ],
+        // As in an instance: the agent alone may connect.
+        clients: [agent],
       }),
     );
     chmodSync(config, 0o644);
@@ -206,6 +209,20 @@ describe('gateway image', () => {
     }
     if (networkCreated) docker(['network', 'rm', network]);
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the agent alone: another container on its network gets neither the key nor the proxy', () => {
+    const probe = [
+      `curl -sS -m 5 -H 'x-api-key: ${placeholder}' http://${gateway}:8081/v1/messages && echo MODEL-ANSWERED`,
+      `curl -sS -m 5 -x http://${gateway}:3128 http://${allowed}:8080/ && echo PROXY-ANSWERED`,
+      'echo probed',
+    ].join('; ');
+    const out = docker(['exec', denied, 'sh', '-c', probe]);
+    expect(out).toContain('probed');
+    expect(out).not.toMatch(/ANSWERED|key=|allowed server here/);
+    // The gateway's log lines go to its stderr.
+    const logs = execFileSync('sh', ['-c', `docker logs ${gateway} 2>&1`], { encoding: 'utf8' });
+    expect(logs).toMatch(/refused a connection from [\d.]+: only the agent may connect/);
   });
 
   it('runs as an unprivileged uid', () => {

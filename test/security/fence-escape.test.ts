@@ -5,12 +5,15 @@
  * around it, reach the host, the Docker socket and a neighbouring instance's containers,
  * hunt for the real key in the environment, files and /proc, gain capabilities, fork and
  * allocate past its limits. Every attempt must fail (and those that reach the gateway are
- * logged as denied), while an allowed host and the model API work. Then `corral allow` and
- * `corral deny` change what the running neighbour may reach, live.
+ * logged as denied), while an allowed host and the model API work. A container on the
+ * gateway's outbound network cannot use the neighbour's gateway (its proxy, its
+ * requests server). Then `corral allow` and `corral deny` change what the running neighbour may
+ * reach, live.
  *
  * Every target is a container on a network this test made (internal: no route off the
  * machine), or the engine's own bridge address on this machine.
  */
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -309,6 +312,55 @@ describe('the fence, attacked by a hostile agent', () => {
       const text = await readFile(join(home, 'instances', out.id, f), 'utf8');
       expect(text, f).not.toContain(apiKey);
     }
+  });
+
+  it("another container on the gateway's outbound network can use neither its proxy nor its requests", () => {
+    const gateway = execFileSync(
+      'docker',
+      [
+        'ps',
+        '-q',
+        '--filter',
+        `label=corral.instance=${neighbour}`,
+        '--filter',
+        'label=corral.service=gateway',
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    const ip = execFileSync(
+      'docker',
+      [
+        'inspect',
+        '--format',
+        `{{(index .NetworkSettings.Networks "${network.name}").IPAddress}}`,
+        gateway,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // From a container the test starts on that network (the model port: gateway-image.test.ts).
+    const probe = [
+      `curl -sS -m 5 -x http://${ip}:3128 http://${allowed.name}:8080/ && echo PROXY-ANSWERED`,
+      `curl -sS -m 5 http://${ip}:3130/requests/1 && echo REQUESTS-ANSWERED`,
+      'echo probed',
+    ].join('; ');
+    const out = execFileSync(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--network',
+        network.name,
+        getDefaultImageTag(findImagesDir()),
+        'sh',
+        '-c',
+        probe,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    expect(out).toContain('probed');
+    expect(out).not.toMatch(/ANSWERED/);
+    expect(out).not.toContain('allowed here');
   });
 
   it('allow and deny change what the running neighbour reaches, at once', async () => {

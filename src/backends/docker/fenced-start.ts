@@ -26,6 +26,7 @@ import type {
   SandboxSpec,
 } from '../backend.js';
 import {
+  agentService,
   ComposeProject,
   gatewayConfigPath,
   gatewayLogDir,
@@ -152,6 +153,8 @@ function gatewayConfig(fence: SandboxFence): unknown {
       keyEnv: m.keyEnv,
     })),
     usageLogPath: `${gatewayLogDir}/usage.log`,
+    // The gateway serves the agent alone, not whatever else is on its outbound network.
+    clients: [agentService],
     ...(fence.prices ? { prices: fence.prices } : {}),
     requests: {
       port: fenceRequestsPort,

@@ -1,7 +1,9 @@
 /**
  * Live egress policy on the local backend: a running instance that is refused a host is
  * let through by `corral allow` without a restart, and `corral deny` takes it back. The
- * host is a server on this machine's loopback, the only place the test sends traffic.
+ * host is a server on this machine's loopback, the only place the test sends traffic. A
+ * docker instance started without network has no gateway to tell: `allow` refuses it.
+ * (Live allow/deny on a fenced docker instance: test/security/fence-escape.test.ts.)
  */
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -94,5 +96,26 @@ describe('corral allow / deny / policy (local)', () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--allow-host 'https://x.com/path'");
+  });
+});
+
+describe('corral allow on a docker instance without network', () => {
+  it('says it has no way out to open, exit 2, and changes nothing', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const run = await corral(home, ['run', '--backend', 'docker', '--json', '--', 'true'], {
+      cwd: repo.dir,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const id = run.json<{ id: string }>().id;
+    const allow = await corral(home, ['allow', id, 'registry.npmjs.org']);
+    expect(allow.code).toBe(2);
+    expect(allow.stderr).toContain('has no network at all, so no host can be allowed');
+    expect(allow.stderr).toContain('--allow-host');
+    const policy = await corral(home, ['policy', id, '--json']);
+    expect(policy.json<{ allow: string[]; network: string }>()).toMatchObject({
+      allow: [],
+      network: 'none',
+    });
   });
 });

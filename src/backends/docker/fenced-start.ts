@@ -1,5 +1,7 @@
 /**
- * A fenced docker instance (every one with a way out): a Compose project of two services. The agent container (the
+ * A fenced docker instance (every one with a way out): a Compose project of two services,
+ * its internal network on a subnet of corral's own and its gateway on the shared outbound
+ * network (fence-networks.ts), so many can run at once. The agent container (the
  * same image, workspace, limits, labels and uids as the lone one) sits only on an internal
  * network; its one way out is the gateway sidecar, which holds the real model keys (passed
  * to Compose by name, their values only in its process environment), forwards model-API
@@ -42,6 +44,7 @@ import { containerWorkdir } from './container-spec.js';
 import type { DockerSandbox } from './docker-sandbox.js';
 import { getGatewayImageTag } from './gateway-image.js';
 import { findImagesDir } from './sandbox-image.js';
+import { ensureSharedOutboundNetwork, listSubnets, pickInternalSubnet } from './fence-networks.js';
 import type { ResolvedRelaxations } from './resolve-relaxations.js';
 import type { Owner } from './workspace-owner.js';
 
@@ -199,6 +202,32 @@ async function waitGatewayReady(
   }
 }
 
+const subnetTries = 5;
+
+/**
+ * Writes compose.yml with a free internal subnet and brings the project up; when another
+ * instance took the same subnet a moment earlier, picks again.
+ */
+async function upWithFreeSubnet(
+  docker: Dockerode,
+  project: ComposeProject,
+  plan: InstancePlan,
+  stateDir: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const internalSubnet = pickInternalSubnet(await listSubnets(docker));
+    await writeComposeFile(stateDir, renderComposeSpec({ ...plan, internalSubnet }));
+    try {
+      await project.up({ signal });
+      return;
+    } catch (error) {
+      const clash = /overlap/i.test(error instanceof Error ? error.message : '');
+      if (!clash || attempt >= subnetTries) throw error;
+    }
+  }
+}
+
 /**
  * Renders, writes and brings up the instance's Compose project (agent + gateway), waits
  * until the gateway listens, and returns the agent as a sandbox whose `stop()` dumps
@@ -235,10 +264,9 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
       proxyPort: fenceProxyPort,
       apiPort: fenceModelPorts[fence.models[0]?.api ?? 'anthropic'],
       logFiles,
-      ...(options.outboundNetwork ? { outboundNetworkName: options.outboundNetwork } : {}),
+      outboundNetworkName: options.outboundNetwork ?? (await ensureSharedOutboundNetwork(docker)),
     },
   };
-  await writeComposeFile(stateDir, renderComposeSpec(plan));
   const { cli } = options;
   const project = new ComposeProject({
     cli,
@@ -249,7 +277,7 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
   });
   // What a kept earlier run left (stopped containers, networks) goes before a new start.
   await sweepComposeProject(docker, spec.instanceId);
-  await project.up({ signal });
+  await upWithFreeSubnet(docker, project, plan, stateDir, signal);
   try {
     await waitGatewayReady(docker, project, signal);
     const agent = await project.getAgentSandbox();

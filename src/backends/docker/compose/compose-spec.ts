@@ -46,6 +46,8 @@ export interface ComposeService {
 
 export interface ComposeNetwork {
   internal?: true;
+  /** A fixed subnet instead of one from the engine's default pools. */
+  ipam?: { config: Array<{ subnet: string }> };
   driver_opts?: Record<string, string>;
   labels?: Record<string, string>;
   /** An existing engine network, joined by its engine `name`, never created or removed. */

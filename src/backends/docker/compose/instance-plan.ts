@@ -86,6 +86,11 @@ export interface InstancePlan {
   labels: Record<string, string>;
   /** No gateway: the agent has no network at all. */
   gateway?: GatewayPlan;
+  /**
+   * The internal network's subnet (internal-subnet.ts picks it from corral's own range),
+   * instead of one from the engine's default pools, which hold about 30 networks in all.
+   */
+  internalSubnet?: string;
   /** Hardening of the agent container switched off; the gateway is always fully hardened. */
   relax?: Relaxations;
   /**

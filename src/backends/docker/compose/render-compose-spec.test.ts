@@ -273,6 +273,13 @@ describe('renderComposeSpec: with a gateway', () => {
   const agent = spec.services.agent;
   const gw = spec.services.gateway;
 
+  it('gives the internal network the subnet the plan names, and none otherwise', () => {
+    expect(spec.networks?.internal?.ipam).toBeUndefined();
+    const fixed = renderComposeSpec(plan({ gateway, internalSubnet: '198.18.3.16/28' }));
+    expect(fixed.networks?.internal?.ipam).toEqual({ config: [{ subnet: '198.18.3.16/28' }] });
+    expect(fixed.networks?.outbound?.ipam).toBeUndefined();
+  });
+
   it('puts the agent only on the internal network, and the gateway on both', () => {
     expect(agent?.networks).toEqual(['internal']);
     expect(agent?.network_mode).toBeUndefined();

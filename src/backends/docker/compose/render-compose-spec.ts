@@ -266,6 +266,7 @@ export function renderComposeSpec(plan: InstancePlan): ComposeSpec {
       // Without it the host has no foot in the network; containers on it still talk.
       driver_opts: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
       labels: { ...plan.labels },
+      ...(plan.internalSubnet ? { ipam: { config: [{ subnet: plan.internalSubnet }] } } : {}),
     },
     // An existing network is joined as is: Compose neither labels, creates nor removes it.
     [outboundNetwork]: plan.gateway.outboundNetworkName

@@ -8,11 +8,21 @@
  * person's answers; `raw` keeps any line no adapter understood, so nothing is ever dropped.
  */
 import { z } from 'zod';
+import { EgressRecord } from '../gateway/egress-record.js';
+import { UsageRecord } from '../gateway/usage-record.js';
 import { Base, InstanceStatus } from '../state/index.js';
 
 export const eventSchemaVersion = 1;
 
 const common = { v: z.literal(eventSchemaVersion), ts: z.string(), id: z.string() };
+
+/**
+ * A gateway log line as an event carries it: the record without its own time (the
+ * event's `ts` is when it was read) and, for usage, without the stream flag. Parsing a
+ * line with these drops those keys.
+ */
+export const EgressLine = EgressRecord.omit({ ts: true });
+export const UsageLine = UsageRecord.omit({ ts: true, stream: true });
 
 export const CorralEvent = z.discriminatedUnion('type', [
   z.object({
@@ -94,35 +104,10 @@ export const CorralEvent = z.discriminatedUnion('type', [
     /** Actions the agent CLI refused (Claude Code's permission_denials), surfaced, never hidden. */
     denials: z.array(z.string()),
   }),
-  z.object({
-    ...common,
-    /** A connection the gateway's egress proxy allowed or denied (its egress.log line). */
-    type: z.literal('egress'),
-    kind: z.enum(['connect', 'http']),
-    host: z.string(),
-    port: z.number().int(),
-    allowed: z.boolean(),
-    reason: z.string().nullable(),
-    bytesUp: z.number().int().nonnegative(),
-    bytesDown: z.number().int().nonnegative(),
-    durationMs: z.number().int().nonnegative(),
-    status: z.number().int().nullable(),
-  }),
-  z.object({
-    ...common,
-    /** One model-API response as the gateway metered it (its usage.log line). */
-    type: z.literal('gateway.usage'),
-    api: z.string(),
-    path: z.string(),
-    status: z.number().int(),
-    model: z.string().nullable(),
-    inputTokens: z.number().nonnegative(),
-    outputTokens: z.number().nonnegative(),
-    cacheReadTokens: z.number().nonnegative(),
-    cacheWriteTokens: z.number().nonnegative(),
-    costUsd: z.number().nonnegative().nullable(),
-    durationMs: z.number().int().nonnegative(),
-  }),
+  /** A connection the gateway's egress proxy allowed or denied (its egress.log line). */
+  EgressLine.extend({ ...common, type: z.literal('egress') }),
+  /** One model-API response as the gateway metered it (its usage.log line). */
+  UsageLine.extend({ ...common, type: z.literal('gateway.usage') }),
   z.object({
     ...common,
     type: z.literal('request.opened'),

@@ -8,9 +8,7 @@
  * skipped: nothing in these files is ever executed.
  */
 import { open } from 'node:fs/promises';
-import type { NewEvent } from '../events/index.js';
-import { EgressRecord } from '../gateway/egress-record.js';
-import { UsageRecord } from '../gateway/usage-record.js';
+import { EgressLine, UsageLine, type NewEvent } from '../events/index.js';
 import type { InstancePaths } from '../state/index.js';
 
 const maxLineBytes = 64 * 1024;
@@ -75,43 +73,14 @@ function parse(line: string): unknown {
 
 /** The event of one egress.log line, or null when it is not a record. */
 export function egressEvent(id: string, line: string): NewEvent | null {
-  const r = EgressRecord.safeParse(parse(line));
-  if (!r.success) return null;
-  const { kind, host, port, allowed, reason, bytesUp, bytesDown, durationMs, status } = r.data;
-  return {
-    id,
-    type: 'egress',
-    kind,
-    host,
-    port,
-    allowed,
-    reason,
-    bytesUp,
-    bytesDown,
-    durationMs,
-    status,
-  };
+  const r = EgressLine.safeParse(parse(line));
+  return r.success ? { id, type: 'egress', ...r.data } : null;
 }
 
 /** The event of one usage.log line, or null when it is not a record. */
 export function usageEvent(id: string, line: string): NewEvent | null {
-  const r = UsageRecord.safeParse(parse(line));
-  if (!r.success) return null;
-  const u = r.data;
-  return {
-    id,
-    type: 'gateway.usage',
-    api: u.api,
-    path: u.path,
-    status: u.status,
-    model: u.model,
-    inputTokens: u.inputTokens,
-    outputTokens: u.outputTokens,
-    cacheReadTokens: u.cacheReadTokens,
-    cacheWriteTokens: u.cacheWriteTokens,
-    costUsd: u.costUsd,
-    durationMs: u.durationMs,
-  };
+  const r = UsageLine.safeParse(parse(line));
+  return r.success ? { id, type: 'gateway.usage', ...r.data } : null;
 }
 
 export interface GatewayLogFollower {

@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAgentCli, getPinnedVersion } from '../helpers/agent-cli.js';
-import { corral, makeHome } from '../helpers/cli.js';
+import { corral, makeHome, readEvents } from '../helpers/cli.js';
 import { sha256 } from '../helpers/fence.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
@@ -88,10 +88,7 @@ describe('claude on the local backend, key kept on the host', () => {
     expect(requests.length).toBeGreaterThanOrEqual(2);
     expect(new Set(api.requests.map((q) => q.keySha256))).toEqual(new Set([sha256(apiKey)]));
     // The host-side gateway metered the calls into the events.
-    const events = (await readFile(join(dir, 'events.ndjson'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; costUsd?: number | null });
+    const events = await readEvents<{ type: string; costUsd?: number | null }>(home, out.id);
     const metered = events.filter((e) => e.type === 'gateway.usage');
     expect(metered.length).toBeGreaterThanOrEqual(2);
     expect(metered.every((e) => typeof e.costUsd === 'number' && e.costUsd > 0)).toBe(true);

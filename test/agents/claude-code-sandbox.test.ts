@@ -10,18 +10,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildGatewayImage,
-  findImagesDir,
-  getAgentImageTag,
-} from '../../src/backends/docker/index.js';
-import { corral, makeHome } from '../helpers/cli.js';
+import { buildGatewayImage } from '../../src/backends/docker/index.js';
+import { corral, makeHome, readEvents } from '../helpers/cli.js';
 import { projectLeftovers, sha256, watchAgentEnv } from '../helpers/fence.js';
 import { underPty } from '../helpers/pty.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
   createTestNetwork,
-  startStandInContainer,
+  startModelStandIn,
   type StandInContainer,
 } from '../helpers/stand-in-container.js';
 import type { LoggedRequest, ScriptTurn } from '../helpers/stand-in/anthropic-stand-in.js';
@@ -80,12 +76,9 @@ describe('claude in the fenced docker sandbox, against the stand-in', () => {
   beforeAll(async () => {
     await buildGatewayImage();
     network = createTestNetwork(`corral-test-${tag}`);
-    api = await startStandInContainer<LoggedRequest>({
-      module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'anthropic-stand-in.ts'),
-      startExport: 'startAnthropicStandIn',
-      image: getAgentImageTag(findImagesDir()),
+    api = await startModelStandIn<LoggedRequest>('anthropic', {
       network: network.name,
-      name: `corral-stand-in-${tag}`,
+      tag: tag,
       script,
     });
     repo = await makeRepo({ 'app.py': 'greeting = "hello"\n' });
@@ -134,10 +127,7 @@ describe('claude in the fenced docker sandbox, against the stand-in', () => {
     expect(out.summary.outputTokens).toBeGreaterThan(0);
 
     const dir = join(home, 'instances', out.id);
-    const events = (await readFile(join(dir, 'events.ndjson'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = await readEvents(home, out.id);
     const calls = events.filter((e) => e.type === 'agent.tool-call').map((e) => [e.tool, e.target]);
     expect(calls).toEqual([
       ['Read', '/workspace/app.py'],

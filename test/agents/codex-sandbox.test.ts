@@ -10,17 +10,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildGatewayImage,
-  findImagesDir,
-  getAgentImageTag,
-} from '../../src/backends/docker/index.js';
-import { corral, makeHome } from '../helpers/cli.js';
+import { buildGatewayImage } from '../../src/backends/docker/index.js';
+import { corral, makeHome, readEvents } from '../helpers/cli.js';
 import { projectLeftovers, sha256, watchAgentEnv } from '../helpers/fence.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
   createTestNetwork,
-  startStandInContainer,
+  startModelStandIn,
   type StandInContainer,
 } from '../helpers/stand-in-container.js';
 import type { LoggedRequest, ScriptTurn } from '../helpers/stand-in/openai-stand-in.js';
@@ -65,12 +61,9 @@ describe('codex in the fenced docker sandbox, against the stand-in', () => {
   beforeAll(async () => {
     await buildGatewayImage();
     network = createTestNetwork(`corral-test-${tag}`);
-    api = await startStandInContainer<LoggedRequest>({
-      module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'openai-stand-in.ts'),
-      startExport: 'startOpenAIStandIn',
-      image: getAgentImageTag(findImagesDir()),
+    api = await startModelStandIn<LoggedRequest>('openai', {
       network: network.name,
-      name: `corral-stand-in-${tag}`,
+      tag: tag,
       script,
     });
     repo = await makeRepo({ 'greeting.txt': 'hello\n' });
@@ -115,10 +108,7 @@ describe('codex in the fenced docker sandbox, against the stand-in', () => {
     expect(out.summary.outputTokens).toBeGreaterThan(0);
 
     const dir = join(home, 'instances', out.id);
-    const events = (await readFile(join(dir, 'events.ndjson'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = await readEvents(home, out.id);
     const commands = events
       .filter((e) => e.type === 'agent.command')
       .map((e) => [e.command, e.exitCode]);

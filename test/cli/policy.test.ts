@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corral, makeHome, waitFor } from '../helpers/cli.js';
+import { corral, makeHome, waitFor, waitForEnd } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
 describe('corral allow / deny / policy (local)', () => {
@@ -50,17 +50,7 @@ describe('corral allow / deny / policy (local)', () => {
     const allowed = await corral(home, ['allow', id, `127.0.0.1:${port}`, '--json']);
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.json()).toMatchObject({ allow: [`127.0.0.1:${port}`] });
-    await waitFor(
-      'the instance to end',
-      async () => {
-        const ls = await corral(home, ['ls', '--json']);
-        const m = ls
-          .json<{ instances: Array<{ id: string; status: string }> }>()
-          .instances.find((i) => i.id === id);
-        return m && m.status !== 'running' ? m.status : undefined;
-      },
-      60_000,
-    );
+    await waitForEnd(home, id);
     expect(await output()).toContain('reached');
     expect(hits).toBeGreaterThanOrEqual(2);
 

@@ -15,16 +15,12 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildGatewayImage,
-  findImagesDir,
-  getAgentImageTag,
-} from '../../src/backends/docker/index.js';
-import { corral, makeHome, waitFor } from '../helpers/cli.js';
+import { buildGatewayImage } from '../../src/backends/docker/index.js';
+import { corral, makeHome, readEvents, waitFor, waitForEnd } from '../helpers/cli.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
   createTestNetwork,
-  startStandInContainer,
+  startModelStandIn,
   type StandInContainer,
 } from '../helpers/stand-in-container.js';
 import type { LoggedRequest, ScriptTurn } from '../helpers/stand-in/anthropic-stand-in.js';
@@ -79,21 +75,14 @@ describe('requests from a fenced agent', () => {
   let env: NodeJS.ProcessEnv;
   let id = '';
 
-  const events = async (): Promise<Event[]> =>
-    (await readFile(join(home, 'instances', id, 'events.ndjson'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Event);
+  const events = async (): Promise<Event[]> => readEvents<Event>(home, id);
 
   beforeAll(async () => {
     await buildGatewayImage();
     network = createTestNetwork(`corral-test-${tag}`);
-    api = await startStandInContainer<LoggedRequest>({
-      module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'anthropic-stand-in.ts'),
-      startExport: 'startAnthropicStandIn',
-      image: getAgentImageTag(findImagesDir()),
+    api = await startModelStandIn<LoggedRequest>('anthropic', {
       network: network.name,
-      name: `corral-stand-in-${tag}`,
+      tag: tag,
       script,
     });
     repo = await makeRepo({ 'build.sh': 'echo build\n' });
@@ -174,17 +163,7 @@ describe('requests from a fenced agent', () => {
       "apt-get install -y --no-install-recommends 'jq'",
     );
 
-    const ended = await waitFor(
-      'the resumed instance to end',
-      async () => {
-        const ls = await corral(home, ['ls', '--json']);
-        const m = ls
-          .json<{ instances: Array<{ id: string; status: string }> }>()
-          .instances.find((i) => i.id === id);
-        return m && m.status !== 'running' && m.status !== 'created' ? m.status : undefined;
-      },
-      300_000,
-    );
+    const ended = await waitForEnd(home, id, 300_000);
     expect(ended).toBe('succeeded');
     const metadata = JSON.parse(
       await readFile(join(home, 'instances', id, 'metadata.json'), 'utf8'),
@@ -252,12 +231,9 @@ describe('a package approved while the agent runs', () => {
   beforeAll(async () => {
     await buildGatewayImage();
     network = createTestNetwork(`corral-test-${runningTag}`);
-    api = await startStandInContainer<LoggedRequest>({
-      module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'anthropic-stand-in.ts'),
-      startExport: 'startAnthropicStandIn',
-      image: getAgentImageTag(findImagesDir()),
+    api = await startModelStandIn<LoggedRequest>('anthropic', {
       network: network.name,
-      name: `corral-stand-in-${runningTag}`,
+      tag: runningTag,
       script: runningScript,
     });
     home = await makeHome();
@@ -298,22 +274,9 @@ describe('a package approved while the agent runs', () => {
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.json()).toMatchObject({ resumed: true, restarted: true });
 
-    const ended = await waitFor(
-      'the resumed instance to end',
-      async () => {
-        const ls = await corral(home, ['ls', '--json']);
-        const m = ls
-          .json<{ instances: Array<{ id: string; status: string }> }>()
-          .instances.find((i) => i.id === id);
-        return m && m.status !== 'running' && m.status !== 'created' ? m.status : undefined;
-      },
-      300_000,
-    );
+    const ended = await waitForEnd(home, id, 300_000);
     expect(ended).toBe('succeeded');
-    const all = (await readFile(join(home, 'instances', id, 'events.ndjson'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Event);
+    const all = await readEvents<Event>(home, id);
     // The first run ended canceled (stopped for the image), the second succeeded.
     expect(all.filter((e) => e.type === 'instance.ended').map((e) => e.status)).toEqual([
       'canceled',

@@ -3,7 +3,7 @@
  * subprocess, with its own CORRAL_HOME, and returns what a user would see.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -81,4 +81,30 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The events of instance `id`, as its events.ndjson holds them. */
+export async function readEvents<T = Record<string, unknown>>(
+  home: string,
+  id: string,
+): Promise<T[]> {
+  return (await readFile(join(home, 'instances', id, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** Waits until instance `id` has ended (neither created nor running); returns its status. */
+export function waitForEnd(home: string, id: string, timeoutMs = 60_000): Promise<string> {
+  return waitFor(
+    `${id} to end`,
+    async () => {
+      const ls = await corral(home, ['ls', '--json']);
+      const m = ls
+        .json<{ instances: Array<{ id: string; status: string }> }>()
+        .instances.find((i) => i.id === id);
+      return m && m.status !== 'running' && m.status !== 'created' ? m.status : undefined;
+    },
+    timeoutMs,
+  );
 }

@@ -10,6 +10,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { findImagesDir, getAgentImageTag } from '../../src/backends/docker/index.js';
 import { waitFor } from './cli.js';
 
 export interface StandInContainer<Request> {
@@ -89,4 +90,28 @@ export async function startStandInContainer<Request>(options: {
         .map((l) => JSON.parse(l.slice(4)) as Request),
     close: () => void docker('rm', '-f', options.name),
   };
+}
+
+const modelStandIns = {
+  anthropic: { file: 'anthropic-stand-in.ts', startExport: 'startAnthropicStandIn' },
+  openai: { file: 'openai-stand-in.ts', startExport: 'startOpenAIStandIn' },
+} as const;
+
+/**
+ * The Anthropic or OpenAI stand-in (test/helpers/stand-in/), run by the agents image's Node
+ * as container `corral-stand-in-<tag>` on `network`.
+ */
+export function startModelStandIn<Request>(
+  api: keyof typeof modelStandIns,
+  options: { network: string; tag: string; script: unknown },
+): Promise<StandInContainer<Request>> {
+  const standIn = modelStandIns[api];
+  return startStandInContainer<Request>({
+    module: join(import.meta.dirname, 'stand-in', standIn.file),
+    startExport: standIn.startExport,
+    image: getAgentImageTag(findImagesDir()),
+    network: options.network,
+    name: `corral-stand-in-${options.tag}`,
+    script: options.script,
+  });
 }

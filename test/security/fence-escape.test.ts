@@ -20,10 +20,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildGatewayImage,
   findImagesDir,
-  getAgentImageTag,
   getDefaultImageTag,
 } from '../../src/backends/docker/index.js';
-import { corral, makeHome, waitFor } from '../helpers/cli.js';
+import { corral, makeHome, readEvents, waitFor, waitForEnd } from '../helpers/cli.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
   instanceAddresses,
@@ -32,7 +31,7 @@ import {
 } from '../helpers/http-responder.js';
 import {
   createTestNetwork,
-  startStandInContainer,
+  startModelStandIn,
   type StandInContainer,
 } from '../helpers/stand-in-container.js';
 import type { LoggedRequest, ScriptTurn } from '../helpers/stand-in/anthropic-stand-in.js';
@@ -152,12 +151,9 @@ describe('the fence, attacked by a hostile agent', () => {
     await buildGatewayImage();
     network = createTestNetwork(`corral-test-${tag}`);
     const image = getDefaultImageTag(findImagesDir());
-    api = await startStandInContainer<LoggedRequest>({
-      module: join(import.meta.dirname, '..', 'helpers', 'stand-in', 'anthropic-stand-in.ts'),
-      startExport: 'startAnthropicStandIn',
-      image: getAgentImageTag(findImagesDir()),
+    api = await startModelStandIn<LoggedRequest>('anthropic', {
       network: network.name,
-      name: `corral-stand-in-${tag}`,
+      tag: tag,
       script,
     });
     allowed = startHttpResponder({
@@ -298,10 +294,10 @@ describe('the fence, attacked by a hostile agent', () => {
     expect(turns.length).toBeGreaterThanOrEqual(2);
 
     // What reached the gateway is in egress.log and the event stream, the denials as such.
-    const events = (await readFile(join(home, 'instances', out.id, 'events.ndjson'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; host?: string; allowed?: boolean });
+    const events = await readEvents<{ type: string; host?: string; allowed?: boolean }>(
+      home,
+      out.id,
+    );
     const egress = events.filter((e) => e.type === 'egress');
     expect(egress).toContainEqual(expect.objectContaining({ host: blocked.name, allowed: false }));
     expect(egress).toContainEqual(expect.objectContaining({ host: allowed.name, allowed: true }));
@@ -371,17 +367,7 @@ describe('the fence, attacked by a hostile agent', () => {
     );
     const deny = await corral(home, ['deny', 'neighbour', `${blocked.name}:8080`]);
     expect(deny.code, deny.stderr).toBe(0);
-    await waitFor(
-      'the neighbour to be refused again and end',
-      async () => {
-        const ls = await corral(home, ['ls', '--json']);
-        const m = ls
-          .json<{ instances: Array<{ id: string; status: string }> }>()
-          .instances.find((i) => i.id === neighbour);
-        return m && m.status !== 'running' ? m.status : undefined;
-      },
-      60_000,
-    );
+    await waitForEnd(home, neighbour);
     expect((await output(neighbour)).trim().split('\n')).toEqual([
       'refused',
       'reached',

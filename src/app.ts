@@ -26,10 +26,10 @@ export interface App {
 
 export function createApp(options: { log?: (line: string) => void } = {}): App {
   const home = getCorralHome();
-  // CORRAL_DOCKER_NETWORK: the engine network agent sandboxes join (e.g. one where a
-  // model server runs as a container).
+  // CORRAL_DOCKER_NETWORK: the engine network fenced instances' gateways use as their way
+  // out (e.g. one where a model server runs as a container); default corral-outbound.
   const docker = new DockerBackend({
-    openNetwork: process.env.CORRAL_DOCKER_NETWORK || undefined,
+    outboundNetwork: process.env.CORRAL_DOCKER_NETWORK || undefined,
     home,
   });
   const local = new LocalBackend({ home });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { getAgent } from '../agents/index.js';
 import { getInstancePaths } from '../state/index.js';
-import { fencePlaceholderKey, planFence } from './fence-launch.js';
+import { fencePlaceholderKey } from '../agents/placeholder-key.js';
+import { planFence } from './fence-launch.js';
 
 const paths = getInstancePaths('/home/me/.corral', 'claude-k3x9q');
 const alias = 'host.docker.internal';

@@ -16,8 +16,6 @@ import { getFenceEndpoint } from '../backends/docker/index.js';
 import { CorralError } from '../lib/errors.js';
 import type { InstancePaths, Metadata } from '../state/index.js';
 
-export { fencePlaceholderKey };
-
 /** The model APIs the gateway speaks, by the endpoint variable that names them. */
 const fencedApis: Record<string, { api: FenceModel['api']; defaultUrl: string }> = {
   ANTHROPIC_BASE_URL: { api: 'anthropic', defaultUrl: 'https://api.anthropic.com' },

@@ -75,7 +75,7 @@ export interface DockerBackendOptions {
   /** The engine client; by default one that honors DOCKER_HOST. */
   docker?: Dockerode;
   /** An engine network fenced sandboxes' gateways use as their way out (default: one of the project's own). */
-  openNetwork?: string;
+  outboundNetwork?: string;
   /** corral's state root: where the Compose CLI found is remembered (else found each time). */
   home?: string;
 }
@@ -101,12 +101,12 @@ export class DockerBackend implements Backend {
   readonly hostAlias = 'host.docker.internal';
   private client: Dockerode | undefined;
 
-  private readonly openNetwork: string | undefined;
+  private readonly outboundNetwork: string | undefined;
   private readonly home: string | undefined;
 
   constructor(options: DockerBackendOptions = {}) {
     this.client = options.docker;
-    this.openNetwork = options.openNetwork;
+    this.outboundNetwork = options.outboundNetwork;
     this.home = options.home;
   }
 
@@ -201,7 +201,7 @@ export class DockerBackend implements Backend {
         owner,
         relaxed,
         cli: await this.composeCli(signal),
-        ...(this.openNetwork ? { outboundNetwork: this.openNetwork } : {}),
+        ...(this.outboundNetwork ? { outboundNetwork: this.outboundNetwork } : {}),
         ...(signal ? { signal } : {}),
       });
     }

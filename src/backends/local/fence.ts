@@ -21,7 +21,17 @@ import { join } from 'node:path';
  * Top-level directories a sandboxed program needs to exec and link (usr-merged or not;
  * /nix is NixOS's /usr). They hold no user data, so they stay readable (never writable).
  */
-const systemDirs = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'etc', 'nix']);
+export const systemDirs: ReadonlySet<string> = new Set([
+  'usr',
+  'bin',
+  'sbin',
+  'lib',
+  'lib32',
+  'lib64',
+  'libx32',
+  'etc',
+  'nix',
+]);
 /** bubblewrap mounts its own /dev and /proc; /sys stays the host's, read-only. */
 const kernelDirs = new Set(['dev', 'proc', 'sys']);
 /**

@@ -13,12 +13,11 @@
  */
 import { access, constants, realpath } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, sep } from 'node:path';
+import { systemDirs } from './fence.js';
 
-/** Top-level directories the fence leaves readable anyway (fence.ts). */
-const visibleTopLevel = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'etc', 'nix']);
-
+/** Whether the fence leaves `path` readable anyway: it lies in a system directory. */
 function isVisibleAnyway(path: string): boolean {
-  return visibleTopLevel.has(path.split(sep)[1] ?? '');
+  return systemDirs.has(path.split(sep)[1] ?? '');
 }
 
 async function isExecutable(path: string): Promise<boolean> {

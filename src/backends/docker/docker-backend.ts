@@ -30,6 +30,7 @@ import {
   composeProjectLabel,
   detectComposeCli,
   detectComposeCliCached,
+  dockerHostAlias,
   gatewayService,
   sweepComposeProject,
   type ComposeCli,
@@ -98,7 +99,7 @@ function createClient(): Dockerode {
 
 export class DockerBackend implements Backend {
   readonly name = 'docker' as const;
-  readonly hostAlias = 'host.docker.internal';
+  readonly hostAlias = dockerHostAlias;
   private client: Dockerode | undefined;
 
   private readonly outboundNetwork: string | undefined;

@@ -18,7 +18,7 @@ export {
   type ServiceName,
 } from './instance-plan.js';
 export type { ComposeNetwork, ComposeService, ComposeSpec, ComposeVolume } from './compose-spec.js';
-export { renderComposeSpec } from './render-compose-spec.js';
+export { dockerHostAlias, renderComposeSpec } from './render-compose-spec.js';
 export {
   composeFileName,
   composeLogName,

@@ -42,8 +42,8 @@ import {
   type Relaxations,
 } from './instance-plan.js';
 
-/** The host's name for the gateway, as in a lone container (container-spec.ts). */
-export const hostAlias = 'host.docker.internal';
+/** The name under which the gateway reaches the host (a model server on its loopback). */
+export const dockerHostAlias = 'host.docker.internal';
 
 const defaultGatewayLimits: Limits = { memoryBytes: 512 * 1024 ** 2, cpus: 1, pids: 256 };
 
@@ -236,7 +236,7 @@ function renderGateway(plan: InstancePlan, gateway: GatewayPlan) {
     }),
     networks: [internalNetwork, outboundNetwork],
     // A model server on the developer's machine (a loopback base URL) is reached here.
-    extra_hosts: [`${hostAlias}:host-gateway`],
+    extra_hosts: [`${dockerHostAlias}:host-gateway`],
   } satisfies ComposeService;
 }
 

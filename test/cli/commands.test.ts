@@ -11,7 +11,7 @@ describe('doctor', () => {
       ok: boolean;
       defaultBackend: string;
       backends: string[];
-      checks: Array<{ name: string; ok: boolean }>;
+      checks: Array<{ name: string; ok: boolean; detail: string }>;
     }>();
     expect(report).toMatchObject({
       ok: true,
@@ -19,6 +19,11 @@ describe('doctor', () => {
       backends: ['docker', 'local'],
     });
     expect(report.checks.find((c) => c.name === 'sandbox image')?.ok).toBe(true);
+    expect(report.checks.find((c) => c.name === 'gateway image')?.ok).toBe(true);
+    expect(report.checks.find((c) => c.name === 'compose')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^(docker-compose \S+ \(v1\)|docker compose \S+)$/),
+    });
     const human = await corral(home, ['doctor']);
     expect(human.stdout).toContain('default backend (--backend auto): docker');
   });

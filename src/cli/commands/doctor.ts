@@ -19,6 +19,8 @@ interface Check {
   fix?: string;
 }
 
+const networkNeed = ' (needed by every instance with network: agents, --allow-host)';
+
 async function version(cmd: string, args: string[]): Promise<string | undefined> {
   const r = await exec(cmd, args, { allowFailure: true }).catch(() => undefined);
   return r?.exitCode === 0 ? r.stdout.trim().split('\n')[0] : undefined;
@@ -60,44 +62,36 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
         });
       }
       if (available.includes('docker')) {
-        const tag = getDefaultImageTag(findImagesDir());
-        const present = await app.docker.hasImage(tag);
-        checks.push({
-          name: 'sandbox image',
-          ok: present,
-          detail: present ? tag : `${tag} not built`,
-          fix: 'corral image build',
-        });
-        const agentsTag = getAgentImageTag(findImagesDir());
-        const agents = await app.docker.hasImage(agentsTag);
-        checks.push({
-          name: 'agents image',
-          ok: agents,
-          detail: agents
-            ? `${agentsTag} (Claude Code, Codex, Gemini CLI)`
-            : `${agentsTag} not built (needed by --agent claude|codex|gemini)`,
-          fix: 'corral image build',
-        });
-        const gatewayTag = getGatewayImageTag(findImagesDir());
-        const gateway = await app.docker.hasImage(gatewayTag);
-        checks.push({
-          name: 'gateway image',
-          ok: gateway,
-          detail: gateway
-            ? gatewayTag
-            : `${gatewayTag} not built (needed by every instance with network: agents, --allow-host)`,
-          fix: 'corral image build',
-        });
-        const v2 = await version('docker', ['compose', 'version', '--short']);
-        const v1 = v2 ? undefined : await version('docker-compose', ['version', '--short']);
+        const dir = findImagesDir();
+        const images: Array<{ name: string; tag: string; has?: string; needs?: string }> = [
+          { name: 'sandbox image', tag: getDefaultImageTag(dir) },
+          {
+            name: 'agents image',
+            tag: getAgentImageTag(dir),
+            has: ' (Claude Code, Codex, Gemini CLI)',
+            needs: ' (needed by --agent claude|codex|gemini)',
+          },
+          { name: 'gateway image', tag: getGatewayImageTag(dir), needs: networkNeed },
+        ];
+        for (const { name, tag, has = '', needs = '' } of images) {
+          const ok = await app.docker.hasImage(tag);
+          checks.push({
+            name,
+            ok,
+            detail: ok ? `${tag}${has}` : `${tag} not built${needs}`,
+            fix: 'corral image build',
+          });
+        }
+        // The same detection a fenced start uses.
+        const compose = await app.docker.composeCli().catch(() => null);
         checks.push({
           name: 'compose',
-          ok: Boolean(v2 ?? v1),
-          detail: v2
-            ? `docker compose ${v2}`
-            : v1
-              ? `docker-compose ${v1} (v1)`
-              : 'no compose CLI (needed by every instance with network: agents, --allow-host)',
+          ok: compose !== null,
+          detail: !compose
+            ? `no compose CLI${networkNeed}`
+            : compose.generation === 2
+              ? `${compose.argv.join(' ')} ${compose.version}`
+              : `docker-compose ${compose.version} (v1)`,
           fix: 'sudo apt-get install -y docker-compose',
         });
       }

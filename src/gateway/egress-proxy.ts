@@ -6,14 +6,15 @@
  * denied CONNECT or request gets 403 with one line saying how to ask for the host. Every
  * attempt becomes one `EgressRecord`: a line in the egress log and a callback.
  *
- * Names are resolved by the gateway, not the sandbox. An address in a link-local range
- * (cloud metadata endpoints live there) is refused unless the client asked for that IP
- * literally, so an allowed name that resolves there cannot reach it.
+ * Names are resolved by the gateway, not the sandbox, and an allowed name may not lead to
+ * loopback, link-local, metadata or this machine's own addresses unless that address is
+ * itself allowed (`address-guard.ts`); such an attempt is denied like a name off the list.
  */
 import { lookup } from 'node:dns/promises';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { localAddresses, refusedAddress } from './address-guard.js';
 import type { EgressRecord } from './egress-record.js';
 import { normalizeHost } from './host-pattern.js';
 import { endToEndHeaders } from './hop-headers.js';
@@ -56,8 +57,12 @@ export function denialMessage(host: string, port: number): string {
   return `corral: egress to ${host}:${port} is not allowed by this sandbox's policy. Ask for it with: corral-request host ${name} "<why you need it>"`;
 }
 
-function isLinkLocal(address: string): boolean {
-  return /^169\.254\./.test(address) || /^fe[89ab][0-9a-f]:/i.test(address);
+/** An allowed name whose every address is one the guard refuses. */
+class RefusedAddress extends Error {}
+
+/** What a client refused by the address guard reads. */
+function addressDenialMessage(reason: string): string {
+  return `corral: ${reason}.`;
 }
 
 /** Splits a CONNECT target (`host:port`, `[v6]:port`). */
@@ -100,11 +105,20 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     }
   };
 
-  const resolveTarget = async (host: string): Promise<string> => {
+  /** The address to dial for an allowed `host:port`; a literal IP is dialled as asked. */
+  const resolveTarget = async (host: string, port: number): Promise<string> => {
     if (isIP(host)) return host;
-    const address = options.resolve ? await options.resolve(host) : (await lookup(host)).address;
-    if (isLinkLocal(address)) throw new Error(`${host} resolves to link-local ${address}, refused`);
-    return address;
+    const addresses = options.resolve
+      ? [await options.resolve(host)]
+      : (await lookup(host, { all: true })).map((a) => a.address);
+    const local = localAddresses();
+    let refusal: string | null = null;
+    for (const address of addresses) {
+      const why = options.allows(address, port) ? null : refusedAddress(address, local);
+      if (!why) return address;
+      refusal ??= `${host} resolves to ${address} (${why}), which is reached only when that address itself is allowed`;
+    }
+    throw new RefusedAddress(refusal ?? `${host} has no address`);
   };
 
   const track = (socket: Duplex): void => {
@@ -123,20 +137,23 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       return;
     }
     const base = { ts, kind: 'connect' as const, host: target.host, port: target.port };
-    if (!options.allows(target.host, target.port)) {
-      const body = `${denialMessage(target.host, target.port)}\n`;
+    const refuse = (message: string, reason: string): void => {
+      const body = `${message}\n`;
       client.end(
         `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
       emit({
         ...base,
         allowed: false,
-        reason: 'not in the allowlist',
+        reason,
         bytesUp: 0,
         bytesDown: 0,
-        durationMs: 0,
+        durationMs: Date.now() - started,
         status: 403,
       });
+    };
+    if (!options.allows(target.host, target.port)) {
+      refuse(denialMessage(target.host, target.port), 'not in the allowlist');
       return;
     }
     const ended = begin();
@@ -171,7 +188,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       finish();
     };
     client.once('close', finish);
-    resolveTarget(target.host).then(
+    resolveTarget(target.host, target.port).then(
       (address) => {
         if (done) return;
         const socket = connect({ host: address, port: target.port });
@@ -189,7 +206,12 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         socket.once('error', (error) => fail(error.message));
         socket.once('close', finish);
       },
-      (error: unknown) => fail((error as Error).message),
+      (error: unknown) => {
+        if (!(error instanceof RefusedAddress)) return fail((error as Error).message);
+        done = true;
+        refuse(addressDenialMessage(error.message), error.message);
+        ended();
+      },
     );
   };
 
@@ -227,19 +249,22 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         status,
       });
 
-    if (!options.allows(host, port)) {
+    const refuse = (message: string): void => {
       req.resume();
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-      res.end(`${denialMessage(host, port)}\n`);
+      res.end(`${message}\n`);
+    };
+    if (!options.allows(host, port)) {
+      refuse(denialMessage(host, port));
       record(false, 403, 'not in the allowlist');
       return;
     }
     let recorded = false;
     const ended = begin();
-    const once = (status: number, reason: string | null): void => {
+    const once = (status: number, reason: string | null, allowed = true): void => {
       if (recorded) return;
       recorded = true;
-      record(true, status, reason);
+      record(allowed, status, reason);
       ended();
     };
     const badGateway = (reason: string): void => {
@@ -249,7 +274,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       } else res.destroy();
       once(502, reason);
     };
-    resolveTarget(host).then(
+    resolveTarget(host, port).then(
       (address) => {
         const upstream = request({
           host: address,
@@ -276,7 +301,11 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
           once(res.statusCode, recorded ? null : 'client went away');
         });
       },
-      (error: unknown) => badGateway((error as Error).message),
+      (error: unknown) => {
+        if (!(error instanceof RefusedAddress)) return badGateway((error as Error).message);
+        refuse(addressDenialMessage(error.message));
+        once(403, error.message, false);
+      },
     );
   };
 

@@ -6,7 +6,10 @@
  * an open tunnel.
  *
  * Traffic stays on loopback: the proxy's resolver hook maps names ending in `.test` to
- * 127.0.0.1 and refuses every other name, so nothing here can leave the machine.
+ * 127.0.0.1 and refuses every other name, so nothing here can leave the machine. Since a
+ * name may lead to loopback only when that address is allowed too, the policy lists the
+ * target's own `127.0.0.1:port` beside the names; the last test shows what happens
+ * without it.
  */
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -43,6 +46,9 @@ const loopbackOnly = (host: string): Promise<string> =>
     ? Promise.resolve('127.0.0.1')
     : Promise.reject(new Error(`test resolver: ${host} is not a .test name`));
 
+/** The target's own address, which a `.test` name resolves to. */
+const loopbackTarget = () => `127.0.0.1:${targetPort}`;
+
 /** Resolves once the watcher has applied `count` changes in all, or fails after 5 s. */
 async function policyChanges(count: number): Promise<void> {
   for (let i = 0; i < 100 && changes < count; i++) await new Promise((r) => setTimeout(r, 50));
@@ -75,7 +81,7 @@ beforeEach(async () => {
   await once(target, 'listening');
   targetPort = (target.address() as AddressInfo).port;
   const policyPath = join(dir, 'policy', 'egress.json');
-  await writeEgressPolicy(policyPath, { allow: [`allowed.test:${targetPort}`] });
+  await writeEgressPolicy(policyPath, { allow: [`allowed.test:${targetPort}`, loopbackTarget()] });
   records = [];
   changes = 0;
   errors = [];
@@ -219,11 +225,40 @@ describe('egress proxy', () => {
     for (let i = 0; i < 100 && errors.length === 0; i++)
       await new Promise((r) => setTimeout(r, 50));
     expect(errors[0]).toContain('allowing every host is refused');
-    expect(policy.current().allow).toEqual([`allowed.test:${targetPort}`]);
+    expect(policy.current().allow).toEqual([`allowed.test:${targetPort}`, loopbackTarget()]);
     expect((await curl([`http://allowed.test:${targetPort}/`])).stdout).toContain('hello');
     expect(
       (await curl(['-w', '%{http_code}', '-o', '/dev/null', `http://other.test:${targetPort}/`]))
         .stdout,
     ).toBe('403');
+  });
+
+  it('refuses an allowed name that resolves to loopback unless that address is allowed too', async () => {
+    const policyPath = join(dir, 'policy', 'egress.json');
+    await writeEgressPolicy(policyPath, { allow: [`rebind.test:${targetPort}`] });
+    await policyChanges(2);
+    const rebound = `http://rebind.test:${targetPort}/`;
+    const plain = await curl(['-o', '-', '-w', '\n%{http_code}', rebound]);
+    expect(plain.stdout.trim().split('\n').at(-1)).toBe('403');
+    expect(plain.stdout).toContain(`rebind.test resolves to 127.0.0.1 (loopback)`);
+    const tunnel = await curl(['--proxytunnel', rebound]);
+    expect(tunnel.exitCode).not.toBe(0);
+    expect(tunnel.stderr).toContain('403');
+
+    await allowHost(policyPath, loopbackTarget());
+    await policyChanges(3);
+    expect((await curl(['--proxytunnel', rebound])).stdout).toBe(
+      `hello from rebind.test:${targetPort}/`,
+    );
+
+    await proxy.close();
+    const refusal = 'rebind.test resolves to 127.0.0.1 (loopback)';
+    expect(
+      (await egressLog()).map((r) => [r.kind, r.allowed, r.status, r.reason?.startsWith(refusal)]),
+    ).toEqual([
+      ['http', false, 403, true],
+      ['connect', false, 403, true],
+      ['connect', true, null, undefined],
+    ]);
   });
 });

@@ -81,6 +81,7 @@ export async function createInstance(
     } finally {
       await lock.release();
     }
+    const now = new Date().toISOString();
     const metadata: Metadata = {
       schemaVersion: metadataSchemaVersion,
       id,
@@ -106,7 +107,8 @@ export async function createInstance(
       status: 'created',
       exitCode: null,
       signal: null,
-      createdAt: new Date().toISOString(),
+      createdAt: now,
+      preparedAt: now,
       startedAt: null,
       endedAt: null,
       durationMs: null,

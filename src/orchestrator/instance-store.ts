@@ -14,6 +14,9 @@ import {
   type Metadata,
 } from '../state/index.js';
 
+/** How long a record may wait, created, for its supervisor to take it up. */
+const startGraceMs = 60_000;
+
 export class InstanceStore {
   constructor(readonly home: string) {}
 
@@ -59,11 +62,16 @@ export class InstanceStore {
     return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
-  /** A record that says running with no live supervisor behind it is marked lost. */
+  /**
+   * A record that says running with no live supervisor behind it is marked lost; so is one
+   * made ready to start (created, or prepared to resume) that no supervisor took up
+   * within a minute.
+   */
   async reconcile(m: Metadata): Promise<Metadata> {
     if (m.status !== 'running' && m.status !== 'created') return m;
     if (m.supervisor && isSupervisorAlive(m.supervisor)) return m;
-    if (m.status === 'created' && Date.now() - Date.parse(m.createdAt) < 60_000) return m;
+    const prepared = Date.parse(m.preparedAt ?? m.createdAt);
+    if (m.status === 'created' && Date.now() - prepared < startGraceMs) return m;
     const lost: Metadata = {
       ...m,
       status: 'lost',

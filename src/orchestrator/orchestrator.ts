@@ -262,6 +262,10 @@ export class Orchestrator {
       interactive: options.interactive,
       timeoutMs: options.timeoutMs ?? m.timeoutMs,
       status: 'created',
+      // The last run's supervisor is gone; until the next one records itself, the
+      // record is one being started, not one whose supervisor died.
+      preparedAt: new Date().toISOString(),
+      supervisor: null,
       exitCode: null,
       signal: null,
       message: null,

@@ -114,6 +114,11 @@ export const Metadata = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
   createdAt: z.string(),
+  preparedAt: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe('when it was last made ready to start: created, or prepared to resume'),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
   durationMs: z.number().int().nullable(),

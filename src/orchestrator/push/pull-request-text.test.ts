@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Metadata } from '../../state/index.js';
+import { sampleMetadata } from '../../state/metadata.fixture.js';
 import { getPullRequestBody, getPullRequestTitle } from './pull-request-text.js';
 
-const base: Metadata = {
-  schemaVersion: 1,
-  id: 'claude-k3x9q',
-  name: null,
-  agent: 'claude',
-  backend: 'docker',
-  command: [],
-  interactive: false,
-  sourceRepo: '/src/repo',
-  base: { commit: 'a'.repeat(40), snapshot: null, ref: null },
-  branch: 'corral/claude-k3x9q',
-  image: null,
-  limits: { memoryBytes: 1, cpus: 1, pids: 1 },
-  relax: {},
-  mounts: [],
-  network: 'open',
+const base: Metadata = sampleMetadata({
   prompt: 'fix the failing test in src/add.ts\nand explain why it failed',
-  agentSessionId: null,
-  contextFiles: [],
   summary: {
     inputTokens: 1200,
     outputTokens: 340,
@@ -32,21 +16,11 @@ const base: Metadata = {
     denials: [],
     egressDenied: 0,
   },
-  keep: false,
-  timeoutMs: null,
   status: 'succeeded',
   exitCode: 0,
-  signal: null,
-  createdAt: '2024-01-01T00:00:00Z',
-  startedAt: null,
-  endedAt: null,
   durationMs: 83_000,
-  supervisor: null,
-  sandboxId: null,
   workspaceRemoved: true,
-  bringBack: null,
-  message: null,
-};
+});
 
 describe('getPullRequestTitle', () => {
   it("is the prompt's first line, else the commit subject, else the branch", () => {

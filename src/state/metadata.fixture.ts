@@ -1,0 +1,45 @@
+/**
+ * A complete, valid instance record for unit tests, with the fields a test cares about
+ * given as overrides. Test-only: the build leaves `*.fixture.ts` out of dist.
+ */
+import { metadataSchemaVersion, type Metadata } from './metadata.js';
+
+export function sampleMetadata(overrides: Partial<Metadata> = {}): Metadata {
+  return {
+    schemaVersion: metadataSchemaVersion,
+    id: 'claude-k3x9q',
+    name: null,
+    agent: 'claude',
+    backend: 'docker',
+    command: [],
+    interactive: false,
+    sourceRepo: '/src/repo',
+    base: { commit: 'a'.repeat(40), snapshot: null, ref: null },
+    branch: 'corral/claude-k3x9q',
+    image: null,
+    limits: { memoryBytes: 1, cpus: 1, pids: 1 },
+    relax: {},
+    mounts: [],
+    network: 'open',
+    prompt: null,
+    agentSessionId: null,
+    contextFiles: [],
+    summary: null,
+    keep: false,
+    timeoutMs: null,
+    status: 'created',
+    exitCode: null,
+    signal: null,
+    createdAt: '2024-01-01T00:00:00Z',
+    preparedAt: null,
+    startedAt: null,
+    endedAt: null,
+    durationMs: null,
+    supervisor: null,
+    sandboxId: null,
+    workspaceRemoved: false,
+    bringBack: null,
+    message: null,
+    ...overrides,
+  };
+}

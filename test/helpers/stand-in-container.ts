@@ -95,10 +95,11 @@ export async function startStandInContainer<Request>(options: {
 const modelStandIns = {
   anthropic: { file: 'anthropic-stand-in.ts', startExport: 'startAnthropicStandIn' },
   openai: { file: 'openai-stand-in.ts', startExport: 'startOpenAIStandIn' },
+  google: { file: 'gemini-stand-in.ts', startExport: 'startGeminiStandIn' },
 } as const;
 
 /**
- * The Anthropic or OpenAI stand-in (test/helpers/stand-in/), run by the agents image's Node
+ * The Anthropic, OpenAI or Gemini stand-in (test/helpers/stand-in/), run by the agents image's Node
  * as container `corral-stand-in-<tag>` on `network`.
  */
 export function startModelStandIn<Request>(

@@ -38,6 +38,25 @@ describe('gemini agent', () => {
     ).toEqual(['gemini', '--resume', 's1']);
   });
 
+  it('gets a home of its own under the state dir, whose settings pick the API-key auth', () => {
+    const launch = geminiAgent.launch(request);
+    expect(launch.env.GEMINI_CLI_HOME).toBe('/workspace/.git/corral/gemini-home');
+    expect(launch.files.map((f) => f.path)).toEqual(['gemini-home/.gemini/settings.json']);
+    const settings = JSON.parse(launch.files[0]?.content ?? '') as Record<string, unknown>;
+    expect(settings).toMatchObject({
+      security: { auth: { selectedType: 'gemini-api-key' } },
+      privacy: { usageStatisticsEnabled: false },
+    });
+  });
+
+  it("leaves a command's exit code unknown when its output does not say it", () => {
+    const events = parse([
+      '{"type":"tool_use","tool_name":"run_shell_command","tool_id":"t1","parameters":{"command":"ls nope"}}',
+      '{"type":"tool_result","tool_id":"t1","status":"success","output":"ls: cannot access"}',
+    ]);
+    expect(events.find((e) => e.type === 'agent.command')).toMatchObject({ exitCode: null });
+  });
+
   it('reads its stream-json events', () => {
     const events = parse([
       '{"type":"init","session_id":"abc","model":"gemini-2.5-pro"}',

@@ -1,11 +1,13 @@
 /**
  * Gemini CLI: headless `gemini -p … --output-format stream-json` (`-y` approves every tool:
- * the sandbox, not the CLI, is the fence), interactive `gemini`. Its JSONL events: `init`
+ * the sandbox, not the CLI, is the fence), interactive `gemini`, with its own home under
+ * the state dir (`gemini-config.ts`). Its JSONL events: `init`
  * (session id, model), `message` (role, content, delta), `tool_use` (tool_name, tool_id,
  * parameters), `tool_result` (tool_id, status, output), `error`, `result` (status, stats).
  */
 import type { AgentAdapter, AgentEvent } from '../agent.js';
 import { num, parseJsonObject, rawEvent, str } from '../raw-event.js';
+import { geminiHomeDir, renderGeminiSettings } from './gemini-config.js';
 
 const fileTools = new Set(['write_file', 'replace', 'edit', 'edit_file']);
 const shellTools = new Set(['run_shell_command', 'shell']);
@@ -63,11 +65,13 @@ function createGeminiParser() {
         const events: AgentEvent[] = [{ type: 'agent.tool-result', callId, ok, output }];
         const call = callId ? calls.get(callId) : undefined;
         if (call && shellTools.has(call.tool)) {
+          // stream-json reports "success" for a command that exited non-zero, and leaves
+          // the exit code out of the output: unknown unless the output says it.
           const code = /Exit Code: (\d+)/.exec(output)?.[1];
           events.push({
             type: 'agent.command',
             command: str(call.params.command) ?? '',
-            exitCode: code ? Number(code) : ok ? 0 : null,
+            exitCode: code ? Number(code) : null,
             output,
           });
         }
@@ -136,7 +140,14 @@ export const geminiAgent: AgentAdapter = {
     if (!request.interactive && task) argv.push('-p', task);
     if (request.interactive && task) argv.push('--prompt-interactive', task);
     // The sandbox is the fence: trust the workspace so -y is not turned back into prompts.
-    return { argv, env: { GEMINI_CLI_TRUST_WORKSPACE: 'true' }, files: [] };
+    return {
+      argv,
+      env: {
+        GEMINI_CLI_TRUST_WORKSPACE: 'true',
+        GEMINI_CLI_HOME: `${request.stateDir}/${geminiHomeDir}`,
+      },
+      files: [{ path: `${geminiHomeDir}/.gemini/settings.json`, content: renderGeminiSettings() }],
+    };
   },
   createParser: createGeminiParser,
 };

@@ -5,7 +5,8 @@
  * The scripted model reads a file, edits it and runs a command; the branch has the edit,
  * the events hold the tool calls, the command and the file change, and the metered usage;
  * the agent holds only a placeholder while the stand-in gets the real key; the key appears
- * nowhere corral writes, and `corral resume -p` continues the same session.
+ * nowhere corral writes, `corral resume -p` continues the same session, and a terminal
+ * session (`-i`) starts without asking how to sign in.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { buildGatewayImage } from '../../src/backends/docker/index.js';
 import { corral, makeHome, readEvents } from '../helpers/cli.js';
 import { projectLeftovers, sha256, watchAgentEnv } from '../helpers/fence.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import { underPty } from '../helpers/pty.js';
 import {
   createTestNetwork,
   startModelStandIn,
@@ -43,6 +45,8 @@ const script: ScriptTurn[] = [
   { text: 'The greeting now says hello, world.' },
   // The resumed session.
   { text: 'I changed greeting.txt earlier.' },
+  // The terminal session.
+  { text: 'corral-tui-reply-marker' },
 ];
 
 interface Outcome {
@@ -182,5 +186,24 @@ describe('gemini in the fenced docker sandbox, against the stand-in', () => {
     expect(last?.summary.roles.length).toBeGreaterThan(6);
     expect((await corral(home, ['rm', first.id])).code).toBe(0);
     expect(await projectLeftovers(first.id)).toEqual([]);
+  });
+
+  it('a session in a terminal starts behind the fence without asking how to sign in', async () => {
+    // Ctrl-C twice is how Gemini CLI's terminal UI ends; the reply must be on screen first.
+    const r = await underPty(
+      home,
+      repo.dir,
+      ['run', '--agent', 'gemini', '-i', '-p', 'say the marker'],
+      { waitFor: 'corral-tui-reply-marker', keys: '\x03\x03' },
+      env,
+    );
+    expect(r.screen).toContain('corral-tui-reply-marker');
+    expect(r.screen).toContain('Authenticated with gemini-api-key');
+    expect(r.screen).not.toContain(apiKey);
+    const last = api
+      .requests()
+      .filter((q) => q.kind === 'turn')
+      .at(-1);
+    expect(last?.summary.lastUserText).toContain('say the marker');
   });
 });

@@ -5,56 +5,15 @@
 // project with the gateway): against the same bare docker run, for information. Runs are
 // interleaved so machine noise hits both sides.
 // Usage: npm run bench [-- --runs 9 --files 3000 --backend docker|fenced|local|all]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cli, makeRepo, median, option, root, sandboxImage, time } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const runs = Number(opt('runs', '9'));
-const files = Number(opt('files', '3000'));
-const which = opt('backend', 'all');
+const runs = Number(option('runs', '9'));
+const files = Number(option('files', '3000'));
+const which = option('backend', 'all');
 const fenced = which === 'fenced';
-
-function makeRepo() {
-  const dir = mkdtempSync(join(tmpdir(), 'corral-bench-repo-'));
-  for (let i = 0; i < files; i++) {
-    const sub = join(dir, 'src', `m${i % 60}`);
-    mkdirSync(sub, { recursive: true });
-    writeFileSync(
-      join(sub, `f${i}.ts`),
-      `export const v${i} = ${i};\n// ${'x'.repeat(200 + (i % 400))}\n`,
-    );
-  }
-  const git = (...a) =>
-    execFileSync('git', ['-C', dir, '-c', 'user.name=b', '-c', 'user.email=b@b', ...a], {
-      stdio: 'ignore',
-    });
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'bench');
-  return dir;
-}
-
-function time(cmd, argv, options = {}) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], ...options });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return ms;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function bench(name, bare, corral) {
   bare();
@@ -79,7 +38,7 @@ function bench(name, bare, corral) {
   return row;
 }
 
-const repo = makeRepo();
+const repo = makeRepo(files);
 const home = mkdtempSync(join(tmpdir(), 'corral-bench-home-'));
 const scratch = mkdtempSync(join(tmpdir(), 'corral-bench-clones-'));
 const env = { ...process.env, CORRAL_HOME: home };
@@ -94,17 +53,7 @@ console.log(
 const results = [];
 try {
   if (which === 'all' || which === 'docker' || fenced) {
-    const image = execFileSync(
-      'node',
-      [
-        '-e',
-        "import('./dist/backends/docker/index.js').then(m => console.log(m.getDefaultImageTag(m.findImagesDir())))",
-      ],
-      {
-        cwd: root,
-        encoding: 'utf8',
-      },
-    ).trim();
+    const image = sandboxImage();
     const bareDocker = () => {
       const c = clone();
       const ms =

@@ -1,0 +1,175 @@
+// `npm run bench -- --only events`: how many normalized events per second corral's output
+// pipeline parses and persists (DESIGN target: ≥ 100k/s). The input is Claude Code
+// stream-json as the CLI prints it (assistant text, tool calls, tool results, usage), fed in
+// 64 KiB chunks to the real pipeline: redaction, output.log, line splitting, the adapter's
+// parser, schema validation and events.ndjson. The bare side, for a ratio, does the least a
+// tool could: JSON.parse each line and append JSON.stringify of it to a file.
+// Usage: node bench/events.mjs [--lines 200000 --runs 5]
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const load = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
+const { getAgent } = await load('agents/index.js');
+const { EventSink } = await load('events/index.js');
+const { Redactor } = await load('lib/redactor.js');
+const { OutputPipeline } = await load('orchestrator/output-pipeline.js');
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const lineCount = opt('lines', 200_000);
+const runs = opt('runs', 5);
+
+/** One assistant turn of Claude Code's stream-json: text, a tool call, its result, usage. */
+function turnLines(i) {
+  const id = `toolu_${i.toString(36).padStart(8, '0')}`;
+  return [
+    {
+      type: 'assistant',
+      message: {
+        id: `msg_${i}`,
+        role: 'assistant',
+        model: 'claude-x',
+        content: [
+          { type: 'text', text: `Step ${i}: reading the file to see what the test expects.` },
+        ],
+        usage: {
+          input_tokens: 120,
+          output_tokens: 30,
+          cache_read_input_tokens: 900,
+          cache_creation_input_tokens: 0,
+        },
+      },
+      session_id: 's1',
+    },
+    {
+      type: 'assistant',
+      message: {
+        id: `msg_${i}`,
+        role: 'assistant',
+        model: 'claude-x',
+        content: [
+          {
+            type: 'tool_use',
+            id,
+            name: 'Bash',
+            input: { command: `npm test -- --grep case${i}`, description: 'run the test' },
+          },
+        ],
+      },
+      session_id: 's1',
+    },
+    {
+      type: 'user',
+      message: {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: id,
+            content: `ok ${i}\n  1 passing (12ms)\n`,
+            is_error: false,
+          },
+        ],
+      },
+      session_id: 's1',
+    },
+  ].map((o) => JSON.stringify(o));
+}
+
+const lines = [];
+for (let i = 0; lines.length < lineCount; i++) lines.push(...turnLines(i));
+lines.length = lineCount;
+const input = Buffer.from(lines.join('\n') + '\n');
+const chunks = [];
+for (let at = 0; at < input.length; at += 64 * 1024)
+  chunks.push(input.subarray(at, at + 64 * 1024));
+
+const scratch = mkdtempSync(join(tmpdir(), 'corral-bench-events-'));
+let n = 0;
+
+async function corral() {
+  const dir = join(scratch, `c${n++}`);
+  mkdirSync(dir);
+  const redactor = new Redactor(['sk-ant-bench-not-a-real-key-0123456789']);
+  const events = new EventSink(join(dir, 'events.ndjson'), (line) => redactor.redact(line));
+  const log = createWriteStream(join(dir, 'output.log'));
+  let count = 0;
+  const t0 = process.hrtime.bigint();
+  const pipeline = new OutputPipeline({
+    id: 'claude-bench',
+    log,
+    events,
+    redactor,
+    parser: getAgent('claude').createParser(),
+    echo: null,
+    onEvent: () => count++,
+  });
+  for (const chunk of chunks) pipeline.stdout(chunk);
+  pipeline.end();
+  await events.flush();
+  await new Promise((resolve) => log.end(resolve));
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (statSync(join(dir, 'events.ndjson')).size === 0) throw new Error('no events written');
+  return { ms, count };
+}
+
+async function bare() {
+  const path = join(scratch, `b${n++}.ndjson`);
+  const t0 = process.hrtime.bigint();
+  let pending = [];
+  let count = 0;
+  for (const line of input.toString('utf8').split('\n')) {
+    if (!line) continue;
+    pending.push(JSON.stringify(JSON.parse(line)) + '\n');
+    count++;
+    if (pending.length >= 1000) {
+      await appendFile(path, pending.join(''));
+      pending = [];
+    }
+  }
+  await appendFile(path, pending.join(''));
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, count };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+try {
+  await bare();
+  await corral(); // warm-up
+  const b = [];
+  const c = [];
+  let events = 0;
+  for (let i = 0; i < runs; i++) {
+    b.push((await bare()).ms);
+    const run = await corral();
+    c.push(run.ms);
+    events = run.count;
+  }
+  const perSecond = Math.round(events / (median(c) / 1000));
+  const row = {
+    name: 'events',
+    runs,
+    lines: lineCount,
+    events,
+    bareMedianMs: Math.round(median(b)),
+    corralMedianMs: Math.round(median(c)),
+    medianRatio: +median(b.map((x, i) => c[i] / x)).toFixed(2),
+    eventsPerSecond: perSecond,
+  };
+  console.log(
+    `events   ${lineCount} lines → ${events} events: bare ${row.bareMedianMs} ms, corral ${row.corralMedianMs} ms, ratio ${row.medianRatio}, ${perSecond} events/s (target ≥ 100000)`,
+  );
+  console.log(JSON.stringify({ bench: 'events', results: [row] }));
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -5,11 +5,12 @@
  * would let the sandbox reach services that listen there (the gateway's other ports, a
  * database on the developer's machine), and one pointed at a cloud metadata endpoint
  * would hand it the machine's cloud credentials. So a name's address is refused when it
- * is loopback, unspecified, link-local, a known metadata endpoint, one of this
- * machine's own addresses, its default gateway or `host.docker.internal`, unless that address itself is on the
- * allowlist (an IP literal there is an explicit choice, and reaching it by name then
- * grants nothing more). Private ranges (an intranet) are not refused: allowing an
- * intranet name is legitimate.
+ * is loopback, unspecified, link-local, a known metadata endpoint, one of this machine's
+ * own addresses, its default gateway or `host.docker.internal`, unless that address
+ * itself is on the allowlist (an IP literal there is an explicit choice, and reaching it
+ * by name then grants nothing more). Private ranges (an intranet) are not refused:
+ * allowing an intranet name is legitimate. The host's other addresses (its LAN address,
+ * say) cannot be known from inside the gateway container and are not refused.
  */
 import { readFileSync } from 'node:fs';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';

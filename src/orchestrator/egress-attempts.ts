@@ -14,7 +14,7 @@ export interface EgressAttempts {
   count: number;
   /** When the last of them started (ISO 8601). */
   last: string;
-  /** Why the last denied one was denied. */
+  /** Why the last one was denied, or why it failed though allowed (null: it went through). */
   reason: string | null;
 }
 

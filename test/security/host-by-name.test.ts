@@ -71,6 +71,13 @@ describe('an allowed name that leads to the host (docker, fenced)', () => {
       ['connect', false],
     ]);
     expect(egress[0]?.reason).toContain(`resolves to ${bridgeGateway}`);
+    // corral policy lists the attempts and why they were refused.
+    const policy = await corral(home, ['policy', id]);
+    expect(policy.stdout).toMatch(
+      new RegExp(
+        `host\\.docker\\.internal +${port} +DENIED +2 .*resolves to ${bridgeGateway.replaceAll('.', '\\.')}`,
+      ),
+    );
   });
 
   it('is reached when the address itself is allowed too', async () => {

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { listRelaxations } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
-import { describeEgress } from '../egress-text.js';
+import { describeEgress, describeOutcome } from '../egress-text.js';
 import { printJson, printLine } from '../output.js';
 import { printTable } from './ls.js';
 
@@ -55,7 +55,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
           t.allowed ? 'allowed' : 'DENIED',
           String(t.count),
           t.last,
-          t.allowed ? '' : (t.reason ?? ''),
+          describeOutcome(t),
         ]),
       );
     });

@@ -8,23 +8,18 @@
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { median, option, root } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const load = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
 const { getAgent } = await load('agents/index.js');
 const { EventSink } = await load('events/index.js');
 const { Redactor } = await load('lib/redactor.js');
 const { OutputPipeline } = await load('orchestrator/output-pipeline.js');
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const lineCount = opt('lines', 200_000);
-const runs = opt('runs', 5);
+const lineCount = Number(option('lines', '200000'));
+const runs = Number(option('runs', '5'));
 
 /** One assistant turn of Claude Code's stream-json: text, a tool call, its result, usage. */
 function turnLines(i) {
@@ -137,11 +132,6 @@ async function bare() {
   await appendFile(path, pending.join(''));
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, count };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 try {
   await bare();

@@ -115,6 +115,11 @@ export interface Sandbox extends AsyncDisposable {
   readonly id: string;
   /** Where the workspace appears to processes inside the sandbox. */
   readonly workdir: string;
+  /**
+   * Paths in the work tree that the backend itself put there (gitignore patterns), never
+   * the agent's work: bring-back leaves them out when untracked.
+   */
+  readonly placeholders?: readonly string[];
   spawn(spec: ProcessSpec): Promise<SandboxProcess>;
   /** Runs a command to completion and captures its output. */
   exec(

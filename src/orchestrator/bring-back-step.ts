@@ -27,6 +27,7 @@ export function bringBackOptions(metadata: Metadata, sandbox: Sandbox): BringBac
     agent: metadata.agent,
     baseTip: getBaseTip(metadata.base),
     gitDir: join(sandbox.workdir, '.git'),
+    excludes: sandbox.placeholders ?? [],
   };
 }
 
@@ -79,6 +80,14 @@ export async function bringBackSafely(
       commit,
       committedLeftovers: report.committedLeftovers,
     });
+    if (!report.headReadable) {
+      // The files arrived, the agent's own commits could not: say so, keep the workspace.
+      const message =
+        "the workspace's HEAD could not be read, so its files are on the branch on top of the base but the agent's own commits are not";
+      log(`${id}: bring-back incomplete: ${message}`);
+      events.push({ id, type: 'bring-back.failed', error: message });
+      return { commit, committedLeftovers: report.committedLeftovers, error: message };
+    }
     return { commit, committedLeftovers: report.committedLeftovers, error: null };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -6,8 +6,9 @@
  * `core.fsmonitor`, filter drivers, an `include.path`, symlinks out of the tree…), so the
  * host runs no git in it. Instead:
  *  1. inside the sandbox — right after the command, in the same process (`withBringBack`),
- *     or in a second one (`bringBackCommand`) — the leftovers are committed (hooks off) and
- *     a git bundle of the branch and a small report are written into the workspace's `.git`;
+ *     or in a second one (`bringBackCommand`) — the work is committed by git that reads
+ *     none of the agent's configuration (`bring-back-script.ts`) and a git bundle of the
+ *     branch and a small report are written into the workspace's `.git`;
  *  2. on the host, `importBringBack` copies that bundle out (refusing anything but a
  *     regular file) and fetches it into the source repository, whose config is the
  *     developer's own. Reading a bundle executes nothing from the workspace, and the
@@ -18,105 +19,17 @@ import { pipeline } from 'node:stream/promises';
 import { lstat, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorralError } from '../lib/errors.js';
+import { bringBackFiles } from './bring-back-script.js';
 import { git, gitOut } from './git.js';
-
-export interface BringBackScriptOptions {
-  id: string;
-  agent: string;
-  /** The commit the branch started at. */
-  baseTip: string;
-  /** The workspace's `.git` directory as the sandbox sees it. */
-  gitDir: string;
-}
-
-/** File names, inside the workspace's `.git`, of what the in-sandbox step leaves. */
-export const bringBackFiles = {
-  bundle: 'corral-bring-back.bundle',
-  report: 'corral-bring-back.report',
-};
-
-/**
- * A shell function `bring_back` that commits leftovers, writes the bundle, and writes the
- * report (`tip=…`, `committed=1`) atomically into `.git`, echoing it on stdout too.
- */
-const bringBackFunction = [
-  'bring_back() {',
-  '  set -eu',
-  '  g() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgsign=false "$@"; }',
-  '  rm -f "$CORRAL_GIT_DIR/corral-bring-back.bundle" "$CORRAL_GIT_DIR/corral-bring-back.report"',
-  '  committed=0',
-  '  g add -A',
-  '  if ! g diff --cached --quiet; then',
-  '    g commit --quiet --no-verify -m "corral: work of $CORRAL_ID" -m "Corral-Instance: $CORRAL_ID"',
-  '    committed=1',
-  '  fi',
-  '  tip=$(g rev-parse HEAD)',
-  '  if [ "$tip" != "$CORRAL_BASE" ]; then',
-  '    if g merge-base --is-ancestor "$CORRAL_BASE" "$tip" 2>/dev/null; then',
-  '      g bundle create --quiet "$CORRAL_GIT_DIR/corral-bring-back.bundle" HEAD "^$CORRAL_BASE"',
-  '    else',
-  '      g bundle create --quiet "$CORRAL_GIT_DIR/corral-bring-back.bundle" HEAD',
-  '    fi',
-  '  fi',
-  '  printf "tip=%s\\ncommitted=%s\\n" "$tip" "$committed" > "$CORRAL_GIT_DIR/corral-bring-back.report.tmp"',
-  '  mv -f "$CORRAL_GIT_DIR/corral-bring-back.report.tmp" "$CORRAL_GIT_DIR/corral-bring-back.report"',
-  '  cat "$CORRAL_GIT_DIR/corral-bring-back.report"',
-  '}',
-].join('\n');
-
-function bringBackEnv(options: BringBackScriptOptions): Record<string, string> {
-  const who = `corral (${options.agent})`;
-  return {
-    CORRAL_ID: options.id,
-    CORRAL_BASE: options.baseTip,
-    CORRAL_GIT_DIR: options.gitDir,
-    GIT_AUTHOR_NAME: who,
-    GIT_AUTHOR_EMAIL: 'corral@localhost',
-    GIT_COMMITTER_NAME: who,
-    GIT_COMMITTER_EMAIL: 'corral@localhost',
-  };
-}
-
-/**
- * The argv that commits leftovers and writes the bundle, run on its own inside the
- * sandbox (after a command that was stopped, or whose wrapper did not finish). A git
- * killed mid-commit may have left `index.lock`; nothing else runs now, so it goes.
- */
-export function bringBackCommand(options: BringBackScriptOptions): {
-  argv: string[];
-  env: Record<string, string>;
-} {
-  const script = [bringBackFunction, 'rm -f "$CORRAL_GIT_DIR/index.lock"', 'bring_back'].join('\n');
-  return { argv: ['sh', '-c', script], env: bringBackEnv(options) };
-}
-
-/**
- * Wraps the user's command so the bring-back runs in the same sandbox process right
- * after it, saving a second exec (a second sandbox start for the local backend). The
- * wrapper passes the command's exit code through; it traps INT/TERM/HUP with a no-op (not
- * an ignore, which the command would inherit) so a stopped command is still brought back.
- * If the wrapper itself is killed, no report appears and the caller falls back to
- * `bringBackCommand`.
- */
-export function withBringBack(
-  argv: string[],
-  options: BringBackScriptOptions,
-): { argv: string[]; env: Record<string, string> } {
-  const script = [
-    bringBackFunction,
-    'rm -f "$CORRAL_GIT_DIR/corral-bring-back.report"',
-    'trap : INT TERM HUP',
-    '"$@"',
-    'ec=$?',
-    '(bring_back) >/dev/null 2>&1 </dev/null || true',
-    'exit "$ec"',
-  ].join('\n');
-  return { argv: ['sh', '-c', script, 'corral', ...argv], env: bringBackEnv(options) };
-}
 
 export interface BringBackReport {
   tip: string;
   committedLeftovers: boolean;
+  /**
+   * False when the agent's HEAD could not be read (a damaged or replaced `.git/HEAD` or
+   * ref): the work tree was then committed on the base, without the agent's own commits.
+   */
+  headReadable: boolean;
 }
 
 /** Reads the report of the in-sandbox step; refuses anything that is not a plain commit id. */
@@ -125,7 +38,11 @@ export function parseBringBackOutput(text: string): BringBackReport {
   if (!tip) {
     throw new CorralError('BRING_BACK_FAILED', 'The sandbox did not report the tip of the branch.');
   }
-  return { tip, committedLeftovers: /^committed=1$/m.test(text) };
+  return {
+    tip,
+    committedLeftovers: /^committed=1$/m.test(text),
+    headReadable: !/^head=unreadable$/m.test(text),
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ export * from './source-repo.js';
 export * from './snapshot.js';
 export * from './provision.js';
 export * from './bring-back.js';
+export * from './bring-back-script.js';
 export * from './diff.js';
 export { git, gitOut } from './git.js';
 export * from './push/index.js';

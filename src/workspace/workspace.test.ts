@@ -9,13 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo } from '../../test/helpers/git-repo.js';
 import { CorralError } from '../lib/errors.js';
-import {
-  bringBackCommand,
-  importBringBack,
-  loadBringBackReport,
-  parseBringBackOutput,
-  withBringBack,
-} from './bring-back.js';
+import { importBringBack, loadBringBackReport, parseBringBackOutput } from './bring-back.js';
+import { bringBackCommand, withBringBack } from './bring-back-script.js';
 import { provisionWorkspace } from './provision.js';
 import { getBaseTip, snapshotBase } from './snapshot.js';
 import { loadSourceRepo, resolveCommit } from './source-repo.js';

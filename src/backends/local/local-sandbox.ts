@@ -17,6 +17,7 @@ import type { ExecResult, ProcessSpec, Sandbox, SandboxProcess } from '../backen
 import { CorralError } from '../../lib/errors.js';
 import { endProcessGroup } from './end-process-group.js';
 import { LocalProcess } from './local-process.js';
+import { placeholderPatterns } from './prepare-workspace.js';
 import { loadProcessStartTime } from './process-tree.js';
 import { quoteArgv } from './quote-argv.js';
 import {
@@ -45,6 +46,7 @@ export interface LocalSandboxOptions {
 export class LocalSandbox implements Sandbox {
   readonly id: string;
   readonly workdir: string;
+  readonly placeholders = placeholderPatterns;
   readonly #paths: SandboxRunPaths;
   readonly #srtCli: string;
   readonly #env: Record<string, string>;

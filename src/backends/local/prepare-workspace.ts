@@ -9,9 +9,10 @@
  * - Placeholders. While a command runs, sandbox-runtime mounts `/dev/null` over files such
  *   as `.bashrc` and `.gitconfig` in the workspace root, so the command cannot create
  *   them. Inside the sandbox they show up as untracked character devices, and
- *   `git add -A` (the bring-back commits leftovers that way) refuses them. They are
- *   listed in `.git/info/exclude`, which only affects untracked files: a repository that
- *   tracks one of them is unchanged (sandbox-runtime then protects the real file).
+ *   `git add -A` refuses them. They are listed in `.git/info/exclude` (for the agent's own
+ *   git) and given to bring-back as the sandbox's `placeholders` (its git reads nothing of
+ *   the agent's); either way only untracked files are affected: a repository that tracks
+ *   one of them is unchanged (sandbox-runtime then protects the real file).
  */
 import {
   DANGEROUS_FILES,
@@ -20,6 +21,12 @@ import {
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+/** What sandbox-runtime may mount in the workspace root, as gitignore patterns. */
+export const placeholderPatterns: readonly string[] = [
+  ...DANGEROUS_FILES,
+  ...getDangerousDirectories(),
+].map((n) => `/${n}`);
 
 const excludeHeader = '# corral local backend: sandbox-runtime mounts placeholders here';
 
@@ -57,8 +64,7 @@ async function ensurePlaceholderExcludes(workspaceDir: string): Promise<void> {
   if (excludeKind !== 'missing' && excludeKind !== 'file') return;
   const current = excludeKind === 'file' ? await readFile(exclude, 'utf8') : '';
   if (current.includes(excludeHeader)) return;
-  const names = [...DANGEROUS_FILES, ...getDangerousDirectories()].map((n) => `/${n}`);
-  const block = [excludeHeader, ...names, ''].join('\n');
+  const block = [excludeHeader, ...placeholderPatterns, ''].join('\n');
   const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
   const handle = await open(exclude, flags, 0o644);
   try {

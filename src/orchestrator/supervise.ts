@@ -194,8 +194,8 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   }
   await policyWatcher?.close();
 
-  const status = decideStatus(exit, reason, startError);
   const bringBack = await bringBackSafely(store, metadata, sandbox, ran, events, log);
+  const status = decideStatus(exit, reason, startError, bringBack.error);
   trace('bring-back');
   await sandbox?.stop().catch(() => undefined);
   await opened?.close();
@@ -256,10 +256,12 @@ function decideStatus(
   exit: ProcessExit,
   reason: 'timeout' | 'cancel' | undefined,
   startError: unknown,
+  bringBackError: string | null,
 ): InstanceStatus {
   if (reason === 'timeout') return 'timed-out';
   if (reason === 'cancel') return 'canceled';
-  if (startError) return 'failed';
+  // Never "succeeded" while the branch holds less than the workspace.
+  if (startError || bringBackError) return 'failed';
   return exit.exitCode === 0 ? 'succeeded' : 'failed';
 }
 

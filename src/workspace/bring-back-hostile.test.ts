@@ -10,12 +10,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  baseFiles,
-  expectedWork,
-  gitPlants,
-  plantAndWorkScript,
-} from '../../test/fixtures/hostile-git.js';
+import { baseFiles, gitPlants, plantAndWorkScript } from '../../test/fixtures/hostile-git.js';
+import { expectWorkOn } from '../../test/helpers/expect-work.js';
 import { makeRepo, type TestRepo } from '../../test/helpers/git-repo.js';
 import { importBringBack, parseBringBackOutput } from './bring-back.js';
 import { bringBackCommand } from './bring-back-script.js';
@@ -62,17 +58,6 @@ async function bringBack(repo: TestRepo, root: string, workspace: string, baseTi
     scratchPath: join(root, 'bundle'),
   });
   return { report, tip };
-}
-
-export function expectWorkOn(repo: TestRepo, branch: string): void {
-  for (const [path, content] of Object.entries(expectedWork.blobs)) {
-    const blob = execFileSync('git', ['-C', repo.dir, 'cat-file', 'blob', `${branch}:${path}`]);
-    expect(blob.toString('latin1'), path).toBe(content);
-  }
-  for (const [path, mode] of Object.entries(expectedWork.modes)) {
-    expect(repo.git('ls-tree', branch, path).slice(0, 6), path).toBe(mode);
-  }
-  expect(repo.show(branch, 'link')).toBe(expectedWork.link);
 }
 
 describe('bring-back in a workspace whose git hides the work', () => {

@@ -4,14 +4,23 @@
  * textconv drivers, a pager, an editor, an ssh command, an include of a file outside the
  * tree — plus symlinks out of the tree. Each would touch a marker file on the host if the
  * host ran it. Bring-back, diff and gc must run none of them, and the branch must still
- * arrive, with the symlinks committed as links rather than the files they point at.
+ * arrive, with the symlinks committed as links rather than the files they point at. Every
+ * plant is read back inside the sandbox first (the local backend keeps `.git/config` and
+ * `.git/hooks` read-only, so there exactly those are refused).
+ *
+ * Then the git configuration that would hide the work (test/fixtures/hostile-git.ts): each
+ * plant is shown to bite inside the sandbox, and the branch holds the work byte for byte.
+ * And when the work truly cannot come back (the repository deleted, HEAD unreadable), the
+ * run fails with exit 6 and keeps the workspace.
  */
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corral, makeHome } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git-repo.js';
+import { expectWorkOn } from '../helpers/expect-work.js';
+import { baseFiles, gitPlants, plantAndWorkScript } from '../fixtures/hostile-git.js';
 
 function plantScript(marker: string, secret: string): string {
   const hooks = [
@@ -26,9 +35,9 @@ function plantScript(marker: string, secret: string): string {
     'pre-push',
     'post-rewrite',
   ];
-  // The local backend makes .git/config and .git/hooks read-only, so some plants fail
-  // there; each line is tried on its own.
-  return [
+  // Each line is tried on its own and reports whether it took: the local backend makes
+  // .git/config and .git/hooks read-only, so there those fail.
+  const plants = [
     ...hooks.map(
       (h) =>
         `printf '#!/bin/sh\\ntouch ${marker}/hook-${h}\\n' > .git/hooks/${h} && chmod +x .git/hooks/${h}`,
@@ -47,10 +56,19 @@ function plantScript(marker: string, secret: string): string {
     'ln -s /etc/passwd passwd-link',
     `ln -s ${secret} secret-link`,
     'echo changed > file.txt',
-  ]
-    .map((line) => `${line} || true`)
-    .concat('echo planted')
+  ];
+  return plants
+    .map((line, n) => `if ${line}; then echo "PLANTED ${n}"; else echo "REFUSED ${n}"; fi`)
+    .concat('git config --get core.fsmonitor && git config --get filter.evil.clean || true')
     .join('\n');
+}
+
+/** Plants the local backend refuses: those that write .git/config or .git/hooks. */
+function refusedOnLocal(script: string): number[] {
+  return script.split('\n').flatMap((line) => {
+    const m = /^if (.*); then echo "PLANTED (\d+)"/.exec(line);
+    return m && /git config|\.git\/hooks/.test(m[1]!) ? [Number(m[2])] : [];
+  });
 }
 
 describe.each(['docker', 'local'])('hostile workspace (%s)', (backend) => {
@@ -67,12 +85,21 @@ describe.each(['docker', 'local'])('hostile workspace (%s)', (backend) => {
       `[core]\n\tfsmonitor = touch ${marker}/included-fsmonitor; false\n`,
     );
 
+    const script = plantScript(marker, secret);
     const r = await corral(
       home,
-      ['run', '--backend', backend, '--json', '--', 'sh', '-c', plantScript(marker, secret)],
-      { cwd: repo.dir },
+      ['run', '--backend', backend, '--json', '--', 'sh', '-c', script],
+      {
+        cwd: repo.dir,
+      },
     );
     expect(r.code, r.stderr).toBe(0);
+    // The positive control: every plant took, but those the local backend protects.
+    const refused = [...r.stderr.matchAll(/^REFUSED (\d+)$/gm)].map((m) => Number(m[1]));
+    const planted = [...r.stderr.matchAll(/^PLANTED (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(refused).toEqual(backend === 'local' ? refusedOnLocal(script) : []);
+    expect(planted.length + refused.length).toBe(script.split('\n').length - 1);
+    if (backend === 'docker') expect(r.stderr).toContain(`touch ${marker}/fsmonitor; false`);
     const out = r.json<{ id: string; branch: string; status: string }>();
     expect(out.status).toBe('succeeded');
     expect(repo.show(out.branch, 'file.txt')).toBe('changed\n');
@@ -90,5 +117,83 @@ describe.each(['docker', 'local'])('hostile workspace (%s)', (backend) => {
     repo.git('log', '-p', out.branch);
 
     expect(await readdir(marker)).toEqual([]);
+  });
+});
+
+describe.each(['docker', 'local'])('git configured to hide the work (%s)', (backend) => {
+  it.each(gitPlants.map((p) => [p.name, p] as const))(
+    '%s: the branch holds the work',
+    async (_name, plant) => {
+      const home = await makeHome();
+      const repo = await makeRepo(baseFiles);
+      const r = await corral(
+        home,
+        ['run', '--backend', backend, '--json', '--', 'sh', '-c', plantAndWorkScript(plant)],
+        { cwd: repo.dir },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      if (backend === 'local' && plant.needsRepoConfig) {
+        // The local backend keeps .git/config and .git/hooks read-only: nothing to bite.
+        expect(r.stderr).toContain('NOT-PLANTED');
+      } else {
+        expect(r.stderr).not.toContain('NOT-PLANTED');
+        expect(r.stderr).toMatch(/^CONTROL: bites/m);
+      }
+      const out = r.json<{ status: string; branch: string; summary: { filesChanged: number } }>();
+      expect(out.status).toBe('succeeded');
+      expectWorkOn(repo, out.branch);
+      // "files changed" is what arrived on the branch.
+      const changed = repo.git('diff', '--name-only', 'main', out.branch).trim().split('\n');
+      expect(changed).toEqual(expect.arrayContaining(['new.txt', 'tool.sh', 'link', 'README.md']));
+      expect(out.summary.filesChanged).toBe(changed.length);
+    },
+  );
+});
+
+describe.each(['docker', 'local'])('work that cannot come back (%s)', (backend) => {
+  interface Outcome {
+    id: string;
+    status: string;
+    branch: string;
+    commit: string | null;
+    workspace: string | null;
+    message: string | null;
+  }
+
+  it('the repository deleted: exit 6, a clear line, the workspace kept with the work', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo(baseFiles);
+    const r = await corral(
+      home,
+      ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo work > new.txt; rm -rf .git'],
+      { cwd: repo.dir },
+    );
+    expect(r.code, r.stderr).toBe(6);
+    const out = r.json<Outcome>();
+    expect(out.status).not.toBe('succeeded');
+    expect(out.message).toMatch(/bring-back failed .*removed or damaged.*the work is kept in/);
+    expect(out.workspace).not.toBeNull();
+    expect(await readFile(join(out.workspace!, 'new.txt'), 'utf8')).toBe('work\n');
+    const human = await corral(home, ['ls']);
+    expect(human.stdout).toContain(out.id);
+  });
+
+  it('HEAD unreadable: the files arrive on the base, and the run still says it is incomplete (exit 6)', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo(baseFiles);
+    const script = "echo work > new.txt; echo 'ref: refs/heads/gone' > .git/HEAD";
+    const r = await corral(
+      home,
+      ['run', '--backend', backend, '--json', '--', 'sh', '-c', script],
+      {
+        cwd: repo.dir,
+      },
+    );
+    expect(r.code, r.stderr).toBe(6);
+    const out = r.json<Outcome>();
+    expect(repo.show(out.branch, 'new.txt')).toBe('work\n');
+    expect(out.message).toMatch(/HEAD could not be read/);
+    expect(out.workspace).not.toBeNull();
+    expect(await readFile(join(out.workspace!, 'new.txt'), 'utf8')).toBe('work\n');
   });
 });

@@ -5,39 +5,33 @@
  * request to report it.
  */
 import { CorralError, ExitCode, isCorralError } from '../lib/errors.js';
+import { sanitizeTerminalText } from '../lib/terminal-text.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
+/** A line for people on stdout; nothing in it (a name, a message from a sandbox) can
+ * drive the terminal beyond colour. */
 export function printLine(line = ''): void {
-  process.stdout.write(line + '\n');
+  process.stdout.write(sanitizeTerminalText(line) + '\n');
 }
 
 export function progress(line: string): void {
-  process.stderr.write(line + '\n');
-}
-
-/** Terminal rendering must not let output rewrite the user's terminal. */
-export function stripControl(text: string): string {
-  return text.replace(
-    // eslint-disable-next-line no-control-regex
-    /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f]/g,
-    '',
-  );
+  process.stderr.write(sanitizeTerminalText(line) + '\n');
 }
 
 export function reportError(error: unknown, json: boolean): number {
   if (isCorralError(error)) {
     if (json) printJson({ error: error.toJSON() });
-    process.stderr.write(`corral: ${error.line}\n`);
+    progress(`corral: ${error.line}`);
     return error.exitCode;
   }
   const err = error instanceof Error ? error : new Error(String(error));
   if (json) printJson({ error: { code: 'INTERNAL', message: err.message } });
-  process.stderr.write(
+  progress(
     `corral: internal error: ${err.message}\n${err.stack ?? ''}\n` +
-      'This is a bug in corral. Please report it with the command you ran and the lines above.\n',
+      'This is a bug in corral. Please report it with the command you ran and the lines above.',
   );
   return ExitCode.internal;
 }

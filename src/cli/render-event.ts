@@ -1,11 +1,11 @@
 /**
  * Events for people: one line each (a tool call with its file or command, a command with
- * its exit code), agent text as it is, control sequences stripped so an agent cannot
- * rewrite the user's terminal. Lifecycle events and the gateway's metered usage, which the
+ * its exit code), agent text as it is, escape sequences other than colours dropped so an
+ * agent cannot drive the user's terminal (events are stored sanitized; older logs may not be). Lifecycle events and the gateway's metered usage, which the
  * summary covers, are left out.
  */
 import { describeEvent, type CorralEvent } from '../events/index.js';
-import { stripControl } from './output.js';
+import { sanitizeTerminalText } from '../lib/terminal-text.js';
 
 export function renderEvent(event: CorralEvent): string | null {
   switch (event.type) {
@@ -18,9 +18,9 @@ export function renderEvent(event: CorralEvent): string | null {
     case 'gateway.usage':
       return null;
     case 'agent.tool-result':
-      return event.ok ? null : stripControl(`  ${describeEvent(event)}`);
+      return event.ok ? null : sanitizeTerminalText(`  ${describeEvent(event)}`);
     case 'agent.text':
-      return stripControl(event.text);
+      return sanitizeTerminalText(event.text);
     case 'agent.tool-call':
     case 'agent.command':
     case 'agent.file-change':
@@ -32,6 +32,6 @@ export function renderEvent(event: CorralEvent): string | null {
     case 'request.opened':
     case 'request.answered':
     case 'raw':
-      return stripControl(`  ${describeEvent(event)}`);
+      return sanitizeTerminalText(`  ${describeEvent(event)}`);
   }
 }

@@ -1,9 +1,13 @@
 /**
  * Appends events to `events.ndjson` in batches: events pushed in the same tick are written
  * with one append, in order, so a chatty agent costs one write per burst rather than one
- * per line. `flush()` resolves when everything pushed so far is on disk.
+ * per line. `flush()` resolves when everything pushed so far is on disk. Every string in
+ * an event is made terminal-safe first (lib/terminal-text.ts): the file, the live view
+ * and every client of the events see the same, and none of them an escape sequence a
+ * sandbox wrote, other than colours.
  */
 import { appendFile } from 'node:fs/promises';
+import { sanitizeStrings } from '../lib/terminal-text.js';
 import { CorralEvent, eventSchemaVersion, type NewEvent } from './events.js';
 
 export class EventSink {
@@ -19,11 +23,9 @@ export class EventSink {
   ) {}
 
   push(event: NewEvent): CorralEvent {
-    const full = CorralEvent.parse({
-      v: eventSchemaVersion,
-      ts: new Date().toISOString(),
-      ...event,
-    });
+    const full = CorralEvent.parse(
+      sanitizeStrings({ v: eventSchemaVersion, ts: new Date().toISOString(), ...event }),
+    );
     this.pending.push(this.transform(JSON.stringify(full)) + '\n');
     if (!this.scheduled) {
       this.scheduled = true;

@@ -1,15 +1,17 @@
 /**
  * Where an agent's output goes while it runs. Bytes from the sandbox are redacted (no
- * credential value reaches a file or the terminal), appended to `output.log`, echoed to
- * the terminal when there is one, and split into lines that the agent's adapter reads
- * into events (stderr lines are kept as raw events). Nothing is dropped; a line too long
- * to hold is cut and marked.
+ * credential value reaches a file or the terminal), appended to `output.log` as they came,
+ * echoed to the terminal when there is one (escape sequences other than colours dropped:
+ * they could write the clipboard or make the terminal answer), and split into lines that
+ * the agent's adapter reads into events (stderr lines are kept as raw events; the event
+ * sink sanitizes them). Nothing is dropped; a line too long to hold is cut and marked.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { Writable } from 'node:stream';
 import type { AgentEvent, OutputParser } from '../agents/index.js';
 import { LineSplitter, type CorralEvent, type EventSink } from '../events/index.js';
 import type { Redactor } from '../lib/redactor.js';
+import { TerminalByteFilter } from '../lib/terminal-text.js';
 
 export interface OutputPipelineOptions {
   id: string;
@@ -43,6 +45,10 @@ class RedactedText {
 export class OutputPipeline {
   private readonly out: RedactedText;
   private readonly err: RedactedText;
+  private readonly echoFilters = {
+    stdout: new TerminalByteFilter(),
+    stderr: new TerminalByteFilter(),
+  };
   private readonly outLines: LineSplitter;
   private readonly errLines: LineSplitter;
 
@@ -67,6 +73,10 @@ export class OutputPipeline {
   end(): void {
     this.write(this.out.end(), 'stdout');
     this.write(this.err.end(), 'stderr');
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = this.echoFilters[stream].end();
+      if (rest) this.o.echo?.[stream].write(rest);
+    }
     this.outLines.end();
     this.errLines.end();
     if (this.o.parser) this.emit(this.o.parser.end());
@@ -75,7 +85,10 @@ export class OutputPipeline {
   private write(bytes: Buffer, stream: 'stdout' | 'stderr'): void {
     if (bytes.length === 0) return;
     this.o.log.write(bytes);
-    this.o.echo?.[stream].write(bytes);
+    if (this.o.echo) {
+      const safe = this.echoFilters[stream].push(bytes);
+      if (safe) this.o.echo[stream].write(safe);
+    }
     if (stream === 'stdout') {
       if (this.o.parser) this.outLines.push(bytes);
     } else {

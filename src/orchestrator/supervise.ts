@@ -18,6 +18,7 @@ import { instanceLabels } from '../backends/labels.js';
 import { EventSink, type CorralEvent } from '../events/index.js';
 import { isCorralError } from '../lib/errors.js';
 import { Redactor } from '../lib/redactor.js';
+import { sanitizeStrings, sanitizeTerminalText } from '../lib/terminal-text.js';
 import { trace } from '../lib/trace.js';
 import { getCurrentSupervisor, type InstanceStatus, type Metadata } from '../state/index.js';
 import { withBringBack } from '../workspace/index.js';
@@ -25,6 +26,7 @@ import { openAgentAccess, prepareLaunch, type OpenedAgentAccess } from './agent-
 import { bringBackOptions, bringBackSafely } from './bring-back-step.js';
 import { followGatewayLogs, type GatewayLogFollower } from './gateway-log-follower.js';
 import type { InstanceStore } from './instance-store.js';
+import { findMissingCommand } from './missing-command.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { SummaryCollector } from './run-summary.js';
 import { discardWorkspace } from './trash.js';
@@ -65,9 +67,13 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   const events = new EventSink(paths.events, (line) => redactor.redact(line));
   const summary = new SummaryCollector();
   let sessionId = metadata.agentSessionId;
+  // The last command a shell said it could not find: exit 127 names it.
+  let missingCommand: string | null = null;
   const onEvent = (event: CorralEvent) => {
     summary.add(event);
     if (event.type === 'agent.session') sessionId = event.sessionId;
+    if (event.type === 'raw' && event.stream === 'stderr')
+      missingCommand = findMissingCommand(event.line) ?? missingCommand;
     io.onEvent?.(event);
   };
 
@@ -229,12 +235,22 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
     durationMs,
     supervisor: null,
     workspaceRemoved,
-    bringBack,
+    // What came from the sandbox (git's stderr, a start error) is made terminal-safe.
+    bringBack: sanitizeStrings(bringBack),
     agentSessionId: sessionId,
     summary: await summary.finish(metadata, bringBack.commit),
     message:
-      redactor.redact(
-        describeEnd(metadata, status, exit, startError, bringBack.error, paths.workspace) ?? '',
+      sanitizeTerminalText(
+        redactor.redact(
+          describeEnd(metadata, {
+            status,
+            exit,
+            startError,
+            missingCommand,
+            bringBackError: bringBack.error,
+            workspace: paths.workspace,
+          }) ?? '',
+        ),
       ) || null,
   });
   onEvent(events.push({ id, type: 'instance.ended', status, exitCode: exit.exitCode, durationMs }));
@@ -267,19 +283,23 @@ function decideStatus(
 
 function describeEnd(
   m: Metadata,
-  status: InstanceStatus,
-  exit: ProcessExit,
-  startError: unknown,
-  bringBackError: string | null,
-  workspace: string,
+  end: {
+    status: InstanceStatus;
+    exit: ProcessExit;
+    startError: unknown;
+    missingCommand: string | null;
+    bringBackError: string | null;
+    workspace: string;
+  },
 ): string | null {
+  const { status, exit, startError, bringBackError, workspace } = end;
   const parts: string[] = [];
   if (startError)
     parts.push(startError instanceof Error ? startError.message : JSON.stringify(startError));
-  if (exit.exitCode === 127)
-    parts.push(
-      `command not found in the sandbox: ${(m.agent === 'shell' ? m.command[0] : getAgent(m.agent).binary) ?? m.agent}`,
-    );
+  if (exit.exitCode === 127) {
+    const first = m.agent === 'shell' ? m.command[0] : getAgent(m.agent).binary;
+    parts.push(`command not found in the sandbox: ${end.missingCommand ?? first ?? m.agent}`);
+  }
   if (status === 'timed-out') parts.push(`stopped after the ${m.timeoutMs}ms timeout`);
   if (bringBackError)
     parts.push(`bring-back failed (${bringBackError}); the work is kept in ${workspace}`);

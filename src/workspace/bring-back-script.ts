@@ -212,10 +212,11 @@ export function withBringBack(
     bringBackFunction,
     `rm -f "$CORRAL_GIT_DIR/${report}"`,
     'trap : INT TERM HUP',
-    '"$@"',
-    'ec=$?',
+    // A missing command is named as such, not as an error of this wrapper script.
+    'if command -v -- "$1" >/dev/null 2>&1; then "$@"; ec=$?',
+    'else printf \'%s: command not found in the sandbox\\n\' "$1" >&2; ec=127; fi',
     '(bring_back) >/dev/null 2>&1 </dev/null || true',
     'exit "$ec"',
   ].join('\n');
-  return { argv: ['sh', '-c', script, 'corral', ...argv], env: bringBackEnv(options) };
+  return { argv: ['sh', '-c', script, 'sh', ...argv], env: bringBackEnv(options) };
 }

@@ -116,6 +116,18 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
     );
     expect(missing.code).toBe(127);
     expect(missing.stderr).toContain('command not found in the sandbox: no-such-tool-xyz');
+    // Not a line that reads like corral's own ("corral: 25: …: not found").
+    expect(missing.stderr).toContain('no-such-tool-xyz: command not found in the sandbox\n');
+    expect(missing.stderr).not.toMatch(/^corral: \d+:/m);
+
+    // Through a shell, the hint names what was missing, not the shell.
+    const nested = await corral(
+      home,
+      ['run', '--backend', backend, '--', 'sh', '-c', 'echo building; no-such-runner-xyz test'],
+      { cwd: repo.dir },
+    );
+    expect(nested.code).toBe(127);
+    expect(nested.stderr).toContain('command not found in the sandbox: no-such-runner-xyz');
   });
 
   it('stops at --timeout, marks the instance timed-out and keeps the work', async () => {

@@ -9,6 +9,7 @@ import { isEnded } from '../../state/index.js';
 import { diffBranch, liveDiffCommand, parseNumstat } from '../../workspace/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson } from '../output.js';
+import { sanitizeTerminalText } from '../../lib/terminal-text.js';
 
 export function registerDiff(program: Command, ctx: CommandContext): void {
   program
@@ -60,6 +61,7 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
           files: result.files,
           patch: result.patch,
         });
-      else process.stdout.write(result.patch);
+      // The patch is the agent's content: only git's colours reach the terminal.
+      else process.stdout.write(sanitizeTerminalText(result.patch));
     });
 }

@@ -14,6 +14,7 @@ import type { CommandContext } from '../context.js';
 import { outcomeJson } from '../outcome.js';
 import { printJson, progress } from '../output.js';
 import { renderEvent } from '../render-event.js';
+import { TerminalByteFilter } from '../../lib/terminal-text.js';
 
 type View = 'raw' | 'events' | 'ndjson';
 
@@ -31,6 +32,7 @@ async function show(
   const { store } = app.orchestrator;
   const out = options.out ?? process.stdout;
   const paths = store.paths(m.id);
+  const raw = new TerminalByteFilter();
   const splitter = new LineSplitter(({ text }) => {
     if (!text) return;
     const event = parseEventLine(text, m.id);
@@ -42,11 +44,12 @@ async function show(
   });
   await followFile(
     view === 'raw' ? paths.output : paths.events,
-    (chunk) => (view === 'raw' ? out.write(chunk) : splitter.push(chunk)),
+    (chunk) => (view === 'raw' ? out.write(raw.push(chunk)) : splitter.push(chunk)),
     async () => !options.follow || isEnded((await store.reconcile(await store.load(m.id))).status),
     { fromStart: true, signal: options.signal },
   );
   splitter.end();
+  out.write(raw.end());
 }
 
 export function registerLogs(program: Command, ctx: CommandContext): void {

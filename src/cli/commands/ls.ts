@@ -4,7 +4,9 @@ import { formatDurationMs } from '../../lib/duration.js';
 import { listRelaxations } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
 import { outcomeJson } from '../outcome.js';
-import { printJson, printLine, stripControl } from '../output.js';
+import { printJson, printLine } from '../output.js';
+import { tableCell } from '../../lib/terminal-text.js';
+import { basename } from 'node:path';
 
 export function registerLs(program: Command, ctx: CommandContext): void {
   program
@@ -30,18 +32,21 @@ export function registerLs(program: Command, ctx: CommandContext): void {
         printLine('no instances (start one with: corral run -- <command>)');
         return;
       }
-      const rows = all.map((m) => [
-        m.id,
-        m.name ?? '',
-        m.status,
-        m.agent,
-        m.backend,
-        m.network === 'open' ? 'allowlist' : 'none',
-        listRelaxations(m.relax, m.mounts).length ? 'relaxed!' : 'full',
-        m.durationMs !== null ? formatDurationMs(m.durationMs) : ago(m.createdAt),
-        m.branch,
-        stripControl(m.prompt ?? m.command.join(' ')).slice(0, 40),
-      ]);
+      const rows = all.map((m) =>
+        [
+          m.id,
+          m.name ?? '',
+          m.status,
+          m.agent,
+          m.backend,
+          basename(m.sourceRepo),
+          m.network === 'open' ? 'allowlist' : 'none',
+          listRelaxations(m.relax, m.mounts).length ? 'relaxed!' : 'full',
+          m.durationMs !== null ? formatDurationMs(m.durationMs) : ago(m.createdAt),
+          m.branch,
+          m.prompt ?? m.command.join(' '),
+        ].map((cell, i, row) => tableCell(cell, i === row.length - 1 ? 50 : 40)),
+      );
       if (all.some((m) => listRelaxations(m.relax, m.mounts).length)) {
         process.stderr.write(
           'HARDENING relaxed!: started with --unsafe-… flags; `corral policy <id>` says which.\n',
@@ -54,6 +59,7 @@ export function registerLs(program: Command, ctx: CommandContext): void {
           'STATUS',
           'AGENT',
           'BACKEND',
+          'REPO',
           'EGRESS',
           'HARDENING',
           'TIME',

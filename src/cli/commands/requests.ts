@@ -8,7 +8,8 @@
 import type { Command } from 'commander';
 import type { AnswerOutcome, InstanceRequest } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
-import { printJson, printLine, progress, stripControl, usage } from '../output.js';
+import { printJson, printLine, progress, usage } from '../output.js';
+import { tableCell } from '../../lib/terminal-text.js';
 import { printTable } from './ls.js';
 
 function parseNumber(text: string): number {
@@ -39,11 +40,6 @@ function outcomeJson(o: AnswerOutcome) {
     resumed: o.resumed,
     restarted: o.restarted,
   };
-}
-
-function clip(text: string, length: number): string {
-  const plain = stripControl(text);
-  return plain.length > length ? `${plain.slice(0, length - 1)}…` : plain;
 }
 
 const examples = {
@@ -94,9 +90,9 @@ export function registerRequests(program: Command, ctx: CommandContext): void {
           r.id,
           String(r.n),
           r.kind,
-          clip(r.name, 60),
+          tableCell(r.name, 60),
           r.status,
-          clip(r.why, 70),
+          tableCell(r.why, 70),
         ]),
       );
       if (found.requests.some((r) => r.status === 'pending')) {

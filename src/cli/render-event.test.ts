@@ -59,6 +59,23 @@ describe('renderEvent', () => {
       }),
     ).toBe('  request 2 rejected by ana: package apt:jq (use python)');
   });
+  it("keeps an agent's unknown protocol lines out of the human view, but not its stderr", () => {
+    const unknown = '{"type":"system","subtype":"something_new"}';
+    expect(renderEvent({ ...base, type: 'raw', line: unknown, stream: 'stdout' })).toBeNull();
+    expect(renderEvent({ ...base, type: 'raw', line: unknown })).toBeNull();
+    expect(renderEvent({ ...base, type: 'raw', line: 'warning: x', stream: 'stderr' })).toBe(
+      '  warning: x',
+    );
+    expect(
+      renderEvent({
+        ...base,
+        type: 'agent.task',
+        taskId: 't1',
+        state: 'started',
+        description: 'Survey',
+      }),
+    ).toBe('  task started: Survey');
+  });
   it('leaves lifecycle events to the summary', () => {
     expect(renderEvent({ ...base, type: 'instance.started', sandboxId: 'abc' })).toBeNull();
   });

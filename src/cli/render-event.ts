@@ -26,12 +26,16 @@ export function renderEvent(event: CorralEvent): string | null {
     case 'agent.file-change':
     case 'agent.usage':
     case 'agent.error':
+    case 'agent.task':
     case 'agent.end':
     case 'bring-back.failed':
     case 'egress':
     case 'request.opened':
     case 'request.answered':
-    case 'raw':
       return sanitizeTerminalText(`  ${describeEvent(event)}`);
+    case 'raw':
+      // A stdout line the adapter did not understand is protocol, not for people: it stays
+      // in the events. What the agent CLI said on stderr is shown.
+      return event.stream === 'stderr' ? sanitizeTerminalText(`  ${event.line}`) : null;
   }
 }

@@ -98,6 +98,14 @@ export const CorralEvent = z.discriminatedUnion('type', [
   z.object({ ...common, type: z.literal('agent.error'), message: z.string() }),
   z.object({
     ...common,
+    type: z.literal('agent.task'),
+    /** A background task or subagent the agent started, or one that ended. */
+    taskId: z.string(),
+    state: z.string(),
+    description: z.string(),
+  }),
+  z.object({
+    ...common,
     type: z.literal('agent.end'),
     ok: z.boolean(),
     result: z.string().nullable(),
@@ -191,6 +199,8 @@ export function describeEvent(event: CorralEvent): string {
       return `tokens in ${event.inputTokens}, out ${event.outputTokens}${event.costUsd === null ? '' : `, $${event.costUsd.toFixed(4)}`}`;
     case 'agent.error':
       return `error: ${event.message}`;
+    case 'agent.task':
+      return `task ${event.state}: ${firstLine(event.description)}`;
     case 'agent.end':
       return `agent ${event.ok ? 'finished' : 'failed'}${event.denials.length ? `; refused: ${event.denials.join(', ')}` : ''}`;
     case 'egress':

@@ -1,6 +1,12 @@
 /** `corral doctor`, `corral image build` and `corral demo` through the built CLI. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { access, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corral, makeHome } from '../helpers/cli.js';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
 
 describe('doctor', () => {
   it('reports both backends available here, as JSON and for people', async () => {
@@ -51,11 +57,49 @@ describe('image build', () => {
 });
 
 describe.each(['docker', 'local'])('demo (%s)', (backend) => {
-  it('runs one instance on a throwaway repository and shows the branch', async () => {
-    const r = await corral(await makeHome(), ['demo', '--backend', backend]);
+  it('runs one instance on a throwaway repository, shows the branch, and leaves nothing behind', async () => {
+    const home = await makeHome();
+    const r = await corral(home, ['demo', '--backend', backend]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('test: ok');
     expect(r.stdout).toMatch(/branch corral\/shell-[a-z0-9]{5} in /);
     expect(r.stdout).toContain('answer.js');
+    const repo = /throwaway repository at (\S+)/.exec(r.stderr)![1]!;
+    await expect(access(repo)).rejects.toThrow();
+    const ls = await corral(home, ['ls', '--json']);
+    expect(ls.json<{ instances: unknown[] }>().instances).toEqual([]);
+  });
+});
+
+describe('demo --keep', () => {
+  it('keeps the repository and the instance to look at', async () => {
+    const home = await makeHome();
+    const r = await corral(home, ['demo', '--backend', 'local', '--keep']);
+    expect(r.code, r.stderr).toBe(0);
+    const repo = /throwaway repository at (\S+)/.exec(r.stderr)![1]!;
+    await access(join(repo, 'README.md'));
+    const branch = /branch (corral\/shell-[a-z0-9]{5}) in /.exec(r.stdout)![1]!;
+    expect(
+      execFileSync('git', ['-C', repo, 'show', `${branch}:answer.js`], { encoding: 'utf8' }),
+    ).toContain('42');
+    const ls = await corral(home, ['ls', '--json']);
+    expect(ls.json<{ instances: unknown[] }>().instances).toHaveLength(1);
+    await rm(repo, { recursive: true, force: true });
+  });
+});
+
+describe('the corral shim', () => {
+  it('works through a symlink on the PATH, from any directory', async () => {
+    const bin = await mkdtemp(join(tmpdir(), 'corral-bin-'));
+    await symlink(join(repoRoot, 'corral'), join(bin, 'corral'));
+    const elsewhere = await mkdtemp(join(tmpdir(), 'corral-cwd-'));
+    const r = spawnSync('corral', ['--version'], {
+      cwd: elsewhere,
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(await readdir(bin)).toEqual(['corral']);
   });
 });

@@ -152,10 +152,26 @@ describe('claude code parser, real output', () => {
     expect(ofType(events, 'agent.end')).toEqual([
       { type: 'agent.end', ok: true, result: 'The background command finished.', denials: [] },
     ]);
-    // Task notifications have no event of their own: kept as they were.
+    // A task's start and end are events; other system lines are kept as they were.
+    expect(ofType(events, 'agent.task')).toEqual([
+      { type: 'agent.task', taskId: 'bhx2dx0yv', state: 'started', description: 'Wait' },
+      { type: 'agent.task', taskId: 'a1ab65608ccee92ed', state: 'started', description: 'Survey' },
+      {
+        type: 'agent.task',
+        taskId: 'a1ab65608ccee92ed',
+        state: 'completed',
+        description: 'Two files.',
+      },
+      {
+        type: 'agent.task',
+        taskId: 'bhx2dx0yv',
+        state: 'completed',
+        description: 'Background command "Wait" completed (exit code 0)',
+      },
+    ]);
     const raw = ofType(events, 'raw').map((e) => JSON.parse(e.line) as { subtype?: string });
     expect(new Set(raw.map((r) => r.subtype))).toEqual(
-      new Set(['background_tasks_changed', 'task_started', 'task_updated', 'task_notification']),
+      new Set(['background_tasks_changed', 'task_updated']),
     );
   });
 

@@ -10,6 +10,8 @@
  *                        agent.command, for Write/Edit/MultiEdit/NotebookEdit an agent.file-change
  *   system/permission_denied                          → agent.error (the tool did not run)
  *   system/api_retry                                  → agent.error (the API is failing)
+ *   system/task_started, task_notification            → agent.task (a background task or
+ *                                                      subagent started, or ended)
  *   result               per turn: usage, cost, result text, permission_denials
  *
  * A `result` line gives `agent.usage` at once, one per model, counting only what was used
@@ -20,7 +22,7 @@
  * denial of the run: in `-p` mode a denied Edit or Bash still ends in "success" (exit 0),
  * and the result's `permission_denials` is the one place that lists them all. A
  * refused call gets no agent.command or agent.file-change: it never ran. Anything else —
- * task notifications, other system lines, malformed or truncated lines — is kept as `raw`.
+ * other system lines, malformed or truncated lines — is kept as `raw`.
  */
 import type { Line } from '../../events/line-splitter.js';
 import type { AgentEvent, OutputParser } from '../agent.js';
@@ -135,6 +137,17 @@ class ClaudeCodeParser implements OutputParser {
             message: `Model API request failed (${status}); retry ${attempt} in ${num(o.retry_delay_ms)} ms`,
           },
         ];
+      }
+      case 'task_started':
+      case 'task_notification': {
+        const taskId = str(o.task_id);
+        if (!taskId) return undefined;
+        const started = o.subtype === 'task_started';
+        const description = started
+          ? (str(o.description) ?? str(o.prompt) ?? '')
+          : (str(o.summary) ?? '');
+        const state = started ? 'started' : (str(o.status) ?? 'ended');
+        return [{ type: 'agent.task', taskId, state, description }];
       }
       default:
         return undefined;

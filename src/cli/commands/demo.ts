@@ -2,15 +2,17 @@
  * `corral demo`: the main job end to end on a throwaway repository. It makes a small
  * repository (with an uncommitted change, to show the base snapshot), runs one instance
  * on it — docker when an engine answers, else the local backend — that edits a file and
- * runs the repository's test, then shows the branch that came back.
+ * runs the repository's test, then shows the branch that came back. Afterwards the
+ * repository and the instance are removed, unless `--keep`.
  */
 import type { Command } from 'commander';
-import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage, findImagesDir, getDefaultImageTag } from '../../backends/docker/index.js';
 import { isCorralError } from '../../lib/errors.js';
 import { git } from '../../workspace/index.js';
+import type { App } from '../../app.js';
 import type { CommandContext } from '../context.js';
 import { runInForeground } from '../foreground.js';
 import { printLine, progress } from '../output.js';
@@ -61,43 +63,69 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('demo')
     .description('run one instance on a throwaway repository and show the branch that comes back')
+    .option('--keep', 'keep the throwaway repository and the instance, to look at afterwards')
     .option('--json', 'print one JSON object with the outcome');
-  addSandboxOptions(cmd).action(async (o: SandboxOptionValues & { json?: boolean }) => {
-    const app = ctx.app();
-    const repo = await makeDemoRepo();
-    progress(`corral demo: throwaway repository at ${repo}`);
-    const request = {
-      repoDir: repo,
-      agent: 'shell',
-      command: demoCommand,
-      backend: parseBackend(o.backend),
-      image: o.image,
-      keep: false,
-      interactive: false,
-      limits: parseLimits(o),
-    };
-    let metadata;
-    try {
-      metadata = await app.orchestrator.create(request);
-    } catch (error) {
-      if (!(isCorralError(error) && error.code === 'IMAGE_MISSING' && !o.image)) throw error;
-      const tag = getDefaultImageTag(findImagesDir());
-      progress(`corral demo: building the sandbox image ${tag} first (once)…`);
-      await buildImage({ tag, caCertFiles: [], onProgress: (line) => progress(`  ${line}`) });
-      metadata = await app.orchestrator.create(request);
-    }
-    progress(`corral demo: ${metadata.id} on ${metadata.backend}, branch ${metadata.branch}`);
-    const { metadata: end, exitCode } = await runInForeground(app, metadata.id, {
-      json: Boolean(o.json),
-      interactive: false,
-    });
-    if (!o.json && end.bringBack?.commit) {
-      const log = await git(repo, ['log', '--oneline', '--no-decorate', '-3', end.branch]);
-      const stat = await git(repo, ['diff', '--stat', `main`, end.branch]);
-      printLine(`\nbranch ${end.branch} in ${repo}:`);
-      printLine(log.stdout.trimEnd());
-      printLine(stat.stdout.trimEnd());
-    }
-    process.exitCode = exitCode;
+  addSandboxOptions(cmd).action(
+    async (o: SandboxOptionValues & { json?: boolean; keep?: boolean }) => {
+      const app = ctx.app();
+      const repo = await makeDemoRepo();
+      progress(`corral demo: throwaway repository at ${repo}`);
+      try {
+        process.exitCode = await runDemo(app, repo, o);
+      } finally {
+        if (!o.keep) await removeDemo(app, repo);
+      }
+    },
+  );
+}
+
+/** The repository and the record of the instance made in it go; nothing else is touched. */
+async function removeDemo(app: App, repo: string): Promise<void> {
+  for (const m of await app.orchestrator.store.list()) {
+    if (m.sourceRepo === repo) await app.orchestrator.remove(m.id, { force: true });
+  }
+  await rm(repo, { recursive: true, force: true });
+  progress(
+    'corral demo: the throwaway repository and its instance are removed (--keep keeps them)',
+  );
+}
+
+async function runDemo(
+  app: App,
+  repo: string,
+  o: SandboxOptionValues & { json?: boolean },
+): Promise<number> {
+  const request = {
+    repoDir: repo,
+    agent: 'shell',
+    command: demoCommand,
+    backend: parseBackend(o.backend),
+    image: o.image,
+    keep: false,
+    interactive: false,
+    limits: parseLimits(o),
+  };
+  let metadata;
+  try {
+    metadata = await app.orchestrator.create(request);
+  } catch (error) {
+    if (!(isCorralError(error) && error.code === 'IMAGE_MISSING' && !o.image)) throw error;
+    const tag = getDefaultImageTag(findImagesDir());
+    progress(`corral demo: building the sandbox image ${tag} first (once)…`);
+    await buildImage({ tag, caCertFiles: [], onProgress: (line) => progress(`  ${line}`) });
+    metadata = await app.orchestrator.create(request);
+  }
+  progress(`corral demo: ${metadata.id} on ${metadata.backend}, branch ${metadata.branch}`);
+  const { metadata: end, exitCode } = await runInForeground(app, metadata.id, {
+    json: Boolean(o.json),
+    interactive: false,
   });
+  if (!o.json && end.bringBack?.commit) {
+    const log = await git(repo, ['log', '--oneline', '--no-decorate', '-3', end.branch]);
+    const stat = await git(repo, ['diff', '--stat', `main`, end.branch]);
+    printLine(`\nbranch ${end.branch} in ${repo}:`);
+    printLine(log.stdout.trimEnd());
+    printLine(stat.stdout.trimEnd());
+  }
+  return exitCode;
 }

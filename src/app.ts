@@ -13,7 +13,7 @@ import {
   resolveAgentImage,
 } from './backends/docker/index.js';
 import { LocalBackend } from './backends/local/index.js';
-import { Orchestrator } from './orchestrator/index.js';
+import { Orchestrator, type RunControl } from './orchestrator/index.js';
 import { getCorralHome } from './state/index.js';
 
 export interface App {
@@ -24,7 +24,13 @@ export interface App {
   local: LocalBackend;
 }
 
-export function createApp(options: { log?: (line: string) => void } = {}): App {
+export function createApp(
+  options: {
+    log?: (line: string) => void;
+    /** The engine's background runs (absent: nothing can run in the background). */
+    runs?: RunControl;
+  } = {},
+): App {
   const home = getCorralHome();
   // CORRAL_DOCKER_NETWORK: the engine network fenced instances' gateways use as their way
   // out (e.g. one where a model server runs as a container); default corral-outbound.
@@ -34,7 +40,10 @@ export function createApp(options: { log?: (line: string) => void } = {}): App {
   });
   const local = new LocalBackend({ home });
   const backends: Record<BackendName, Backend> = { docker, local };
-  const registry: BackendRegistry = { get: (name) => backends[name] };
+  const registry: BackendRegistry = {
+    get: (name) => backends[name],
+    all: () => Object.values(backends),
+  };
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const orchestrator = new Orchestrator({
     home,
@@ -45,7 +54,7 @@ export function createApp(options: { log?: (line: string) => void } = {}): App {
       (await loadDevcontainerConfig(repoRoot))
         ? (await resolveAgentImage({ repoRoot, onProgress: (line) => log(`  ${line}`) })).image
         : getAgentImageTag(findImagesDir()),
-    selfCommand: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
+    ...(options.runs ? { runs: options.runs } : {}),
     log,
   });
   return { home, orchestrator, backends, docker, local };

@@ -38,6 +38,8 @@ export interface SandboxFence {
   keep?: boolean;
   /** Prices the gateway meters cost with (`$CORRAL_HOME/prices.json`); none: cost unknown. */
   prices?: PriceTable;
+  /** A network of the user's the gateway goes out through (`CORRAL_DOCKER_NETWORK`). */
+  outboundNetwork?: string;
 }
 
 export interface SandboxSpec {
@@ -74,6 +76,8 @@ export interface SandboxSpec {
    * backend makes the directories they live in readable; images carry their own.
    */
   tools?: string[];
+  /** The PATH of the user who asked, where those tools are found (and the local sandbox's PATH). */
+  hostPath?: string;
   /** With `open`: fence the sandbox behind the gateway (docker; required there). */
   fence?: SandboxFence;
 }
@@ -105,6 +109,28 @@ export interface SandboxProcess {
   wait(): Promise<ProcessExit>;
 }
 
+/** What finds a detached process again from another process: plain JSON. */
+export type ProcessRef = Record<string, string | number | null>;
+
+export interface LaunchSpec {
+  argv: string[];
+  env?: Record<string, string>;
+  /** A short unique name for this launch (letters and digits). */
+  tag: string;
+}
+
+/**
+ * A command started to outlive the process that started it (the engine can be killed and
+ * restarted meanwhile). Its stdin is closed and its output goes where its argv sends it
+ * (files the sandbox writes), never through the starter, so it depends on nothing of it.
+ */
+export interface DetachedProcess {
+  readonly ref: ProcessRef;
+  /** Sends a signal to its process group; nothing when it is gone. */
+  signal(signal: 'TERM' | 'KILL'): Promise<void>;
+  isRunning(): Promise<boolean>;
+}
+
 export interface ExecResult extends ProcessExit {
   stdout: string;
   stderr: string;
@@ -121,6 +147,10 @@ export interface Sandbox extends AsyncDisposable {
    */
   readonly placeholders?: readonly string[];
   spawn(spec: ProcessSpec): Promise<SandboxProcess>;
+  /** Starts a command detached (see `DetachedProcess`). */
+  launch(spec: LaunchSpec): Promise<DetachedProcess>;
+  /** A process `launch` started, by its ref (from any process). */
+  reattach(ref: ProcessRef): DetachedProcess;
   /** Runs a command to completion and captures its output. */
   exec(
     argv: string[],
@@ -152,8 +182,17 @@ export interface SandboxRecord {
   running: boolean;
 }
 
+/** Images a backend built for single instances (an approved package request). */
+export interface InstanceImages {
+  /** Instance id → its image tags, of the images `home` made. */
+  list(home: string): Promise<Map<string, string[]>>;
+  remove(instanceId: string): Promise<unknown>;
+}
+
 export interface Backend {
   readonly name: BackendName;
+  /** Where the backend keeps images built for one instance; absent when it builds none. */
+  readonly instanceImages?: InstanceImages;
   /** The name under which a sandbox with `open` network reaches the host, or null (same host). */
   readonly hostAlias: string | null;
   probe(): Promise<Probe>;

@@ -11,6 +11,7 @@ export type BackendChoice = BackendName | 'auto';
 
 export interface BackendRegistry {
   get(name: BackendName): Backend;
+  all(): Backend[];
 }
 
 export const autoOrder: readonly BackendName[] = ['docker', 'local'];

@@ -1,13 +1,34 @@
-/** What every command gets: the app (built lazily, once) and the global flags. */
-import { createApp, type App } from '../app.js';
+/**
+ * What every command gets: the engine (reached over its socket and started on demand, or
+ * inside the command with `CORRAL_ENGINE=inline`), `$CORRAL_HOME`, and, for the commands
+ * that are not about instances (doctor, image build), the app itself. Both are made once,
+ * lazily: a command that does not need dockerode does not load it.
+ */
+import type { App } from '../app.js';
+import type { EngineApi } from '../engine/engine-api.js';
+import { getCorralHome, getInstancePaths } from '../state/paths.js';
+import { connectEngine, isInlineWanted } from './engine-connect.js';
 
 export interface CommandContext {
-  app(): App;
+  home(): string;
+  /** The engine; `inline` runs it inside this command (a terminal session needs that). */
+  engine(options?: { inline?: boolean }): Promise<EngineApi>;
+  app(): Promise<App>;
+  /** Where an instance's workspace is (for the outcome a command prints). */
+  workspaceOf(id: string): string;
 }
 
 export function createContext(): CommandContext {
-  let app: App | undefined;
-  return { app: () => (app ??= createApp()) };
+  let engine: Promise<EngineApi> | undefined;
+  let app: Promise<App> | undefined;
+  const home = getCorralHome();
+  return {
+    home: () => home,
+    engine: (options = {}) =>
+      (engine ??= connectEngine(home, { inline: Boolean(options.inline) || isInlineWanted() })),
+    app: () => (app ??= import('../app.js').then((m) => m.createApp())),
+    workspaceOf: (id) => getInstancePaths(home, id).workspace,
+  };
 }
 
 /** Options every command accepts. */

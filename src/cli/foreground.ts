@@ -1,26 +1,32 @@
 /**
- * Runs a created instance in this process with the user's terminal: output streams live,
- * Ctrl-C (or SIGTERM from `corral stop`) stops the sandbox and keeps the work, and the end
- * prints a summary (or one JSON object). Shared by `run`, `resume` and `demo`.
+ * Runs a created instance with the user's terminal, through the engine: the command's
+ * output (a shell command) or its events rendered (an agent) stream live from the engine,
+ * Ctrl-C (or SIGTERM, as from `corral stop`) asks the engine to stop it and keeps the work,
+ * and the end prints a summary (or one JSON object) with the documented exit code. The
+ * streams are watched before the run starts, so nothing it prints is missed; a stream that
+ * drops (the engine was killed) picks up where it was. Shared by `run`, `resume` and `demo`.
  */
-import type { App } from '../app.js';
-import type { Metadata } from '../state/index.js';
+import type { EngineApi, RequestEnv } from '../engine/engine-api.js';
+import type { Metadata } from '../state/metadata.js';
 import { exitCodeOf, outcomeJson, summaryLines } from './outcome.js';
 import { printJson, progress } from './output.js';
 import { renderEvent } from './render-event.js';
-import type { CorralEvent } from '../events/index.js';
 
-function renderLive(event: CorralEvent, out: NodeJS.WritableStream): void {
-  const line = renderEvent(event);
-  if (line !== null) out.write(line + '\n');
+export interface ForegroundOptions {
+  json: boolean;
+  interactive: boolean;
+  /** The credentials the run starts with (they travel with the start request). */
+  env: RequestEnv;
+  /** Where the instance's workspace is, for the outcome. */
+  workspace: string;
 }
 
 export async function runInForeground(
-  app: App,
-  id: string,
-  options: { json: boolean; interactive: boolean },
+  engine: EngineApi,
+  created: Metadata,
+  options: ForegroundOptions,
 ): Promise<{ metadata: Metadata; exitCode: number }> {
-  const controller = new AbortController();
+  const id = created.id;
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     // In a terminal session Ctrl-C belongs to the agent, not to corral.
@@ -28,31 +34,37 @@ export async function runInForeground(
     interrupts++;
     if (interrupts === 1) {
       progress(`corral: stopping ${id}; its work is kept (bringing it back)…`);
-      controller.abort(new Error(signal));
+      void engine.stopInstance(id).catch(() => undefined);
     }
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
   try {
     // With --json, stdout carries only the result object: the command's output goes to stderr.
-    const stdout = options.json ? process.stderr : process.stdout;
+    const out = options.json ? process.stderr : process.stdout;
     // The shell agent's output is the user's; an agent CLI's protocol is rendered as events.
-    const raw = (await app.orchestrator.store.load(id)).agent === 'shell';
-    const metadata = await app.orchestrator.supervise(
-      id,
-      {
-        stdout: raw ? stdout : null,
-        stderr: raw ? process.stderr : null,
-        stdin: !options.interactive && !process.stdin.isTTY ? process.stdin : null,
-        onEvent: raw ? undefined : (event) => renderLive(event, stdout),
-      },
-      controller.signal,
-    );
-    if (options.json) printJson(outcomeJson(metadata, app.orchestrator.store.paths(id).workspace));
+    const raw = created.agent === 'shell';
+    // Only what this run prints (a resumed instance has older output and events), watched
+    // from before it starts: the start is sent once the engine says the watch is live.
+    let ready!: () => void;
+    const live = new Promise<void>((resolve) => (ready = resolve));
+    const watching = raw
+      ? engine.followOutput(id, { from: -1, follow: true, onReady: () => ready() }, (chunk) => {
+          if (!options.interactive)
+            (chunk.stream === 'stderr' ? process.stderr : out).write(chunk.text);
+        })
+      : engine.followEvents(id, { after: -1, follow: true, onReady: () => ready() }, (event) => {
+          const line = options.interactive ? null : renderEvent(event);
+          if (line !== null) out.write(line + '\n');
+        });
+    await Promise.race([live, watching]);
+    await engine.startInstance(id, options.env);
+    await watching;
+    const metadata = await engine.getInstance(id);
+    if (options.json) printJson(outcomeJson(metadata, options.workspace));
     else for (const line of summaryLines(metadata)) progress(line);
     return { metadata, exitCode: exitCodeOf(metadata) };
   } finally {
     for (const s of signals) process.off(s, onSignal);
-    if (!options.interactive && !process.stdin.isTTY) process.stdin.destroy();
   }
 }

@@ -16,10 +16,10 @@ import { registerGc } from './commands/gc.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerImage } from './commands/image.js';
 import { registerDemo } from './commands/demo.js';
-import { registerSupervise } from './commands/supervise.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerPush } from './commands/push.js';
 import { registerRequests } from './commands/requests.js';
+import { registerEngine } from './commands/engine.js';
 import { version } from './version.js';
 
 export function buildProgram(): Command {
@@ -44,7 +44,7 @@ export function buildProgram(): Command {
   registerDemo(program, ctx);
   registerPolicy(program, ctx);
   registerRequests(program, ctx);
-  registerSupervise(program, ctx);
+  registerEngine(program, ctx);
   program.addHelpText(
     'after',
     `

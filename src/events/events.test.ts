@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from './event-log.js';
-import { EventSink } from './event-sink.js';
+import { EventSink } from './event-bus.js';
 import { describeEvent } from './events.js';
 
 describe('EventSink and EventLog', () => {

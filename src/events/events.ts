@@ -14,7 +14,13 @@ import { Base, InstanceStatus } from '../state/index.js';
 
 export const eventSchemaVersion = 1;
 
-const common = { v: z.literal(eventSchemaVersion), ts: z.string(), id: z.string() };
+const common = {
+  v: z.literal(eventSchemaVersion),
+  /** Its line number in the instance's events.ndjson (from 1): the id clients resume from. */
+  seq: z.number().int().positive().optional(),
+  ts: z.string(),
+  id: z.string(),
+};
 
 /**
  * A gateway log line as an event carries it: the record without its own time (the
@@ -147,8 +153,8 @@ export type CorralEvent = z.infer<typeof CorralEvent>;
 export type CorralEventType = CorralEvent['type'];
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-/** An event as a producer writes it: version and time are filled in on append. */
-export type NewEvent = DistributiveOmit<CorralEvent, 'v' | 'ts'>;
+/** An event as a producer writes it: version, sequence number and time are filled in on append. */
+export type NewEvent = DistributiveOmit<CorralEvent, 'v' | 'ts' | 'seq'>;
 
 /** One line of `events.ndjson` read back; a line that does not parse is kept as `raw`. */
 export function parseEventLine(line: string, id: string): CorralEvent {

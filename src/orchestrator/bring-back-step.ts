@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { Sandbox } from '../backends/backend.js';
-import type { EventSink } from '../events/index.js';
+import type { EventBus } from '../events/index.js';
 import { acquireLock } from '../lib/lock.js';
 import { trace } from '../lib/trace.js';
 import { getRepoLockPath, type Metadata } from '../state/index.js';
@@ -36,7 +36,7 @@ export async function bringBackSafely(
   metadata: Metadata,
   sandbox: Sandbox | undefined,
   ran: boolean,
-  events: EventSink,
+  events: EventBus,
   log: (line: string) => void,
 ): Promise<NonNullable<Metadata['bringBack']>> {
   const id = metadata.id;

@@ -20,7 +20,7 @@ import {
   type Metadata,
   type Relaxations,
 } from '../state/index.js';
-import { EventSink } from '../events/index.js';
+import { EventBus } from '../events/index.js';
 import { loadSourceRepo, provisionWorkspace, snapshotBase } from '../workspace/index.js';
 import { writeEgressPolicy } from '../gateway/policy.js';
 import type { InstanceStore } from './instance-store.js';
@@ -114,6 +114,7 @@ export async function createInstance(
       durationMs: null,
       supervisor: null,
       sandboxId: null,
+      run: null,
       workspaceRemoved: false,
       bringBack: null,
       message: null,
@@ -122,7 +123,7 @@ export async function createInstance(
     await mkdir(dirname(paths.policyFile), { recursive: true });
     await writeEgressPolicy(paths.policyFile, { allow: request.allowHosts });
     await store.save(metadata);
-    const events = new EventSink(paths.events);
+    const events = await EventBus.open(paths.events, metadata.id);
     events.push({
       id,
       type: 'instance.created',

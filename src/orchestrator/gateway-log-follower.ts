@@ -16,7 +16,7 @@ const pollMs = 250;
 
 /** One appended-to file, read from an offset on; a partial last line waits for its end. */
 class FileTail {
-  private offset = 0;
+  offset = 0;
   private partial = '';
 
   constructor(
@@ -42,6 +42,11 @@ class FileTail {
     } finally {
       await handle.close();
     }
+  }
+
+  /** The offset of the end of the last whole line read. */
+  wholeLines(): number {
+    return this.offset - Buffer.byteLength(this.partial);
   }
 
   private take(text: string): void {
@@ -83,16 +88,30 @@ export function usageEvent(id: string, line: string): NewEvent | null {
   return r.success ? { id, type: 'gateway.usage', ...r.data } : null;
 }
 
+export interface GatewayLogOffsets {
+  egressLog: number;
+  usageLog: number;
+}
+
 export interface GatewayLogFollower {
   /** Reads what is left and stops following. */
   close(): Promise<void>;
+  /**
+   * How far each log has been read, counting whole lines only (a partial last line is
+   * read again from its start).
+   */
+  offsets(): GatewayLogOffsets;
 }
 
-/** Starts following an instance's gateway logs, handing each new event to `emit`. */
+/**
+ * Starts following an instance's gateway logs, handing each new event to `emit`: from
+ * `from` (a restarted engine going on), else from the logs' current ends.
+ */
 export async function followGatewayLogs(
   id: string,
   paths: Pick<InstancePaths, 'egressLog' | 'usageLog'>,
   emit: (event: NewEvent) => void,
+  options: { from?: GatewayLogOffsets } = {},
 ): Promise<GatewayLogFollower> {
   const add = (toEvent: (id: string, line: string) => NewEvent | null) => (line: string) => {
     const event = toEvent(id, line);
@@ -102,7 +121,13 @@ export async function followGatewayLogs(
     new FileTail(paths.egressLog, add(egressEvent)),
     new FileTail(paths.usageLog, add(usageEvent)),
   ];
-  for (const tail of tails) await tail.seekToEnd();
+  const [egress, usage] = tails as [FileTail, FileTail];
+  if (options.from) {
+    egress.offset = options.from.egressLog;
+    usage.offset = options.from.usageLog;
+  } else {
+    for (const tail of tails) await tail.seekToEnd();
+  }
   let reading: Promise<void> = Promise.resolve();
   const readAll = () => {
     // One read at a time; a failed read (the file replaced) is retried by the next poll.
@@ -120,5 +145,6 @@ export async function followGatewayLogs(
       clearInterval(timer);
       await readAll();
     },
+    offsets: () => ({ egressLog: egress.wholeLines(), usageLog: usage.wholeLines() }),
   };
 }

@@ -26,17 +26,10 @@ export interface GcReport {
   kept: GcItem[];
 }
 
-/** The images built for instances (a package request approved), where an engine has them. */
-export interface InstanceImages {
-  /** Instance id → its image tags, of the images `home` made. */
-  list(home: string): Promise<Map<string, string[]>>;
-  remove(instanceId: string): Promise<unknown>;
-}
-
 export async function collectGarbage(
   store: InstanceStore,
   backends: Backend[],
-  options: { dryRun: boolean; halfMadeAgeMs?: number; images?: InstanceImages },
+  options: { dryRun: boolean; halfMadeAgeMs?: number },
 ): Promise<GcReport> {
   const report: GcReport = { dryRun: options.dryRun, removed: [], kept: [] };
   const act = async (item: GcItem, remove: () => Promise<unknown>) => {
@@ -73,11 +66,15 @@ export async function collectGarbage(
     }
   }
 
-  for (const [id, tags] of (await options.images?.list(store.home)) ?? []) {
-    if (records.has(id)) continue;
-    await act({ kind: 'image', target: tags.join(', '), reason: 'no instance record' }, () =>
-      options.images!.remove(id),
-    );
+  for (const backend of backends) {
+    const images = backend.instanceImages;
+    if (!images || !(await backend.probe()).available) continue;
+    for (const [id, tags] of await images.list(store.home)) {
+      if (records.has(id)) continue;
+      await act({ kind: 'image', target: tags.join(', '), reason: 'no instance record' }, () =>
+        images.remove(id),
+      );
+    }
   }
 
   const halfMadeAgeMs = options.halfMadeAgeMs ?? 10 * 60_000;

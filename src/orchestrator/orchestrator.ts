@@ -4,8 +4,6 @@
  * removes and garbage-collects them. Backends and the instance store come in through the
  * constructor (composition root: src/app.ts); nothing here is module-level state.
  */
-import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Backend, BackendName } from '../backends/backend.js';
@@ -20,7 +18,16 @@ import {
   type Metadata,
   type Relaxations,
 } from '../state/index.js';
-import { getBaseTip, git, loadSourceRepo } from '../workspace/index.js';
+import {
+  diffBranch,
+  getBaseTip,
+  git,
+  liveDiffCommand,
+  loadSourceRepo,
+  parseNumstat,
+  type FileStat,
+} from '../workspace/index.js';
+import { collectGarbage, type GcReport } from './gc.js';
 import { getAgent, type AgentAdapter } from '../agents/index.js';
 import { pickCredentials } from '../agents/host-env.js';
 import {
@@ -34,7 +41,7 @@ import { createInstance } from './create-instance.js';
 import { loadEgressAttempts, type EgressAttempts } from './egress-attempts.js';
 import { InstanceStore } from './instance-store.js';
 import { rememberRepo } from './repo-registry.js';
-import { superviseInstance, type SuperviseIO } from './supervise.js';
+import { superviseInstance, type SuperviseIO, type SuperviseOptions } from './supervise.js';
 import {
   approveRequest,
   loadInstanceRequests,
@@ -43,7 +50,16 @@ import {
   type ApproveOptions,
   type InstanceRequests,
 } from './requests/index.js';
-import { removeInstanceImages } from '../backends/docker/index.js';
+
+/** An instance's work against its base, as `corral diff` shows it. */
+export interface DiffResult {
+  id: string;
+  status: string;
+  base: string;
+  branch: string;
+  files: FileStat[];
+  patch: string;
+}
 
 export interface RunRequest {
   repoDir: string;
@@ -71,6 +87,18 @@ export interface RunRequest {
   mounts?: HostMount[];
 }
 
+/**
+ * Where runs are supervised in the background: the engine's run host, which starts and
+ * stops them in its own process. Without one (a command run with the engine inline) a run
+ * cannot be left running in the background.
+ */
+export interface RunControl {
+  /** Supervises a created or prepared instance in the background. */
+  start(id: string, env: NodeJS.ProcessEnv): void;
+  /** Stops a run supervised here and resolves with its final record; undefined when not here. */
+  stop(id: string): Promise<Metadata> | undefined;
+}
+
 export interface OrchestratorDeps {
   home: string;
   backends: BackendRegistry;
@@ -78,8 +106,8 @@ export interface OrchestratorDeps {
   defaultImage: () => string;
   /** The agents image for a repository (its devcontainer's, when it has one). */
   agentImage: (repoRoot: string) => Promise<string>;
-  /** argv that starts this CLI (node + script), for the detached supervisor. */
-  selfCommand: string[];
+  /** The engine's background runs; absent when the engine runs inside one command. */
+  runs?: RunControl;
   log: (line: string) => void;
 }
 
@@ -98,12 +126,15 @@ export class Orchestrator {
     return this.deps.backends.get(name);
   }
 
-  /** Validates everything and provisions the instance; nothing runs yet. */
-  async create(request: RunRequest): Promise<Metadata> {
+  /**
+   * Validates everything and provisions the instance; nothing runs yet. `env` holds what
+   * the agent's credentials and endpoints come from (the asking user's, never the engine's).
+   */
+  async create(request: RunRequest, env: NodeJS.ProcessEnv): Promise<Metadata> {
     const agent = getAgent(request.agent);
     checkAgentRequest(agent, request);
     // Fail on a missing credential before anything is made.
-    pickCredentials(agent, process.env);
+    pickCredentials(agent, env);
     const context = await readContextFiles(request.contextFiles ?? []);
     const backend = await chooseBackend(this.deps.backends, request.backend);
     const needsAgentImage = agent.binary !== null && agent.name !== 'fake';
@@ -155,37 +186,44 @@ export class Orchestrator {
   }
 
   /** Runs an instance in this process until it ends. */
-  async supervise(id: string, io: SuperviseIO, cancel?: AbortSignal): Promise<Metadata> {
+  async supervise(
+    id: string,
+    io: SuperviseIO,
+    cancel?: AbortSignal,
+    options: Pick<SuperviseOptions, 'adopt' | 'onBus' | 'onOutput'> & {
+      env?: NodeJS.ProcessEnv;
+    } = {},
+  ): Promise<Metadata> {
     const m = await this.store.load(id);
     return superviseInstance({
+      ...options,
       store: this.store,
       backend: this.backend(m.backend),
       id,
       io,
       cancel,
+      env: options.env ?? {},
       log: this.deps.log,
     });
   }
 
-  /** Hands the instance to a background supervisor process and returns at once. */
-  detach(id: string): void {
-    const [cmd, ...args] = this.deps.selfCommand;
-    const logFd = openSync(join(this.store.paths(id).dir, 'supervisor.log'), 'a');
-    try {
-      const child = spawn(cmd!, [...args, '__supervise', id], {
-        detached: true,
-        stdio: ['ignore', logFd, logFd],
-        env: { ...process.env, CORRAL_HOME: this.home },
-      });
-      child.unref();
-    } finally {
-      closeSync(logFd);
+  /** Hands the instance to the engine's background runs and returns at once. */
+  detach(id: string, env: NodeJS.ProcessEnv): void {
+    if (!this.deps.runs) {
+      throw new CorralError(
+        'USAGE',
+        'With the engine inline (CORRAL_ENGINE=inline) nothing can run in the background.',
+        { hint: 'Run it in the foreground (without -d), or let corral start its engine.' },
+      );
     }
+    this.deps.runs.start(id, env);
   }
 
   /** Stops a running instance gracefully (its work is kept) and waits until it has ended. */
   async stop(ref: string, options: { timeoutMs?: number } = {}): Promise<Metadata> {
     let m = await this.store.resolve(ref);
+    const hosted = this.deps.runs?.stop(m.id);
+    if (hosted) return hosted;
     if (isEnded(m.status)) return this.removeLeftoverSandbox(m).then(() => m);
     if (m.supervisor && isSupervisorAlive(m.supervisor)) {
       process.kill(m.supervisor.pid, 'SIGTERM');
@@ -214,10 +252,10 @@ export class Orchestrator {
   async prepareResume(
     ref: string,
     command: string[] | undefined,
-    options: { timeoutMs?: number; interactive: boolean; prompt?: string },
+    options: { timeoutMs?: number; interactive: boolean; prompt?: string; env: NodeJS.ProcessEnv },
   ): Promise<Metadata> {
     const m = await this.store.resolve(ref);
-    pickCredentials(getAgent(m.agent), process.env);
+    pickCredentials(getAgent(m.agent), options.env);
     if (!isEnded(m.status)) {
       throw new CorralError('INSTANCE_RUNNING', `${m.id} is still ${describeStatus(m.status)}.`, {
         hint: `Stop it first: corral stop ${m.id}`,
@@ -298,13 +336,56 @@ export class Orchestrator {
       });
     }
     // The images built for its approved packages go with it.
-    if (m.backend === 'docker') await removeInstanceImages(m.id).catch(() => undefined);
+    await this.backend(m.backend)
+      .instanceImages?.remove(m.id)
+      .catch(() => undefined);
     await rm(this.store.paths(m.id).dir, { recursive: true, force: true });
     return m;
   }
 
   baseTip(m: Metadata): string {
     return getBaseTip(m.base);
+  }
+
+  /**
+   * An instance's work against its base: read from its branch once it ended; while it
+   * runs, computed inside its sandbox (the host runs no git in a live workspace).
+   */
+  async diff(ref: string, options: { stat: boolean; color: boolean }): Promise<DiffResult> {
+    const m = await this.store.resolve(ref);
+    const baseTip = getBaseTip(m.base);
+    let result: { patch: string; files: FileStat[] };
+    if (isEnded(m.status)) {
+      result = await diffBranch(m.sourceRepo, baseTip, m.branch, options).catch(
+        (error: unknown) => {
+          throw new CorralError(
+            'INSTANCE_NOT_FOUND',
+            `Branch ${m.branch} is not in ${m.sourceRepo}.`,
+            { hint: 'It may have been deleted; corral ls shows what remains.', cause: error },
+          );
+        },
+      );
+    } else {
+      const sandbox = await this.backend(m.backend).findSandbox(m.id);
+      if (!sandbox)
+        throw new CorralError('INSTANCE_NOT_RUNNING', `${m.id} has no live sandbox to diff in.`, {
+          hint: 'Try again once it has ended.',
+        });
+      const r = await sandbox.exec(liveDiffCommand(baseTip, options));
+      if (r.exitCode !== 0)
+        throw new CorralError(
+          'IO_ERROR',
+          `git diff in the sandbox of ${m.id} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+        );
+      const cut = r.stdout.indexOf('\0');
+      result = { files: parseNumstat(r.stdout.slice(0, cut)), patch: r.stdout.slice(cut + 1) };
+    }
+    return { id: m.id, status: m.status, base: baseTip, branch: m.branch, ...result };
+  }
+
+  /** Removes leftovers nothing references (sandboxes, images, state dirs, refs). */
+  collectGarbage(options: { dryRun: boolean }): Promise<GcReport> {
+    return collectGarbage(this.store, this.deps.backends.all(), options);
   }
 
   /**

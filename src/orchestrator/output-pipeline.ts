@@ -9,14 +9,14 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Writable } from 'node:stream';
 import type { AgentEvent, OutputParser } from '../agents/index.js';
-import { LineSplitter, type CorralEvent, type EventSink } from '../events/index.js';
+import { LineSplitter, type CorralEvent, type EventBus } from '../events/index.js';
 import type { Redactor } from '../lib/redactor.js';
 import { TerminalByteFilter } from '../lib/terminal-text.js';
 
 export interface OutputPipelineOptions {
   id: string;
-  log: Writable;
-  events: EventSink;
+  log: { write(chunk: Buffer): unknown };
+  events: EventBus;
   redactor: Redactor;
   /** The adapter's parser; null for a terminal session (its output is not the agent's protocol). */
   parser: OutputParser | null;
@@ -24,6 +24,8 @@ export interface OutputPipelineOptions {
   echo: { stdout: Writable; stderr: Writable } | null;
   /** Called with every event as it is written (live rendering, session ids). */
   onEvent: (event: CorralEvent) => void;
+  /** Called with the output as written to the log (redacted, not yet terminal-safe). */
+  onOutput?: (stream: 'stdout' | 'stderr', bytes: Buffer) => void;
 }
 
 class RedactedText {
@@ -85,6 +87,7 @@ export class OutputPipeline {
   private write(bytes: Buffer, stream: 'stdout' | 'stderr'): void {
     if (bytes.length === 0) return;
     this.o.log.write(bytes);
+    this.o.onOutput?.(stream, bytes);
     if (this.o.echo) {
       const safe = this.echoFilters[stream].push(bytes);
       if (safe) this.o.echo[stream].write(safe);

@@ -6,28 +6,57 @@
  * turns a cancel into a graceful stop, brings the work back, releases the sandbox and
  * writes the final record. Whatever happens to the agent, bring-back is attempted; when it
  * fails the workspace is kept so nothing is lost.
+ *
+ * A headless run is launched detached (`Sandbox.launch`): the command writes its streams
+ * to files in the workspace's `.git/corral-io/<tag>/`, which are tailed here, and commits
+ * and bundles its work itself when it ends. Nothing of it depends on this process, so a
+ * supervisor that dies loses nothing: `adopt` (a restarted engine) finds the run again by
+ * its record and cursor, cuts output.log and events.ndjson back to what the cursor saw,
+ * replays the parser to where it was and goes on, so no event is lost or written twice. A
+ * terminal session (`-i`) is wired to this process's terminal instead and ends with it.
  */
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { getAgent } from '../agents/index.js';
+import { getAgent, type OutputParser } from '../agents/index.js';
 import { hostsToAllow } from '../agents/host-env.js';
 import { loadEgressPolicy, watchEgressPolicy, type PolicyWatcher } from '../gateway/policy.js';
-import type { Backend, ProcessExit, Sandbox } from '../backends/backend.js';
+import type {
+  Backend,
+  DetachedProcess,
+  ProcessExit,
+  Sandbox,
+  SandboxProcess,
+} from '../backends/backend.js';
 import { instanceLabels } from '../backends/labels.js';
-import { EventSink, type CorralEvent } from '../events/index.js';
+import {
+  EventBus,
+  LineSplitter,
+  readEventsAfter,
+  type CorralEvent,
+  type NewEvent,
+} from '../events/index.js';
 import { isCorralError } from '../lib/errors.js';
 import { Redactor } from '../lib/redactor.js';
 import { sanitizeStrings, sanitizeTerminalText } from '../lib/terminal-text.js';
 import { trace } from '../lib/trace.js';
-import { getCurrentSupervisor, type InstanceStatus, type Metadata } from '../state/index.js';
-import { withBringBack } from '../workspace/index.js';
+import {
+  getCurrentSupervisor,
+  type InstancePaths,
+  type InstanceStatus,
+  type Metadata,
+} from '../state/index.js';
+import { launchFiles, withBringBack } from '../workspace/index.js';
 import { openAgentAccess, prepareLaunch, type OpenedAgentAccess } from './agent-launch.js';
 import { bringBackOptions, bringBackSafely } from './bring-back-step.js';
 import { followGatewayLogs, type GatewayLogFollower } from './gateway-log-follower.js';
 import type { InstanceStore } from './instance-store.js';
 import { findMissingCommand } from './missing-command.js';
 import { OutputPipeline } from './output-pipeline.js';
+import { AppendLog } from './run/append-log.js';
+import { existsUnderNoFollow, IoTail, openUnderNoFollow } from './run/io-tail.js';
+import { loadRunCursor, saveRunCursor, type RunCursor } from './run/run-cursor.js';
 import { SummaryCollector } from './run-summary.js';
 import { discardWorkspace } from './trash.js';
 import { followRequestEvents } from './requests/index.js';
@@ -36,7 +65,7 @@ export interface SuperviseIO {
   /** Live echo of the raw output (the shell agent); null when detached or rendering events. */
   stdout: Writable | null;
   stderr: Writable | null;
-  /** Forward this stream to the command's stdin (headless runs with piped input). */
+  /** Forward this stream to the command's stdin (a terminal session only). */
   stdin: NodeJS.ReadableStream | null;
   /** Every event as it is written, for live rendering. */
   onEvent?: (event: CorralEvent) => void;
@@ -47,216 +76,631 @@ export interface SuperviseOptions {
   backend: Backend;
   id: string;
   io: SuperviseIO;
+  /** The environment the agent's credentials and endpoints come from (never this process's own). */
+  env: NodeJS.ProcessEnv;
   /** Aborting it stops the command gracefully; the instance ends `canceled`. */
   cancel?: AbortSignal;
+  /** Go on with a run another supervisor started (it died): see the file header. */
+  adopt?: boolean;
   /** Grace between SIGTERM and SIGKILL when stopping. */
   stopGraceMs?: number;
+  /** How often the run's files are read when nothing wakes the reader earlier. */
+  pollMs?: number;
   /** Progress lines for people (stderr). */
   log?: (line: string) => void;
+  /** The run's event bus, once open (an engine serves its events live). */
+  onBus?: (bus: EventBus) => void;
+  /** A headless run's output as it goes to output.log (redacted), with its offset there. */
+  onOutput?: (chunk: OutputChunk) => void;
 }
 
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr';
+  bytes: Buffer;
+  /** Where it starts in output.log. */
+  offset: number;
+}
+
+type StopReason = 'timeout' | 'cancel';
+
 export async function superviseInstance(options: SuperviseOptions): Promise<Metadata> {
-  const { store, backend, id, io } = options;
-  const log = options.log ?? (() => undefined);
-  const paths = store.paths(id);
-  let metadata = await store.load(id);
-  const adapter = getAgent(metadata.agent);
-  const started = Date.now();
-  const output = createWriteStream(paths.output, { flags: 'a' });
-  let redactor = new Redactor([]);
-  const events = new EventSink(paths.events, (line) => redactor.redact(line));
-  const summary = new SummaryCollector();
-  let sessionId = metadata.agentSessionId;
-  // The last command a shell said it could not find: exit 127 names it.
-  let missingCommand: string | null = null;
-  const onEvent = (event: CorralEvent) => {
-    summary.add(event);
-    if (event.type === 'agent.session') sessionId = event.sessionId;
+  const run = await InstanceRun.open(options);
+  return run.run();
+}
+
+/** One run, from start (or adoption) to its final record. */
+class InstanceRun {
+  #metadata: Metadata;
+  #redactor = new Redactor([]);
+  readonly #summary = new SummaryCollector();
+  #sessionId: string | null;
+  #missingCommand: string | null = null;
+  #stop: StopReason | null = null;
+  #wake: () => void = () => undefined;
+
+  private constructor(
+    private readonly o: SuperviseOptions,
+    metadata: Metadata,
+    private readonly paths: InstancePaths,
+    private readonly bus: EventBus,
+    private readonly cursor: RunCursor | null,
+  ) {
+    this.#metadata = metadata;
+    this.#sessionId = metadata.agentSessionId;
+  }
+
+  static async open(o: SuperviseOptions): Promise<InstanceRun> {
+    const paths = o.store.paths(o.id);
+    const metadata = await o.store.load(o.id);
+    const cursor = o.adopt ? await loadRunCursor(paths.runCursor) : null;
+    const adoptable = cursor && metadata.run?.tag === cursor.tag;
+    const bus = await EventBus.open(paths.events, o.id, {
+      ...(adoptable ? { truncateTo: cursor.events } : {}),
+    });
+    const run = new InstanceRun(o, metadata, paths, bus, adoptable ? cursor : null);
+    bus.setTransform((line) => run.#redactor.redact(line));
+    o.onBus?.(bus);
+    if (o.adopt) {
+      // What the events already say: the summary so far, the session, a missing command.
+      for (const event of await readEventsAfter(paths.events, o.id, 0)) run.#observe(event);
+    }
+    return run;
+  }
+
+  get #id(): string {
+    return this.o.id;
+  }
+
+  #log(line: string): void {
+    this.o.log?.(`${this.#id}: ${line}`);
+  }
+
+  #observe(event: CorralEvent): void {
+    this.#summary.add(event);
+    if (event.type === 'agent.session') this.#sessionId = event.sessionId;
     if (event.type === 'raw' && event.stream === 'stderr')
-      missingCommand = findMissingCommand(event.line) ?? missingCommand;
-    io.onEvent?.(event);
+      this.#missingCommand = findMissingCommand(event.line) ?? this.#missingCommand;
+  }
+
+  #push = (event: NewEvent): CorralEvent => {
+    const full = this.bus.push(event);
+    this.#observe(full);
+    this.o.io.onEvent?.(full);
+    return full;
   };
 
-  let sandbox: Sandbox | undefined;
-  let exit: ProcessExit = { exitCode: null, signal: null };
-  let reason: 'timeout' | 'cancel' | undefined;
-  let startError: unknown;
-  let ran = false;
+  async #update(change: Partial<Metadata>): Promise<Metadata> {
+    this.#metadata = await this.o.store.update(this.#id, change);
+    return this.#metadata;
+  }
 
-  metadata = await store.update(id, {
-    status: 'running',
-    startedAt: new Date().toISOString(),
-    endedAt: null,
-    supervisor: getCurrentSupervisor(),
-    message: null,
-  });
+  /** Asks the run to stop (as `cancel` does); safe to call more than once. */
+  requestStop(reason: StopReason): void {
+    if (this.#stop) return;
+    this.#stop = reason;
+    this.#log(reason === 'timeout' ? 'timed out, stopping…' : 'stopping…');
+    this.#wake();
+  }
 
-  // The agent's requests and their answers, as events (request-events.ts).
-  const requestEvents = followRequestEvents({
-    paths,
-    push: (event) => onEvent(events.push({ id, ...event })),
-    onError: (message) => log(`${id}: ${message}`),
-  });
-  let policyWatcher: PolicyWatcher | undefined;
-  let gatewayLogs: GatewayLogFollower | undefined;
-  let opened: OpenedAgentAccess | undefined;
-  try {
-    // Endpoints and credentials, decided once (fenced: the gateway's, and a placeholder
-    // key, the gateway alone holding the real one).
-    opened = await openAgentAccess(adapter, metadata, paths, backend, {
-      env: process.env,
-      home: store.home,
-      log: (message) => log(`${id}: ${message}`),
+  async run(): Promise<Metadata> {
+    const started = Date.parse(this.#metadata.startedAt ?? '') || Date.now();
+    const onCancel = () => this.requestStop('cancel');
+    if (this.o.cancel?.aborted) onCancel();
+    this.o.cancel?.addEventListener('abort', onCancel, { once: true });
+    try {
+      if (this.#metadata.interactive) return await this.#runInTerminal(started);
+      return await this.#runDetached(started);
+    } finally {
+      this.o.cancel?.removeEventListener('abort', onCancel);
+    }
+  }
+
+  // ── A headless run: launched detached, its files tailed ─────────────────────────────
+
+  async #runDetached(started: number): Promise<Metadata> {
+    const m = this.#metadata;
+    const adopting = Boolean(this.o.adopt && m.run);
+    let sandbox: Sandbox | undefined;
+    let opened: OpenedAgentAccess | undefined;
+    let proc: DetachedProcess | undefined;
+    let startError: unknown;
+    let exit: ProcessExit = { exitCode: null, signal: null };
+    const tag = adopting && m.run ? m.run.tag : randomBytes(6).toString('hex');
+    this.#stop = m.run?.stop ?? this.#stop;
+    const adapter = getAgent(m.agent);
+
+    if (adopting && m.run?.phase === 'finishing') {
+      // The work came back already; only the cleanup is left.
+      sandbox = await this.o.backend.findSandbox(this.#id);
+      return this.#finish(started, sandbox, undefined, {
+        exit: { exitCode: m.exitCode, signal: m.signal },
+        bringBack: m.bringBack ?? { commit: null, committedLeftovers: false, error: null },
+        startError: undefined,
+      });
+    }
+
+    await this.#update({
+      status: 'running',
+      startedAt: m.startedAt && adopting ? m.startedAt : new Date().toISOString(),
+      endedAt: null,
+      supervisor: getCurrentSupervisor(),
+      message: null,
+      run: {
+        tag,
+        phase: m.run?.phase && adopting ? m.run.phase : 'starting',
+        process: adopting ? (m.run?.process ?? null) : null,
+        deadlineAt:
+          adopting && m.run
+            ? m.run.deadlineAt
+            : m.timeoutMs
+              ? new Date(Date.now() + m.timeoutMs).toISOString()
+              : null,
+        stop: this.#stop,
+      },
     });
-    const { access } = opened;
-    redactor = new Redactor(access.secrets);
-    // Hosts the agent needs for its model API, plus the instance's live egress policy.
-    const baseHosts = metadata.network === 'open' ? hostsToAllow(adapter, access.endpoints) : [];
-    const policy = await loadEgressPolicy(paths.policyFile);
-    sandbox = await backend.start({
-      instanceId: id,
-      workspaceDir: paths.workspace,
-      image: metadata.image,
-      env: { CORRAL_INSTANCE: id },
-      limits: metadata.limits,
-      relax: metadata.relax,
-      mounts: metadata.mounts,
-      labels: instanceLabels(id, store.home),
-      network: metadata.network,
+
+    const requestEvents = followRequestEvents({
+      paths: this.paths,
+      push: (event) => this.#push({ id: this.#id, ...event }),
+      onError: (message) => this.#log(message),
+    });
+    let gatewayLogs: GatewayLogFollower | undefined;
+    let policyWatcher: PolicyWatcher | undefined;
+    let output: AppendLog | undefined;
+    let ran = false;
+    try {
+      output = await AppendLog.open(this.paths.output, this.cursor?.outputLog);
+      if (adopting && this.#metadata.run?.process) {
+        sandbox = await this.o.backend.findSandbox(this.#id);
+        if (!sandbox) return await this.#lost(started, 'its sandbox is gone');
+        proc = sandbox.reattach(this.#metadata.run.process);
+        ran = true;
+      } else {
+        if (adopting) {
+          // It died while starting: nothing ran yet, so start afresh.
+          const leftover = await this.o.backend.findSandbox(this.#id);
+          await leftover?.stop().catch(() => undefined);
+        }
+        opened = await openAgentAccess(adapter, this.#metadata, this.paths, this.o.backend, {
+          env: this.o.env,
+          home: this.o.store.home,
+          log: (message) => this.#log(message),
+        });
+        this.#redactor = new Redactor(opened.access.secrets);
+        sandbox = await this.#startSandbox(opened);
+        const prepared = await prepareLaunch(
+          adapter,
+          this.#metadata,
+          this.paths,
+          sandbox,
+          opened.access,
+        );
+        const wrapped = withBringBack(prepared.launch.argv, {
+          ...bringBackOptions(this.#metadata, sandbox),
+          launchTag: tag,
+        });
+        proc = await sandbox.launch({
+          argv: wrapped.argv,
+          env: { ...prepared.env, ...wrapped.env },
+          tag,
+        });
+        ran = true;
+        await this.#update({
+          run: { ...this.#metadata.run!, phase: 'running', process: proc.ref },
+        });
+        trace('command launched');
+      }
+      if (opened?.access.fence || opened?.access.hostGateway || this.cursor) {
+        gatewayLogs = await followGatewayLogs(this.#id, this.paths, (e) => this.#push(e), {
+          ...(this.cursor ? { from: this.cursor } : {}),
+        });
+      }
+      policyWatcher = await this.#watchPolicy(sandbox, adapter, opened);
+      exit = await this.#follow(sandbox, proc, tag, output, gatewayLogs);
+      this.#push({
+        id: this.#id,
+        type: 'process.exited',
+        exitCode: exit.exitCode,
+        signal: exit.signal,
+      });
+    } catch (error) {
+      startError = error;
+    } finally {
+      await policyWatcher?.close();
+    }
+
+    const bringBack = await bringBackSafely(
+      this.o.store,
+      this.#metadata,
+      sandbox,
+      ran,
+      this.bus,
+      (line) => this.o.log?.(line),
+    );
+    trace('bring-back');
+    // The work is home: from here on a restarted supervisor only cleans up.
+    await this.#update({
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      bringBack: sanitizeStrings(bringBack),
+      run: this.#metadata.run ? { ...this.#metadata.run, phase: 'finishing' } : null,
+    });
+    await gatewayLogs?.close();
+    await requestEvents.close();
+    await output?.close();
+    return this.#finish(started, sandbox, opened, { exit, bringBack, startError });
+  }
+
+  async #startSandbox(opened: OpenedAgentAccess): Promise<Sandbox> {
+    const m = this.#metadata;
+    const adapter = getAgent(m.agent);
+    const baseHosts = m.network === 'open' ? hostsToAllow(adapter, opened.access.endpoints) : [];
+    const policy = await loadEgressPolicy(this.paths.policyFile);
+    const sandbox = await this.o.backend.start({
+      instanceId: this.#id,
+      workspaceDir: this.paths.workspace,
+      image: m.image,
+      env: { CORRAL_INSTANCE: this.#id },
+      limits: m.limits,
+      relax: m.relax,
+      mounts: m.mounts,
+      labels: instanceLabels(this.#id, this.o.store.home),
+      network: m.network,
       allowHosts: [...baseHosts, ...policy.allow],
       // The agent's CLI, run from the host's install on the local backend.
       tools: adapter.binary && adapter.binary !== 'sh' ? [adapter.binary] : [],
-      ...(access.fence ? { fence: access.fence } : {}),
+      ...(this.o.env.PATH ? { hostPath: this.o.env.PATH } : {}),
+      ...(opened.access.fence
+        ? {
+            fence: {
+              ...opened.access.fence,
+              ...(this.o.env.CORRAL_DOCKER_NETWORK
+                ? { outboundNetwork: this.o.env.CORRAL_DOCKER_NETWORK }
+                : {}),
+            },
+          }
+        : {}),
     });
     trace('sandbox started');
-    metadata = await store.update(id, { sandboxId: sandbox.id });
-    onEvent(events.push({ id, type: 'instance.started', sandboxId: sandbox.id }));
-    if (access.fence || access.hostGateway) {
-      gatewayLogs = await followGatewayLogs(id, paths, (e) => onEvent(events.push(e)));
-    }
+    await this.#update({ sandboxId: sandbox.id });
+    this.#push({ id: this.#id, type: 'instance.started', sandboxId: sandbox.id });
+    return sandbox;
+  }
 
-    const prepared = await prepareLaunch(adapter, metadata, paths, sandbox, access);
-    const wrapped = withBringBack(prepared.launch.argv, bringBackOptions(metadata, sandbox));
-    const proc = await sandbox.spawn({
-      argv: wrapped.argv,
-      env: { ...prepared.env, ...wrapped.env },
-      stdio: metadata.interactive ? 'terminal' : 'pipe',
+  async #watchPolicy(
+    sandbox: Sandbox,
+    adapter: ReturnType<typeof getAgent>,
+    opened: OpenedAgentAccess | undefined,
+  ): Promise<PolicyWatcher | undefined> {
+    if (!sandbox.setAllowedHosts) return undefined;
+    const baseHosts =
+      this.#metadata.network === 'open' && opened
+        ? hostsToAllow(adapter, opened.access.endpoints)
+        : [];
+    return watchEgressPolicy({
+      path: this.paths.policyFile,
+      onChange: (p) =>
+        void sandbox.setAllowedHosts?.([...baseHosts, ...p.allow]).catch(() => undefined),
+      onError: (message) => this.#log(message),
     });
-    ran = true;
-    const live = sandbox;
-    if (live.setAllowedHosts) {
-      policyWatcher = await watchEgressPolicy({
-        path: paths.policyFile,
-        onChange: (p) =>
-          void live.setAllowedHosts?.([...baseHosts, ...p.allow]).catch(() => undefined),
-        onError: (message) => log(`${id}: ${message}`),
-      });
+  }
+
+  /**
+   * Tails the launch's two streams into the output pipeline until the command has ended
+   * and its work is bundled (`done`), or its process is gone; enforces the deadline and
+   * stops; saves the cursor after each batch. Returns how the command exited.
+   */
+  async #follow(
+    sandbox: Sandbox,
+    proc: DetachedProcess,
+    tag: string,
+    output: AppendLog,
+    gatewayLogs: GatewayLogFollower | undefined,
+  ): Promise<ProcessExit> {
+    const workspace = this.paths.workspace;
+    const dir = ['.git', launchFiles.dir, tag];
+    const adapter = getAgent(this.#metadata.agent);
+    const parser = adapter.createParser();
+    if (this.cursor) {
+      // The parser picks up where it was by reading again what it had read.
+      await replayParser(parser, new IoTail(workspace, [...dir, launchFiles.stdout]), this.cursor);
     }
     const pipeline = new OutputPipeline({
-      id,
+      id: this.#id,
       log: output,
-      events,
-      redactor,
-      parser: metadata.interactive ? null : adapter.createParser(),
+      events: this.bus,
+      redactor: this.#redactor,
+      parser,
       echo:
-        io.stdout && io.stderr && !metadata.interactive
-          ? { stdout: io.stdout, stderr: io.stderr }
+        this.o.io.stdout && this.o.io.stderr
+          ? { stdout: this.o.io.stdout, stderr: this.o.io.stderr }
           : null,
-      onEvent,
+      onEvent: (event) => {
+        this.#observe(event);
+        this.o.io.onEvent?.(event);
+      },
+      onOutput: (stream, bytes) =>
+        this.o.onOutput?.({ stream, bytes, offset: output.size - bytes.length }),
     });
-    const drained = pump(proc.stdout, (c) => pipeline.stdout(c)).then(() => undefined);
-    const drainedErr = pump(proc.stderr, (c) => pipeline.stderr(c));
-    // Agents that read stdin (codex exec) wait for its end; give it one unless input is piped.
-    if (io.stdin && proc.stdin) io.stdin.pipe(proc.stdin);
-    else proc.stdin?.end();
-
-    const stop = (why: 'timeout' | 'cancel') => {
-      if (reason) return;
-      reason = why;
-      log(why === 'timeout' ? `${id}: timed out, stopping…` : `${id}: stopping…`);
-      void proc.terminate(options.stopGraceMs ?? 5000);
+    const tails = {
+      stdout: new IoTail(workspace, [...dir, launchFiles.stdout], this.cursor?.stdout ?? 0),
+      stderr: new IoTail(workspace, [...dir, launchFiles.stderr], this.cursor?.stderr ?? 0),
     };
-    const timer = metadata.timeoutMs
-      ? setTimeout(() => stop('timeout'), metadata.timeoutMs)
-      : undefined;
-    const onCancel = () => stop('cancel');
-    if (options.cancel?.aborted) onCancel();
-    options.cancel?.addEventListener('abort', onCancel, { once: true });
-    try {
-      exit = await proc.wait();
-      await Promise.all([drained, drainedErr]);
-      pipeline.end();
-    } finally {
-      if (timer) clearTimeout(timer);
-      options.cancel?.removeEventListener('abort', onCancel);
-      if (io.stdin && proc.stdin) io.stdin.unpipe(proc.stdin);
+    const checkpoint = async () => {
+      const outputLog = await output.settle();
+      await this.bus.flush();
+      await saveRunCursor(this.paths.runCursor, {
+        tag,
+        stdout: tails.stdout.offset,
+        stderr: tails.stderr.offset,
+        outputLog,
+        events: this.bus.bytes,
+        egressLog: gatewayLogs?.offsets().egressLog ?? this.cursor?.egressLog ?? 0,
+        usageLog: gatewayLogs?.offsets().usageLog ?? this.cursor?.usageLog ?? 0,
+      });
+    };
+    const deadline = Date.parse(this.#metadata.run?.deadlineAt ?? '');
+    const pollMs = this.o.pollMs ?? 100;
+    let signalled: 'TERM' | 'KILL' | null = null;
+    let termAt = 0;
+    let lastLivenessCheck = 0;
+    let gone = false;
+    for (;;) {
+      const read =
+        (await tails.stdout.read((c) => pipeline.stdout(c))) +
+        (await tails.stderr.read((c) => pipeline.stderr(c)));
+      if (read > 0) await checkpoint();
+      const done = await existsUnderNoFollow(workspace, [...dir, launchFiles.done]);
+      if (done || gone) break;
+      if (!Number.isNaN(deadline) && Date.now() >= deadline) this.requestStop('timeout');
+      if (this.#stop && signalled === null) {
+        await this.#update({ run: { ...this.#metadata.run!, stop: this.#stop } });
+        await proc.signal('TERM');
+        signalled = 'TERM';
+        termAt = Date.now();
+      } else if (signalled === 'TERM' && Date.now() - termAt > (this.o.stopGraceMs ?? 5000)) {
+        await proc.signal('KILL');
+        signalled = 'KILL';
+      }
+      if (Date.now() - lastLivenessCheck > 1000 || signalled === 'KILL') {
+        lastLivenessCheck = Date.now();
+        // Read once more after it is found gone: what it wrote last is not lost.
+        gone = !(await proc.isRunning().catch(() => true));
+        if (gone) continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
-    trace('command ran');
-    onEvent(
-      events.push({ id, type: 'process.exited', exitCode: exit.exitCode, signal: exit.signal }),
+    pipeline.end();
+    await checkpoint();
+    const code = await readExitCode(workspace, [...dir, launchFiles.exit]);
+    if (code === null) return { exitCode: null, signal: signalled ? `SIG${signalled}` : null };
+    // A command ended by our SIGTERM reports 143: that is the signal, not its own exit.
+    if (signalled && code === 143) return { exitCode: null, signal: 'SIGTERM' };
+    return { exitCode: code, signal: null };
+  }
+
+  // ── A terminal session: wired to this process's terminal ────────────────────────────
+
+  async #runInTerminal(started: number): Promise<Metadata> {
+    const m = this.#metadata;
+    const adapter = getAgent(m.agent);
+    let sandbox: Sandbox | undefined;
+    let opened: OpenedAgentAccess | undefined;
+    let exit: ProcessExit = { exitCode: null, signal: null };
+    let startError: unknown;
+    let ran = false;
+    await this.#update({
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      supervisor: getCurrentSupervisor(),
+      message: null,
+      run: null,
+    });
+    const requestEvents = followRequestEvents({
+      paths: this.paths,
+      push: (event) => this.#push({ id: this.#id, ...event }),
+      onError: (message) => this.#log(message),
+    });
+    let gatewayLogs: GatewayLogFollower | undefined;
+    let policyWatcher: PolicyWatcher | undefined;
+    const output = createWriteStream(this.paths.output, { flags: 'a' });
+    try {
+      opened = await openAgentAccess(adapter, m, this.paths, this.o.backend, {
+        env: this.o.env,
+        home: this.o.store.home,
+        log: (message) => this.#log(message),
+      });
+      this.#redactor = new Redactor(opened.access.secrets);
+      sandbox = await this.#startSandbox(opened);
+      if (opened.access.fence || opened.access.hostGateway) {
+        gatewayLogs = await followGatewayLogs(this.#id, this.paths, (e) => this.#push(e));
+      }
+      const prepared = await prepareLaunch(
+        adapter,
+        this.#metadata,
+        this.paths,
+        sandbox,
+        opened.access,
+      );
+      const wrapped = withBringBack(
+        prepared.launch.argv,
+        bringBackOptions(this.#metadata, sandbox),
+      );
+      const proc: SandboxProcess = await sandbox.spawn({
+        argv: wrapped.argv,
+        env: { ...prepared.env, ...wrapped.env },
+        stdio: 'terminal',
+      });
+      ran = true;
+      policyWatcher = await this.#watchPolicy(sandbox, adapter, opened);
+      const pipeline = new OutputPipeline({
+        id: this.#id,
+        log: output,
+        events: this.bus,
+        redactor: this.#redactor,
+        parser: null,
+        echo: null,
+        onEvent: (event) => {
+          this.#observe(event);
+          this.o.io.onEvent?.(event);
+        },
+      });
+      const drained = pump(proc.stdout, (c) => pipeline.stdout(c));
+      const drainedErr = pump(proc.stderr, (c) => pipeline.stderr(c));
+      proc.stdin?.end();
+      const timer = m.timeoutMs
+        ? setTimeout(() => this.requestStop('timeout'), m.timeoutMs)
+        : undefined;
+      this.#wake = () => void proc.terminate(this.o.stopGraceMs ?? 5000);
+      if (this.#stop) this.#wake();
+      try {
+        exit = await proc.wait();
+        await Promise.all([drained, drainedErr]);
+        pipeline.end();
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+      this.#push({
+        id: this.#id,
+        type: 'process.exited',
+        exitCode: exit.exitCode,
+        signal: exit.signal,
+      });
+    } catch (error) {
+      startError = error;
+    }
+    await policyWatcher?.close();
+    const bringBack = await bringBackSafely(
+      this.o.store,
+      this.#metadata,
+      sandbox,
+      ran,
+      this.bus,
+      (line) => this.o.log?.(line),
     );
-  } catch (error) {
-    startError = error;
+    await gatewayLogs?.close();
+    await requestEvents.close();
+    output.end();
+    await finished(output).catch(() => undefined);
+    return this.#finish(started, sandbox, opened, { exit, bringBack, startError });
   }
-  await policyWatcher?.close();
 
-  const bringBack = await bringBackSafely(store, metadata, sandbox, ran, events, log);
-  const status = decideStatus(exit, reason, startError, bringBack.error);
-  trace('bring-back');
-  await sandbox?.stop().catch(() => undefined);
-  await opened?.close();
-  trace('sandbox stopped');
-  // The gateway has flushed its logs once it is down; their last lines become events.
-  await gatewayLogs?.close();
-  await requestEvents.close();
+  // ── The end ─────────────────────────────────────────────────────────────────────────
 
-  let workspaceRemoved = false;
-  // Re-read: `corral approve` of a package asks to keep the workspace of a running instance.
-  const keep =
-    metadata.keep ||
-    (await store.load(id).then(
-      (m) => m.keep,
-      () => false,
-    ));
-  if (!keep && bringBack.error === null) {
-    await discardWorkspace(store.home, id, paths.workspace);
-    workspaceRemoved = true;
+  async #finish(
+    started: number,
+    sandbox: Sandbox | undefined,
+    opened: OpenedAgentAccess | undefined,
+    end: {
+      exit: ProcessExit;
+      bringBack: NonNullable<Metadata['bringBack']>;
+      startError: unknown;
+    },
+  ): Promise<Metadata> {
+    const { exit, bringBack, startError } = end;
+    await sandbox?.stop().catch(() => undefined);
+    await opened?.close();
+    trace('sandbox stopped');
+    const status = decideStatus(exit, this.#stop, startError, bringBack.error);
+    let workspaceRemoved = false;
+    // Re-read: `corral approve` of a package asks to keep the workspace of a running instance.
+    const keep =
+      this.#metadata.keep ||
+      (await this.o.store.load(this.#id).then(
+        (m) => m.keep,
+        () => false,
+      ));
+    if (!keep && bringBack.error === null) {
+      await discardWorkspace(this.o.store.home, this.#id, this.paths.workspace);
+      workspaceRemoved = true;
+    }
+    trace('workspace removed');
+    const durationMs = Date.now() - started;
+    const final = await this.#update({
+      status,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      endedAt: new Date().toISOString(),
+      durationMs,
+      supervisor: null,
+      run: null,
+      workspaceRemoved,
+      // What came from the sandbox (git's stderr, a start error) is made terminal-safe.
+      bringBack: sanitizeStrings(bringBack),
+      agentSessionId: this.#sessionId,
+      summary: await this.#summary.finish(this.#metadata, bringBack.commit),
+      message:
+        sanitizeTerminalText(
+          this.#redactor.redact(
+            describeEnd(this.#metadata, {
+              status,
+              exit,
+              startError,
+              missingCommand: this.#missingCommand,
+              bringBackError: bringBack.error,
+              workspace: this.paths.workspace,
+            }) ?? '',
+          ),
+        ) || null,
+    });
+    this.#push({
+      id: this.#id,
+      type: 'instance.ended',
+      status,
+      exitCode: exit.exitCode,
+      durationMs,
+    });
+    await this.bus.flush();
+    if (startError && isCorralError(startError)) throw startError;
+    return final;
   }
-  trace('workspace removed');
-  output.end();
-  await finished(output).catch(() => undefined);
 
-  const durationMs = Date.now() - started;
-  const final = await store.update(id, {
-    status,
-    exitCode: exit.exitCode,
-    signal: exit.signal,
-    endedAt: new Date().toISOString(),
-    durationMs,
-    supervisor: null,
-    workspaceRemoved,
-    // What came from the sandbox (git's stderr, a start error) is made terminal-safe.
-    bringBack: sanitizeStrings(bringBack),
-    agentSessionId: sessionId,
-    summary: await summary.finish(metadata, bringBack.commit),
-    message:
-      sanitizeTerminalText(
-        redactor.redact(
-          describeEnd(metadata, {
-            status,
-            exit,
-            startError,
-            missingCommand,
-            bringBackError: bringBack.error,
-            workspace: paths.workspace,
-          }) ?? '',
-        ),
-      ) || null,
-  });
-  onEvent(events.push({ id, type: 'instance.ended', status, exitCode: exit.exitCode, durationMs }));
-  await events.flush();
-  if (startError && isCorralError(startError)) throw startError;
-  return final;
+  /** The sandbox vanished while nobody watched: the record says so, the workspace stays. */
+  async #lost(started: number, why: string): Promise<Metadata> {
+    const final = await this.#update({
+      status: 'lost',
+      endedAt: new Date().toISOString(),
+      durationMs: Date.now() - started,
+      supervisor: null,
+      run: null,
+      message: `${why} (it vanished while no supervisor watched); the workspace is kept in ${this.paths.workspace}`,
+    });
+    this.#push({
+      id: this.#id,
+      type: 'instance.ended',
+      status: 'lost',
+      exitCode: null,
+      durationMs: final.durationMs ?? 0,
+    });
+    await this.bus.flush();
+    return final;
+  }
+}
+
+/** Reads the stdout the parser had seen (up to the cursor) through it again, discarding its events. */
+async function replayParser(parser: OutputParser, tail: IoTail, cursor: RunCursor): Promise<void> {
+  const splitter = new LineSplitter((line) => void parser.line(line));
+  await tail.read((chunk) => splitter.push(chunk), cursor.stdout);
+}
+
+async function readExitCode(workspace: string, parts: string[]): Promise<number | null> {
+  const handle = await openUnderNoFollow(workspace, parts);
+  if (!handle) return null;
+  try {
+    const buffer = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(buffer, 0, 16, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8').trim();
+    return /^\d{1,3}$/.test(text) ? Number(text) : null;
+  } finally {
+    await handle.close();
+  }
 }
 
 function pump(from: NodeJS.ReadableStream, to: (chunk: Buffer) => void): Promise<void> {
@@ -270,7 +714,7 @@ function pump(from: NodeJS.ReadableStream, to: (chunk: Buffer) => void): Promise
 
 function decideStatus(
   exit: ProcessExit,
-  reason: 'timeout' | 'cancel' | undefined,
+  reason: StopReason | null,
   startError: unknown,
   bringBackError: string | null,
 ): InstanceStatus {

@@ -37,6 +37,7 @@ export function sampleMetadata(overrides: Partial<Metadata> = {}): Metadata {
     durationMs: null,
     supervisor: null,
     sandboxId: null,
+    run: null,
     workspaceRemoved: false,
     bringBack: null,
     message: null,

@@ -72,6 +72,20 @@ export const Summary = z.object({
 });
 export type Summary = z.infer<typeof Summary>;
 
+/**
+ * A run in progress, as much as a restarted engine needs to go on with it: the launch's tag
+ * (its files under `.git/corral-io/<tag>/`), how far it got, the backend's handle on the
+ * detached process, when it must stop, and whether it was asked to.
+ */
+export const RunState = z.object({
+  tag: z.string(),
+  phase: z.enum(['starting', 'running', 'finishing']),
+  process: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).nullable(),
+  deadlineAt: z.string().nullable(),
+  stop: z.enum(['cancel', 'timeout']).nullable(),
+});
+export type RunState = z.infer<typeof RunState>;
+
 export const Metadata = z.object({
   schemaVersion: z.literal(metadataSchemaVersion),
   id: z.string(),
@@ -127,6 +141,9 @@ export const Metadata = z.object({
     .nullable()
     .describe('the process that runs the sandbox and brings the work back'),
   sandboxId: z.string().nullable(),
+  run: RunState.nullable()
+    .default(null)
+    .describe('the run in progress (detached), for whoever supervises it next'),
   workspaceRemoved: z.boolean(),
   bringBack: BringBack.nullable(),
   message: z.string().nullable().describe('what a person should know about how it ended'),

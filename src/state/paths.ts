@@ -24,6 +24,8 @@ export interface InstancePaths {
   egressLog: string;
   /** Docker: every model call the gateway metered, one JSON line each. */
   usageLog: string;
+  /** How far the supervision of the current run got (orchestrator/run/run-cursor.ts). */
+  runCursor: string;
 }
 
 export function getInstancesDir(home: string): string {
@@ -43,6 +45,7 @@ export function getInstancePaths(home: string, id: string): InstancePaths {
     policyFile: join(dir, 'policy', 'egress.json'),
     egressLog: join(dir, 'egress.log'),
     usageLog: join(dir, 'usage.log'),
+    runCursor: join(dir, 'run-cursor.json'),
   };
 }
 

@@ -20,6 +20,8 @@
  */
 
 export interface BringBackScriptOptions {
+  /** For a detached launch: its tag, naming its directory under `.git/corral-io/`. */
+  launchTag?: string;
   id: string;
   agent: string;
   /** The commit the branch started at. */
@@ -38,6 +40,19 @@ export const bringBackFiles = {
   bundle: 'corral-bring-back.bundle',
   report: 'corral-bring-back.report',
   privateRepo: 'corral-bring-back.git',
+};
+
+/**
+ * What a detached launch leaves in `.git/corral-io/<tag>/`, written by the sandbox: the
+ * command's two streams, its exit code once it ended, and `done` once the work is committed
+ * and bundled. The host only reads them, never following a link.
+ */
+export const launchFiles = {
+  dir: 'corral-io',
+  stdout: 'stdout',
+  stderr: 'stderr',
+  exit: 'exit',
+  done: 'done',
 };
 
 /** corral's own repository settings, appended to what `git init` wrote: every setting
@@ -170,6 +185,19 @@ CORRAL_CONFIG
   cat "$A/${report}"
 }`;
 
+/** A detached launch: stdin closed, both streams to files the host tails. */
+const detachedIo = [
+  `IO="$CORRAL_GIT_DIR/${launchFiles.dir}/$CORRAL_LAUNCH"`,
+  // Earlier launches' files go: only one launch of an instance runs at a time.
+  `find "$CORRAL_GIT_DIR/${launchFiles.dir}" -mindepth 1 -maxdepth 1 ! -name "$CORRAL_LAUNCH" -exec rm -rf {} + 2>/dev/null`,
+  'mkdir -p "$IO"',
+  `exec </dev/null >>"$IO/${launchFiles.stdout}" 2>>"$IO/${launchFiles.stderr}"`,
+];
+const detachedExit = [
+  `printf '%s\\n' "$ec" > "$IO/${launchFiles.exit}.tmp"`,
+  `mv -f "$IO/${launchFiles.exit}.tmp" "$IO/${launchFiles.exit}"`,
+];
+
 function bringBackEnv(options: BringBackScriptOptions): Record<string, string> {
   const who = `corral (${options.agent})`;
   return {
@@ -177,6 +205,7 @@ function bringBackEnv(options: BringBackScriptOptions): Record<string, string> {
     CORRAL_BASE: options.baseTip,
     CORRAL_GIT_DIR: options.gitDir,
     CORRAL_EXCLUDES: (options.excludes ?? []).join('\n'),
+    ...(options.launchTag ? { CORRAL_LAUNCH: options.launchTag } : {}),
     GIT_AUTHOR_NAME: who,
     GIT_AUTHOR_EMAIL: 'corral@localhost',
     GIT_COMMITTER_NAME: who,
@@ -212,10 +241,13 @@ export function withBringBack(
     bringBackFunction,
     `rm -f "$CORRAL_GIT_DIR/${report}"`,
     'trap : INT TERM HUP',
+    ...(options.launchTag ? detachedIo : []),
     // A missing command is named as such, not as an error of this wrapper script.
     'if command -v -- "$1" >/dev/null 2>&1; then "$@"; ec=$?',
     'else printf \'%s: command not found in the sandbox\\n\' "$1" >&2; ec=127; fi',
+    ...(options.launchTag ? detachedExit : []),
     '(bring_back) >/dev/null 2>&1 </dev/null || true',
+    ...(options.launchTag ? [`: > "$IO/${launchFiles.done}"`] : []),
     'exit "$ec"',
   ].join('\n');
   return { argv: ['sh', '-c', script, 'sh', ...argv], env: bringBackEnv(options) };

@@ -13,7 +13,15 @@ import { join, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import { newDockerode } from './load-dockerode.js';
 import { CorralError } from '../../lib/errors.js';
-import type { Backend, Probe, Sandbox, SandboxRecord, SandboxSpec } from '../backend.js';
+import type {
+  Backend,
+  InstanceImages,
+  Probe,
+  Sandbox,
+  SandboxRecord,
+  SandboxSpec,
+} from '../backend.js';
+import { listInstanceImages, removeInstanceImages } from './instance-image.js';
 import { labelKeys } from '../labels.js';
 import { execUserLabel, getContainerName, getContainerSpec } from './container-spec.js';
 import { DockerSandbox, removeContainer } from './docker-sandbox.js';
@@ -120,6 +128,11 @@ export class DockerBackend implements Backend {
   }
 
   /** The engine client, made on first use so a bad DOCKER_HOST only fails docker commands. */
+  readonly instanceImages: InstanceImages = {
+    list: (home) => listInstanceImages(home, this.docker),
+    remove: (instanceId) => removeInstanceImages(instanceId, this.docker),
+  };
+
   get docker(): Dockerode {
     this.client ??= createClient();
     return this.client;
@@ -202,7 +215,9 @@ export class DockerBackend implements Backend {
         owner,
         relaxed,
         cli: await this.composeCli(signal),
-        ...(this.outboundNetwork ? { outboundNetwork: this.outboundNetwork } : {}),
+        ...((spec.fence?.outboundNetwork ?? this.outboundNetwork)
+          ? { outboundNetwork: spec.fence?.outboundNetwork ?? this.outboundNetwork }
+          : {}),
         ...(signal ? { signal } : {}),
       });
     }

@@ -61,7 +61,7 @@ async function createExec(options: DockerProcessOptions, argv: string[]): Promis
 }
 
 /** Runs a short helper command (a signal) as `user` and waits for it; failures are ignored. */
-async function runQuietly(
+export async function runQuietly(
   container: Dockerode.Container,
   user: string,
   argv: string[],

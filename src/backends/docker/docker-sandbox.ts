@@ -5,7 +5,16 @@
  * find it again by its labels (DockerBackend.findSandbox) to exec or stop.
  */
 import type Dockerode from 'dockerode';
-import type { ExecResult, ProcessSpec, Sandbox, SandboxProcess } from '../backend.js';
+import type {
+  DetachedProcess,
+  ExecResult,
+  LaunchSpec,
+  ProcessRef,
+  ProcessSpec,
+  Sandbox,
+  SandboxProcess,
+} from '../backend.js';
+import { launchDetached, reattachDetached } from './docker-detached.js';
 import { containerWorkdir } from './container-spec.js';
 import { startDockerProcess } from './docker-process.js';
 import { isConflict, isNotFound, rethrowEngineError } from './engine-errors.js';
@@ -41,6 +50,14 @@ export class DockerSandbox implements Sandbox {
 
   spawn(spec: ProcessSpec): Promise<SandboxProcess> {
     return this.start(spec, true);
+  }
+
+  launch(spec: LaunchSpec): Promise<DetachedProcess> {
+    return launchDetached(this.docker, this.id, this.user, spec);
+  }
+
+  reattach(ref: ProcessRef): DetachedProcess {
+    return reattachDetached(this.docker, ref);
   }
 
   async exec(

@@ -20,7 +20,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import { CorralError } from '../../lib/errors.js';
 import type {
+  DetachedProcess,
   ExecResult,
+  LaunchSpec,
+  ProcessRef,
   ProcessSpec,
   Sandbox,
   SandboxFence,
@@ -93,6 +96,14 @@ export class FencedSandbox implements Sandbox {
 
   spawn(spec: ProcessSpec): Promise<SandboxProcess> {
     return this.agent.spawn(spec);
+  }
+
+  launch(spec: LaunchSpec): Promise<DetachedProcess> {
+    return this.agent.launch(spec);
+  }
+
+  reattach(ref: ProcessRef): DetachedProcess {
+    return this.agent.reattach(ref);
   }
 
   exec(

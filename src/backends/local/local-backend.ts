@@ -59,9 +59,10 @@ function buildSrtEnv(
   specEnv: Record<string, string>,
   homeDir: string,
   srtTmpDir: string,
+  hostPath: string,
 ): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? defaultPath,
+    PATH: hostPath,
     HOME: homeDir,
     TERM: process.env.TERM ?? 'dumb',
     LANG: process.env.LANG ?? 'C.UTF-8',
@@ -156,6 +157,7 @@ export class LocalBackend implements Backend {
     refuseRelaxations(spec);
     const workspaceDir = await this.#workspaceRealPath(spec.workspaceDir);
     const paths = getSandboxRunPaths(this.#home, spec.instanceId);
+    const hostPath = spec.hostPath ?? process.env.PATH ?? defaultPath;
     // A leftover of a crashed corral must not keep running beside the new sandbox.
     await removeSandboxRun(paths, removeGraceMs);
     let srtTmpDir: string | undefined;
@@ -168,12 +170,10 @@ export class LocalBackend implements Backend {
         vendorDir: this.#sandboxRuntime.vendorDir,
         allowHosts: spec.allowHosts ?? [],
         proxyDir: srtTmpDir,
-        toolDirs: await getToolDirs(
-          spec.tools ?? [],
-          process.env.PATH ?? defaultPath,
-          process.execPath,
-          { home: homedir(), stateRoot: this.#home },
-        ),
+        toolDirs: await getToolDirs(spec.tools ?? [], hostPath, process.execPath, {
+          home: homedir(),
+          stateRoot: this.#home,
+        }),
       });
       await writeFileAtomic(paths.settings, `${JSON.stringify(fence, null, 2)}\n`);
       const homeDir = await prepareWorkspace(workspaceDir);
@@ -182,7 +182,7 @@ export class LocalBackend implements Backend {
         workspaceDir,
         homeDir,
         srtTmpDir,
-        env: buildSrtEnv(spec.env, homeDir, srtTmpDir),
+        env: buildSrtEnv(spec.env, homeDir, srtTmpDir, hostPath),
         labels: spec.labels,
         // Always: hosts can be allowed later, live (`corral allow`).
         proxied: true,

@@ -7,13 +7,24 @@
  * sandbox share the workspace and HOME but not /tmp, and cannot signal each other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { SandboxRuntimeConfig } from '@anthropic-ai/sandbox-runtime';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { access } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ExecResult, ProcessSpec, Sandbox, SandboxProcess } from '../backend.js';
+import type {
+  DetachedProcess,
+  ExecResult,
+  LaunchSpec,
+  ProcessRef,
+  ProcessSpec,
+  Sandbox,
+  SandboxProcess,
+} from '../backend.js';
+import { openControlPipe, reattachLocal, sendNetworkSettings } from './local-detached.js';
 import { CorralError } from '../../lib/errors.js';
 import { endProcessGroup } from './end-process-group.js';
 import { LocalProcess } from './local-process.js';
@@ -99,6 +110,57 @@ export class LocalSandbox implements Sandbox {
     await writeFileAtomic(this.#paths.settings, `${JSON.stringify(settings, null, 2)}\n`);
     const line = JSON.stringify(settings) + '\n';
     for (const control of this.#controls) control.write(line);
+    await sendNetworkSettings(this.#paths.dir, line);
+  }
+
+  async launch(spec: LaunchSpec): Promise<DetachedProcess> {
+    if (this.#stopping) {
+      throw new CorralError('INSTANCE_NOT_RUNNING', `The local sandbox ${this.id} is stopped.`);
+    }
+    if (!/^[a-z0-9]+$/.test(spec.tag))
+      throw new CorralError('USAGE', `Bad launch tag ${spec.tag}.`);
+    const log = openSync(join(this.#paths.dir, `srt-${spec.tag}.log`), 'a', 0o600);
+    let control: number | undefined;
+    let child: ChildProcess;
+    try {
+      control = openControlPipe(this.#paths.dir, spec.tag);
+      child = spawn(
+        process.execPath,
+        [
+          this.#srtCli,
+          '--settings',
+          this.#paths.settings,
+          '--control-fd',
+          '3',
+          '-c',
+          this.#commandLine(spec.argv),
+        ],
+        {
+          cwd: this.workdir,
+          env: { ...this.#env, ...spec.env },
+          detached: true,
+          stdio: ['ignore', log, log, control],
+        },
+      );
+      await this.#spawned(child, spec.argv);
+    } finally {
+      closeSync(log);
+      if (control !== undefined) closeSync(control);
+    }
+    child.unref();
+    const pid = child.pid ?? -1;
+    const startTime = loadProcessStartTime(pid) ?? 0;
+    await savePidRecord(this.#paths, { pid, startTime, argv: spec.argv });
+    // srt waits for its first settings line before it starts the command.
+    await sendNetworkSettings(
+      this.#paths.dir,
+      JSON.stringify(await loadSettings(this.#paths.settings)) + '\n',
+    );
+    return reattachLocal({ pid, startTime, tag: spec.tag });
+  }
+
+  reattach(ref: ProcessRef): DetachedProcess {
+    return reattachLocal(ref);
   }
 
   async spawn(spec: ProcessSpec): Promise<SandboxProcess> {

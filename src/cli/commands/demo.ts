@@ -9,10 +9,9 @@ import type { Command } from 'commander';
 import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, findImagesDir, getDefaultImageTag } from '../../backends/docker/index.js';
 import { isCorralError } from '../../lib/errors.js';
 import { git } from '../../workspace/index.js';
-import type { App } from '../../app.js';
+import type { EngineApi } from '../../engine/engine-api.js';
 import type { CommandContext } from '../context.js';
 import { runInForeground } from '../foreground.js';
 import { printLine, progress } from '../output.js';
@@ -67,22 +66,22 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
     .option('--json', 'print one JSON object with the outcome');
   addSandboxOptions(cmd).action(
     async (o: SandboxOptionValues & { json?: boolean; keep?: boolean }) => {
-      const app = ctx.app();
+      const engine = await ctx.engine();
       const repo = await makeDemoRepo();
       progress(`corral demo: throwaway repository at ${repo}`);
       try {
-        process.exitCode = await runDemo(app, repo, o);
+        process.exitCode = await runDemo(ctx, engine, repo, o);
       } finally {
-        if (!o.keep) await removeDemo(app, repo);
+        if (!o.keep) await removeDemo(engine, repo);
       }
     },
   );
 }
 
 /** The repository and the record of the instance made in it go; nothing else is touched. */
-async function removeDemo(app: App, repo: string): Promise<void> {
-  for (const m of await app.orchestrator.store.list()) {
-    if (m.sourceRepo === repo) await app.orchestrator.remove(m.id, { force: true });
+async function removeDemo(engine: EngineApi, repo: string): Promise<void> {
+  for (const m of await engine.listInstances({ repo })) {
+    await engine.removeInstance(m.id, { force: true });
   }
   await rm(repo, { recursive: true, force: true });
   progress(
@@ -91,7 +90,8 @@ async function removeDemo(app: App, repo: string): Promise<void> {
 }
 
 async function runDemo(
-  app: App,
+  ctx: CommandContext,
+  engine: EngineApi,
   repo: string,
   o: SandboxOptionValues & { json?: boolean },
 ): Promise<number> {
@@ -100,25 +100,29 @@ async function runDemo(
     agent: 'shell',
     command: demoCommand,
     backend: parseBackend(o.backend),
-    image: o.image,
+    ...(o.image !== undefined ? { image: o.image } : {}),
     keep: false,
     interactive: false,
     limits: parseLimits(o),
   };
   let metadata;
   try {
-    metadata = await app.orchestrator.create(request);
+    metadata = await engine.createInstance({ request, env: {}, start: false });
   } catch (error) {
     if (!(isCorralError(error) && error.code === 'IMAGE_MISSING' && !o.image)) throw error;
+    const { buildImage, findImagesDir, getDefaultImageTag } =
+      await import('../../backends/docker/index.js');
     const tag = getDefaultImageTag(findImagesDir());
     progress(`corral demo: building the sandbox image ${tag} first (once)…`);
     await buildImage({ tag, caCertFiles: [], onProgress: (line) => progress(`  ${line}`) });
-    metadata = await app.orchestrator.create(request);
+    metadata = await engine.createInstance({ request, env: {}, start: false });
   }
   progress(`corral demo: ${metadata.id} on ${metadata.backend}, branch ${metadata.branch}`);
-  const { metadata: end, exitCode } = await runInForeground(app, metadata.id, {
+  const { metadata: end, exitCode } = await runInForeground(engine, metadata, {
     json: Boolean(o.json),
     interactive: false,
+    env: {},
+    workspace: ctx.workspaceOf(metadata.id),
   });
   if (!o.json && end.bringBack?.commit) {
     const log = await git(repo, ['log', '--oneline', '--no-decorate', '-3', end.branch]);

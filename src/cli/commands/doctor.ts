@@ -34,7 +34,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
     )
     .option('--json', 'print one JSON object: { checks: [...], backends: [...] }')
     .action(async (o: { json?: boolean }) => {
-      const app = ctx.app();
+      const app = await ctx.app();
       const checks: Check[] = [];
       const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
       checks.push({

@@ -1,7 +1,5 @@
 /** `corral gc`: remove labelled leftovers nothing references; `--dry-run` lists them. */
 import type { Command } from 'commander';
-import { listInstanceImages, removeInstanceImages } from '../../backends/docker/index.js';
-import { collectGarbage } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
 
@@ -14,19 +12,7 @@ export function registerGc(program: Command, ctx: CommandContext): void {
     .option('-n, --dry-run', 'list what would be removed, remove nothing')
     .option('--json', 'print one JSON object: { dryRun, removed: [...], kept: [...] }')
     .action(async (o: { dryRun?: boolean; json?: boolean }) => {
-      const app = ctx.app();
-      const docker = (await app.docker.probe()).available ? app.docker.docker : undefined;
-      const report = await collectGarbage(app.orchestrator.store, [app.docker, app.local], {
-        dryRun: Boolean(o.dryRun),
-        ...(docker
-          ? {
-              images: {
-                list: (home: string) => listInstanceImages(home, docker),
-                remove: (id: string) => removeInstanceImages(id, docker),
-              },
-            }
-          : {}),
-      });
+      const report = await (await ctx.engine()).gc({ dryRun: Boolean(o.dryRun) });
       if (o.json) return printJson(report);
       const verb = o.dryRun ? 'would remove' : 'removed';
       for (const item of report.removed)

@@ -34,7 +34,7 @@ export function registerImage(program: Command, ctx: CommandContext): void {
       'print one JSON object: { base, agents, gateway } (agents and gateway null with --base-only)',
     )
     .action(async (o: ImageBuildOptions) => {
-      const app = ctx.app();
+      const app = await ctx.app();
       await app.docker.prepareEngine();
       const built = await buildImages({
         docker: app.docker.docker,

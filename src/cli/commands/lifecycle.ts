@@ -1,5 +1,7 @@
 /** `corral stop`, `corral rm` and `corral resume`: the lifecycle of an existing instance. */
 import type { Command } from 'commander';
+import { agentEnvNames } from '../agent-env.js';
+import { requestEnv } from '../engine-connect.js';
 import type { CommandContext } from '../context.js';
 import { runInForeground } from '../foreground.js';
 import { exitCodeOf, outcomeJson, summaryLines } from '../outcome.js';
@@ -14,9 +16,8 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
     .argument('<id>', 'instance id, unique id prefix, or name')
     .option('--json', 'print one JSON object with the outcome')
     .action(async (ref: string, o: { json?: boolean }) => {
-      const { orchestrator } = ctx.app();
-      const m = await orchestrator.stop(ref);
-      if (o.json) printJson(outcomeJson(m, orchestrator.store.paths(m.id).workspace));
+      const m = await (await ctx.engine()).stopInstance(ref);
+      if (o.json) printJson(outcomeJson(m, ctx.workspaceOf(m.id)));
       else for (const line of summaryLines(m)) progress(line);
     });
 
@@ -31,11 +32,16 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
     .option('--json', 'print one JSON object: { removed: [...] }')
     .action(
       async (refs: string[], o: { force?: boolean; deleteBranch?: boolean; json?: boolean }) => {
-        const { orchestrator } = ctx.app();
+        const engine = await ctx.engine();
         const removed: string[] = [];
         for (const ref of refs)
           removed.push(
-            (await orchestrator.remove(ref, { force: o.force, deleteBranch: o.deleteBranch })).id,
+            (
+              await engine.removeInstance(ref, {
+                force: Boolean(o.force),
+                deleteBranch: Boolean(o.deleteBranch),
+              })
+            ).id,
           );
         if (o.json) printJson({ removed });
         else for (const id of removed) printLine(`removed ${id}`);
@@ -67,23 +73,30 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
         },
       ) => {
         if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.');
-        const app = ctx.app();
-        const m = await app.orchestrator.prepareResume(ref, command, {
-          timeoutMs: parseTimeout(o.timeout),
+        const engine = await ctx.engine({ inline: Boolean(o.interactive) });
+        const current = await engine.getInstance(ref);
+        const env = requestEnv(await agentEnvNames(current.agent));
+        const timeoutMs = parseTimeout(o.timeout);
+        const m = await engine.resumeInstance(current.id, {
           interactive: Boolean(o.interactive),
-          prompt: o.prompt,
+          env,
+          start: Boolean(o.detach),
+          ...(command.length ? { command } : {}),
+          ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
+          ...(timeoutMs ? { timeoutMs } : {}),
         });
         warnRelaxations(m);
         progress(`corral: resuming ${m.id} on ${m.backend}, branch ${m.branch}`);
         if (o.detach) {
-          app.orchestrator.detach(m.id);
           if (o.json) printJson({ id: m.id, status: 'running' });
           else printLine(m.id);
           return;
         }
-        const r = await runInForeground(app, m.id, {
+        const r = await runInForeground(engine, m, {
           json: Boolean(o.json),
           interactive: Boolean(o.interactive),
+          env,
+          workspace: ctx.workspaceOf(m.id),
         });
         process.exitCode = exitCodeOf(r.metadata);
       },

@@ -14,12 +14,11 @@ export function registerLs(program: Command, ctx: CommandContext): void {
     .description('list instances (a record that says running with nothing behind it shows lost)')
     .option('--json', 'print one JSON object: { instances: [...] }')
     .action(async (o: { json?: boolean }) => {
-      const { orchestrator } = ctx.app();
-      const all = await orchestrator.store.list();
+      const all = await (await ctx.engine()).listInstances({});
       if (o.json) {
         printJson({
           instances: all.map((m) => ({
-            ...outcomeJson(m, orchestrator.store.paths(m.id).workspace),
+            ...outcomeJson(m, ctx.workspaceOf(m.id)),
             createdAt: m.createdAt,
             command: m.command,
             relax: m.relax,

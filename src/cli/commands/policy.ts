@@ -24,7 +24,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
       'print one JSON object: { id, backend, network, allow: [...], tried: [{ host, port, allowed, count, last, reason }], relax: {...}, mounts: [...] }',
     )
     .action(async (ref: string, o: { json?: boolean }) => {
-      const { metadata: m, policy, tried } = await ctx.app().orchestrator.loadPolicy(ref);
+      const { metadata: m, policy, tried } = await (await ctx.engine()).loadPolicy(ref);
       if (o.json) {
         return printJson({
           id: m.id,
@@ -72,7 +72,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
       .argument('<hosts...>', 'e.g. registry.npmjs.org, *.github.com, 127.0.0.1:8080')
       .option('--json', 'print one JSON object: { id, allow: [...] }')
       .action(async (ref: string, hosts: string[], o: { json?: boolean }) => {
-        const r = await ctx.app().orchestrator.editPolicy(ref, change, hosts);
+        const r = await (await ctx.engine()).editPolicy(ref, { change, hosts });
         if (o.json) return printJson({ id: r.metadata.id, allow: r.policy.allow });
         printLine(
           r.policy.allow.length ? `allowed: ${r.policy.allow.join(', ')}` : 'allowed: nothing',

@@ -4,7 +4,6 @@
  * opens a GitHub pull request for it.
  */
 import type { Command } from 'commander';
-import { pushInstance } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine, progress, usage } from '../output.js';
 
@@ -26,14 +25,16 @@ export function registerPush(program: Command, ctx: CommandContext): void {
     .action(
       async (ref: string, o: { remote: string; pr?: boolean; base?: string; json?: boolean }) => {
         if (o.base && !o.pr) throw usage('--base only applies with --pr.');
-        const { orchestrator } = ctx.app();
-        const r = await pushInstance(orchestrator.store, {
-          ref,
+        const r = await (
+          await ctx.engine()
+        ).push(ref, {
           remote: o.remote,
           pullRequest: Boolean(o.pr),
-          base: o.base,
-          log: progress,
+          cwd: process.cwd(),
+          env: pushEnv(),
+          ...(o.base ? { base: o.base } : {}),
         });
+        progress(`corral: pushed ${r.branch} to ${r.remote} (${r.url}) with ${r.credential}`);
         if (o.json) return printJson(r);
         printLine(`pushed ${r.branch} (${r.commit.slice(0, 12)}) to ${r.remote}`);
         if (r.pullRequest)
@@ -42,4 +43,21 @@ export function registerPush(program: Command, ctx: CommandContext): void {
           );
       },
     );
+}
+
+/** What a push takes from this shell: the tokens and settings it may use, nothing else. */
+function pushEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (
+      /^(CORRAL_GIT_|CORRAL_GITHUB_)/.test(name) ||
+      ['GITHUB_TOKEN', 'GH_TOKEN', 'HOME', 'XDG_CONFIG_HOME', 'PATH', 'SSH_AUTH_SOCK'].includes(
+        name,
+      ) ||
+      /^GIT_(SSH|ASKPASS|CONFIG_GLOBAL|TERMINAL_PROMPT)/.test(name)
+    )
+      out[name] = value;
+  }
+  return out;
 }

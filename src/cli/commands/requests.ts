@@ -6,6 +6,8 @@
  * conversation kept.
  */
 import type { Command } from 'commander';
+import { agentEnvNames } from '../agent-env.js';
+import { requestEnv } from '../engine-connect.js';
 import type { AnswerOutcome, InstanceRequest } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine, progress, usage } from '../output.js';
@@ -74,7 +76,9 @@ export function registerRequests(program: Command, ctx: CommandContext): void {
     .option('--json', 'print one JSON object: { requests: [...], skipped }')
     .addHelpText('after', examples.requests)
     .action(async (ref: string | undefined, o: { all?: boolean; json?: boolean }) => {
-      const found = await ctx.app().orchestrator.listRequests({ ref, all: o.all });
+      const found = await (
+        await ctx.engine()
+      ).listRequests({ ...(ref ? { ref } : {}), all: Boolean(o.all) });
       if (found.skipped > 0) {
         progress(`corral: ${found.skipped} line(s) of request logs were not valid and are ignored`);
       }
@@ -119,9 +123,16 @@ export function registerRequests(program: Command, ctx: CommandContext): void {
     )
     .addHelpText('after', examples.approve)
     .action(async (ref: string, nText: string, o: { resume: boolean; json?: boolean }) => {
-      const outcome = await ctx.app().orchestrator.approveRequest(ref, parseNumber(nText), {
+      const engine = await ctx.engine();
+      const n = parseNumber(nText);
+      const asked = (await engine.listRequests({ ref, all: true })).requests.find((r) => r.n === n);
+      if (asked?.kind === 'package' && asked.status === 'pending') {
+        progress(`corral: building ${asked.id}'s image with ${asked.name} (a few minutes)…`);
+      }
+      const instance = await engine.getInstance(ref);
+      const outcome = await engine.approveRequest(ref, n, {
         resume: o.resume,
-        onProgress: progress,
+        env: requestEnv(await agentEnvNames(instance.agent)),
       });
       if (o.json) return printJson(outcomeJson(outcome));
       const { request: r } = outcome;
@@ -145,9 +156,9 @@ export function registerRequests(program: Command, ctx: CommandContext): void {
     .option('--json', 'print one JSON object: the request with its answer')
     .addHelpText('after', examples.reject)
     .action(async (ref: string, nText: string, o: { reason?: string; json?: boolean }) => {
-      const outcome = await ctx
-        .app()
-        .orchestrator.rejectRequest(ref, parseNumber(nText), o.reason ?? null);
+      const outcome = await (
+        await ctx.engine()
+      ).rejectRequest(ref, parseNumber(nText), o.reason ?? null);
       if (o.json) return printJson(outcomeJson(outcome));
       const { request: r } = outcome;
       printLine(`rejected request ${r.n} of ${r.id}: ${r.kind} ${r.name}`);

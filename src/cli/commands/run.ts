@@ -2,7 +2,10 @@
  * `corral run [options] -- <command…>`: one command in a sandbox on its own copy of the
  * repository; its work comes back as branch `corral/<id>`.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { agentEnvNames } from '../agent-env.js';
+import { requestEnv } from '../engine-connect.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress } from '../egress-text.js';
 import { runInForeground } from '../foreground.js';
@@ -114,23 +117,29 @@ sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad i
         'Run it from a terminal, or drop -i.',
       );
     const unsafe = parseUnsafeOptions(o);
-    const app = ctx.app();
-    const metadata = await app.orchestrator.create({
-      repoDir: o.repo ?? process.cwd(),
-      from: o.from,
-      agent: o.agent,
-      prompt: o.prompt,
-      contextFiles: o.context,
-      allowHosts: o.allowHost,
-      command,
-      backend: parseBackend(o.backend),
-      image: o.image,
-      name: o.name,
-      keep: Boolean(o.keep),
-      timeoutMs: parseTimeout(o.timeout),
-      interactive: Boolean(o.interactive),
-      limits: parseLimits(o),
-      ...unsafe,
+    // A terminal session is this command's terminal: its engine runs inside it.
+    const engine = await ctx.engine({ inline: Boolean(o.interactive) });
+    const env = requestEnv(await agentEnvNames(o.agent));
+    const metadata = await engine.createInstance({
+      request: {
+        repoDir: resolve(o.repo ?? process.cwd()),
+        agent: o.agent,
+        command,
+        backend: parseBackend(o.backend),
+        keep: Boolean(o.keep),
+        interactive: Boolean(o.interactive),
+        limits: parseLimits(o),
+        ...(o.from !== undefined ? { from: o.from } : {}),
+        ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
+        ...(o.context.length ? { contextFiles: o.context.map((f) => resolve(f)) } : {}),
+        ...(o.allowHost.length ? { allowHosts: o.allowHost } : {}),
+        ...(o.image !== undefined ? { image: o.image } : {}),
+        ...(o.name !== undefined ? { name: o.name } : {}),
+        ...(parseTimeout(o.timeout) ? { timeoutMs: parseTimeout(o.timeout) } : {}),
+        ...unsafe,
+      },
+      env,
+      start: Boolean(o.detach),
     });
     warnRelaxations(metadata);
     const image = metadata.image ? ` (${metadata.image})` : '';
@@ -139,7 +148,6 @@ sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad i
       `corral: ${metadata.id} on ${metadata.backend}${image}, branch ${metadata.branch}, ${egress}`,
     );
     if (o.detach) {
-      app.orchestrator.detach(metadata.id);
       if (o.json)
         printJson({
           id: metadata.id,
@@ -150,9 +158,11 @@ sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad i
       else printLine(metadata.id);
       return;
     }
-    const { exitCode } = await runInForeground(app, metadata.id, {
+    const { exitCode } = await runInForeground(engine, metadata, {
       json: Boolean(o.json),
       interactive: Boolean(o.interactive),
+      env,
+      workspace: ctx.workspaceOf(metadata.id),
     });
     process.exitCode = exitCode;
   });

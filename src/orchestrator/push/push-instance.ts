@@ -34,6 +34,8 @@ export interface PushRequest {
   /** Base branch of the pull request (default: the repository's default branch). */
   base?: string;
   env?: NodeJS.ProcessEnv;
+  /** Where a relative repository path given as the remote is resolved. */
+  cwd?: string;
   log?: (line: string) => void;
 }
 
@@ -69,7 +71,9 @@ export async function pushInstance(
         hint: `Wait for it, or run corral stop ${m.id}, then push.`,
       },
     );
-  const remote = await loadRemote(m.sourceRepo, request.remote);
+  const remote = await loadRemote(m.sourceRepo, request.remote, {
+    ...(request.cwd ? { cwd: request.cwd } : {}),
+  });
   const github = getGitHubRepo(remote.url) ?? getGitHubRepo(remote.pushUrl);
   if (request.pullRequest && !github)
     throw new CorralError(
@@ -121,6 +125,7 @@ export async function pushInstance(
     url,
     branch: m.branch,
     credential,
+    userEnv: env,
   });
 
   let pullRequest: PullRequest | null = null;

@@ -44,6 +44,8 @@ export interface ApproveOptions {
   /** Build output and steps, for people (stderr). */
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
+  /** The asking user's environment: the resumed agent's credentials, npm's registry. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** What an agent is told when it resumes on an image with the package it asked for. */
@@ -59,7 +61,11 @@ async function workspacePresent(o: Orchestrator, m: Metadata): Promise<boolean> 
 }
 
 /** Everything a package approval needs, checked before anything is built. */
-async function checkPackageApproval(o: Orchestrator, m: Metadata): Promise<string> {
+async function checkPackageApproval(
+  o: Orchestrator,
+  m: Metadata,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   if (m.backend !== 'docker' || m.image === null) {
     throw new CorralError(
       'USAGE',
@@ -76,8 +82,8 @@ async function checkPackageApproval(o: Orchestrator, m: Metadata): Promise<strin
       },
     );
   }
-  // The resumed run needs the agent's credentials from this shell, like `corral resume`.
-  pickCredentials(getAgent(m.agent), process.env);
+  // The resumed run needs the agent's credentials from the asking shell, like `corral resume`.
+  pickCredentials(getAgent(m.agent), env);
   return m.image;
 }
 
@@ -87,7 +93,8 @@ async function approvePackage(
   request: InstanceRequest,
   options: ApproveOptions,
 ): Promise<AnswerOutcome> {
-  const from = await checkPackageApproval(o, m);
+  const env = options.env ?? {};
+  const from = await checkPackageApproval(o, m, env);
   const spec = parsePackageSpec(request.name);
   if ('error' in spec) throw new CorralError('INTERNAL', spec.error);
   const progress = options.onProgress ?? (() => undefined);
@@ -101,7 +108,7 @@ async function approvePackage(
     packages: [spec],
     dir: files.imageDir,
     caCertFiles: getDefaultCaCertFiles(),
-    npmRegistry: process.env.npm_config_registry || undefined,
+    npmRegistry: env.npm_config_registry || undefined,
     onProgress: (line) => progress(`  ${line}`),
     signal: options.signal,
   });
@@ -123,9 +130,10 @@ async function approvePackage(
   const converses = getAgent(current.agent).endpointVars.length > 0;
   await o.prepareResume(m.id, undefined, {
     interactive: false,
+    env,
     ...(converses ? { prompt: getPackageResumePrompt(request) } : {}),
   });
-  o.detach(m.id);
+  o.detach(m.id, env);
   return { request, answer, image, resumed: true, restarted };
 }
 

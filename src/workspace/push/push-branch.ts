@@ -25,7 +25,23 @@ export interface PushBranchRequest {
   url?: string;
   branch: string;
   credential: TokenCredential | null;
+  /**
+   * The asking user's environment, where git's own credentials and ssh come from (their
+   * HOME and git config, an ssh agent); a push made by the engine has no terminal of its own.
+   */
+  userEnv?: NodeJS.ProcessEnv;
 }
+
+/** What a push takes from the user's environment for git's own credentials. */
+const userVariables = [
+  'HOME',
+  'XDG_CONFIG_HOME',
+  'SSH_AUTH_SOCK',
+  'GIT_SSH',
+  'GIT_SSH_COMMAND',
+  'GIT_ASKPASS',
+  'GIT_CONFIG_GLOBAL',
+];
 
 const tokenVariables = ['CORRAL_GIT_TOKEN', 'GITHUB_TOKEN', 'GH_TOKEN'];
 
@@ -34,6 +50,7 @@ function getPushEnv(request: PushBranchRequest): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const key of Object.keys(process.env))
     if (/^GIT_TRACE/.test(key) || tokenVariables.includes(key)) env[key] = undefined;
+  for (const key of userVariables) if (request.userEnv?.[key]) env[key] = request.userEnv[key];
   env.GIT_TRACE2 = '0';
   env.GIT_TRACE2_EVENT = '0';
   env.GIT_TRACE2_PERF = '0';

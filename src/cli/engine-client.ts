@@ -1,0 +1,324 @@
+/**
+ * The engine as the CLI reaches it: HTTP/JSON over its Unix socket, and its live streams as
+ * Server-Sent Events. An error the engine answers with comes back as the CorralError it
+ * was, so exit codes are the same as with the engine inline. A stream whose connection
+ * drops (the engine was killed) is picked up again from the last event it delivered, once
+ * `reconnect` has an engine answering again, so nothing is missed or shown twice.
+ */
+import { request, type IncomingMessage } from 'node:http';
+import { createParser } from 'eventsource-parser';
+import {
+  ErrorBody,
+  type AnswerResult,
+  type CreateInstanceInput,
+  type DiffResult,
+  type EngineApi,
+  type EngineStatus,
+  type FollowOptions,
+  type GcReportResult,
+  type ListQuery,
+  type OutputChunkEvent,
+  type PolicyResult,
+  type PushInput,
+  type PushResultType,
+  type RequestEnv,
+  type RequestsResult,
+  type ResumeInput,
+} from '../engine/engine-api.js';
+import type { CorralEvent } from '../events/events.js';
+import { CorralError, errorCodes } from '../lib/errors.js';
+import type { Metadata } from '../state/metadata.js';
+
+export interface RemoteEngineOptions {
+  socket: string;
+  /** Makes sure an engine answers again after a dropped stream (restarting it if need be). */
+  reconnect: () => Promise<void>;
+}
+
+/** The error a response body describes, as the CorralError it was. */
+export function errorFromBody(status: number, body: unknown): Error {
+  const parsed = ErrorBody.safeParse(body);
+  if (!parsed.success) return new Error(`the engine answered ${status}`);
+  const { code, message, hint } = parsed.data.error;
+  if (code in errorCodes) {
+    return new CorralError(code as keyof typeof errorCodes, message, hint ? { hint } : {});
+  }
+  return new Error(message);
+}
+
+class StreamDropped extends Error {}
+
+export class RemoteEngine implements EngineApi {
+  readonly inline = false;
+
+  constructor(private readonly o: RemoteEngineOptions) {}
+
+  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const response = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: this.o.socket,
+          path,
+          method,
+          headers: payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+    const parsed: unknown = response.text ? JSON.parse(response.text) : {};
+    if (response.status >= 400) throw errorFromBody(response.status, parsed);
+    return parsed as T;
+  }
+
+  status(): Promise<EngineStatus> {
+    return this.#call('GET', '/v1/engine');
+  }
+
+  async shutdown(options: { now: boolean }): Promise<void> {
+    await this.#call('POST', '/v1/engine/stop', options);
+  }
+
+  async createInstance(input: CreateInstanceInput): Promise<Metadata> {
+    return (await this.#call<{ instance: Metadata }>('POST', '/v1/instances', input)).instance;
+  }
+
+  async startInstance(ref: string, env: RequestEnv): Promise<Metadata> {
+    const path = `/v1/instances/${encodeURIComponent(ref)}/start`;
+    return (await this.#call<{ instance: Metadata }>('POST', path, { env })).instance;
+  }
+
+  async getInstance(ref: string): Promise<Metadata> {
+    const path = `/v1/instances/${encodeURIComponent(ref)}`;
+    return (await this.#call<{ instance: Metadata }>('GET', path)).instance;
+  }
+
+  async listInstances(query: ListQuery): Promise<Metadata[]> {
+    const q = new URLSearchParams(
+      Object.entries(query).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+    const path = `/v1/instances${q.size ? `?${q.toString()}` : ''}`;
+    return (await this.#call<{ instances: Metadata[] }>('GET', path)).instances;
+  }
+
+  async stopInstance(ref: string): Promise<Metadata> {
+    const path = `/v1/instances/${encodeURIComponent(ref)}/stop`;
+    return (await this.#call<{ instance: Metadata }>('POST', path, {})).instance;
+  }
+
+  async resumeInstance(ref: string, input: ResumeInput): Promise<Metadata> {
+    const path = `/v1/instances/${encodeURIComponent(ref)}/resume`;
+    return (await this.#call<{ instance: Metadata }>('POST', path, input)).instance;
+  }
+
+  async removeInstance(
+    ref: string,
+    options: { force?: boolean; deleteBranch?: boolean },
+  ): Promise<Metadata> {
+    const q = `force=${Boolean(options.force)}&deleteBranch=${Boolean(options.deleteBranch)}`;
+    const path = `/v1/instances/${encodeURIComponent(ref)}?${q}`;
+    return (await this.#call<{ instance: Metadata }>('DELETE', path)).instance;
+  }
+
+  diff(ref: string, options: { stat: boolean; color: boolean }): Promise<DiffResult> {
+    const path = `/v1/instances/${encodeURIComponent(ref)}/diff?stat=${options.stat}&color=${options.color}`;
+    return this.#call('GET', path);
+  }
+
+  loadPolicy(ref: string): Promise<PolicyResult> {
+    return this.#call('GET', `/v1/instances/${encodeURIComponent(ref)}/policy`);
+  }
+
+  editPolicy(
+    ref: string,
+    edit: { change: 'allow' | 'deny'; hosts: string[] },
+  ): Promise<PolicyResult> {
+    return this.#call('POST', `/v1/instances/${encodeURIComponent(ref)}/policy`, edit);
+  }
+
+  gc(options: { dryRun: boolean }): Promise<GcReportResult> {
+    return this.#call('POST', '/v1/gc', options);
+  }
+
+  push(ref: string, input: PushInput): Promise<PushResultType> {
+    return this.#call('POST', `/v1/instances/${encodeURIComponent(ref)}/push`, input);
+  }
+
+  listRequests(options: { ref?: string; all: boolean }): Promise<RequestsResult> {
+    const q = new URLSearchParams({ all: String(options.all) });
+    if (options.ref) q.set('ref', options.ref);
+    return this.#call('GET', `/v1/requests?${q.toString()}`);
+  }
+
+  approveRequest(
+    ref: string,
+    n: number,
+    options: { resume: boolean; env: RequestEnv },
+  ): Promise<AnswerResult> {
+    return this.#call(
+      'POST',
+      `/v1/instances/${encodeURIComponent(ref)}/requests/${n}/approve`,
+      options,
+    );
+  }
+
+  rejectRequest(ref: string, n: number, reason: string | null): Promise<AnswerResult> {
+    return this.#call('POST', `/v1/instances/${encodeURIComponent(ref)}/requests/${n}/reject`, {
+      reason,
+    });
+  }
+
+  async followEvents(
+    ref: string,
+    options: FollowOptions,
+    onEvent: (event: CorralEvent) => void,
+  ): Promise<void> {
+    let after = options.after;
+    let ready = false;
+    await this.#stream(
+      () =>
+        `/v1/instances/${encodeURIComponent(ref)}/events?after=${after}&follow=${options.follow}`,
+      (type, data) => {
+        if (type === 'ready') {
+          // From here on a reconnect goes on from where the stream is.
+          after = (JSON.parse(data) as { seq: number }).seq;
+          if (!ready) options.onReady?.(after);
+          ready = true;
+        }
+        if (type !== 'event') return;
+        const event = JSON.parse(data) as CorralEvent;
+        after = event.seq ?? after;
+        onEvent(event);
+      },
+      options.signal,
+    );
+  }
+
+  async followOutput(
+    ref: string,
+    options: {
+      from: number;
+      follow: boolean;
+      signal?: AbortSignal;
+      onReady?: (offset: number) => void;
+    },
+    onChunk: (chunk: OutputChunkEvent) => void,
+  ): Promise<void> {
+    let from = options.from;
+    let ready = false;
+    await this.#stream(
+      () => `/v1/instances/${encodeURIComponent(ref)}/output?from=${from}&follow=${options.follow}`,
+      (type, data) => {
+        if (type === 'ready') {
+          // From here on a reconnect goes on from where the stream is, not "from now".
+          from = (JSON.parse(data) as { offset: number }).offset;
+          if (!ready) options.onReady?.(from);
+          ready = true;
+        }
+        if (type !== 'output') return;
+        const chunk = JSON.parse(data) as OutputChunkEvent;
+        from = chunk.end;
+        onChunk(chunk);
+      },
+      options.signal,
+    );
+  }
+
+  /** Reads one SSE stream to its `end` event, reconnecting (path recomputed) when it drops. */
+  async #stream(
+    path: () => string,
+    onMessage: (type: string, data: string) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) return;
+      try {
+        await this.#streamOnce(path(), onMessage, signal);
+        return;
+      } catch (error) {
+        if (!(error instanceof StreamDropped) || signal?.aborted || attempt >= 20) throw error;
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2000)));
+        await this.o.reconnect();
+      }
+    }
+  }
+
+  #streamOnce(
+    path: string,
+    onMessage: (type: string, data: string) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let ended = false;
+      const req = request(
+        { socketPath: this.o.socket, path, headers: { accept: 'text/event-stream' } },
+        (res: IncomingMessage) => {
+          if ((res.statusCode ?? 0) >= 400) {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              let body: unknown = {};
+              try {
+                body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              } catch {
+                // not JSON: the status says enough
+              }
+              reject(errorFromBody(res.statusCode ?? 0, body));
+            });
+            return;
+          }
+          const parser = createParser({
+            onEvent: (message) => {
+              const type = message.event ?? 'message';
+              if (type === 'end') {
+                ended = true;
+                req.destroy();
+                resolve();
+              } else if (type === 'error') {
+                ended = true;
+                req.destroy();
+                reject(errorFromBody(500, JSON.parse(message.data)));
+              } else {
+                onMessage(type, message.data);
+              }
+            },
+          });
+          res.setEncoding('utf8');
+          res.on('data', (text: string) => parser.feed(text));
+          res.on('end', () => {
+            if (!ended) reject(new StreamDropped('the engine closed the stream'));
+          });
+          res.on('error', () => {
+            if (!ended) reject(new StreamDropped('the stream broke'));
+          });
+        },
+      );
+      const onAbort = () => {
+        ended = true;
+        req.destroy();
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (ended) return;
+        const dropped = ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE'].includes(
+          error.code ?? '',
+        );
+        reject(dropped ? new StreamDropped(error.message) : error);
+      });
+      req.on('close', () => signal?.removeEventListener('abort', onAbort));
+      req.end();
+    });
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Puts an engine together: the app (backends, orchestrator) whose background runs are this
+ * engine's run host, and the services on top. Used by the engine process and, with
+ * `CORRAL_ENGINE=inline`, by a command that runs the engine inside itself.
+ */
+import { createApp, type App } from '../app.js';
+import type { Metadata } from '../state/index.js';
+import { EngineService } from './engine-service.js';
+import { RunHost } from './run-host.js';
+
+export interface Engine {
+  app: App;
+  host: RunHost;
+  service: EngineService;
+}
+
+export function createEngine(options: {
+  version: string;
+  socket: string;
+  inline: boolean;
+  log: (line: string) => void;
+  tcp?: () => string | null;
+  onShutdown?: (options: { now: boolean }) => Promise<void>;
+}): Engine {
+  let host: RunHost | undefined;
+  const app = createApp({
+    log: options.log,
+    runs: {
+      start: (id, env) => host?.start(id, env),
+      stop: (id) => {
+        const done = host?.stop(id);
+        return done?.then((end) => {
+          if (end instanceof Error) throw end;
+          return end satisfies Metadata;
+        });
+      },
+    },
+  });
+  host = new RunHost(app.orchestrator, options.log);
+  const service = new EngineService({
+    app,
+    host,
+    version: options.version,
+    socket: options.socket,
+    inline: options.inline,
+    ...(options.tcp ? { tcp: options.tcp } : {}),
+    ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}),
+  });
+  return { app, host, service };
+}

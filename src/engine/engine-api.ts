@@ -1,0 +1,261 @@
+/**
+ * What the engine offers, as one interface the CLI (and later the dashboard) programs
+ * against, and the zod schemas of its inputs and outputs, which the HTTP API validates with
+ * and documents itself from (`GET /v1/openapi.json`). Two implementations: the engine
+ * itself (`EngineService`, in the engine process or, with `CORRAL_ENGINE=inline`, inside
+ * one command) and the client that reaches it over its socket (`cli/engine-client.ts`).
+ * Light on purpose: the CLI imports it without loading any backend.
+ */
+import { z } from 'zod';
+import { CorralEvent } from '../events/events.js';
+import { EgressPolicy } from '../gateway/egress-policy.js';
+import { HostMount, Relaxations } from '../state/relaxations.js';
+import { Limits, Metadata } from '../state/metadata.js';
+import type { AnswerOutcome, InstanceRequests } from '../orchestrator/requests/index.js';
+import type { PushResult } from '../orchestrator/push/index.js';
+
+/** The environment a request carries: the agent's credentials and endpoints, the user's PATH. */
+export const RequestEnv = z
+  .record(z.string(), z.string())
+  .describe("variables from the asking user's environment that the agent adapter names");
+export type RequestEnv = z.infer<typeof RequestEnv>;
+
+export const RunRequestSchema = z.object({
+  repoDir: z.string().describe('the source repository (absolute path)'),
+  from: z.string().optional(),
+  agent: z.string(),
+  command: z.array(z.string()),
+  prompt: z.string().optional(),
+  contextFiles: z.array(z.string()).optional(),
+  allowHosts: z.array(z.string()).optional(),
+  backend: z.enum(['auto', 'docker', 'local']),
+  image: z.string().optional(),
+  name: z.string().optional(),
+  keep: z.boolean(),
+  timeoutMs: z.number().int().positive().optional(),
+  interactive: z.boolean(),
+  limits: Limits,
+  relax: Relaxations.optional(),
+  mounts: z.array(HostMount).optional(),
+});
+
+export const CreateInstanceInput = z.object({
+  request: RunRequestSchema,
+  env: RequestEnv,
+  /** Start it in the engine at once (a detached run); else it waits for `start`. */
+  start: z.boolean(),
+});
+export type CreateInstanceInput = z.infer<typeof CreateInstanceInput>;
+
+export const ResumeInput = z.object({
+  command: z.array(z.string()).optional(),
+  prompt: z.string().optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  interactive: z.boolean(),
+  env: RequestEnv,
+  start: z.boolean(),
+});
+export type ResumeInput = z.infer<typeof ResumeInput>;
+
+export const ListQuery = z.object({
+  status: z.string().optional(),
+  agent: z.string().optional(),
+  repo: z.string().optional(),
+  /** ISO time: only instances created since. */
+  since: z.string().optional(),
+});
+export type ListQuery = z.infer<typeof ListQuery>;
+
+export const RemoveInput = z.object({
+  force: z.boolean().optional(),
+  deleteBranch: z.boolean().optional(),
+});
+
+export const DiffResult = z.object({
+  id: z.string(),
+  status: z.string(),
+  base: z.string(),
+  branch: z.string(),
+  files: z.array(
+    z.object({ path: z.string(), added: z.number().nullable(), deleted: z.number().nullable() }),
+  ),
+  patch: z.string(),
+});
+export type DiffResult = z.infer<typeof DiffResult>;
+
+export const EgressAttemptsSchema = z.object({
+  host: z.string(),
+  port: z.number(),
+  allowed: z.boolean(),
+  count: z.number(),
+  last: z.string(),
+  reason: z.string().nullable(),
+});
+
+export const PolicyResult = z.object({
+  metadata: Metadata,
+  policy: EgressPolicy,
+  tried: z.array(EgressAttemptsSchema),
+});
+export type PolicyResult = z.infer<typeof PolicyResult>;
+
+export const PolicyEdit = z.object({
+  change: z.enum(['allow', 'deny']),
+  hosts: z.array(z.string()).min(1),
+});
+
+export const GcItemSchema = z.object({
+  kind: z.string(),
+  target: z.string(),
+  reason: z.string(),
+});
+export const GcReportSchema = z.object({
+  dryRun: z.boolean(),
+  removed: z.array(GcItemSchema),
+  kept: z.array(GcItemSchema),
+});
+export type GcReportResult = z.infer<typeof GcReportSchema>;
+
+export const PushInput = z.object({
+  remote: z.string(),
+  pullRequest: z.boolean(),
+  base: z.string().optional(),
+  /** Where a relative repository path given as the remote is resolved. */
+  cwd: z.string(),
+  env: RequestEnv,
+});
+export type PushInput = z.infer<typeof PushInput>;
+
+export const PushResultSchema = z.object({
+  id: z.string(),
+  branch: z.string(),
+  remote: z.string(),
+  url: z.string(),
+  commit: z.string(),
+  credential: z.string(),
+  pullRequest: z
+    .object({ number: z.number(), url: z.string(), existing: z.boolean() })
+    .passthrough()
+    .nullable(),
+});
+export type PushResultType = PushResult;
+
+const RequestSchema = z
+  .object({
+    id: z.string(),
+    n: z.number(),
+    kind: z.string(),
+    name: z.string(),
+    why: z.string(),
+    status: z.string(),
+    ts: z.string(),
+  })
+  .passthrough();
+export const RequestsResultSchema = z.object({
+  requests: z.array(RequestSchema),
+  skipped: z.number(),
+});
+export type RequestsResult = InstanceRequests;
+
+export const AnswerResultSchema = z
+  .object({
+    request: RequestSchema,
+    answer: z.object({ decision: z.string() }).passthrough(),
+    allow: z.array(z.string()).optional(),
+    image: z.string().optional(),
+    resumed: z.boolean(),
+    restarted: z.boolean(),
+  })
+  .passthrough();
+export type AnswerResult = AnswerOutcome;
+
+export const EngineStatus = z.object({
+  pid: z.number(),
+  version: z.string(),
+  startedAt: z.string(),
+  uptimeMs: z.number(),
+  socket: z.string(),
+  tcp: z.string().nullable(),
+  home: z.string(),
+  /** Instances whose runs this engine supervises now. */
+  instances: z.array(z.string()),
+  /** Resident memory of the engine process, bytes. */
+  rssBytes: z.number(),
+  inline: z.boolean(),
+});
+export type EngineStatus = z.infer<typeof EngineStatus>;
+
+/** The error of a response body: `{ error: { code, message, hint } }`. */
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }),
+});
+
+/** A piece of a run's output as it went to output.log, made terminal-safe. */
+export const OutputChunkSchema = z.object({
+  stream: z.enum(['stdout', 'stderr']),
+  text: z.string(),
+  /** Where it starts in output.log (bytes). */
+  offset: z.number(),
+  /** Where it ends there: the `from` to go on with after a dropped connection. */
+  end: z.number(),
+});
+export type OutputChunkEvent = z.infer<typeof OutputChunkSchema>;
+
+export interface FollowOptions {
+  /** Events after this sequence number (0: from the start; -1: only events to come). */
+  after: number;
+  /** Keep following until the instance ends; else return once caught up. */
+  follow: boolean;
+  signal?: AbortSignal;
+  /** Called once what was asked for from the past is delivered and live ones follow (with the sequence number reached). */
+  onReady?: (seq: number) => void;
+}
+
+export interface EngineApi {
+  readonly inline: boolean;
+  status(): Promise<EngineStatus>;
+  /** Stops the engine: at once, or once no run is hosted. */
+  shutdown(options: { now: boolean }): Promise<void>;
+
+  createInstance(input: CreateInstanceInput): Promise<Metadata>;
+  startInstance(ref: string, env: RequestEnv): Promise<Metadata>;
+  getInstance(ref: string): Promise<Metadata>;
+  listInstances(query: ListQuery): Promise<Metadata[]>;
+  stopInstance(ref: string): Promise<Metadata>;
+  resumeInstance(ref: string, input: ResumeInput): Promise<Metadata>;
+  removeInstance(ref: string, options: z.infer<typeof RemoveInput>): Promise<Metadata>;
+  diff(ref: string, options: { stat: boolean; color: boolean }): Promise<DiffResult>;
+  loadPolicy(ref: string): Promise<PolicyResult>;
+  editPolicy(ref: string, edit: z.infer<typeof PolicyEdit>): Promise<PolicyResult>;
+  gc(options: { dryRun: boolean }): Promise<GcReportResult>;
+  push(ref: string, input: PushInput): Promise<PushResultType>;
+  listRequests(options: { ref?: string; all: boolean }): Promise<RequestsResult>;
+  approveRequest(
+    ref: string,
+    n: number,
+    options: { resume: boolean; env: RequestEnv },
+  ): Promise<AnswerResult>;
+  rejectRequest(ref: string, n: number, reason: string | null): Promise<AnswerResult>;
+
+  /** An instance's events in order; resolves when caught up (or, following, when it ended). */
+  followEvents(
+    ref: string,
+    options: FollowOptions,
+    onEvent: (event: CorralEvent) => void,
+  ): Promise<void>;
+  /**
+   * A run's output, terminal-safe: what output.log holds from `from` (bytes; -1: nothing
+   * old), then live; resolves once the instance has ended (or at once when not following).
+   */
+  followOutput(
+    ref: string,
+    options: {
+      from: number;
+      follow: boolean;
+      signal?: AbortSignal;
+      /** Once caught up: with the offset in output.log reached. */
+      onReady?: (offset: number) => void;
+    },
+    onChunk: (chunk: OutputChunkEvent) => void,
+  ): Promise<void>;
+}

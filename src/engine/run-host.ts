@@ -1,0 +1,135 @@
+/**
+ * The runs one engine supervises, side by side in one process: each started or adopted
+ * run's supervision and the switch that stops it. Clients watch an instance by its id,
+ * before its run starts or while it runs: its events and output are handed to them as they
+ * happen, and they are told when the run ended. Every event of every hosted run is also
+ * handed to the engine-wide listeners (the all-instances stream). Runs are independent:
+ * one that fails or hangs holds up no other, and a run's supervision never throws past
+ * this host.
+ */
+import type { CorralEvent } from '../events/index.js';
+import type { Orchestrator, OutputChunk } from '../orchestrator/index.js';
+import type { Metadata } from '../state/index.js';
+
+export interface RunWatcher {
+  onEvent?: (event: CorralEvent) => void;
+  onOutput?: (chunk: OutputChunk) => void;
+  /** The run's supervision ended (its final record is written). */
+  onEnd?: () => void;
+}
+
+interface LiveRun {
+  readonly stop: AbortController;
+  readonly done: Promise<Metadata | Error>;
+  /** Flushes its event bus (what listeners got is then in the file too). */
+  flush(): Promise<void>;
+}
+
+export class RunHost {
+  readonly #runs = new Map<string, LiveRun>();
+  readonly #watchers = new Map<string, Set<RunWatcher>>();
+  readonly #engineListeners = new Set<(event: CorralEvent) => void>();
+  readonly #idleWaiters = new Set<() => void>();
+
+  constructor(
+    private readonly orchestrator: Orchestrator,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get size(): number {
+    return this.#runs.size;
+  }
+
+  ids(): string[] {
+    return [...this.#runs.keys()];
+  }
+
+  has(id: string): boolean {
+    return this.#runs.has(id);
+  }
+
+  /** Resolves when the run of `id` hosted here ended (at once when there is none). */
+  async whenDone(id: string): Promise<void> {
+    await this.#runs.get(id)?.done;
+  }
+
+  /** Writes out what the run of `id` pushed so far. */
+  async flush(id: string): Promise<void> {
+    await this.#runs.get(id)?.flush();
+  }
+
+  /** Every event of every hosted run, live. */
+  onEvent(listener: (event: CorralEvent) => void): () => void {
+    this.#engineListeners.add(listener);
+    return () => this.#engineListeners.delete(listener);
+  }
+
+  /** Watches the run of `id`, hosted now or started later. */
+  watch(id: string, watcher: RunWatcher): () => void {
+    let set = this.#watchers.get(id);
+    if (!set) this.#watchers.set(id, (set = new Set()));
+    set.add(watcher);
+    return () => {
+      set.delete(watcher);
+      if (set.size === 0) this.#watchers.delete(id);
+    };
+  }
+
+  #each(id: string, call: (watcher: RunWatcher) => void): void {
+    for (const watcher of this.#watchers.get(id) ?? []) call(watcher);
+  }
+
+  /**
+   * Supervises `id` here until it ends: a created (or prepared-to-resume) instance is
+   * started with the credentials in `env`; with `adopt`, a run whose supervisor died goes on.
+   */
+  start(id: string, env: NodeJS.ProcessEnv, options: { adopt?: boolean } = {}): void {
+    if (this.#runs.has(id)) return;
+    const stop = new AbortController();
+    let flush: () => Promise<void> = () => Promise.resolve();
+    const done = this.orchestrator
+      .supervise(id, { stdout: null, stderr: null, stdin: null }, stop.signal, {
+        env,
+        ...(options.adopt ? { adopt: true } : {}),
+        onBus: (bus) => {
+          flush = () => bus.flush();
+          bus.subscribe((event) => {
+            this.#each(id, (w) => w.onEvent?.(event));
+            for (const listener of this.#engineListeners) listener(event);
+          });
+        },
+        onOutput: (chunk) => this.#each(id, (w) => w.onOutput?.(chunk)),
+      })
+      .catch((error: unknown) => {
+        const err = error instanceof Error ? error : new Error(String(error));
+        this.log(`${id}: ${err.message}`);
+        return err;
+      })
+      .finally(() => {
+        this.#runs.delete(id);
+        this.#each(id, (w) => w.onEnd?.());
+        if (this.#runs.size === 0) for (const resolve of this.#idleWaiters) resolve();
+      });
+    this.#runs.set(id, { stop, done, flush: () => flush() });
+  }
+
+  /** Stops a hosted run gracefully (its work is brought back); undefined when not hosted. */
+  stop(id: string): Promise<Metadata | Error> | undefined {
+    const run = this.#runs.get(id);
+    if (!run) return undefined;
+    run.stop.abort(new Error('stop'));
+    return run.done;
+  }
+
+  /** Resolves when no run is hosted. */
+  whenIdle(): Promise<void> {
+    if (this.#runs.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#idleWaiters.delete(done);
+        resolve();
+      };
+      this.#idleWaiters.add(done);
+    });
+  }
+}

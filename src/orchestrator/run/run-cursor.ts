@@ -1,0 +1,34 @@
+/**
+ * How far a run's supervision got, saved after every batch of events is on disk, so that a
+ * restarted engine goes on exactly there: the bytes of the command's two streams it has
+ * read, how long output.log and events.ndjson were then (cut back to that on adoption, so
+ * nothing is written twice), and the offsets of the gateway's logs. Lives in the state dir
+ * as `run-cursor.json`; written atomically.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../lib/fs-atomic.js';
+
+export const RunCursor = z.object({
+  tag: z.string(),
+  stdout: z.number().int().nonnegative(),
+  stderr: z.number().int().nonnegative(),
+  outputLog: z.number().int().nonnegative(),
+  events: z.number().int().nonnegative(),
+  egressLog: z.number().int().nonnegative(),
+  usageLog: z.number().int().nonnegative(),
+});
+export type RunCursor = z.infer<typeof RunCursor>;
+
+export async function loadRunCursor(path: string): Promise<RunCursor | null> {
+  try {
+    const parsed = RunCursor.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveRunCursor(path: string, cursor: RunCursor): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(cursor));
+}

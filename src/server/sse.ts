@@ -1,0 +1,135 @@
+/**
+ * Server-Sent Events for an instance's events and output. Each event's SSE id is its
+ * sequence number, so a client that reconnects with `Last-Event-ID` (or `?after=`) gets
+ * exactly what it missed, then live events. A client never slows a run down: what the
+ * engine hands over goes into a bounded queue that a writer drains at the client's pace,
+ * and a client that falls too far behind is dropped (it reconnects with its cursor).
+ */
+import type { Context } from 'hono';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import type { EngineApi } from '../engine/engine-api.js';
+
+/** Events (or output chunks) a client may fall behind by before it is dropped. */
+export const maxQueued = 10_000;
+
+interface Message {
+  event: string;
+  data: string;
+  id?: string;
+}
+
+/** Hands messages to `stream` in order, at its pace, dropping the client if it lags. */
+class Pump {
+  readonly #queue: Message[] = [];
+  #waiting: (() => void) | undefined;
+  #closed = false;
+  readonly abort = new AbortController();
+
+  constructor(private readonly stream: SSEStreamingApi) {
+    stream.onAbort(() => this.close());
+  }
+
+  push(message: Message): void {
+    if (this.#closed) return;
+    if (this.#queue.length >= maxQueued) {
+      // Too slow: drop it rather than hold the run's events for it.
+      this.close();
+      return;
+    }
+    this.#queue.push(message);
+    this.#waiting?.();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.abort.abort();
+    this.#waiting?.();
+  }
+
+  /** Writes until closed and drained. */
+  async run(done: Promise<void>): Promise<void> {
+    let finished = false;
+    void done.finally(() => {
+      finished = true;
+      this.#waiting?.();
+    });
+    for (;;) {
+      const next = this.#queue.shift();
+      if (next) {
+        await this.stream.writeSSE(next);
+        continue;
+      }
+      if (finished || this.#closed) return;
+      await new Promise<void>((resolve) => (this.#waiting = resolve));
+      this.#waiting = undefined;
+    }
+  }
+}
+
+function cursorOf(c: Context): number {
+  const header = c.req.header('last-event-id');
+  const query = c.req.query('after');
+  const n = Number(header ?? query ?? 0);
+  return Number.isInteger(n) && n >= -1 ? n : 0;
+}
+
+/** `GET /v1/instances/:ref/events[?after=N][&follow=false]` */
+export function streamEvents(c: Context, engine: EngineApi, ref: string): Response {
+  const follow = c.req.query('follow') !== 'false';
+  const after = cursorOf(c);
+  return streamSSE(c, async (stream) => {
+    const pump = new Pump(stream);
+    const done = engine
+      .followEvents(
+        ref,
+        {
+          after,
+          follow,
+          signal: pump.abort.signal,
+          onReady: (seq) => pump.push({ event: 'ready', data: JSON.stringify({ seq }) }),
+        },
+        (event) =>
+          pump.push({ event: 'event', id: String(event.seq ?? ''), data: JSON.stringify(event) }),
+      )
+      .catch((error: unknown) => {
+        pump.push({
+          event: 'error',
+          data: JSON.stringify({ error: errorJson(error) }),
+        });
+      });
+    await pump.run(done);
+    await stream.writeSSE({ event: 'end', data: '{}' }).catch(() => undefined);
+  });
+}
+
+/** `GET /v1/instances/:ref/output[?from=BYTES][&follow=false]` (from=-1: only new output). */
+export function streamOutput(c: Context, engine: EngineApi, ref: string): Response {
+  const follow = c.req.query('follow') !== 'false';
+  const from = Number(c.req.query('from') ?? 0);
+  return streamSSE(c, async (stream) => {
+    const pump = new Pump(stream);
+    const done = engine
+      .followOutput(
+        ref,
+        {
+          from: Number.isInteger(from) ? from : 0,
+          follow,
+          signal: pump.abort.signal,
+          onReady: (offset) => pump.push({ event: 'ready', data: JSON.stringify({ offset }) }),
+        },
+        (chunk) => pump.push({ event: 'output', data: JSON.stringify(chunk) }),
+      )
+      .catch((error: unknown) => {
+        pump.push({ event: 'error', data: JSON.stringify({ error: errorJson(error) }) });
+      });
+    await pump.run(done);
+    await stream.writeSSE({ event: 'end', data: '{}' }).catch(() => undefined);
+  });
+}
+
+function errorJson(error: unknown): { code: string; message: string; hint?: string } {
+  if (error && typeof error === 'object' && 'toJSON' in error && 'code' in error) {
+    return (error as { toJSON(): { code: string; message: string; hint?: string } }).toJSON();
+  }
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}

@@ -20,6 +20,7 @@ import { registerPolicy } from './commands/policy.js';
 import { registerPush } from './commands/push.js';
 import { registerRequests } from './commands/requests.js';
 import { registerEngine } from './commands/engine.js';
+import { registerServe } from './commands/serve.js';
 import { version } from './version.js';
 
 export function buildProgram(): Command {
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerPolicy(program, ctx);
   registerRequests(program, ctx);
   registerEngine(program, ctx);
+  registerServe(program, ctx);
   program.addHelpText(
     'after',
     `

@@ -13,7 +13,11 @@ import { mkdir, rm, chmod } from 'node:fs/promises';
 import { createAdaptorServer } from '@hono/node-server';
 import { getCorralHome } from '../state/index.js';
 import { getCurrentSupervisor } from '../state/supervisor-process.js';
-import { createApi } from '../server/api.js';
+import { randomBytes } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import { CorralError } from '../lib/errors.js';
+import { createApi, type ServeSession } from '../server/api.js';
+import { tcpGuard } from '../server/tcp-guard.js';
 import { buildId } from './build-id.js';
 import { createEngine } from './create-engine.js';
 import { getEngineFiles, saveEngineInfo } from './engine-files.js';
@@ -45,7 +49,62 @@ const engine = createEngine({
   onShutdown: (options) => shutdown(options.now),
 });
 
-const api = createApi({ engine: engine.service });
+const api = createApi({ engine: engine.service, serve: startServing });
+
+/** The API on TCP for `corral serve`, behind a token; one session at a time. */
+async function startServing(options: {
+  host: string;
+  port: number;
+  token?: string;
+}): Promise<ServeSession> {
+  if (tcpAddress) {
+    throw new CorralError('INSTANCE_RUNNING', `The engine already serves ${tcpAddress}.`, {
+      hint: 'Stop that corral serve first.',
+    });
+  }
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(options.host);
+  if (!loopback && !options.token) {
+    throw new CorralError(
+      'USAGE',
+      `Serving on ${options.host} would open the API beyond this machine without a password.`,
+      { hint: 'Pass --token <a long secret>, or serve on 127.0.0.1.' },
+    );
+  }
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const names = loopback ? ['127.0.0.1', 'localhost'] : [options.host];
+  // The Host header must name the port really served (known once listening, for --port 0).
+  let guard: ReturnType<typeof tcpGuard> = (c) =>
+    c.json({ error: { code: 'USAGE', message: 'Not serving yet.' } }, 503);
+  const tcpApi = createApi({ engine: engine.service, guard: (c) => guard(c) });
+  const tcp = createAdaptorServer({ fetch: tcpApi.fetch });
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new CorralError('USAGE', `Port ${options.port} is in use.`, {
+              hint: 'Pick another with --port.',
+            })
+          : error,
+      ),
+    );
+    tcp.listen(options.port, options.host, () => resolve());
+  });
+  const port = (tcp.address() as { port: number }).port;
+  guard = tcpGuard({ token, hosts: names.map((n) => `${n}:${port}`) });
+  tcpAddress = `http://${loopback ? '127.0.0.1' : options.host}:${port}`;
+  log(`serving the API on ${tcpAddress}`);
+  return {
+    url: tcpAddress,
+    token,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      (tcp as HttpServer).closeAllConnections();
+      await closed;
+      tcpAddress = null;
+      log('stopped serving on TCP');
+    },
+  };
+}
 const server = createAdaptorServer({ fetch: api.fetch });
 server.on('request', (_req, res) => {
   openRequests++;

@@ -8,6 +8,7 @@
  */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import {
   AnswerResultSchema,
   CreateInstanceInput,
@@ -56,8 +57,17 @@ const Ref = z.object({ ref: z.string().describe('instance id, unique id prefix, 
 const InstanceBody = z.object({ instance: Metadata });
 const EnvBody = z.object({ env: RequestEnv });
 
+/** A TCP listener for `corral serve`, open while the session that asked for it lasts. */
+export interface ServeSession {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
 export interface ApiOptions {
   engine: EngineApi;
+  /** Opens the API on TCP (the engine's socket API only). */
+  serve?: (options: { host: string; port: number; token?: string }) => Promise<ServeSession>;
   /** Requests refused before routing (authentication for TCP). */
   guard?: (c: Context) => Response | undefined | Promise<Response | undefined>;
 }
@@ -312,6 +322,34 @@ export function createApi(options: ApiOptions): OpenAPIHono {
     }),
     async (c) => c.json(await engine.gc(c.req.valid('json')), 200),
   );
+
+  if (options.serve) {
+    const serve = options.serve;
+    // `corral serve`: TCP is open while this stream is; the client leaving closes it.
+    app.get('/v1/engine/serve', (c) =>
+      streamSSE(c, async (stream) => {
+        const host = c.req.query('host') ?? '127.0.0.1';
+        const port = Number(c.req.query('port') ?? 7070);
+        const token = c.req.query('token');
+        let session: ServeSession;
+        try {
+          session = await serve({ host, port, ...(token ? { token } : {}) });
+        } catch (error) {
+          const e = isCorralError(error)
+            ? error.toJSON()
+            : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+          await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: e }) });
+          return;
+        }
+        await stream.writeSSE({
+          event: 'serving',
+          data: JSON.stringify({ url: session.url, token: session.token }),
+        });
+        await new Promise<void>((resolve) => stream.onAbort(resolve));
+        await session.close();
+      }),
+    );
+  }
 
   // Live streams (Server-Sent Events); documented by hand, they are not JSON responses.
   app.get('/v1/instances/:ref/events', (c) => streamEvents(c, engine, c.req.param('ref')));

@@ -1,12 +1,15 @@
 // `npm run bench -- --only events`: how many normalized events per second corral's output
-// pipeline parses and persists (DESIGN target: ≥ 100k/s). The input is Claude Code
-// stream-json as the CLI prints it (assistant text, tool calls, tool results, usage), fed in
-// 64 KiB chunks to the real pipeline: redaction, output.log, line splitting, the adapter's
-// parser, schema validation and events.ndjson. The bare side, for a ratio, does the least a
+// pipeline parses and persists and hands to a live client (DESIGN target: ≥ 100k/s). The
+// input is Claude Code stream-json as the CLI prints it (assistant text, tool calls, tool
+// results, usage), fed in 64 KiB chunks to the real pipeline: redaction, output.log, line
+// splitting, the adapter's parser, schema validation, the event bus, events.ndjson, and one
+// Server-Sent Events client of the engine's API (its real server, over a Unix socket),
+// timed until that client has the last event. The bare side, for a ratio, does the least a
 // tool could: JSON.parse each line and append JSON.stringify of it to a file.
 // Usage: node bench/events.mjs [--lines 200000 --runs 5]
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +17,9 @@ import { median, option, root } from './lib.mjs';
 
 const load = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
 const { getAgent } = await load('agents/index.js');
-const { EventSink } = await load('events/index.js');
+const { EventBus } = await load('events/index.js');
+const { createApi } = await load('server/api.js');
+const { createAdaptorServer } = await import('@hono/node-server');
 const { Redactor } = await load('lib/redactor.js');
 const { OutputPipeline } = await load('orchestrator/output-pipeline.js');
 
@@ -89,11 +94,69 @@ for (let at = 0; at < input.length; at += 64 * 1024)
 const scratch = mkdtempSync(join(tmpdir(), 'corral-bench-events-'));
 let n = 0;
 
+/**
+ * The engine's API over a Unix socket, its events stream fed by `bus` (what the engine's
+ * service does for a hosted run: the bus's events, live).
+ */
+async function serveBus(socket, bus) {
+  const engine = {
+    followEvents: (_ref, options, onEvent) =>
+      new Promise((resolve) => {
+        const off = bus.subscribe((event) => {
+          onEvent(event);
+          if (event.type === 'instance.ended') {
+            off();
+            resolve();
+          }
+        });
+        options.onReady?.(0);
+      }),
+  };
+  const server = createAdaptorServer({ fetch: createApi({ engine }).fetch });
+  await new Promise((resolve) => server.listen(socket, resolve));
+  return server;
+}
+
+/** An SSE client of the events stream; resolves with how many events it read, at the end. */
+function sseClient(socket) {
+  let ready;
+  const isReady = new Promise((r) => (ready = r));
+  const done = new Promise((resolve, reject) => {
+    let count = 0;
+    let tail = '';
+    const req = request({ socketPath: socket, path: '/v1/instances/bench/events' }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (text) => {
+        const all = tail + text;
+        const cut = all.lastIndexOf('\n\n');
+        if (cut < 0) return void (tail = all);
+        const blocks = all.slice(0, cut);
+        tail = all.slice(cut + 2);
+        for (const block of blocks.split('\n\n')) {
+          if (block.startsWith('event: ready')) ready();
+          else if (block.startsWith('event: event')) count++;
+          else if (block.startsWith('event: end')) resolve(count);
+        }
+      });
+      res.on('end', () => resolve(count));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return { ready: isReady, done };
+}
+
 async function corral() {
   const dir = join(scratch, `c${n++}`);
   mkdirSync(dir);
   const redactor = new Redactor(['sk-ant-bench-not-a-real-key-0123456789']);
-  const events = new EventSink(join(dir, 'events.ndjson'), (line) => redactor.redact(line));
+  const events = await EventBus.open(join(dir, 'events.ndjson'), 'claude-bench', {
+    transform: (line) => redactor.redact(line),
+  });
+  const socket = join(dir, 'api.sock');
+  const server = await serveBus(socket, events);
+  const client = sseClient(socket);
+  await client.ready;
   const log = createWriteStream(join(dir, 'output.log'));
   let count = 0;
   const t0 = process.hrtime.bigint();
@@ -106,12 +169,21 @@ async function corral() {
     echo: null,
     onEvent: () => count++,
   });
-  for (const chunk of chunks) pipeline.stdout(chunk);
+  // As a run's files are read: a chunk, then the event loop turns (the client is served).
+  for (const chunk of chunks) {
+    pipeline.stdout(chunk);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   pipeline.end();
+  events.push({ id: 'claude-bench', type: 'instance.ended', status: 'succeeded', exitCode: 0, durationMs: 0 });
+  count++;
   await events.flush();
   await new Promise((resolve) => log.end(resolve));
+  const received = await client.done;
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  server.close();
   if (statSync(join(dir, 'events.ndjson')).size === 0) throw new Error('no events written');
+  if (received !== count) throw new Error(`the client got ${received} of ${count} events`);
   return { ms, count };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Reads and writes instance records in the state dirs (the truth), finds an instance by
  * id, unique id prefix or name, and reconciles: a record that says running while its
- * supervisor process is gone becomes `lost`.
+ * supervisor process is gone, and that has no detached run an engine could take up,
+ * becomes `lost`.
  */
 import { readdir } from 'node:fs/promises';
 import { CorralError } from '../lib/errors.js';
@@ -70,6 +71,9 @@ export class InstanceStore {
   async reconcile(m: Metadata): Promise<Metadata> {
     if (m.status !== 'running' && m.status !== 'created') return m;
     if (m.supervisor && isSupervisorAlive(m.supervisor)) return m;
+    // A detached run goes on without its supervisor: the engine takes it up (or finds its
+    // sandbox gone and says it is lost).
+    if (m.run) return m;
     const prepared = Date.parse(m.preparedAt ?? m.createdAt);
     if (m.status === 'created' && Date.now() - prepared < startGraceMs) return m;
     const lost: Metadata = {

@@ -9,8 +9,8 @@ import type { Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { EngineApi } from '../engine/engine-api.js';
 
-/** Events (or output chunks) a client may fall behind by before it is dropped. */
-export const maxQueued = 10_000;
+/** How far (bytes of messages not yet written) a client may fall behind before it is dropped. */
+export const maxQueuedBytes = 8 * 1024 * 1024;
 
 interface Message {
   event: string;
@@ -21,6 +21,7 @@ interface Message {
 /** Hands messages to `stream` in order, at its pace, dropping the client if it lags. */
 class Pump {
   readonly #queue: Message[] = [];
+  #queuedBytes = 0;
   #waiting: (() => void) | undefined;
   #closed = false;
   readonly abort = new AbortController();
@@ -31,7 +32,8 @@ class Pump {
 
   push(message: Message): void {
     if (this.#closed) return;
-    if (this.#queue.length >= maxQueued) {
+    this.#queuedBytes += message.data.length;
+    if (this.#queuedBytes > maxQueuedBytes) {
       // Too slow: drop it rather than hold the run's events for it.
       this.close();
       return;
@@ -56,6 +58,7 @@ class Pump {
     for (;;) {
       const next = this.#queue.shift();
       if (next) {
+        this.#queuedBytes -= next.data.length;
         await this.stream.writeSSE(next);
         continue;
       }

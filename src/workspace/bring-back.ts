@@ -117,6 +117,8 @@ export async function importBringBack(request: ImportRequest): Promise<string> {
       `${gitDir} is not a directory; refusing to read from it.`,
     );
   }
+  // A copy left by a supervisor killed mid-import is ours (the state dir), and stale.
+  await rm(request.scratchPath, { force: true });
   await copyRegularFile(join(gitDir, bringBackFiles.bundle), request.scratchPath);
   try {
     await git(sourceRoot, [

@@ -33,7 +33,8 @@ export function corral(home: string, args: string[], options: CliOptions = {}): 
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: options.cwd ?? process.cwd(),
-      env: { ...process.env, CORRAL_HOME: home, ...options.env },
+      // An engine a test started leaves soon after the test stops talking to it.
+      env: { ...process.env, CORRAL_HOME: home, CORRAL_ENGINE_IDLE_MS: '5000', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

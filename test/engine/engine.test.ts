@@ -1,0 +1,162 @@
+/**
+ * The engine, through the built CLI and its socket: one engine per home however many
+ * commands race to start it; the socket is the owner's alone; an engine of another build
+ * is replaced and its runs go on under the new one; events over SSE resume exactly where a
+ * dropped connection left off; a client that does not read is dropped and never slows a
+ * run; 20 instances at once all bring their work back.
+ */
+import { execFileSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, stat, symlink, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliPath, corral, makeHome, readEvents, waitFor, waitForEnd } from '../helpers/cli.js';
+import { findEngines, openSse, type SseMessage } from '../helpers/engine.js';
+import { makeRepo } from '../helpers/git-repo.js';
+
+const distDir = resolve(cliPath, '..', '..');
+
+describe('the engine process', () => {
+  it('two commands racing to start it get one engine, on a socket only its owner can use', async () => {
+    const home = await makeHome();
+    const runs = await Promise.all(Array.from({ length: 6 }, () => corral(home, ['ls', '--json'])));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    // Every command that found none may have started one; all but one leave at once.
+    const engines = await waitFor('one engine left', async () => {
+      const pids = findEngines(home);
+      return pids.length === 1 ? pids : undefined;
+    });
+    const status = await corral(home, ['engine', 'status', '--json']);
+    expect(status.json()).toMatchObject({ running: true, pid: engines[0], instances: [] });
+    expect((await stat(join(home, 'run', 'engine.sock'))).mode & 0o777).toBe(0o600);
+    // Stopped, it is gone, and the next command starts a new one.
+    const stopped = await corral(home, ['engine', 'stop', '--json']);
+    expect(stopped.json()).toMatchObject({ stopped: true, pid: engines[0] });
+    expect(findEngines(home)).toEqual([]);
+    expect((await corral(home, ['ls'])).code).toBe(0);
+    expect(findEngines(home)).toHaveLength(1);
+  });
+
+  it('an engine of another build is replaced, says so, and its runs go on under the new one', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    // Another build: the same code from another place, built at another time.
+    const other = await mkdtemp(join(tmpdir(), 'corral-other-build-'));
+    await cp(distDir, join(other, 'dist'), { recursive: true });
+    await cp(join(distDir, '..', 'package.json'), join(other, 'package.json'));
+    await symlink(join(distDir, '..', 'node_modules'), join(other, 'node_modules'));
+    const old = new Date(Date.now() - 86_400_000);
+    await utimes(join(other, 'dist', 'engine', 'engine-main.js'), old, old);
+    const oldCli = join(other, 'dist', 'cli', 'main.js');
+    const started = execFileSync(
+      process.execPath,
+      [oldCli, 'run', '-d', '--backend', 'local', '--', 'sh', '-c', 'sleep 2; echo done > d.txt'],
+      { cwd: repo.dir, env: { ...process.env, CORRAL_HOME: home }, encoding: 'utf8' },
+    ).trim();
+    const [oldEngine] = findEngines(home);
+    expect(oldEngine).toBeDefined();
+
+    const ls = await corral(home, ['ls', '--json']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stderr).toMatch(/not this build's .*replacing it/);
+    const now = findEngines(home);
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(oldEngine);
+    expect(await waitForEnd(home, started)).toBe('succeeded');
+    expect(repo.show(`corral/${started}`, 'd.txt')).toBe('done\n');
+  });
+});
+
+describe('events over SSE', () => {
+  it('a dropped connection resumes with Last-Event-ID: exactly the missed events, none twice', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const script = 'for i in $(seq 1 60); do echo line $i >&2; sleep 0.02; done';
+    const r = await corral(home, ['run', '-d', '--backend', 'local', '--', 'sh', '-c', script], {
+      cwd: repo.dir,
+    });
+    const id = r.stdout.trim();
+    const first: SseMessage[] = [];
+    const dropAt = 5;
+    await new Promise<void>((done) => {
+      const s = openSse(home, `/v1/instances/${id}/events`, {}, (m) => {
+        if (m.event !== 'event') return;
+        first.push(m);
+        if (first.length === dropAt) {
+          s.req.destroy();
+          done();
+        }
+      });
+    });
+    const rest: SseMessage[] = [];
+    const resumed = openSse(
+      home,
+      `/v1/instances/${id}/events`,
+      { 'last-event-id': first.at(-1)!.id! },
+      (m) => {
+        if (m.event === 'event') rest.push(m);
+      },
+    );
+    await resumed.ended;
+    const seen = [...first, ...rest].map((m) => Number(m.id));
+    const inFile = (await readEvents<{ seq: number }>(home, id)).map((e) => e.seq);
+    expect(seen).toEqual(inFile);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(rest[0]!.id).toBe(String(dropAt + 1));
+  });
+
+  it('a client that does not read is dropped, and the run does not wait for it', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    // Many events quickly: more than a client may fall behind by (8 MiB of them).
+    const script = 'seq 1 120000 >&2';
+    const r = await corral(home, ['run', '-d', '--backend', 'local', '--', 'sh', '-c', script], {
+      cwd: repo.dir,
+    });
+    const id = r.stdout.trim();
+    let got = 0;
+    const slow = openSse(home, `/v1/instances/${id}/events`, {}, () => got++);
+    const res = await slow.response;
+    res.pause();
+    // The run ends while the client reads nothing.
+    expect(await waitForEnd(home, id, 120_000)).toBe('succeeded');
+    const events = await readEvents<{ type: string }>(home, id);
+    expect(events.filter((e) => e.type === 'raw')).toHaveLength(120000);
+    // Read on: the server had closed the stream on it, without its end.
+    res.resume();
+    await slow.ended;
+    expect(got).toBeLessThan(events.length);
+  });
+});
+
+describe('many instances at once', () => {
+  it('20 runs started at once all end with their work on their branches', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const ids = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const r = await corral(home, ['run', '-d', '--', 'sh', '-c', `echo ${i} > n${i}.txt`], {
+          cwd: repo.dir,
+        });
+        expect(r.code, r.stderr).toBe(0);
+        return r.stdout.trim();
+      }),
+    );
+    expect(new Set(ids).size).toBe(20);
+    await waitFor(
+      'all 20 to end',
+      async () => {
+        const ls = await corral(home, ['ls', '--json']);
+        const all = ls.json<{ instances: Array<{ status: string }> }>().instances;
+        return all.length === 20 && all.every((m) => m.status === 'succeeded') ? true : undefined;
+      },
+      300_000,
+    );
+    ids.forEach((id, i) => expect(repo.show(`corral/${id}`, `n${i}.txt`)).toBe(`${i}\n`));
+    expect(findEngines(home)).toHaveLength(1);
+    const meta = JSON.parse(
+      await readFile(join(home, 'instances', ids[0]!, 'metadata.json'), 'utf8'),
+    ) as { supervisor: unknown };
+    expect(meta.supervisor).toBeNull();
+  });
+});

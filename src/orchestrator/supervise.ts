@@ -17,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { getAgent, type OutputParser } from '../agents/index.js';
@@ -117,6 +118,10 @@ class InstanceRun {
   #missingCommand: string | null = null;
   #stop: StopReason | null = null;
   #wake: () => void = () => undefined;
+  /** How far this run got: saved (with the files' sizes) at every step worth going on from. */
+  #cursor: RunCursor | null;
+  #output: AppendLog | undefined;
+  #gatewayLogs: GatewayLogFollower | undefined;
 
   private constructor(
     private readonly o: SuperviseOptions,
@@ -127,6 +132,7 @@ class InstanceRun {
   ) {
     this.#metadata = metadata;
     this.#sessionId = metadata.agentSessionId;
+    this.#cursor = cursor;
   }
 
   static async open(o: SuperviseOptions): Promise<InstanceRun> {
@@ -174,6 +180,25 @@ class InstanceRun {
     return this.#metadata;
   }
 
+  /**
+   * Saves how far the run got: the streams read, and output.log and events.ndjson as they
+   * are once everything so far is written. A restarted supervisor cuts them back to this.
+   */
+  async #checkpoint(streams?: { stdout: number; stderr: number }): Promise<void> {
+    if (!this.#cursor) return;
+    const outputLog = this.#output ? await this.#output.settle() : this.#cursor.outputLog;
+    await this.bus.flush();
+    const gateway = this.#gatewayLogs?.offsets();
+    this.#cursor = {
+      ...this.#cursor,
+      ...(streams ?? {}),
+      outputLog,
+      events: this.bus.bytes,
+      ...(gateway ?? {}),
+    };
+    await saveRunCursor(this.paths.runCursor, this.#cursor);
+  }
+
   /** Asks the run to stop (as `cancel` does); safe to call more than once. */
   requestStop(reason: StopReason): void {
     if (this.#stop) return;
@@ -205,7 +230,7 @@ class InstanceRun {
     let proc: DetachedProcess | undefined;
     let startError: unknown;
     let exit: ProcessExit = { exitCode: null, signal: null };
-    const tag = adopting && m.run ? m.run.tag : randomBytes(6).toString('hex');
+    let tag = adopting && m.run ? m.run.tag : randomBytes(6).toString('hex');
     this.#stop = m.run?.stop ?? this.#stop;
     const adapter = getAgent(m.agent);
 
@@ -239,17 +264,29 @@ class InstanceRun {
       },
     });
 
+    const output = await AppendLog.open(this.paths.output, this.#cursor?.outputLog);
+    this.#output = output;
+    if (!this.#cursor) {
+      // Where this run begins: a supervisor that dies before the command runs starts over here.
+      this.#cursor = {
+        tag,
+        stdout: 0,
+        stderr: 0,
+        outputLog: output.size,
+        events: this.bus.bytes,
+        egressLog: await sizeOf(this.paths.egressLog),
+        usageLog: await sizeOf(this.paths.usageLog),
+      };
+      await saveRunCursor(this.paths.runCursor, this.#cursor);
+    }
     const requestEvents = followRequestEvents({
       paths: this.paths,
       push: (event) => this.#push({ id: this.#id, ...event }),
       onError: (message) => this.#log(message),
     });
-    let gatewayLogs: GatewayLogFollower | undefined;
     let policyWatcher: PolicyWatcher | undefined;
-    let output: AppendLog | undefined;
     let ran = false;
     try {
-      output = await AppendLog.open(this.paths.output, this.cursor?.outputLog);
       if (adopting && this.#metadata.run?.process) {
         sandbox = await this.o.backend.findSandbox(this.#id);
         if (!sandbox) return await this.#lost(started, 'its sandbox is gone');
@@ -257,9 +294,16 @@ class InstanceRun {
         ran = true;
       } else {
         if (adopting) {
-          // It died while starting: nothing ran yet, so start afresh.
+          // It died while starting: nothing ran yet (what may have begun is ended), so start
+          // afresh, under a new tag so that nothing of that attempt is read as this one's.
           const leftover = await this.o.backend.findSandbox(this.#id);
           await leftover?.stop().catch(() => undefined);
+          tag = randomBytes(6).toString('hex');
+          await this.#update({ run: { ...this.#metadata.run!, tag, process: null } });
+          if (this.#cursor) {
+            this.#cursor = { ...this.#cursor, tag };
+            await saveRunCursor(this.paths.runCursor, this.#cursor);
+          }
         }
         opened = await openAgentAccess(adapter, this.#metadata, this.paths, this.o.backend, {
           env: this.o.env,
@@ -290,13 +334,11 @@ class InstanceRun {
         });
         trace('command launched');
       }
-      if (opened?.access.fence || opened?.access.hostGateway || this.cursor) {
-        gatewayLogs = await followGatewayLogs(this.#id, this.paths, (e) => this.#push(e), {
-          ...(this.cursor ? { from: this.cursor } : {}),
-        });
-      }
+      this.#gatewayLogs = await followGatewayLogs(this.#id, this.paths, (e) => this.#push(e), {
+        from: this.#cursor,
+      });
       policyWatcher = await this.#watchPolicy(sandbox, adapter, opened);
-      exit = await this.#follow(sandbox, proc, tag, output, gatewayLogs);
+      exit = await this.#follow(proc, tag, output);
       this.#push({
         id: this.#id,
         type: 'process.exited',
@@ -318,16 +360,18 @@ class InstanceRun {
       (line) => this.o.log?.(line),
     );
     trace('bring-back');
-    // The work is home: from here on a restarted supervisor only cleans up.
+    // The work is home: from here on a restarted supervisor only cleans up (and what was
+    // said so far, the process's end and the bring-back, is not said again).
+    await this.#gatewayLogs?.close();
+    await this.#checkpoint();
     await this.#update({
       exitCode: exit.exitCode,
       signal: exit.signal,
       bringBack: sanitizeStrings(bringBack),
       run: this.#metadata.run ? { ...this.#metadata.run, phase: 'finishing' } : null,
     });
-    await gatewayLogs?.close();
     await requestEvents.close();
-    await output?.close();
+    await output.close();
     return this.#finish(started, sandbox, opened, { exit, bringBack, startError });
   }
 
@@ -390,20 +434,15 @@ class InstanceRun {
    * and its work is bundled (`done`), or its process is gone; enforces the deadline and
    * stops; saves the cursor after each batch. Returns how the command exited.
    */
-  async #follow(
-    sandbox: Sandbox,
-    proc: DetachedProcess,
-    tag: string,
-    output: AppendLog,
-    gatewayLogs: GatewayLogFollower | undefined,
-  ): Promise<ProcessExit> {
+  async #follow(proc: DetachedProcess, tag: string, output: AppendLog): Promise<ProcessExit> {
     const workspace = this.paths.workspace;
     const dir = ['.git', launchFiles.dir, tag];
     const adapter = getAgent(this.#metadata.agent);
     const parser = adapter.createParser();
-    if (this.cursor) {
+    const from = this.#cursor ?? { stdout: 0, stderr: 0 };
+    if (from.stdout > 0) {
       // The parser picks up where it was by reading again what it had read.
-      await replayParser(parser, new IoTail(workspace, [...dir, launchFiles.stdout]), this.cursor);
+      await replayParser(parser, new IoTail(workspace, [...dir, launchFiles.stdout]), from.stdout);
     }
     const pipeline = new OutputPipeline({
       id: this.#id,
@@ -423,22 +462,11 @@ class InstanceRun {
         this.o.onOutput?.({ stream, bytes, offset: output.size - bytes.length }),
     });
     const tails = {
-      stdout: new IoTail(workspace, [...dir, launchFiles.stdout], this.cursor?.stdout ?? 0),
-      stderr: new IoTail(workspace, [...dir, launchFiles.stderr], this.cursor?.stderr ?? 0),
+      stdout: new IoTail(workspace, [...dir, launchFiles.stdout], from.stdout),
+      stderr: new IoTail(workspace, [...dir, launchFiles.stderr], from.stderr),
     };
-    const checkpoint = async () => {
-      const outputLog = await output.settle();
-      await this.bus.flush();
-      await saveRunCursor(this.paths.runCursor, {
-        tag,
-        stdout: tails.stdout.offset,
-        stderr: tails.stderr.offset,
-        outputLog,
-        events: this.bus.bytes,
-        egressLog: gatewayLogs?.offsets().egressLog ?? this.cursor?.egressLog ?? 0,
-        usageLog: gatewayLogs?.offsets().usageLog ?? this.cursor?.usageLog ?? 0,
-      });
-    };
+    const checkpoint = () =>
+      this.#checkpoint({ stdout: tails.stdout.offset, stderr: tails.stderr.offset });
     const deadline = Date.parse(this.#metadata.run?.deadlineAt ?? '');
     const pollMs = this.o.pollMs ?? 100;
     let signalled: 'TERM' | 'KILL' | null = null;
@@ -623,6 +651,16 @@ class InstanceRun {
     }
     trace('workspace removed');
     const durationMs = Date.now() - started;
+    // Said before the record is final: a supervisor that dies in between says it again
+    // (the log is cut back to the last checkpoint), never twice.
+    this.#push({
+      id: this.#id,
+      type: 'instance.ended',
+      status,
+      exitCode: exit.exitCode,
+      durationMs,
+    });
+    await this.bus.flush();
     const final = await this.#update({
       status,
       exitCode: exit.exitCode,
@@ -650,14 +688,6 @@ class InstanceRun {
           ),
         ) || null,
     });
-    this.#push({
-      id: this.#id,
-      type: 'instance.ended',
-      status,
-      exitCode: exit.exitCode,
-      durationMs,
-    });
-    await this.bus.flush();
     if (startError && isCorralError(startError)) throw startError;
     return final;
   }
@@ -685,9 +715,16 @@ class InstanceRun {
 }
 
 /** Reads the stdout the parser had seen (up to the cursor) through it again, discarding its events. */
-async function replayParser(parser: OutputParser, tail: IoTail, cursor: RunCursor): Promise<void> {
+async function replayParser(parser: OutputParser, tail: IoTail, bytes: number): Promise<void> {
   const splitter = new LineSplitter((line) => void parser.line(line));
-  await tail.read((chunk) => splitter.push(chunk), cursor.stdout);
+  await tail.read((chunk) => splitter.push(chunk), bytes);
+}
+
+async function sizeOf(path: string): Promise<number> {
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
 }
 
 async function readExitCode(workspace: string, parts: string[]): Promise<number | null> {

@@ -22,6 +22,7 @@ export function registerLs(program: Command, ctx: CommandContext): void {
             command: m.command,
             relax: m.relax,
             mounts: m.mounts,
+            modelPolicy: m.modelPolicy,
           })),
         });
         return;
@@ -37,14 +38,14 @@ export function registerLs(program: Command, ctx: CommandContext): void {
         m.agent,
         m.backend,
         m.network === 'open' ? 'allowlist' : 'none',
-        listRelaxations(m.relax, m.mounts).length ? 'relaxed!' : 'full',
+        listRelaxations(m.relax, m.mounts, m.modelPolicy.allowApi).length ? 'relaxed!' : 'full',
         m.durationMs !== null ? formatDurationMs(m.durationMs) : ago(m.createdAt),
         m.branch,
         stripControl(m.prompt ?? m.command.join(' ')).slice(0, 40),
       ]);
-      if (all.some((m) => listRelaxations(m.relax, m.mounts).length)) {
+      if (all.some((m) => listRelaxations(m.relax, m.mounts, m.modelPolicy.allowApi).length)) {
         process.stderr.write(
-          'HARDENING relaxed!: started with --unsafe-… flags; `corral policy <id>` says which.\n',
+          'HARDENING relaxed!: started with --unsafe-… or --allow-model-api flags; `corral policy <id>` says which.\n',
         );
       }
       printTable(

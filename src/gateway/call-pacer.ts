@@ -17,8 +17,14 @@ export class CallPacer {
   private readonly starts: number[] = [];
   private readonly waiting: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly rpm: number) {}
+
+  /** Whether `close()` was called (a refusal then means the gateway is stopping). */
+  get closed(): boolean {
+    return this.stopped;
+  }
 
   /**
    * Resolves true when the call may start (at once, or once a slot frees up), false when
@@ -30,7 +36,8 @@ export class CallPacer {
       this.starts.push(Date.now());
       return Promise.resolve(true);
     }
-    if (this.waiting.length >= this.rpm || signal?.aborted) return Promise.resolve(false);
+    if (this.stopped || this.waiting.length >= this.rpm || signal?.aborted)
+      return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const waiter: Waiter = {
         resolve,
@@ -49,6 +56,7 @@ export class CallPacer {
 
   /** Stops the timer; waiting calls are refused. */
   close(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const waiter of this.waiting.splice(0)) waiter.resolve(false);

@@ -73,8 +73,7 @@ export function getUpstreamHeaders(
 }
 
 /** What kind of answer the gateway itself gives (model-gateway.ts decides which). */
-export type GatewayErrorKind =
-  'forbidden' | 'budget' | 'rate' | 'too-large' | 'bad-request' | 'upstream';
+export type GatewayErrorKind = 'forbidden' | 'budget' | 'rate' | 'too-large' | 'upstream';
 
 export interface GatewayError {
   status: number;
@@ -87,7 +86,6 @@ const statusOf: Record<GatewayErrorKind, number> = {
   budget: 429,
   rate: 429,
   'too-large': 413,
-  'bad-request': 400,
   upstream: 502,
 };
 
@@ -96,7 +94,6 @@ const anthropicTypes: Record<GatewayErrorKind, string> = {
   budget: 'rate_limit_error',
   rate: 'rate_limit_error',
   'too-large': 'request_too_large',
-  'bad-request': 'invalid_request_error',
   upstream: 'api_error',
 };
 
@@ -105,7 +102,6 @@ const openaiTypes: Record<GatewayErrorKind, { type: string; code: string | null 
   budget: { type: 'insufficient_quota', code: 'insufficient_quota' },
   rate: { type: 'requests', code: 'rate_limit_exceeded' },
   'too-large': { type: 'invalid_request_error', code: 'request_too_large' },
-  'bad-request': { type: 'invalid_request_error', code: null },
   upstream: { type: 'server_error', code: null },
 };
 
@@ -114,7 +110,6 @@ const googleStatus: Record<GatewayErrorKind, string> = {
   budget: 'RESOURCE_EXHAUSTED',
   rate: 'RESOURCE_EXHAUSTED',
   'too-large': 'INVALID_ARGUMENT',
-  'bad-request': 'INVALID_ARGUMENT',
   upstream: 'UNAVAILABLE',
 };
 

@@ -183,14 +183,14 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     res.end(error.body);
   };
 
-  const fail = (res: ServerResponse, status: number, message: string): void => {
+  const fail = (res: ServerResponse, message: string): void => {
     const safe = redactor.redact(message);
     options.onError?.(safe);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    answer(res, status === 400 ? 'bad-request' : 'upstream', safe);
+    answer(res, 'upstream', safe);
   };
 
   const refuse = async (
@@ -241,9 +241,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     }
     const send = secure ? httpsRequest : httpRequest;
     const upstream = send(target, { method: req.method, headers, agent });
-    upstream.on('error', (error) =>
-      fail(res, 502, `upstream ${base.origin} failed: ${error.message}`),
-    );
+    upstream.on('error', (error) => fail(res, `upstream ${base.origin} failed: ${error.message}`));
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });
@@ -269,7 +267,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
         const text = redacted.push(chunk);
         if (text) write(text);
       });
-      answer.on('error', (error) => fail(res, 502, `upstream stream broke: ${error.message}`));
+      answer.on('error', (error) => fail(res, `upstream stream broke: ${error.message}`));
       answer.on('end', () => {
         const counts = meter.end();
         // Counted before the agent has its answer, so its next call sees the new spend.
@@ -345,6 +343,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       const granted = await pacer.acquire(gone.signal);
       res.off('close', onClose);
       if (gone.signal.aborted) return;
+      if (!granted && pacer.closed) return fail(res, 'the gateway is stopping');
       if (!granted) {
         const message = `refused: more than ${policy.budget.rpm} calls are waiting for their turn (--rpm)`;
         return refuse(req, res, { reason: 'rate', kind: 'rate', message }, model);
@@ -355,7 +354,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) =>
-      fail(res, 502, `gateway error: ${error instanceof Error ? error.message : String(error)}`),
+      fail(res, `gateway error: ${error instanceof Error ? error.message : String(error)}`),
     );
   };
 
@@ -375,12 +374,13 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      // Calls waiting for their turn are answered before the connections go.
+      ownPacer?.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       for (const socket of sockets) socket.destroy();
       await stopped;
       agent.destroy();
-      ownPacer?.close();
       await log.close();
     })());
   return {

@@ -85,7 +85,6 @@ export async function startGateway(
     const modelPolicy = config.modelPolicy ?? openModelPolicy;
     const spend = new ModelSpend(modelPolicy.budget, config.spent);
     const pacer = modelPolicy.budget.rpm ? new CallPacer(modelPolicy.budget.rpm) : undefined;
-    if (pacer) stack.push(() => Promise.resolve(pacer.close()));
     for (const route of config.models) {
       const key = keys.get(route.keyEnv);
       if (key === undefined) throw new Error(`no key loaded for ${route.keyEnv}`);
@@ -110,6 +109,8 @@ export async function startGateway(
       stack.push(() => gateway.close());
       models.push({ api: route.api, url: gateway.url, port: gateway.port });
     }
+    // Closed first (the stack unwinds backwards): waiting calls are answered, then the servers go.
+    if (pacer) stack.push(() => Promise.resolve(pacer.close()));
     let requests: RequestServer | null = null;
     if (config.requests) {
       const server = await startRequestServer({

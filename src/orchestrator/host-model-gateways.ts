@@ -36,8 +36,9 @@ export async function startHostModelGateways(options: {
   const rpm = options.policy.budget.rpm;
   const pacer = rpm ? new CallPacer(rpm) : undefined;
   const closeAll = async (): Promise<void> => {
-    await Promise.all(started.map((g) => g.close()));
+    // Calls waiting for their turn are answered before the gateways go.
     pacer?.close();
+    await Promise.all(started.map((g) => g.close()));
   };
   try {
     for (const route of options.routes) {

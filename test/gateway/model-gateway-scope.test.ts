@@ -170,10 +170,7 @@ const cases: Array<{
       ['a model not allowed', 'POST', '/v1/messages', { model: 'claude-opus-expensive' }],
     ],
     shape: (body) =>
-      expect(body).toEqual({
-        type: 'error',
-        error: { type: 'permission_error', message: expect.stringContaining('corral gateway') },
-      }),
+      expect(body).toMatchObject({ type: 'error', error: { type: 'permission_error' } }),
   },
   {
     api: 'openai',
@@ -190,13 +187,8 @@ const cases: Array<{
       ['a model not allowed', 'POST', '/v1/responses', { model: 'o3-pro-expensive' }],
     ],
     shape: (body) =>
-      expect(body).toEqual({
-        error: {
-          message: expect.stringContaining('corral gateway'),
-          type: 'invalid_request_error',
-          code: 'permission_denied',
-          param: null,
-        },
+      expect(body).toMatchObject({
+        error: { type: 'invalid_request_error', code: 'permission_denied', param: null },
       }),
   },
   {
@@ -217,13 +209,7 @@ const cases: Array<{
       ['a model not allowed', 'POST', '/v1beta/models/gemini-ultra:generateContent', {}],
     ],
     shape: (body) =>
-      expect(body).toEqual({
-        error: {
-          code: 403,
-          message: expect.stringContaining('corral gateway'),
-          status: 'PERMISSION_DENIED',
-        },
-      }),
+      expect(body).toMatchObject({ error: { code: 403, status: 'PERMISSION_DENIED' } }),
   },
 ];
 
@@ -244,6 +230,7 @@ describe('model gateway scope', () => {
         );
         expect(answer.status, name).toBe(403);
         shape(JSON.parse(answer.body));
+        expect(answer.body, name).toContain('corral gateway: refused');
         expect(answer.body, name).not.toContain(realKey);
       }
       // The positive control, from the same client: it reaches the API, with the real key.

@@ -50,7 +50,12 @@ async function evidence(home: string, repo: TestRepo, out: Outcome) {
     .filter((e) => e.type === 'gateway.usage' || e.type === 'gateway.denied')
     .map((e) => (e.type === 'gateway.denied' ? `denied:${String(e.reason)}` : 'metered'));
   const ended = events.find((e) => e.type === 'instance.ended');
-  return { files, calls, ended };
+  // What the agent's CLI itself said: it ends its turn on the refusal, or retries it.
+  const said = events
+    .filter((e) => e.type === 'agent.error' || e.type === 'agent.end' || e.type === 'agent.text')
+    .map((e) => [e.message, e.result, e.text].filter((v) => typeof v === 'string').join(' '));
+  const agentEnded = events.some((e) => e.type === 'agent.end');
+  return { files, calls, ended, said, agentEnded };
 }
 
 describe('claude on docker with --budget-tokens', () => {
@@ -120,10 +125,14 @@ describe('claude on docker with --budget-tokens', () => {
     id = out.id;
     expect(out.status).toBe('budget-exceeded');
     expect(out.message).toContain(`the budget is spent: ${2 * perTurn} of 2000 tokens`);
-    const { files, calls, ended } = await evidence(home, repo, out);
+    const { files, calls, ended, said, agentEnded } = await evidence(home, repo, out);
     expect(files.sort()).toEqual(['README.md', 'one.txt', 'two.txt']);
-    // Two turns metered, then one refusal: Claude Code took it as final and did not retry.
+    // Two turns metered, then one refusal, which Claude Code took as final: it said so and
+    // ended its turn itself, no "retry 1/10" (the supervisor stops it either way).
     expect(calls).toEqual(['metered', 'metered', 'denied:budget']);
+    expect(agentEnded).toBe(true);
+    expect(said.join('\n')).toContain('the budget is spent');
+    expect(said.join('\n')).not.toMatch(/retry \d+\/\d+/);
     expect(ended).toMatchObject({ status: 'budget-exceeded' });
     expect(out.summary.modelCallsDenied).toBe(1);
     expect(
@@ -250,10 +259,12 @@ describe('codex on the local backend with --budget-usd', () => {
     const out = r.json<Outcome>();
     expect(out.status).toBe('budget-exceeded');
     expect(out.message).toContain(`the budget is spent: $${(2 * perTurnUsd).toFixed(4)} of $0.5`);
-    const { files, calls, ended } = await evidence(home, repo, out);
+    const { files, calls, ended, said, agentEnded } = await evidence(home, repo, out);
     expect(files.sort()).toEqual(['README.md', 'one.txt', 'two.txt']);
-    // Codex took "insufficient_quota" as final: one refusal, no retry.
+    // Codex took "insufficient_quota" as final: one refusal, its own words, no retry.
     expect(calls).toEqual(['metered', 'metered', 'denied:budget']);
+    expect(agentEnded).toBe(true);
+    expect(said.join('\n')).toContain('Quota exceeded');
     expect(ended).toMatchObject({ status: 'budget-exceeded' });
     expect(api.turns().map((q) => q.turn)).toEqual([0, 1]);
   });

@@ -16,6 +16,8 @@ export const ExitCode = {
   io: 6,
   conflict: 7,
   remote: 8,
+  /** An instance ended `budget-exceeded`: its model budget ran out. */
+  budgetExceeded: 9,
   timedOut: 124,
   commandNotFound: 127,
   canceled: 130,

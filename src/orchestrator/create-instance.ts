@@ -20,6 +20,7 @@ import {
   type Metadata,
   type Relaxations,
 } from '../state/index.js';
+import type { ModelPolicy } from '../gateway/policy.js';
 import { EventSink } from '../events/index.js';
 import { loadSourceRepo, provisionWorkspace, snapshotBase } from '../workspace/index.js';
 import { writeEgressPolicy } from '../gateway/policy.js';
@@ -47,6 +48,8 @@ export interface CreateRequest {
   limits: Limits;
   relax: Relaxations;
   mounts: HostMount[];
+  /** What the model gateway lets the agent call and spend besides its CLI's calls. */
+  modelPolicy: ModelPolicy;
 }
 
 export async function createInstance(
@@ -97,6 +100,7 @@ export async function createInstance(
       limits: request.limits,
       relax: request.relax,
       mounts: request.mounts,
+      modelPolicy: request.modelPolicy,
       network: request.network,
       prompt: request.prompt,
       agentSessionId: null,

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorralError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { ModelPolicy, openModelPolicy } from '../gateway/model-policy.js';
 import { HostMount, Relaxations } from './relaxations.js';
 
 export const metadataSchemaVersion = 1;
@@ -18,6 +19,8 @@ export const instanceStatuses = [
   'failed',
   'canceled',
   'timed-out',
+  /** The gateway refused a model call because the instance's budget was spent. */
+  'budget-exceeded',
   'lost',
 ] as const;
 export const InstanceStatus = z.enum(instanceStatuses);
@@ -28,6 +31,7 @@ export const endedStatuses: readonly InstanceStatus[] = [
   'failed',
   'canceled',
   'timed-out',
+  'budget-exceeded',
   'lost',
 ];
 
@@ -69,6 +73,8 @@ export const Summary = z.object({
   denials: z.array(z.string()),
   /** Connections the egress policy refused (the gateway's or sandbox-runtime's). */
   egressDenied: z.number().int().default(0),
+  /** Model calls the model gateway refused (not on the list, a model not allowed, the budget). */
+  modelCallsDenied: z.number().int().default(0),
 });
 export type Summary = z.infer<typeof Summary>;
 
@@ -92,6 +98,9 @@ export const Metadata = z.object({
     .array(HostMount)
     .default([])
     .describe('host paths besides the workspace (--unsafe-mount)'),
+  modelPolicy: ModelPolicy.default(openModelPolicy).describe(
+    'what the model gateway lets the agent call and spend besides its CLI’s calls (--allow-model-api, --model, --budget-…)',
+  ),
   network: z
     .enum(['none', 'open'])
     .describe(

@@ -24,6 +24,7 @@ export function registerLs(program: Command, ctx: CommandContext): void {
             command: m.command,
             relax: m.relax,
             mounts: m.mounts,
+            modelPolicy: m.modelPolicy,
           })),
         });
         return;
@@ -41,15 +42,15 @@ export function registerLs(program: Command, ctx: CommandContext): void {
           m.backend,
           basename(m.sourceRepo),
           m.network === 'open' ? 'allowlist' : 'none',
-          listRelaxations(m.relax, m.mounts).length ? 'relaxed!' : 'full',
+          listRelaxations(m.relax, m.mounts, m.modelPolicy.allowApi).length ? 'relaxed!' : 'full',
           m.durationMs !== null ? formatDurationMs(m.durationMs) : ago(m.createdAt),
           m.branch,
           m.prompt ?? m.command.join(' '),
         ].map((cell, i, row) => tableCell(cell, i === row.length - 1 ? 50 : 40)),
       );
-      if (all.some((m) => listRelaxations(m.relax, m.mounts).length)) {
+      if (all.some((m) => listRelaxations(m.relax, m.mounts, m.modelPolicy.allowApi).length)) {
         process.stderr.write(
-          'HARDENING relaxed!: started with --unsafe-… flags; `corral policy <id>` says which.\n',
+          'HARDENING relaxed!: started with --unsafe-… or --allow-model-api flags; `corral policy <id>` says which.\n',
         );
       }
       printTable(

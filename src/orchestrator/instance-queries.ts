@@ -3,9 +3,9 @@
  * it. Before a list, the index is brought up to date with the state dirs (only the
  * records whose metadata.json changed are read) and the records that say created or
  * running are reconciled as `ls` always did, so the answer is the one the state dirs
- * give. An index SQLite cannot read does not stop `ls`: it lists from a private
- * in-memory index built from the state dirs and says how to repair the file. One from a
- * newer corral is refused (INDEX_TOO_NEW), not worked around.
+ * give. An index that cannot be used (not a database, a read-only home) does not stop
+ * `ls`: it lists from a private in-memory index built from the state dirs and says how to
+ * repair the file. One from a newer corral is refused (INDEX_TOO_NEW), not worked around.
  */
 import { realpath } from 'node:fs/promises';
 import { isCorralError } from '../lib/errors.js';
@@ -90,7 +90,9 @@ export class InstanceQueries {
       await index.refresh(store.home);
       return { index, isPrivate: false };
     } catch (error) {
-      if (isCorralError(error) || !isSqliteError(error)) throw error;
+      // Any other failure of the cache (a file that is not a database, a home that is
+      // read-only) leaves the state dirs, which answer the same, only slower.
+      if (isCorralError(error)) throw error;
       this.deps.log(
         `corral: the index ${handle.path} cannot be used (${describe(error)}); listing from the state dirs. \`corral index rebuild\` makes it anew.`,
       );

@@ -37,7 +37,10 @@ export function registerLs(program: Command, ctx: CommandContext): void {
       'only those created since: a duration (30m, 2h, 7d) or an ISO date',
     )
     .addOption(
-      new Option('--sort <key>', 'created, started, ended: newest first; status; agent')
+      new Option(
+        '--sort <key>',
+        'created, started or ended (newest first), status (in lifecycle order) or agent',
+      )
         .choices(instanceSorts)
         .default('created'),
     )

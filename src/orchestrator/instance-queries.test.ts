@@ -72,8 +72,8 @@ describe('InstanceQueries.list', () => {
     ]);
     // The same records, field for field, as reading every state dir (the path before the index).
     expect(listed).toEqual(await store.list());
-    // The reconciled records went to the index by the store's hook, with their stamps:
-    // nothing is left to read again.
+    // The reconciled records are in the index at the version their files hold: nothing is
+    // left to read again.
     expect(await index.get().refresh(store.home)).toEqual({ updated: 0, removed: 0, skipped: [] });
     expect(brief(await queries.list({ status: ['lost'] }))).toEqual([
       ['sh-stale', 'lost'],

@@ -45,9 +45,9 @@ export class InstanceQueries {
       for (const m of index.list({ status: ['created', 'running'] })) {
         if ((await store.reconcile(m)) !== m) changed = true;
       }
-      // The store's hook has written the reconciled records to the shared index; a
-      // private one reads them back from their files.
-      if (changed && isPrivate) await index.refresh(store.home);
+      // The store's hook wrote the reconciled records to the shared index; a private one,
+      // or a shared one the hook could not write, reads them back from their files.
+      if (changed) await index.refresh(store.home);
       return index.list(query);
     } finally {
       if (isPrivate) index.close();
@@ -90,8 +90,8 @@ export class InstanceQueries {
       await index.refresh(store.home);
       return { index, isPrivate: false };
     } catch (error) {
-      // Any other failure of the cache (a file that is not a database, a home that is
-      // read-only) leaves the state dirs, which answer the same, only slower.
+      // An index that cannot be used (a file that is not a database, a read-only home)
+      // leaves the state dirs, which give the same answer, only slower.
       if (isCorralError(error)) throw error;
       this.deps.log(
         `corral: the index ${handle.path} cannot be used (${describe(error)}); listing from the state dirs. \`corral index rebuild\` makes it anew.`,

@@ -180,6 +180,26 @@ describe('InstanceIndex', () => {
     ]);
   });
 
+  it('reads a row another corral indexed through the schema, and its own rows as stored', () => {
+    const older: Partial<Metadata> = sampleMetadata({ id: 'sh-older' });
+    delete older.mounts;
+    delete older.prompt;
+    const format = index.database
+      .prepare("SELECT record_format FROM instances WHERE id = 'claude-aaaaa'")
+      .pluck()
+      .get() as string;
+    const put = index.database.prepare(
+      "UPDATE instances SET record = ?, record_format = ? WHERE id = 'claude-aaaaa'",
+    );
+    // Indexed by another version, whose schema had no `mounts` or `prompt` yet: the
+    // defaults of this one apply.
+    put.run(JSON.stringify(older), 'an-older-format');
+    expect(index.get('claude-aaaaa')).toMatchObject({ id: 'sh-older', mounts: [], prompt: null });
+    // Of this corral's own shape: taken as stored, not checked again (what makes ls fast).
+    put.run(JSON.stringify(older), format);
+    expect(index.get('claude-aaaaa')).not.toHaveProperty('mounts');
+  });
+
   it('replaces a record on upsert and forgets it on remove', () => {
     index.upsert({ ...records[2]!, status: 'succeeded', endedAt: at(0) });
     expect(index.get('shell-ccccc')?.status).toBe('succeeded');

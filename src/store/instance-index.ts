@@ -22,6 +22,7 @@ import { compileInstanceQuery, type InstanceQuery } from './instance-query.js';
 import { instanceColumns, toInstanceRow, type InstanceRow } from './instance-row.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
+import { getRecordFormat } from './record-format.js';
 import { scanStateDirs, type SkippedStateDir } from './scan-state-dirs.js';
 
 /** Where the index of a corral home lives. */
@@ -52,10 +53,11 @@ export class InstanceIndex {
   readonly #db: Database;
   readonly #upsert: Statement<[InstanceRow]>;
   readonly #remove: Statement<[string]>;
-  readonly #get: Statement<[string], string>;
+  readonly #get: Statement<[string], StoredRecord>;
   readonly #stamp: Statement<[string], string | null>;
   readonly #stamps: Statement<[], { id: string; stamp: string | null }>;
-  readonly #queries = new Map<string, Statement<unknown[], string>>();
+  readonly #queries = new Map<string, Statement<unknown[], StoredRecord>>();
+  #format: string | undefined;
 
   private constructor(db: Database, path: string) {
     this.#db = db;
@@ -65,7 +67,9 @@ export class InstanceIndex {
       `INSERT OR REPLACE INTO instances (${instanceColumns.join(', ')}) VALUES (${instanceColumns.map((c) => `@${c}`).join(', ')})`,
     );
     this.#remove = db.prepare('DELETE FROM instances WHERE id = ?');
-    this.#get = db.prepare<[string], string>('SELECT record FROM instances WHERE id = ?').pluck();
+    this.#get = db
+      .prepare<[string], StoredRecord>('SELECT record, record_format FROM instances WHERE id = ?')
+      .raw();
     this.#stamp = db
       .prepare<[string], string | null>('SELECT source_stamp FROM instances WHERE id = ?')
       .pluck();
@@ -100,16 +104,31 @@ export class InstanceIndex {
 
   /** Adds or replaces an instance's row; `stamp` names the metadata.json version it came from. */
   upsert(metadata: Metadata, stamp: string | null = null): void {
-    this.#upsert.run(toInstanceRow(metadata, stamp));
+    this.#put(Metadata.parse(metadata), stamp);
   }
+
+  /** A record already checked against the schema (as loading one does). */
+  #put(checked: Metadata, stamp: string | null): void {
+    this.#upsert.run(toInstanceRow(checked, stamp, this.#recordFormat()));
+  }
+
+  #recordFormat(): string {
+    return (this.#format ??= getRecordFormat());
+  }
+
+  /** A row's record: as stored when this corral's schema checked it, else checked again. */
+  #read = ([record, format]: StoredRecord): Metadata => {
+    const json: unknown = JSON.parse(record);
+    return format === this.#recordFormat() ? (json as Metadata) : Metadata.parse(json);
+  };
 
   remove(id: string): void {
     this.#remove.run(id);
   }
 
   get(id: string): Metadata | undefined {
-    const record = this.#get.get(id);
-    return record === undefined ? undefined : readRecord(record);
+    const row = this.#get.get(id);
+    return row === undefined ? undefined : this.#read(row);
   }
 
   /** The records that answer `query`, in its order (default: newest first). */
@@ -117,10 +136,10 @@ export class InstanceIndex {
     const { sql, params } = compileInstanceQuery(query);
     let statement = this.#queries.get(sql);
     if (!statement) {
-      statement = this.#db.prepare<unknown[], string>(sql).pluck();
+      statement = this.#db.prepare<unknown[], StoredRecord>(sql).raw();
       this.#queries.set(sql, statement);
     }
-    return statement.all(...params).map(readRecord);
+    return statement.all(...params).map(this.#read);
   }
 
   /** Each indexed id with the stamp of the metadata.json its row was read from. */
@@ -131,13 +150,14 @@ export class InstanceIndex {
   /**
    * Recreates the instances table from every readable state dir of `home`, in one
    * transaction (a reader sees the old table or the new one). Unreadable dirs are
-   * reported, not fatal.
+   * reported, not fatal. A record written while the dirs were read may be put back at the
+   * version read; its stamp then differs from its file's, and the next refresh reads it.
    */
   async rebuild(home: string): Promise<RebuildReport> {
     const scan = await scanStateDirs(home);
     this.#db.transaction(() => {
       this.#db.prepare('DELETE FROM instances').run();
-      for (const r of scan.read) this.upsert(r.metadata, r.stamp);
+      for (const r of scan.read) this.#put(r.metadata, r.stamp);
     })();
     return { indexed: scan.read.length, skipped: scan.skipped };
   }
@@ -157,7 +177,7 @@ export class InstanceIndex {
       const untouched = (id: string) => (this.#stamp.get(id) ?? null) === (known.get(id) ?? null);
       for (const r of scan.read) {
         if (!untouched(r.metadata.id)) continue;
-        this.upsert(r.metadata, r.stamp);
+        this.#put(r.metadata, r.stamp);
         report.updated++;
       }
       for (const id of known.keys()) {
@@ -174,7 +194,5 @@ export class InstanceIndex {
   }
 }
 
-/** A row's record. Parsed again, so that defaults a newer schema adds apply to old rows too. */
-function readRecord(record: string): Metadata {
-  return Metadata.parse(JSON.parse(record));
-}
+/** `record` and `record_format` of a row. */
+type StoredRecord = [string, string];

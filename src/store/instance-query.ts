@@ -61,7 +61,7 @@ export function compileInstanceQuery(query: InstanceQuery): CompiledQuery {
     params.push(query.sinceMs);
   }
   const sql =
-    'SELECT record FROM instances' +
+    'SELECT record, record_format FROM instances' +
     (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
     ` ORDER BY ${orderBy[query.sort ?? 'created']}` +
     (query.limit !== undefined ? ' LIMIT ?' : '');

@@ -28,6 +28,7 @@ export interface InstanceRow {
   cost_usd: number | null;
   files_changed: number | null;
   record: string;
+  record_format: string;
   source_stamp: string | null;
 }
 
@@ -53,10 +54,12 @@ export const instanceColumns = [
   'cost_usd',
   'files_changed',
   'record',
+  'record_format',
   'source_stamp',
 ] as const satisfies ReadonlyArray<keyof InstanceRow>;
 
-export function toInstanceRow(m: Metadata, stamp: string | null): InstanceRow {
+/** The row of a record checked against the schema whose shape is `format`. */
+export function toInstanceRow(m: Metadata, stamp: string | null, format: string): InstanceRow {
   const s = m.summary;
   return {
     id: m.id,
@@ -82,6 +85,7 @@ export function toInstanceRow(m: Metadata, stamp: string | null): InstanceRow {
     cost_usd: s?.costUsd ?? null,
     files_changed: s?.filesChanged ?? null,
     record: JSON.stringify(m),
+    record_format: format,
     source_stamp: stamp,
   };
 }

@@ -28,8 +28,8 @@ const plants: Record<number, (db: Database) => void> = {
   1: (db) =>
     db
       .prepare(
-        `INSERT INTO instances (id, status, agent, backend, repo, repo_name, branch, task, created_at, record)
-         VALUES ('sh-old01', 'succeeded', 'shell', 'local', '/src/repo', 'repo', 'corral/sh-old01', 'true', 1, ?)`,
+        `INSERT INTO instances (id, status, agent, backend, repo, repo_name, branch, task, created_at, record, record_format)
+         VALUES ('sh-old01', 'succeeded', 'shell', 'local', '/src/repo', 'repo', 'corral/sh-old01', 'true', 1, ?, 'older')`,
       )
       .run(JSON.stringify(sampleMetadata({ id: 'sh-old01', status: 'succeeded' }))),
   2: (db) =>

@@ -1,8 +1,9 @@
 /**
  * Migration 1: the instances table, one row per state dir. The columns are what `ls`
  * filters and sorts on, and what a dashboard shows without parsing; `record` holds the
- * whole metadata.json for everything else. `source_stamp` names the version of
- * metadata.json the row was read from, so a reader can tell which rows are behind the
+ * whole metadata.json for everything else, and `record_format` the shape it was checked
+ * against (see record-format.ts). `source_stamp` names the version of metadata.json the
+ * row was read from, so a reader can tell which rows are behind the
  * state dirs (which stay the truth) without reading every record. Times are milliseconds
  * since the epoch, so sorting and `--since` compare numbers, not date strings.
  */
@@ -35,6 +36,7 @@ export const instancesMigration: Migration = {
         cost_usd           REAL,
         files_changed      INTEGER,
         record             TEXT    NOT NULL,
+        record_format      TEXT    NOT NULL,
         source_stamp       TEXT
       ) STRICT;
       CREATE INDEX instances_by_created ON instances (created_at DESC, id);

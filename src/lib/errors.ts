@@ -40,6 +40,7 @@ export const errorCodes = {
   INSTANCE_NOT_RUNNING: ExitCode.conflict,
   WORKSPACE_GONE: ExitCode.conflict,
   REQUEST_ANSWERED: ExitCode.conflict,
+  INDEX_TOO_NEW: ExitCode.conflict,
   BRING_BACK_FAILED: ExitCode.io,
   REMOTE_NOT_FOUND: ExitCode.badRepository,
   BRANCH_NOT_FOUND: ExitCode.badRepository,

@@ -4,7 +4,7 @@
  * bad input fails here, before any sandbox starts; on failure nothing half-made is left
  * (the state dir and the base ref are removed).
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CorralError } from '../lib/errors.js';
 import { newInstanceId, isValidInstanceId } from '../lib/id.js';
@@ -138,7 +138,7 @@ export async function createInstance(
     await events.flush();
     return metadata;
   } catch (error) {
-    await rm(paths.dir, { recursive: true, force: true });
+    await store.remove(id);
     if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
       throw new CorralError('DISK_FULL', `The disk holding ${store.home} is full.`, {
         hint: 'Free some space (or point CORRAL_HOME at a bigger disk) and run again.',

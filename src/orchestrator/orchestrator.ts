@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Backend, BackendName } from '../backends/backend.js';
 import { chooseBackend, type BackendChoice, type BackendRegistry } from '../backends/detect.js';
@@ -37,7 +37,9 @@ import {
 import { createInstance } from './create-instance.js';
 import { loadEgressAttempts, type EgressAttempts } from './egress-attempts.js';
 import { getAgentApis } from './fence-launch.js';
-import { InstanceStore } from './instance-store.js';
+import { InstanceQueries } from './instance-queries.js';
+import { InstanceStore, type InstanceStoreHooks } from './instance-store.js';
+import type { IndexHandle } from '../store/index.js';
 import { checkModelPolicy } from './model-policy-check.js';
 import { loadModelUsage, type ModelUsage } from './model-usage.js';
 import { loadPriceTable } from './price-table.js';
@@ -94,13 +96,20 @@ export interface OrchestratorDeps {
   /** argv that starts this CLI (node + script), for the detached supervisor. */
   selfCommand: string[];
   log: (line: string) => void;
+  /** The instance index (opened on first use). */
+  index: IndexHandle;
+  /** What keeps the index current when records are written or removed. */
+  storeHooks?: InstanceStoreHooks;
 }
 
 export class Orchestrator {
   readonly store: InstanceStore;
+  /** Listing and the index: what `ls` and `index rebuild` ask. */
+  readonly queries: InstanceQueries;
 
   constructor(private readonly deps: OrchestratorDeps) {
-    this.store = new InstanceStore(deps.home);
+    this.store = new InstanceStore(deps.home, deps.storeHooks);
+    this.queries = new InstanceQueries({ store: this.store, index: deps.index, log: deps.log });
   }
 
   get home(): string {
@@ -344,7 +353,7 @@ export class Orchestrator {
     }
     // The images built for its approved packages go with it.
     if (m.backend === 'docker') await removeInstanceImages(m.id).catch(() => undefined);
-    await rm(this.store.paths(m.id).dir, { recursive: true, force: true });
+    await this.store.remove(m.id);
     return m;
   }
 

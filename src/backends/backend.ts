@@ -9,6 +9,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { BackendName, HostMount, Limits, Relaxations } from '../state/index.js';
+import type { ModelPolicy, ModelSpent } from '../gateway/model-policy.js';
 import type { PriceTable } from '../gateway/usage-cost.js';
 
 export type { BackendName };
@@ -20,6 +21,8 @@ export interface FenceModel {
   upstream: string;
   /** The variable holding the real key; its value is in `SandboxFence.secrets`. */
   keyEnv: string;
+  /** The path the agent's base URL ends in (`/v1` for OpenAI's conventional one). */
+  pathPrefix: string;
 }
 
 /**
@@ -40,6 +43,10 @@ export interface SandboxFence {
   prices?: PriceTable;
   /** A network of the user's the gateway goes out through (`CORRAL_DOCKER_NETWORK`). */
   outboundNetwork?: string;
+  /** What the agent may call and spend besides its CLI's calls (none: no limits). */
+  modelPolicy?: ModelPolicy;
+  /** What earlier runs of the instance spent, which its budget counts. */
+  spent?: ModelSpent;
 }
 
 export interface SandboxSpec {

@@ -14,6 +14,8 @@ export interface CommandContext {
   /** The engine; `inline` runs it inside this command (a terminal session needs that). */
   engine(options?: { inline?: boolean }): Promise<EngineApi>;
   app(): Promise<App>;
+  /** Closes what the app opened (the index), if this command built it. */
+  close(): void;
   /** Where an instance's workspace is (for the outcome a command prints). */
   workspaceOf(id: string): string;
 }
@@ -21,12 +23,14 @@ export interface CommandContext {
 export function createContext(): CommandContext {
   let engine: Promise<EngineApi> | undefined;
   let app: Promise<App> | undefined;
+  let built: App | undefined;
   const home = getCorralHome();
   return {
     home: () => home,
     engine: (options = {}) =>
       (engine ??= connectEngine(home, { inline: Boolean(options.inline) || isInlineWanted() })),
-    app: () => (app ??= import('../app.js').then((m) => m.createApp())),
+    app: () => (app ??= import('../app.js').then((m) => (built = m.createApp()))),
+    close: () => built?.close(),
     workspaceOf: (id) => getInstancePaths(home, id).workspace,
   };
 }

@@ -5,6 +5,7 @@
  * drops (the engine was killed) is picked up again from the last event it delivered, once
  * `reconnect` has an engine answering again, so nothing is missed or shown twice.
  */
+import type { InstanceQuery } from '../store/instance-query.js';
 import { request, type IncomingMessage } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import {
@@ -16,7 +17,7 @@ import {
   type EngineStatus,
   type FollowOptions,
   type GcReportResult,
-  type ListQuery,
+  listQueryToParams,
   type OutputChunkEvent,
   type PolicyResult,
   type PushInput,
@@ -104,10 +105,8 @@ export class RemoteEngine implements EngineApi {
     return (await this.#call<{ instance: Metadata }>('GET', path)).instance;
   }
 
-  async listInstances(query: ListQuery): Promise<Metadata[]> {
-    const q = new URLSearchParams(
-      Object.entries(query).filter((e): e is [string, string] => typeof e[1] === 'string'),
-    );
+  async listInstances(query: InstanceQuery): Promise<Metadata[]> {
+    const q = new URLSearchParams(listQueryToParams(query));
     const path = `/v1/instances${q.size ? `?${q.toString()}` : ''}`;
     return (await this.#call<{ instances: Metadata[] }>('GET', path)).instances;
   }

@@ -22,13 +22,14 @@ export function createEngine(options: {
   tcp?: () => string | null;
   onShutdown?: (options: { now: boolean }) => Promise<void>;
 }): Engine {
-  let host: RunHost | undefined;
+  // The app's runs are the host's, made once the app (which the host needs) exists.
+  const hosted: { host?: RunHost } = {};
   const app = createApp({
     log: options.log,
     runs: {
-      start: (id, env) => host?.start(id, env),
+      start: (id, env) => hosted.host?.start(id, env),
       stop: (id) => {
-        const done = host?.stop(id);
+        const done = hosted.host?.stop(id);
         return done?.then((end) => {
           if (end instanceof Error) throw end;
           return end satisfies Metadata;
@@ -36,7 +37,7 @@ export function createEngine(options: {
       },
     },
   });
-  host = new RunHost(app.orchestrator, options.log);
+  const host = (hosted.host = new RunHost(app.orchestrator, options.log));
   const service = new EngineService({
     app,
     host,

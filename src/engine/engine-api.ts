@@ -7,10 +7,14 @@
  * Light on purpose: the CLI imports it without loading any backend.
  */
 import { z } from 'zod';
+import { CorralError } from '../lib/errors.js';
 import { CorralEvent } from '../events/events.js';
 import { EgressPolicy } from '../gateway/egress-policy.js';
+import { ModelBudget, ModelPolicy, ModelSpent } from '../gateway/model-policy.js';
+import { ModelDenialRecord } from '../gateway/model-denial-record.js';
 import { HostMount, Relaxations } from '../state/relaxations.js';
-import { Limits, Metadata } from '../state/metadata.js';
+import { instanceStatuses, Limits, Metadata } from '../state/metadata.js';
+import { instanceSorts, type InstanceQuery } from '../store/instance-query.js';
 import type { AnswerOutcome, InstanceRequests } from '../orchestrator/requests/index.js';
 import type { PushResult } from '../orchestrator/push/index.js';
 
@@ -37,6 +41,7 @@ export const RunRequestSchema = z.object({
   limits: Limits,
   relax: Relaxations.optional(),
   mounts: z.array(HostMount).optional(),
+  modelPolicy: ModelPolicy.optional(),
 });
 
 export const CreateInstanceInput = z.object({
@@ -54,17 +59,55 @@ export const ResumeInput = z.object({
   interactive: z.boolean(),
   env: RequestEnv,
   start: z.boolean(),
+  /** A new budget: each limit given replaces the recorded one. */
+  budget: ModelBudget.partial().optional(),
 });
 export type ResumeInput = z.infer<typeof ResumeInput>;
 
-export const ListQuery = z.object({
-  status: z.string().optional(),
-  agent: z.string().optional(),
-  repo: z.string().optional(),
-  /** ISO time: only instances created since. */
-  since: z.string().optional(),
+/** `GET /v1/instances`'s query: lists are comma-separated; each filter given must hold. */
+export const ListQueryParams = z.object({
+  status: z
+    .string()
+    .optional()
+    .describe(`any of these statuses (${instanceStatuses.join(', ')})`),
+  agent: z.string().optional().describe('any of these agents'),
+  repo: z.string().optional().describe("a source repository: its root's path, or its name"),
+  sinceMs: z.coerce.number().int().optional().describe('created at or after (ms since the epoch)'),
+  sort: z.enum(instanceSorts).optional(),
+  limit: z.coerce.number().int().positive().optional(),
 });
-export type ListQuery = z.infer<typeof ListQuery>;
+
+/** The query as the engine takes it from a parsed request. */
+export function listQueryFromParams(params: z.infer<typeof ListQueryParams>): InstanceQuery {
+  const list = (text: string) => text.split(',').filter(Boolean);
+  const statuses = params.status === undefined ? undefined : list(params.status);
+  const unknown = statuses?.find((s) => !(instanceStatuses as readonly string[]).includes(s));
+  if (unknown !== undefined) {
+    throw new CorralError('USAGE', `status: no status '${unknown}'.`, {
+      hint: `Use ${instanceStatuses.join(', ')}.`,
+    });
+  }
+  return {
+    ...(statuses ? { status: statuses as InstanceQuery['status'] } : {}),
+    ...(params.agent !== undefined ? { agent: list(params.agent) } : {}),
+    ...(params.repo !== undefined ? { repo: params.repo } : {}),
+    ...(params.sinceMs !== undefined ? { sinceMs: params.sinceMs } : {}),
+    ...(params.sort !== undefined ? { sort: params.sort } : {}),
+    ...(params.limit !== undefined ? { limit: params.limit } : {}),
+  };
+}
+
+/** The query string for `query` (the client's side of listQueryFromParams). */
+export function listQueryToParams(query: InstanceQuery): Record<string, string> {
+  const params: Record<string, string> = {};
+  if (query.status) params.status = query.status.join(',');
+  if (query.agent) params.agent = query.agent.join(',');
+  if (query.repo !== undefined) params.repo = query.repo;
+  if (query.sinceMs !== undefined) params.sinceMs = String(query.sinceMs);
+  if (query.sort !== undefined) params.sort = query.sort;
+  if (query.limit !== undefined) params.limit = String(query.limit);
+  return params;
+}
 
 export const RemoveInput = z.object({
   force: z.boolean().optional(),
@@ -96,6 +139,21 @@ export const PolicyResult = z.object({
   metadata: Metadata,
   policy: EgressPolicy,
   tried: z.array(EgressAttemptsSchema),
+  /** The calls its agent's CLI makes (`METHOD /path`), which the gateway allows. */
+  modelCalls: z.array(z.string()),
+  modelUsage: z.object({
+    spent: ModelSpent,
+    refused: z.array(
+      z.object({
+        method: z.string(),
+        path: z.string(),
+        reason: ModelDenialRecord.shape.reason,
+        count: z.number(),
+        last: z.string(),
+        message: z.string(),
+      }),
+    ),
+  }),
 });
 export type PolicyResult = z.infer<typeof PolicyResult>;
 
@@ -220,7 +278,7 @@ export interface EngineApi {
   createInstance(input: CreateInstanceInput): Promise<Metadata>;
   startInstance(ref: string, env: RequestEnv): Promise<Metadata>;
   getInstance(ref: string): Promise<Metadata>;
-  listInstances(query: ListQuery): Promise<Metadata[]>;
+  listInstances(query: InstanceQuery): Promise<Metadata[]>;
   stopInstance(ref: string): Promise<Metadata>;
   resumeInstance(ref: string, input: ResumeInput): Promise<Metadata>;
   removeInstance(ref: string, options: z.infer<typeof RemoveInput>): Promise<Metadata>;

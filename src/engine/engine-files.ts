@@ -52,6 +52,6 @@ export async function loadEngineInfo(files: EngineFiles): Promise<EngineInfo | n
   }
 }
 
-export function saveEngineInfo(files: EngineFiles, info: EngineInfo): Promise<void> {
-  return writeFileAtomic(files.info, JSON.stringify(info, null, 2));
+export async function saveEngineInfo(files: EngineFiles, info: EngineInfo): Promise<void> {
+  await writeFileAtomic(files.info, JSON.stringify(info, null, 2));
 }

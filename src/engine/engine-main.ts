@@ -14,7 +14,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { getCorralHome } from '../state/index.js';
 import { getCurrentSupervisor } from '../state/supervisor-process.js';
 import { randomBytes } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { CorralError } from '../lib/errors.js';
 import { createApi, type ServeSession } from '../server/api.js';
 import { tcpGuard } from '../server/tcp-guard.js';
@@ -106,7 +106,7 @@ async function startServing(options: {
   };
 }
 const server = createAdaptorServer({ fetch: api.fetch });
-server.on('request', (_req, res) => {
+server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
   openRequests++;
   lastActivity = Date.now();
   res.once('close', () => {

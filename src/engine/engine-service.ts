@@ -5,6 +5,7 @@
  * engine inline. A record whose supervisor died is adopted here (the run goes on) the
  * moment anyone asks about it, and once when the engine starts.
  */
+import type { InstanceQuery } from '../store/instance-query.js';
 import { readFile } from 'node:fs/promises';
 import type { App } from '../app.js';
 import { readEventsAfter, type CorralEvent } from '../events/index.js';
@@ -20,7 +21,6 @@ import type {
   EngineStatus,
   FollowOptions,
   GcReportResult,
-  ListQuery,
   OutputChunkEvent,
   PolicyResult,
   PushInput,
@@ -122,17 +122,12 @@ export class EngineService implements EngineApi {
     return this.#adoptIfOrphaned(await this.#orchestrator.store.resolve(ref));
   }
 
-  async listInstances(query: ListQuery): Promise<Metadata[]> {
-    const all = await this.#orchestrator.store.list();
-    const since = query.since ? Date.parse(query.since) : NaN;
+  async listInstances(query: InstanceQuery): Promise<Metadata[]> {
+    const queries = this.#orchestrator.queries;
+    const repo = query.repo === undefined ? undefined : await queries.resolveRepo(query.repo);
+    const found = await queries.list({ ...query, ...(repo !== undefined ? { repo } : {}) });
     const out: Metadata[] = [];
-    for (const m of all) {
-      if (query.status && m.status !== query.status) continue;
-      if (query.agent && m.agent !== query.agent) continue;
-      if (query.repo && m.sourceRepo !== query.repo) continue;
-      if (!Number.isNaN(since) && Date.parse(m.createdAt) < since) continue;
-      out.push(await this.#adoptIfOrphaned(m));
-    }
+    for (const m of found) out.push(await this.#adoptIfOrphaned(m));
     return out;
   }
 
@@ -147,6 +142,7 @@ export class EngineService implements EngineApi {
       env: input.env,
       ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
       ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
+      ...(input.budget ? { budget: input.budget } : {}),
     });
     if (input.start) this.o.host.start(m.id, input.env);
     return m;

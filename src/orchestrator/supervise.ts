@@ -2,9 +2,10 @@
  * Supervises one run of an instance, from sandbox start to the branch in the source
  * repository: starts the sandbox, launches what the agent adapter asks for, streams its
  * output (redacted) to `output.log`, the terminal and the event log (with what a fenced
- * instance's gateway logged: connections, metered model calls), enforces the timeout,
- * turns a cancel into a graceful stop, brings the work back, releases the sandbox and
- * writes the final record. Whatever happens to the agent, bring-back is attempted; when it
+ * instance's gateway logged: connections, metered model calls, refused ones), enforces the
+ * timeout, turns a cancel into a graceful stop, ends the run when the gateway refuses a
+ * model call because the instance's budget is spent (`budget-exceeded`), brings the work
+ * back, releases the sandbox and writes the final record. Whatever happens to the agent, bring-back is attempted; when it
  * fails the workspace is kept so nothing is lost.
  *
  * A headless run is launched detached (`Sandbox.launch`): the command writes its streams
@@ -102,7 +103,14 @@ export interface OutputChunk {
   offset: number;
 }
 
-type StopReason = 'timeout' | 'cancel';
+/** Why the supervisor ended a run the command had not ended itself. */
+type StopReason = 'timeout' | 'cancel' | 'budget';
+
+const stopping: Record<StopReason, string> = {
+  timeout: 'timed out, stopping…',
+  cancel: 'stopping…',
+  budget: 'its model budget is spent, stopping…',
+};
 
 export async function superviseInstance(options: SuperviseOptions): Promise<Metadata> {
   const run = await InstanceRun.open(options);
@@ -116,6 +124,8 @@ class InstanceRun {
   readonly #summary = new SummaryCollector();
   #sessionId: string | null;
   #missingCommand: string | null = null;
+  /** What the gateway said when it refused a call for the spent budget; once set, the run ends. */
+  #budgetSpent: string | null = null;
   #stop: StopReason | null = null;
   #wake: () => void = () => undefined;
   /** How far this run got: saved (with the files' sizes) at every step worth going on from. */
@@ -166,6 +176,14 @@ class InstanceRun {
     if (event.type === 'agent.session') this.#sessionId = event.sessionId;
     if (event.type === 'raw' && event.stream === 'stderr')
       this.#missingCommand = findMissingCommand(event.line) ?? this.#missingCommand;
+    if (
+      event.type === 'gateway.denied' &&
+      event.reason === 'budget' &&
+      this.#budgetSpent === null
+    ) {
+      this.#budgetSpent = event.message;
+      this.requestStop('budget');
+    }
   }
 
   #push = (event: NewEvent): CorralEvent => {
@@ -203,7 +221,7 @@ class InstanceRun {
   requestStop(reason: StopReason): void {
     if (this.#stop) return;
     this.#stop = reason;
-    this.#log(reason === 'timeout' ? 'timed out, stopping…' : 'stopping…');
+    this.#log(stopping[reason]);
     this.#wake();
   }
 
@@ -339,6 +357,9 @@ class InstanceRun {
       });
       policyWatcher = await this.#watchPolicy(sandbox, adapter, opened);
       exit = await this.#follow(proc, tag, output);
+      // The gateway logs a refusal before the agent hears of it: an agent that gave up on
+      // a spent budget and exited finds it in the log by now.
+      await this.#gatewayLogs.catchUp();
       this.#push({
         id: this.#id,
         type: 'process.exited',
@@ -592,6 +613,7 @@ class InstanceRun {
         exit = await proc.wait();
         await Promise.all([drained, drainedErr]);
         pipeline.end();
+        await gatewayLogs?.catchUp();
       } finally {
         if (timer) clearTimeout(timer);
       }
@@ -684,6 +706,7 @@ class InstanceRun {
               missingCommand: this.#missingCommand,
               bringBackError: bringBack.error,
               workspace: this.paths.workspace,
+              budgetSpent: this.#budgetSpent,
             }) ?? '',
           ),
         ) || null,
@@ -757,6 +780,7 @@ function decideStatus(
 ): InstanceStatus {
   if (reason === 'timeout') return 'timed-out';
   if (reason === 'cancel') return 'canceled';
+  if (reason === 'budget') return 'budget-exceeded';
   // Never "succeeded" while the branch holds less than the workspace.
   if (startError || bringBackError) return 'failed';
   return exit.exitCode === 0 ? 'succeeded' : 'failed';
@@ -771,9 +795,10 @@ function describeEnd(
     missingCommand: string | null;
     bringBackError: string | null;
     workspace: string;
+    budgetSpent: string | null;
   },
 ): string | null {
-  const { status, exit, startError, bringBackError, workspace } = end;
+  const { status, exit, startError, bringBackError, workspace, budgetSpent } = end;
   const parts: string[] = [];
   if (startError)
     parts.push(startError instanceof Error ? startError.message : JSON.stringify(startError));
@@ -782,6 +807,10 @@ function describeEnd(
     parts.push(`command not found in the sandbox: ${end.missingCommand ?? first ?? m.agent}`);
   }
   if (status === 'timed-out') parts.push(`stopped after the ${m.timeoutMs}ms timeout`);
+  if (status === 'budget-exceeded' && budgetSpent !== null)
+    parts.push(
+      `stopped: ${budgetSpent}${m.keep ? `; to go on, resume it with a larger budget: corral resume ${m.id} --budget-tokens <n> (or --budget-usd <usd>)` : ''}`,
+    );
   if (bringBackError)
     parts.push(`bring-back failed (${bringBackError}); the work is kept in ${workspace}`);
   return parts.length ? parts.join('; ') : null;

@@ -16,7 +16,8 @@ import {
   EngineStatus,
   ErrorBody,
   GcReportSchema,
-  ListQuery,
+  ListQueryParams,
+  listQueryFromParams,
   PolicyEdit,
   PolicyResult,
   PushInput,
@@ -87,7 +88,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   });
   if (options.guard) {
     const guard = options.guard;
-    app.use('*', async (c, next) => {
+    app.use('*', async (c: Context, next) => {
       const refused = await guard(c);
       if (refused) return refused;
       await next();
@@ -118,7 +119,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
       },
       responses: json(z.object({ stopping: z.boolean() }), 'it is stopping'),
     }),
-    async (c) => {
+    (c) => {
       const { now } = c.req.valid('json');
       // Answer first: the engine goes once the response is out.
       setTimeout(() => void engine.shutdown({ now }), 10);
@@ -130,10 +131,14 @@ export function createApi(options: ApiOptions): OpenAPIHono {
     createRoute({
       method: 'get',
       path: '/v1/instances',
-      request: { query: ListQuery },
+      request: { query: ListQueryParams },
       responses: json(z.object({ instances: z.array(Metadata) }), 'instances, newest first'),
     }),
-    async (c) => c.json({ instances: await engine.listInstances(c.req.valid('query')) }, 200),
+    async (c) =>
+      c.json(
+        { instances: await engine.listInstances(listQueryFromParams(c.req.valid('query'))) },
+        200,
+      ),
   );
   app.openapi(
     createRoute({

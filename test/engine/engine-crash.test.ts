@@ -130,7 +130,9 @@ async function killNow(home: string, ids: string[]): Promise<string[]> {
     }
   }
   killEngines(home);
-  await waitFor('the engine gone', async () => (findEngines(home).length === 0 ? true : undefined));
+  await waitFor('the engine gone', () =>
+    Promise.resolve(findEngines(home).length === 0 ? true : undefined),
+  );
   return phases;
 }
 

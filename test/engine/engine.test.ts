@@ -22,9 +22,9 @@ describe('the engine process', () => {
     const runs = await Promise.all(Array.from({ length: 6 }, () => corral(home, ['ls', '--json'])));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     // Every command that found none may have started one; all but one leave at once.
-    const engines = await waitFor('one engine left', async () => {
+    const engines = await waitFor('one engine left', () => {
       const pids = findEngines(home);
-      return pids.length === 1 ? pids : undefined;
+      return Promise.resolve(pids.length === 1 ? pids : undefined);
     });
     const status = await corral(home, ['engine', 'status', '--json']);
     expect(status.json()).toMatchObject({ running: true, pid: engines[0], instances: [] });

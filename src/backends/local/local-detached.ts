@@ -55,8 +55,8 @@ export function reattachLocal(ref: ProcessRef): DetachedProcess {
   const record = { pid, startTime: Number(ref.startTime), argv: [] };
   return {
     ref,
-    async signal(signal) {
-      if (!isPidRecordAlive(record)) return;
+    signal(signal) {
+      if (!isPidRecordAlive(record)) return Promise.resolve();
       if (signal === 'TERM') {
         // The command, below srt's scaffolding, so that it can end by itself and the
         // wrapper can still bring the work back (see end-process-group.ts).
@@ -64,13 +64,14 @@ export function reattachLocal(ref: ProcessRef): DetachedProcess {
           findCommandProcesses(loadProcessTable(), pid).map((p) => p.pid),
           'SIGTERM',
         );
-        return;
+        return Promise.resolve();
       }
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {
         // already gone
       }
+      return Promise.resolve();
     },
     isRunning: () => Promise.resolve(isPidRecordAlive(record)),
   };

@@ -29,6 +29,6 @@ export async function loadRunCursor(path: string): Promise<RunCursor | null> {
   }
 }
 
-export function saveRunCursor(path: string, cursor: RunCursor): Promise<void> {
-  return writeFileAtomic(path, JSON.stringify(cursor));
+export async function saveRunCursor(path: string, cursor: RunCursor): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(cursor));
 }

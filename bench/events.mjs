@@ -175,7 +175,13 @@ async function corral() {
     await new Promise((resolve) => setImmediate(resolve));
   }
   pipeline.end();
-  events.push({ id: 'claude-bench', type: 'instance.ended', status: 'succeeded', exitCode: 0, durationMs: 0 });
+  events.push({
+    id: 'claude-bench',
+    type: 'instance.ended',
+    status: 'succeeded',
+    exitCode: 0,
+    durationMs: 0,
+  });
   count++;
   await events.flush();
   await new Promise((resolve) => log.end(resolve));

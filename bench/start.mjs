@@ -86,7 +86,11 @@ try {
       console.log(
         `docker, first run starting the engine: ${Math.round(median(cold))} ms (median of ${cold.length}; no target)`,
       );
-      results.push({ name: 'docker-engine-cold', runs: cold.length, corralMedianMs: Math.round(median(cold)) });
+      results.push({
+        name: 'docker-engine-cold',
+        runs: cold.length,
+        corralMedianMs: Math.round(median(cold)),
+      });
     }
     // No target: what the fence costs on top (a gateway container, two networks, Compose).
     if (which === 'all' || fenced) {

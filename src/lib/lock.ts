@@ -19,11 +19,51 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Holders in this process queue in order before they try the file: the engine runs many
+ * instances in one process, all with its pid, and polling would serve them in no order
+ * (twenty at once timed out on one repository's lock).
+ */
+const queues = new Map<string, Promise<void>>();
+
 export async function acquireLock(
   path: string,
   options: { timeoutMs?: number } = {},
 ): Promise<Lock> {
+  const before = queues.get(path) ?? Promise.resolve();
+  let leave!: () => void;
+  const turn = new Promise<void>((resolve) => (leave = resolve));
+  const queue = before.then(() => turn);
+  queues.set(path, queue);
+  const leaveQueue = () => {
+    leave();
+    if (queues.get(path) === queue) queues.delete(path);
+  };
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timed out'>((resolve) => {
+      timer = setTimeout(() => resolve('timed out'), Math.max(0, deadline - Date.now()));
+    });
+    const waited = await Promise.race([before.then(() => 'turn' as const), timedOut]);
+    clearTimeout(timer);
+    if (waited === 'timed out') {
+      const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
+      throw new Error(`timed out waiting for lock ${path} held by pid ${holder}`);
+    }
+    const lock = await acquireFileLock(path, deadline);
+    const release = async () => {
+      await lock.release();
+      leaveQueue();
+    };
+    return { release, [Symbol.asyncDispose]: release };
+  } catch (error) {
+    leaveQueue();
+    throw error;
+  }
+}
+
+async function acquireFileLock(path: string, deadline: number): Promise<Lock> {
   await mkdir(dirname(path), { recursive: true });
   for (let attempt = 0; ; attempt++) {
     try {

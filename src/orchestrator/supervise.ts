@@ -126,6 +126,8 @@ class InstanceRun {
   #missingCommand: string | null = null;
   /** What the gateway said when it refused a call for the spent budget; once set, the run ends. */
   #budgetSpent: string | null = null;
+  /** The command's process was found gone without having said it ended (killed from outside). */
+  #vanished = false;
   #stop: StopReason | null = null;
   #wake: () => void = () => undefined;
   /** How far this run got: saved (with the files' sizes) at every step worth going on from. */
@@ -500,7 +502,11 @@ class InstanceRun {
         (await tails.stderr.read((c) => pipeline.stderr(c)));
       if (read > 0) await checkpoint();
       const done = await existsUnderNoFollow(workspace, [...dir, launchFiles.done]);
-      if (done || gone) break;
+      if (done) break;
+      if (gone) {
+        this.#vanished = true;
+        break;
+      }
       if (!Number.isNaN(deadline) && Date.now() >= deadline) this.requestStop('timeout');
       if (this.#stop && signalled === null) {
         await this.#update({ run: { ...this.#metadata.run!, stop: this.#stop } });
@@ -707,6 +713,7 @@ class InstanceRun {
               bringBackError: bringBack.error,
               workspace: this.paths.workspace,
               budgetSpent: this.#budgetSpent,
+              vanished: this.#vanished,
             }) ?? '',
           ),
         ) || null,
@@ -796,6 +803,7 @@ function describeEnd(
     bringBackError: string | null;
     workspace: string;
     budgetSpent: string | null;
+    vanished: boolean;
   },
 ): string | null {
   const { status, exit, startError, bringBackError, workspace, budgetSpent } = end;
@@ -807,6 +815,10 @@ function describeEnd(
     parts.push(`command not found in the sandbox: ${end.missingCommand ?? first ?? m.agent}`);
   }
   if (status === 'timed-out') parts.push(`stopped after the ${m.timeoutMs}ms timeout`);
+  if (end.vanished && exit.exitCode === null && status === 'failed')
+    parts.push(
+      'its command ended without a word (killed from outside corral, or the machine restarted); what it left was brought back',
+    );
   if (status === 'budget-exceeded' && budgetSpent !== null)
     parts.push(
       `stopped: ${budgetSpent}${m.keep ? `; to go on, resume it with a larger budget: corral resume ${m.id} --budget-tokens <n> (or --budget-usd <usd>)` : ''}`,

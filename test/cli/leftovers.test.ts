@@ -1,16 +1,18 @@
 /**
- * Reconcile and gc: an instance whose supervisor dies shows `lost`; `corral gc` lists
- * (--dry-run) and then removes the sandbox it left behind (for a fenced docker instance,
- * its whole Compose project). A fenced instance stopped from a second process ends
+ * Reconcile and gc: an instance whose sandbox vanished while no engine watched (the engine
+ * killed, then the sandbox removed) shows `lost` with its workspace kept, and `corral gc`
+ * removes what is left of it (for a fenced docker instance, its whole Compose project). A fenced instance stopped from a second process ends
  * `canceled`; kept, its stopped project survives gc until `corral rm`, and resume starts
  * it afresh. Images built for instances whose records are gone go too, of gc's own home.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findImagesDir, getDefaultImageTag } from '../../src/backends/docker/index.js';
 import { corral, makeHome, waitFor } from '../helpers/cli.js';
+import { findEngines, killEngines } from '../helpers/engine.js';
 import { projectLeftovers } from '../helpers/fence.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
@@ -26,7 +28,7 @@ const variants: Array<[string, 'docker' | 'local', string[]]> = [
 ];
 
 describe.each(variants)('lost instances and gc (%s)', (_name, backend, extra) => {
-  it('marks an instance lost when its supervisor dies, and gc removes its sandbox', async () => {
+  it('marks an instance lost when its sandbox vanished while no engine watched, keeps its workspace, and gc removes what is left', async () => {
     const home = await makeHome();
     const repo = await makeRepo();
     const started = await corral(
@@ -36,35 +38,68 @@ describe.each(variants)('lost instances and gc (%s)', (_name, backend, extra) =>
     );
     expect(started.code, started.stderr).toBe(0);
     const id = started.stdout.trim();
-    const pid = await waitFor('the supervisor', async () => {
-      const m = JSON.parse(
-        await readFile(join(home, 'instances', id, 'metadata.json'), 'utf8'),
-      ) as {
+    const metadataFile = join(home, 'instances', id, 'metadata.json');
+    const launched = await waitFor('the command launched', async () => {
+      const m = JSON.parse(await readFile(metadataFile, 'utf8')) as {
         status: string;
-        supervisor: { pid: number } | null;
-        sandboxId: string | null;
+        run: { phase: string; process: { pid?: string } | null } | null;
       };
-      return m.status === 'running' && m.supervisor && m.sandboxId ? m.supervisor.pid : undefined;
+      return m.status === 'running' && m.run?.phase === 'running' ? m.run : undefined;
     });
-    process.kill(pid, 'SIGKILL');
-    // Dead, or a zombie that nobody has reaped yet.
-    await waitFor('the supervisor to die', () =>
-      readFile(`/proc/${pid}/stat`, 'utf8').then(
-        (stat) => (/\) [ZX] /.test(stat) ? true : undefined),
-        () => true,
-      ),
+    // The engine dies, and then the sandbox goes (a host reboot, a docker prune).
+    expect(killEngines(home).length).toBeGreaterThan(0);
+    await waitFor('the engine gone', () =>
+      Promise.resolve(findEngines(home).length === 0 ? true : undefined),
     );
+    if (backend === 'docker') {
+      const containers = execFileSync(
+        'docker',
+        ['ps', '-aq', '--filter', `label=corral.instance=${id}`],
+        { encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n')
+        .filter(Boolean);
+      expect(containers.length).toBeGreaterThan(0);
+      execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
+      // As a prune would: the fenced project's networks, unused now, go too.
+      const networks = execFileSync(
+        'docker',
+        ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${id}`],
+        { encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n')
+        .filter(Boolean);
+      if (networks.length)
+        execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' });
+    } else {
+      process.kill(-Number(launched.process?.pid), 'SIGKILL');
+    }
 
+    // The next command starts an engine, which finds the run gone.
     const ls = await corral(home, ['ls', '--json']);
-    expect(ls.json<{ instances: Array<{ id: string; status: string }> }>().instances).toEqual([
-      expect.objectContaining({ id, status: 'lost' }),
-    ]);
-    const dry = await corral(home, ['gc', '--dry-run', '--json']);
-    const planned = dry.json<GcReport>();
-    expect(planned.dryRun).toBe(true);
-    expect(planned.removed.filter((i) => i.kind === 'sandbox')).toHaveLength(1);
+    const found = await waitFor('the instance settled', async () => {
+      const m = (await corral(home, ['ls', '--json'])).json<{
+        instances: Array<{ id: string; status: string; message: string | null }>;
+      }>().instances[0];
+      return m && m.status !== 'running' ? m : undefined;
+    });
+    expect(ls.code, ls.stderr).toBe(0);
+    if (backend === 'docker') {
+      // The workspace was in the sandbox's hands when it went: kept, not brought back.
+      expect(found, JSON.stringify(found)).toMatchObject({ id, status: 'lost' });
+      expect(found.message).toContain(join(home, 'instances', id, 'workspace'));
+      expect(existsSync(join(home, 'instances', id, 'workspace', '.git'))).toBe(true);
+    } else {
+      // A local sandbox is processes over the workspace on the host: the work comes back.
+      expect(found, JSON.stringify(found)).toMatchObject({ id, status: 'failed' });
+      expect(found.message).toContain('killed from outside corral');
+      expect(repo.branchExists(`corral/${id}`)).toBe(true);
+    }
+
     const gc = await corral(home, ['gc', '--json']);
-    expect(gc.json<GcReport>().removed.filter((i) => i.kind === 'sandbox')).toHaveLength(1);
+    expect(gc.code, gc.stderr).toBe(0);
     const again = await corral(home, ['gc', '--dry-run', '--json']);
     expect(again.json<GcReport>().removed.filter((i) => i.kind === 'sandbox')).toHaveLength(0);
     if (backend === 'docker') {

@@ -22,6 +22,7 @@ import {
   findImagesDir,
   getDefaultImageTag,
 } from '../../src/backends/docker/index.js';
+import { hostBridgeAddress } from '../helpers/bridge-address.js';
 import { corral, makeHome, readEvents, waitFor, waitForEnd } from '../helpers/cli.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
@@ -48,6 +49,7 @@ function attackScript(t: {
   allowed: string;
   blocked: string;
   blockedIp: string;
+  hostBridge: string;
   neighbourIps: string[];
 }): string {
   return `#!/bin/bash
@@ -69,7 +71,7 @@ try direct-ip curl -sS -m 3 --noproxy '*' http://${t.blockedIp}:8080/
 try direct-name curl -sS -m 3 --noproxy '*' http://${t.blocked}:8080/
 try dns getent hosts ${t.blocked}
 try host-alias getent hosts host.docker.internal
-try host-bridge curl -sS -m 3 --noproxy '*' http://172.17.0.1:2375/version
+try host-bridge curl -sS -m 3 --noproxy '*' http://${t.hostBridge}:2375/version
 try bash-tcp timeout 3 bash -c 'echo > /dev/tcp/${t.blockedIp}/8080'
 try ipv6-link-local curl -sS -m 3 --noproxy '*' 'http://[fe80::1%eth0]:2375/'
 
@@ -228,6 +230,7 @@ describe('the fence, attacked by a hostile agent', () => {
         allowed: allowed.name,
         blocked: blocked.name,
         blockedIp: blocked.ip,
+        hostBridge: hostBridgeAddress(),
         neighbourIps,
       }),
     );

@@ -1,8 +1,9 @@
 /**
  * The exact Compose command lines corral runs on an instance's project: the project's
  * name, file and directory as global flags, then the subcommand with flags that v1 and v2
- * both document, and `up --pull never` on v2 (v1 never had it; there `up` relies on the
- * images being checked present beforehand, as it always does).
+ * both document. One exception: `up --pull never`, which v2 has only from 2.8 on (an older
+ * v2 refuses it as an unknown flag, and v1 never had it); there `up` relies on the images
+ * being checked present beforehand, as it always does.
  */
 import type { ComposeCli } from './compose-cli.js';
 
@@ -17,9 +18,10 @@ export interface ComposeTarget {
   dir: string;
 }
 
-/** Whether `up` takes `--pull never`: Compose v2. */
+/** Whether `up` takes `--pull never`: Compose v2.8 and later. */
 export function acceptsUpPull(cli: ComposeCli): boolean {
-  return cli.generation === 2;
+  const [major = 0, minor = 0] = /^(\d+)\.(\d+)/.exec(cli.version)?.slice(1).map(Number) ?? [];
+  return cli.generation === 2 && (major > 2 || (major === 2 && minor >= 8));
 }
 
 function actionArgs(cli: ComposeCli, action: ComposeAction): string[] {

@@ -82,6 +82,8 @@ const actions: ComposeAction[] = ['up', 'logs', 'stop', 'down'];
 
 const clis: Array<[string, ComposeCli]> = [
   ['v1 1.29.2 (Debian 12)', { argv: ['docker-compose'], version: '1.29.2', generation: 1 }],
+  ['v2 2.0.0', { argv: ['docker', 'compose'], version: '2.0.0', generation: 2 }],
+  ['v2 2.7.1', { argv: ['docker', 'compose'], version: '2.7.1', generation: 2 }],
   ['v2 2.8.0', { argv: ['docker', 'compose'], version: '2.8.0', generation: 2 }],
   [
     'v2 2.20.2 (Ubuntu 22.04)',
@@ -100,7 +102,7 @@ describe('Compose command lines', () => {
     }
   });
 
-  it('v2: up never pulls, the project named, filed and rooted in the state dir', () => {
+  it('v2 (2.8 and later): up never pulls, the project named, filed and rooted in the state dir', () => {
     const cli: ComposeCli = { argv: ['docker', 'compose'], version: '2.24.5', generation: 2 };
     const prefix = [
       'docker',
@@ -130,6 +132,16 @@ describe('Compose command lines', () => {
       '--timeout',
       '3',
     ]);
+  });
+
+  it('v1 and v2 before 2.8: up without --pull, which they do not have', () => {
+    for (const [version, generation] of [
+      ['1.29.2', 1],
+      ['2.7.1', 2],
+    ] as const) {
+      const argv = getComposeArgv({ argv: ['x'], version, generation }, target, 'up');
+      expect(argv.slice(-3)).toEqual(['up', '-d', '--no-build']);
+    }
   });
 });
 

@@ -154,8 +154,18 @@ export async function loadMetadata(path: string): Promise<Metadata> {
     }
     throw error;
   }
-  const json: unknown = JSON.parse(raw);
-  const version = (json as { schemaVersion?: unknown }).schemaVersion;
+  const unreadable = (why: string, cause: unknown) =>
+    new CorralError('INTERNAL', `${path} is not a record corral can read (${why}).`, {
+      hint: 'It was changed outside corral: restore it, or move its directory away.',
+      cause,
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw unreadable((error as Error).message, error);
+  }
+  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (typeof version === 'number' && version > metadataSchemaVersion) {
     throw new CorralError(
       'INTERNAL',
@@ -163,7 +173,12 @@ export async function loadMetadata(path: string): Promise<Metadata> {
       { hint: 'Upgrade corral to read it.' },
     );
   }
-  return Metadata.parse(json);
+  const parsed = Metadata.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw unreadable(`${issue?.path.join('.') || 'record'}: ${issue?.message}`, parsed.error);
+  }
+  return parsed.data;
 }
 
 export async function saveMetadata(path: string, metadata: Metadata): Promise<void> {

@@ -184,10 +184,24 @@ export async function loadStampedMetadata(path: string): Promise<StampedMetadata
   return { metadata: parseMetadata(raw, path), stamp };
 }
 
-/** Parses the text of a metadata.json; a record from a newer corral is refused. */
+/**
+ * Parses the text of a metadata.json; a record from a newer corral is refused, and one cut
+ * short or holding what corral does not know is an INTERNAL error naming the file (its
+ * cause the SyntaxError or ZodError).
+ */
 export function parseMetadata(raw: string, path: string): Metadata {
-  const json: unknown = JSON.parse(raw);
-  const version = (json as { schemaVersion?: unknown }).schemaVersion;
+  const unreadable = (why: string, cause: unknown) =>
+    new CorralError('INTERNAL', `${path} is not a record corral can read (${why}).`, {
+      hint: 'It was changed outside corral: restore it, or move its directory away.',
+      cause,
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw unreadable((error as Error).message, error);
+  }
+  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (typeof version === 'number' && version > metadataSchemaVersion) {
     throw new CorralError(
       'INTERNAL',
@@ -195,7 +209,12 @@ export function parseMetadata(raw: string, path: string): Metadata {
       { hint: 'Upgrade corral to read it.' },
     );
   }
-  return Metadata.parse(json);
+  const parsed = Metadata.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw unreadable(`${issue?.path.join('.') || 'record'}: ${issue?.message}`, parsed.error);
+  }
+  return parsed.data;
 }
 
 /** Writes a record whole and atomically; returns the stamp of the file as written. */

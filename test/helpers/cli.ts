@@ -20,6 +20,8 @@ export interface CliOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string;
+  /** Leave stdin open for the test to write (through `onSpawn`'s child) and end. */
+  stdinOpen?: boolean;
   timeoutMs?: number;
   /** Called once the process is spawned (to signal it, say). */
   onSpawn?: (child: ChildProcess) => void;
@@ -40,7 +42,7 @@ export function corral(home: string, args: string[], options: CliOptions = {}): 
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.stdin.end(options.input ?? '');
+    if (!options.stdinOpen) child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(

@@ -46,7 +46,7 @@ import { getGatewayImageTag } from './gateway-image.js';
 import { findImagesDir } from './sandbox-image.js';
 import { ensureSharedOutboundNetwork, listSubnets, pickInternalSubnet } from './fence-networks.js';
 import type { ResolvedRelaxations } from './resolve-relaxations.js';
-import type { Owner } from './workspace-owner.js';
+import { fallbackOwner, type Owner } from './workspace-owner.js';
 
 /** Port of the gateway's egress proxy (the agent's HTTP(S)_PROXY). */
 export const fenceProxyPort = 3128;
@@ -120,7 +120,7 @@ export interface FencedStartOptions {
   docker: Dockerode;
   spec: SandboxSpec & { image: string; workspaceDir: string };
   fence: SandboxFence;
-  /** Who commands run as (the workspace owner); the gateway runs as it too. */
+  /** Who commands run as (the workspace owner); the gateway runs as it too, unless root. */
   owner: Owner;
   /** The agent container's `--unsafe-…` relaxations, checked (the gateway's are none). */
   relaxed: ResolvedRelaxations;
@@ -245,8 +245,11 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
   await writeFile(configFile, `${JSON.stringify(gatewayConfig(fence), null, 2)}\n`, {
     mode: 0o644,
   });
+  // The owner is root only under --unsafe-root over a root-owned workspace; the gateway then
+  // runs as the uid such a workspace is otherwise handed to, never as root.
+  const gatewayUser = owner.uid === 0 ? fallbackOwner : owner;
   const logFiles = ['egress.log', 'usage.log', requestsLogName].map((f) => join(stateDir, f));
-  for (const file of logFiles) await ensureFile(file, owner);
+  for (const file of logFiles) await ensureFile(file, gatewayUser);
 
   const plan: InstancePlan = {
     instanceId: spec.instanceId,
@@ -259,6 +262,7 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
     labels: spec.labels,
     ...relaxed,
     gateway: {
+      user: gatewayUser,
       image: getGatewayImageTag(findImagesDir()),
       command: gatewayCommand,
       configFile,

@@ -95,6 +95,7 @@ export async function createInstance(
       branch,
       image: request.image,
       limits: request.limits,
+      enforcedLimits: null,
       relax: request.relax,
       mounts: request.mounts,
       network: request.network,

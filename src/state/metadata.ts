@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorralError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { EnforcedLimits } from './enforced-limits.js';
 import { HostMount, Relaxations } from './relaxations.js';
 
 export const metadataSchemaVersion = 1;
@@ -85,6 +86,11 @@ export const Metadata = z.object({
   branch: z.string(),
   image: z.string().nullable(),
   limits: Limits,
+  enforcedLimits: EnforcedLimits.nullable()
+    .default(null)
+    .describe(
+      'what enforced each limit in the latest run (null where nothing did); null before a run',
+    ),
   relax: Relaxations.default({}).describe(
     'hardening switched off by --unsafe-… flags; absent items (an older record: all) are on',
   ),

@@ -6,22 +6,32 @@
  * the file; local: sandbox-runtime's proxy is told).
  */
 import type { Command } from 'commander';
-import { listRelaxations } from '../../state/index.js';
+import { formatBytes } from '../../lib/duration.js';
+import { describeEnforcedLimits, listRelaxations, type Metadata } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress, describeOutcome } from '../egress-text.js';
 import { printJson, printLine } from '../output.js';
 import { printTable } from './ls.js';
 
+/** `limits: memory 4g, cpus 2, pids 1024 (memory, cpus and pids by cgroup v1)`. */
+function describeLimits(m: Metadata): string {
+  const { memoryBytes, cpus, pids } = m.limits;
+  const asked = `memory ${formatBytes(memoryBytes)}, cpus ${cpus}, pids ${pids}`;
+  if (m.relax.noLimits) return 'limits: none (--unsafe-no-limits)';
+  if (!m.enforcedLimits) return `limits: ${asked} (what enforces them is known once it runs)`;
+  return `limits: ${asked} (${describeEnforcedLimits(m.enforcedLimits)})`;
+}
+
 export function registerPolicy(program: Command, ctx: CommandContext): void {
   program
     .command('policy')
     .description(
-      'what an instance may reach (its egress allowlist), what it tried, and what hardening it runs without',
+      'what an instance may reach (its egress allowlist), what it tried, its limits and what enforced them, and what hardening it runs without',
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .option(
       '--json',
-      'print one JSON object: { id, backend, network, allow: [...], tried: [{ host, port, allowed, count, last, reason }], relax: {...}, mounts: [...] }',
+      'print one JSON object: { id, backend, network, allow: [...], tried: [{ host, port, allowed, count, last, reason }], relax: {...}, mounts: [...], limits: {...}, enforcedLimits: {...} | null }',
     )
     .action(async (ref: string, o: { json?: boolean }) => {
       const { metadata: m, policy, tried } = await ctx.app().orchestrator.loadPolicy(ref);
@@ -34,6 +44,8 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
           tried,
           relax: m.relax,
           mounts: m.mounts,
+          limits: m.limits,
+          enforcedLimits: m.enforcedLimits,
         });
       }
       printLine(`${m.id} (${m.backend}): ${describeEgress(m)}`);
@@ -42,6 +54,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
           ? `allowed: ${policy.allow.join(', ')}`
           : 'allowed: nothing besides its model API (deny by default)',
       );
+      printLine(describeLimits(m));
       const relaxed = listRelaxations(m.relax, m.mounts);
       if (relaxed.length === 0) printLine('hardening: full');
       for (const r of relaxed) printLine(`hardening relaxed: ${r.flag}: ${r.weakens}`);

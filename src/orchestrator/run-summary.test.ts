@@ -59,4 +59,20 @@ describe('SummaryCollector', () => {
   it('counts the connections the egress policy refused', async () => {
     expect((await summarize([egress(true), egress(false), egress(false)])).egressDenied).toBe(2);
   });
+
+  it('counts the model calls the gateway refused', async () => {
+    const refused: CorralEvent = {
+      ...at,
+      type: 'gateway.denied',
+      api: 'openai',
+      method: 'POST',
+      path: '/v1/batches',
+      reason: 'not-allowed',
+      message: 'refused',
+      model: null,
+      status: 403,
+    };
+    const s = await summarize([metered(null), refused, refused]);
+    expect(s).toMatchObject({ modelCallsDenied: 2, egressDenied: 0, inputTokens: 60 });
+  });
 });

@@ -2,7 +2,8 @@
  * The numbers a run ends with: tokens and cost summed over the usage events (what the
  * gateway metered when it metered anything, else what the agent reported; the agent's cost
  * when the gateway had no prices), how
- * many tools it called, what it was refused, and how many files its branch changed.
+ * many tools it called, what it was refused (by its CLI, by the egress policy, by the
+ * model gateway), and how many files its branch changed.
  */
 import type { CorralEvent } from '../events/index.js';
 import type { Metadata, Summary } from '../state/index.js';
@@ -39,6 +40,7 @@ export class SummaryCollector {
     toolCalls: 0,
     denials: [],
     egressDenied: 0,
+    modelCallsDenied: 0,
   };
 
   /** What the gateway metered; when it metered anything, it is the truth. */
@@ -55,6 +57,8 @@ export class SummaryCollector {
       s.toolCalls++;
     } else if (event.type === 'egress' && !event.allowed) {
       s.egressDenied++;
+    } else if (event.type === 'gateway.denied') {
+      s.modelCallsDenied++;
     } else if (event.type === 'agent.end') {
       s.denials.push(...event.denials);
     }

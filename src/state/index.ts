@@ -2,5 +2,6 @@
 export * from './paths.js';
 export * from './enforced-limits.js';
 export * from './metadata.js';
+export * from './instance-ids.js';
 export * from './relaxations.js';
 export * from './supervisor-process.js';

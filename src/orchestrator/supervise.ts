@@ -137,7 +137,10 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       ...(access.fence ? { fence: access.fence } : {}),
     });
     trace('sandbox started');
-    metadata = await store.update(id, { sandboxId: sandbox.id });
+    metadata = await store.update(id, {
+      sandboxId: sandbox.id,
+      enforcedLimits: sandbox.limits ?? null,
+    });
     onEvent(events.push({ id, type: 'instance.started', sandboxId: sandbox.id }));
     if (access.fence || access.hostGateway) {
       gatewayLogs = await followGatewayLogs(id, paths, (e) => onEvent(events.push(e)));

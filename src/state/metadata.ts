@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CorralError } from '../lib/errors.js';
 import { fileStamp, writeFileAtomic } from '../lib/fs-atomic.js';
 import { ModelPolicy, openModelPolicy } from '../gateway/model-policy.js';
+import { EnforcedLimits } from './enforced-limits.js';
 import { HostMount, Relaxations } from './relaxations.js';
 
 export const metadataSchemaVersion = 1;
@@ -91,6 +92,11 @@ export const Metadata = z.object({
   branch: z.string(),
   image: z.string().nullable(),
   limits: Limits,
+  enforcedLimits: EnforcedLimits.nullable()
+    .default(null)
+    .describe(
+      'what enforced each limit in the latest run (null where nothing did); null before a run',
+    ),
   relax: Relaxations.default({}).describe(
     'hardening switched off by --unsafe-… flags; absent items (an older record: all) are on',
   ),

@@ -37,7 +37,7 @@ import {
 } from './compose/index.js';
 import { FencedSandbox, startFenced } from './fenced-start.js';
 import { getGatewayImageTag } from './gateway-image.js';
-import { getHardening } from './hardening.js';
+import { getEnforcedLimits, getHardening } from './hardening.js';
 import { resolveRelaxations } from './resolve-relaxations.js';
 import { findImagesDir } from './sandbox-image.js';
 import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
@@ -140,6 +140,7 @@ export class DockerBackend implements Backend {
       return {
         available: true,
         detail: `${engine} ${version.Version} at ${await describeEndpoint(docker)}`,
+        limits: getEnforcedLimits({}),
       };
     } catch {
       return {
@@ -219,7 +220,12 @@ export class DockerBackend implements Backend {
     } catch (error) {
       throw await this.createError(spec, image, error);
     }
-    const sandbox = new DockerSandbox(this.docker, container.id, `${execUser.uid}:${execUser.gid}`);
+    const sandbox = new DockerSandbox(
+      this.docker,
+      container.id,
+      `${execUser.uid}:${execUser.gid}`,
+      getEnforcedLimits(relaxed.relax),
+    );
     try {
       signal?.throwIfAborted();
       await container.start();

@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import { CorralError } from '../../lib/errors.js';
+import type { EnforcedLimits } from '../../state/index.js';
 import type {
   ExecResult,
   ProcessSpec,
@@ -41,6 +42,7 @@ import {
   type InstancePlan,
 } from './compose/index.js';
 import { containerWorkdir } from './container-spec.js';
+import { getEnforcedLimits } from './hardening.js';
 import type { DockerSandbox } from './docker-sandbox.js';
 import { getGatewayImageTag } from './gateway-image.js';
 import { findImagesDir } from './sandbox-image.js';
@@ -85,6 +87,7 @@ export class FencedSandbox implements Sandbox {
   constructor(
     private readonly agent: DockerSandbox,
     private readonly release: () => Promise<void>,
+    readonly limits?: EnforcedLimits,
   ) {}
 
   get id(): string {
@@ -288,11 +291,15 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
   try {
     await waitGatewayReady(docker, project, signal);
     const agent = await project.getAgentSandbox();
-    return new FencedSandbox(agent, async () => {
-      await project.logs().catch(() => undefined);
-      if (fence.keep) await project.stop();
-      else await project.down();
-    });
+    return new FencedSandbox(
+      agent,
+      async () => {
+        await project.logs().catch(() => undefined);
+        if (fence.keep) await project.stop();
+        else await project.down();
+      },
+      getEnforcedLimits(relaxed.relax),
+    );
   } catch (error) {
     await project.logs().catch(() => undefined);
     await project.down().catch(() => undefined);

@@ -9,6 +9,7 @@ import {
   getDefaultImageTag,
   getGatewayImageTag,
 } from '../../backends/docker/index.js';
+import { describeEnforcedLimits, isFullyEnforced } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
 
@@ -60,6 +61,15 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
           detail: p.detail,
           fix: p.fix,
         });
+        if (p.available && p.limits) {
+          // Limits a host cannot enforce do not stop a run, but are never hidden.
+          checks.push({
+            name: `limits ${backend.name}`,
+            ok: isFullyEnforced(p.limits),
+            detail: describeEnforcedLimits(p.limits),
+            fix: 'run corral as root or in a delegated cgroup v2 subtree, or use --backend docker',
+          });
+        }
       }
       if (available.includes('docker')) {
         const dir = findImagesDir();

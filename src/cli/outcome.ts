@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import { ExitCode } from '../lib/errors.js';
 import { formatDurationMs } from '../lib/duration.js';
 import type { Metadata } from '../state/index.js';
+import { getNetworkHint } from './network-hint.js';
 
 export function exitCodeOf(m: Metadata): number {
   if (m.bringBack?.error) return ExitCode.io;
@@ -51,6 +52,7 @@ export function outcomeJson(m: Metadata, workspace: string) {
     summary: m.summary,
     workspace: m.workspaceRemoved ? null : workspace,
     message: m.message,
+    networkHint: getNetworkHint(m),
   };
 }
 
@@ -101,6 +103,8 @@ export function summaryLines(m: Metadata): string[] {
       `  ${refused} connection${refused === 1 ? '' : 's'} refused by the egress policy: corral policy ${m.id}`,
     );
   if (m.message) lines.push(`  ${m.message}`);
+  const network = getNetworkHint(m);
+  if (network) lines.push(`  ${network.text}`);
   if (!m.workspaceRemoved && m.keep)
     lines.push(`  kept; continue with: corral resume ${m.id} -- <command>`);
   return lines;

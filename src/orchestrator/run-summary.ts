@@ -1,12 +1,14 @@
 /**
  * The numbers a run ends with: tokens and cost summed over the usage events (what the
  * gateway metered when it metered anything, else what the agent reported; the agent's cost
- * when the gateway had no prices), how
- * many tools it called, what it was refused, and how many files its branch changed.
+ * when the gateway had no prices), how many tools it called, what it was refused, which
+ * hosts it could not reach (the egress policy's denials; in a sandbox without network, the
+ * hosts its tools' error lines name), and how many files its branch changed.
  */
 import type { CorralEvent } from '../events/index.js';
 import type { Metadata, Summary } from '../state/index.js';
 import { getBaseTip, git } from '../workspace/index.js';
+import { UnreachableHosts } from './unreachable-hosts.js';
 
 type Tokens = Pick<
   Summary,
@@ -39,7 +41,15 @@ export class SummaryCollector {
     toolCalls: 0,
     denials: [],
     egressDenied: 0,
+    unreachableHosts: [],
   };
+  private readonly denied = new Set<string>();
+  private readonly offline: UnreachableHosts | null;
+
+  /** `network`: the sandbox's; without one, output lines are read for the hosts tried. */
+  constructor(network: 'none' | 'open' = 'open') {
+    this.offline = network === 'none' ? new UnreachableHosts() : null;
+  }
 
   /** What the gateway metered; when it metered anything, it is the truth. */
   private metered: Tokens | null = null;
@@ -55,6 +65,11 @@ export class SummaryCollector {
       s.toolCalls++;
     } else if (event.type === 'egress' && !event.allowed) {
       s.egressDenied++;
+      this.denied.add(event.host);
+    } else if (event.type === 'raw') {
+      this.offline?.line(event.line);
+    } else if (event.type === 'agent.command' && event.output !== null) {
+      for (const line of event.output.split('\n')) this.offline?.line(line);
     } else if (event.type === 'agent.end') {
       s.denials.push(...event.denials);
     }
@@ -66,6 +81,7 @@ export class SummaryCollector {
       const cost = this.metered.costUsd ?? this.summary.costUsd;
       Object.assign(this.summary, this.metered, { costUsd: cost });
     }
+    this.summary.unreachableHosts = [...this.denied, ...(this.offline?.list() ?? [])].slice(0, 10);
     if (commit) {
       const r = await git(
         metadata.sourceRepo,

@@ -65,7 +65,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   const output = createWriteStream(paths.output, { flags: 'a' });
   let redactor = new Redactor([]);
   const events = new EventSink(paths.events, (line) => redactor.redact(line));
-  const summary = new SummaryCollector();
+  const summary = new SummaryCollector(metadata.network);
   let sessionId = metadata.agentSessionId;
   // The last command a shell said it could not find: exit 127 names it.
   let missingCommand: string | null = null;

@@ -69,6 +69,11 @@ export const Summary = z.object({
   denials: z.array(z.string()),
   /** Connections the egress policy refused (the gateway's or sandbox-runtime's). */
   egressDenied: z.number().int().default(0),
+  /**
+   * Hosts it tried and could not reach, first tried first: refused by the egress policy, or
+   * (no network at all) named by a tool's error line in its output.
+   */
+  unreachableHosts: z.array(z.string()).default([]),
 });
 export type Summary = z.infer<typeof Summary>;
 

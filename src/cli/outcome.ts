@@ -87,9 +87,12 @@ export function summaryLines(m: Metadata): string[] {
   const code = m.exitCode !== null && m.status !== 'succeeded' ? ` (exit ${m.exitCode})` : '';
   const lines = [`${marks[m.status]} ${m.id} ${m.status}${code}${took}`];
   if (m.bringBack?.commit) {
-    const extra = m.bringBack.committedLeftovers ? ', uncommitted changes committed' : '';
+    // The commit was made in the sandbox, on the branch: nothing touched the user's tree.
+    const extra = m.bringBack.committedLeftovers
+      ? ' (the work left uncommitted in the sandbox is committed on it)'
+      : '';
     lines.push(
-      `  branch ${m.branch} at ${m.bringBack.commit.slice(0, 12)}${extra} in ${m.sourceRepo}`,
+      `  branch ${m.branch} at ${m.bringBack.commit.slice(0, 12)} in ${m.sourceRepo}${extra}`,
     );
     lines.push(`  see the work: corral diff ${m.id}`);
   }

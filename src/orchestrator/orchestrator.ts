@@ -12,6 +12,7 @@ import type { Backend, BackendName } from '../backends/backend.js';
 import { chooseBackend, type BackendChoice, type BackendRegistry } from '../backends/detect.js';
 import { CorralError } from '../lib/errors.js';
 import {
+  describeStatus,
   isEnded,
   isSupervisorAlive,
   type HostMount,
@@ -231,7 +232,7 @@ export class Orchestrator {
     const m = await this.store.resolve(ref);
     pickCredentials(getAgent(m.agent), process.env);
     if (!isEnded(m.status)) {
-      throw new CorralError('INSTANCE_RUNNING', `${m.id} is still ${m.status}.`, {
+      throw new CorralError('INSTANCE_RUNNING', `${m.id} is still ${describeStatus(m.status)}.`, {
         hint: `Stop it first: corral stop ${m.id}`,
       });
     }
@@ -294,7 +295,7 @@ export class Orchestrator {
     let m = await this.store.resolve(ref);
     if (!isEnded(m.status)) {
       if (!options.force) {
-        throw new CorralError('INSTANCE_RUNNING', `${m.id} is still ${m.status}.`, {
+        throw new CorralError('INSTANCE_RUNNING', `${m.id} is still ${describeStatus(m.status)}.`, {
           hint: `Stop it first (corral stop ${m.id}) or pass --force.`,
         });
       }

@@ -142,6 +142,11 @@ export function isEnded(status: InstanceStatus): boolean {
   return endedStatuses.includes(status);
 }
 
+/** A status in a sentence for people: a created instance whose sandbox is coming up is "starting". */
+export function describeStatus(status: InstanceStatus): string {
+  return status === 'created' ? 'starting' : status;
+}
+
 export async function loadMetadata(path: string): Promise<Metadata> {
   let raw: string;
   try {

@@ -149,6 +149,22 @@ describe('wrong state', () => {
     expect(oneLine(r.stderr)).toContain(`corral run --from corral/${id}`);
   });
 
+  it('rm of an instance that is starting says so (not "created")', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const started = await corral(
+      home,
+      ['run', '--backend', 'local', '-d', '--', 'sh', '-c', 'sleep 30'],
+      { cwd: repo.dir },
+    );
+    const id = started.stdout.trim();
+    const refused = await corral(home, ['rm', id]);
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toMatch(new RegExp(`${id} is still (starting|running)\\.`));
+    expect(refused.stderr).not.toContain('created');
+    await corral(home, ['rm', '--force', id]);
+  });
+
   it('rm of a running instance: exit 7, and --force stops it first', async () => {
     const home = await makeHome();
     const repo = await makeRepo();

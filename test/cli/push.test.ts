@@ -155,13 +155,28 @@ describe('corral push', () => {
     expect(none.stderr).toMatch(/^corral: No instance 'shell-zzzzz'/m);
     const remote = await corral(home, ['push', id, '--remote', 'nope'], { env });
     expect(remote.code).toBe(4);
-    expect(remote.stderr).toMatch(/^corral: There is no remote 'nope' in /m);
+    expect(remote.stderr).toMatch(
+      /^corral: 'nope' is neither a remote of .* nor a URL or the path of a repository\./m,
+    );
+    expect(remote.stderr).toMatch(/remote -v lists them/);
     const pr = await corral(home, ['push', id, '--remote', 'elsewhere', '--pr'], { env });
     expect(pr.code).toBe(4);
     expect(pr.stderr).toMatch(
       /--pr opens a GitHub pull request, and elsewhere is .*not a github\.com repository/,
     );
     expect(github.requests).toEqual([]);
+  });
+
+  it('takes the path of a repository as --remote, relative to where it is run, with no token', async () => {
+    const target = join(gitRoot, 'by-path.git');
+    execFileSync('git', ['init', '--quiet', '--bare', target]);
+    const r = await corral(home, ['push', id, '--remote', 'by-path.git', '--json'], {
+      cwd: gitRoot,
+      env: pushEnv({ CORRAL_GIT_TOKEN: token }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<{ remote: string }>().remote).toBe(target);
+    expect(bare('by-path.git', 'rev-parse', branch)).toBe(repo.git('rev-parse', branch).trim());
   });
 
   it('--pr pushes to a github.com remote and opens the pull request with GITHUB_TOKEN', async () => {

@@ -94,6 +94,18 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
       ]),
     );
     expect(await exists(join(dir, 'workspace'))).toBe(false);
+
+    // For people: the commit was made in the sandbox, on the branch, not in the user's tree.
+    const human = await corral(
+      home,
+      ['run', '--backend', backend, '--', 'sh', '-c', 'echo x > y'],
+      {
+        cwd: repo.dir,
+      },
+    );
+    expect(human.stderr).toMatch(
+      /branch corral\/shell-[a-z0-9]{5} at [0-9a-f]{12} in \S+ \(the work left uncommitted in the sandbox is committed on it\)/,
+    );
   });
 
   it("passes the command's exit code through and says plainly when the command is missing", async () => {

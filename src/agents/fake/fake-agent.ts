@@ -55,6 +55,14 @@ printf '{"type":"end","ok":%s}
 [ "$ok" = true ]
 `;
 
+function escapeControlCharacters(line: string): string {
+  return line.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 function toEvents(o: Record<string, unknown>): AgentEvent[] | undefined {
   switch (o.type) {
     case 'text':
@@ -121,7 +129,9 @@ export const fakeAgent: AgentAdapter = {
   createParser() {
     return {
       line(line) {
-        const o = parseJsonObject(line);
+        // The script's sh escapes quotes, backslashes, tabs and newlines but not other
+        // control characters (an ESC the prompt carried), which JSON forbids raw.
+        const o = parseJsonObject({ ...line, text: escapeControlCharacters(line.text) });
         return (o && toEvents(o)) ?? [rawEvent(line)];
       },
       end: () => [],

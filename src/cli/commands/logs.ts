@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { LineSplitter, parseEventLine, EventLog } from '../../events/index.js';
 import { followFile } from '../../orchestrator/index.js';
-import { isEnded, type Metadata } from '../../state/index.js';
+import { describeStatus, isEnded, type Metadata } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
 import { outcomeJson } from '../outcome.js';
 import { printJson, progress } from '../output.js';
@@ -100,7 +100,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
       if (o.json) printJson(outcomeJson(now, app.orchestrator.store.paths(m.id).workspace));
       if (controller.signal.aborted) {
         progress(
-          `corral: detached from ${m.id}; it is still ${now.status} (corral stop ${m.id} stops it)`,
+          `corral: detached from ${m.id}; it is still ${describeStatus(now.status)} (corral stop ${m.id} stops it)`,
         );
       } else {
         progress(

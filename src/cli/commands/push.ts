@@ -15,7 +15,11 @@ export function registerPush(program: Command, ctx: CommandContext): void {
       "push an instance's branch corral/<id> from the source repository to a remote (token from CORRAL_GIT_TOKEN, GITHUB_TOKEN/GH_TOKEN, a GitHub App, or git's own credentials)",
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
-    .option('--remote <name>', 'the remote of the source repository to push to', 'origin')
+    .option(
+      '--remote <remote>',
+      'where to push: a remote of the source repository, a URL, or the path of a repository',
+      'origin',
+    )
     .option('--pr', 'also open a GitHub pull request for the branch')
     .option('--base <branch>', "the pull request's base (default: the repository's default branch)")
     .option('--json', 'print one JSON object: { id, branch, remote, url, commit, pullRequest }')

@@ -5,7 +5,7 @@
  * pull request for it. Every refusal happens before anything is sent where it can be.
  */
 import { CorralError } from '../../lib/errors.js';
-import { isEnded, type Metadata } from '../../state/index.js';
+import { describeStatus, isEnded, type Metadata } from '../../state/index.js';
 import {
   getGitHubHttpsUrl,
   getGitHubRepo,
@@ -18,7 +18,11 @@ import {
   type TokenCredential,
 } from '../../workspace/index.js';
 import type { InstanceStore } from '../instance-store.js';
-import { chooseCredentialSource, describeCredentialSource } from './credential-source.js';
+import {
+  chooseCredentialSource,
+  describeCredentialSource,
+  type CredentialSource,
+} from './credential-source.js';
 import { GitHubApi, getGitHubApiUrl, type PullRequest } from './github-api.js';
 import { mintInstallationToken } from './github-app-token.js';
 import { getPullRequestBody, getPullRequestTitle } from './pull-request-text.js';
@@ -60,7 +64,7 @@ export async function pushInstance(
   if (!isEnded(m.status))
     throw new CorralError(
       'INSTANCE_RUNNING',
-      `${m.id} is still ${m.status}; its branch is brought back when it ends.`,
+      `${m.id} is still ${describeStatus(m.status)}; its branch is brought back when it ends.`,
       {
         hint: `Wait for it, or run corral stop ${m.id}, then push.`,
       },
@@ -74,7 +78,9 @@ export async function pushInstance(
       { hint: 'Push without --pr, or choose a GitHub remote with --remote.' },
     );
   const apiUrl = request.pullRequest ? getGitHubApiUrl(env) : '';
-  const source = chooseCredentialSource(env, github);
+  // A repository on this machine is reached with no credential at all.
+  const onDisk = ['local', 'file'].includes(parseRemoteUrl(remote.pushUrl).scheme);
+  const source: CredentialSource = onDisk ? { kind: 'git' } : chooseCredentialSource(env, github);
   if (request.pullRequest && source.kind === 'git')
     throw new CorralError(
       'MISSING_CREDENTIAL',

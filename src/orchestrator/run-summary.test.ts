@@ -46,8 +46,9 @@ const raw = (line: string, stream: 'stdout' | 'stderr' = 'stderr'): CorralEvent 
   stream,
 });
 
-async function summarize(events: CorralEvent[], network: 'none' | 'open' = 'open') {
-  const c = new SummaryCollector(network);
+async function summarize(events: CorralEvent[], readOutput?: string[]) {
+  const c = new SummaryCollector();
+  if (readOutput) c.readOutput(readOutput);
   for (const e of events) c.add(e);
   return c.finish({} as Metadata, null);
 }
@@ -76,7 +77,7 @@ describe('SummaryCollector', () => {
     expect(s.unreachableHosts).toEqual(['a.test']);
   });
 
-  it('reads the hosts a tool could not reach from the output of a sandbox without network', async () => {
+  it('reads the hosts a tool could not reach from the output where no gateway logs them', async () => {
     const lines = [
       raw(
         'npm error request to https://registry.npmjs.org/x failed, reason: getaddrinfo EAI_AGAIN registry.npmjs.org',
@@ -86,11 +87,15 @@ describe('SummaryCollector', () => {
         'stdout',
       ),
     ];
-    expect((await summarize(lines, 'none')).unreachableHosts).toEqual([
+    expect((await summarize(lines, [])).unreachableHosts).toEqual([
       'registry.npmjs.org',
       'github.com',
     ]);
+    // A host the allowlist holds failed for another reason: no hint would help.
+    expect((await summarize(lines, ['*.github.com', 'github.com'])).unreachableHosts).toEqual([
+      'registry.npmjs.org',
+    ]);
     // Behind the gateway the output proves nothing: the egress log is the truth there.
-    expect((await summarize(lines, 'open')).unreachableHosts).toEqual([]);
+    expect((await summarize(lines)).unreachableHosts).toEqual([]);
   });
 });

@@ -2,10 +2,12 @@
  * The numbers a run ends with: tokens and cost summed over the usage events (what the
  * gateway metered when it metered anything, else what the agent reported; the agent's cost
  * when the gateway had no prices), how many tools it called, what it was refused, which
- * hosts it could not reach (the egress policy's denials; in a sandbox without network, the
- * hosts its tools' error lines name), and how many files its branch changed.
+ * hosts it could not reach (the gateway's denials; where no gateway logs them, in a sandbox
+ * without network or behind sandbox-runtime's proxy, the hosts its tools' error lines
+ * name), and how many files its branch changed.
  */
 import type { CorralEvent } from '../events/index.js';
+import { isHostAllowed } from '../gateway/policy.js';
 import type { Metadata, Summary } from '../state/index.js';
 import { getBaseTip, git } from '../workspace/index.js';
 import { UnreachableHosts } from './unreachable-hosts.js';
@@ -44,11 +46,16 @@ export class SummaryCollector {
     unreachableHosts: [],
   };
   private readonly denied = new Set<string>();
-  private readonly offline: UnreachableHosts | null;
+  private offline: UnreachableHosts | null = null;
+  private allowHosts: readonly string[] = [];
 
-  /** `network`: the sandbox's; without one, output lines are read for the hosts tried. */
-  constructor(network: 'none' | 'open' = 'open') {
-    this.offline = network === 'none' ? new UnreachableHosts() : null;
+  /**
+   * Reads the output for the hosts tried, where no gateway logs what it refused. A host
+   * `allowHosts` holds is not reported: its failure was not the allowlist's.
+   */
+  readOutput(allowHosts: readonly string[]): void {
+    this.offline = new UnreachableHosts();
+    this.allowHosts = allowHosts;
   }
 
   /** What the gateway metered; when it metered anything, it is the truth. */
@@ -81,7 +88,10 @@ export class SummaryCollector {
       const cost = this.metered.costUsd ?? this.summary.costUsd;
       Object.assign(this.summary, this.metered, { costUsd: cost });
     }
-    this.summary.unreachableHosts = [...this.denied, ...(this.offline?.list() ?? [])].slice(0, 10);
+    const tried = (this.offline?.list() ?? []).filter(
+      (host) => !isHostAllowed(this.allowHosts, host, 443),
+    );
+    this.summary.unreachableHosts = [...this.denied, ...tried].slice(0, 10);
     if (commit) {
       const r = await git(
         metadata.sourceRepo,

@@ -65,7 +65,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   const output = createWriteStream(paths.output, { flags: 'a' });
   let redactor = new Redactor([]);
   const events = new EventSink(paths.events, (line) => redactor.redact(line));
-  const summary = new SummaryCollector(metadata.network);
+  const summary = new SummaryCollector();
   let sessionId = metadata.agentSessionId;
   // The last command a shell said it could not find: exit 127 names it.
   let missingCommand: string | null = null;
@@ -129,6 +129,8 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       ...(access.fence ? { fence: access.fence } : {}),
     });
     trace('sandbox started');
+    // No gateway logs what this sandbox is refused (no network, or sandbox-runtime's proxy).
+    if (!access.fence) summary.readOutput([...baseHosts, ...policy.allow]);
     metadata = await store.update(id, { sandboxId: sandbox.id });
     onEvent(events.push({ id, type: 'instance.started', sandboxId: sandbox.id }));
     if (access.fence || access.hostGateway) {

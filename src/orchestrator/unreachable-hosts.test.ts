@@ -1,7 +1,9 @@
 /**
  * The hosts named by what the common tools really print with no network: the fixtures in
  * test/fixtures/offline-output/ were captured by running each tool in the default sandbox
- * image with no network (record-fixtures.ts there says how).
+ * image with no network (record-fixtures.ts there says how), but local-proxy.txt: npm, git,
+ * pip, urllib and curl on the local backend without network, refused by sandbox-runtime's
+ * proxy (`corral run --backend local -- sh -c '…'` with .test hosts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +31,9 @@ describe('UnreachableHosts on real output', () => {
     ['python-requests', ['pypi.org', 'files.pythonhosted.org', '1.2.3.4']],
     ['apt', ['deb.debian.org']],
     ['go', ['proxy.golang.org', '1.2.3.4']],
+    // Refused by sandbox-runtime's proxy (the local backend): npm, git, pip; Python's urllib
+    // and curl name no host there.
+    ['local-proxy', ['registry.example.test', 'git.example.test', 'pypi.example.test']],
     // The standard library says "Temporary failure in name resolution" and no host: none is invented.
     ['python-stdlib', []],
   ])('%s', (fixture, expected) => {

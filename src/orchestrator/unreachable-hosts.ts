@@ -6,7 +6,10 @@
  * '<host>'`), ssh, Go (`dial tcp: lookup <host> on …`), Python's urllib3 and requests
  * (`HTTPSConnectionPool(host='<host>', …)`, `Failed to resolve '<host>'`) and pip, whose
  * retries name only a path (`/simple/<name>/`) on its index: pypi.org unless it said
- * `Looking in indexes: <url>`. Loopback is never reported: no allowlist changes it.
+ * `Looking in indexes: <url>`. On the local backend a host off the allowlist is refused by
+ * sandbox-runtime's proxy (403 to CONNECT), which records nothing, so its forms are read
+ * too: npm's `403 Forbidden - GET <url>`, git's `unable to access '<url>': CONNECT tunnel
+ * failed`, pip's `ProxyError` retries. Loopback is never reported: no allowlist changes it.
  *
  * @example
  *   const hosts = new UnreachableHosts();
@@ -20,7 +23,7 @@ const maxHosts = 10;
 
 /** Cheap test first: most lines of most runs are none of these. */
 const mentionsNetwork =
-  /getaddrinfo|connect E|resolv|Failed to connect|lookup |dial tcp|ConnectionPool|connection broken|Looking in indexes/;
+  /getaddrinfo|connect E|resolv|Failed to connect|lookup |dial tcp|ConnectionPool|connection broken|Looking in indexes|403 Forbidden - |CONNECT tunnel failed/;
 
 const patterns: RegExp[] = [
   // node, npm: "getaddrinfo EAI_AGAIN registry.npmjs.org" (also ENOTFOUND, EAI_NONAME, EAI_FAIL)
@@ -42,6 +45,14 @@ const patterns: RegExp[] = [
   /Failed to resolve '([^']+)'/,
 ];
 
+/** Lines that name a URL (its host is the one): a proxy's refusal, as npm and git print it. */
+const urlPatterns: RegExp[] = [
+  // npm: "npm error 403 403 Forbidden - GET https://registry.npmjs.org/left-pad"
+  /403 Forbidden - [A-Z]+ (https?:\/\/\S+)/,
+  // git: "fatal: unable to access 'https://github.com/o/r/': CONNECT tunnel failed, response 403"
+  /unable to access '(https?:\/\/[^']+)': CONNECT tunnel failed/,
+];
+
 // requests / urllib3: "HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded
 // … (Caused by NewConnectionError(…: Failed to establish a new connection …"
 const connectionPool = /HTTPS?ConnectionPool\(host='([^']+)'/;
@@ -49,7 +60,9 @@ const connectionFailure =
   /NameResolutionError|NewConnectionError|Failed to establish a new connection/;
 
 // pip: "WARNING: Retrying (…) after connection broken by 'NewConnectionError(…)': /simple/requests/"
-const pipRetry = /connection broken by '(?:NewConnectionError|NameResolutionError)\(.*pip\._vendor/;
+// or, refused by a proxy: "… connection broken by 'ProxyError('Cannot connect to proxy.', OSError('Tunnel connection failed: 403 Forbidden'))': /simple/requests/"
+const pipRetry =
+  /connection broken by '(?:(?:NewConnectionError|NameResolutionError)\(.*pip\._vendor|ProxyError\('Cannot connect to proxy\.', OSError\('Tunnel connection failed: 403)/;
 const pipIndexes = /^Looking in indexes: (\S+)/;
 
 const loopback = /^(?:localhost|127(?:\.\d{1,3}){3}|::1|0\.0\.0\.0|::)$/i;
@@ -60,6 +73,10 @@ export function findUnreachableHost(line: string): string | null {
   for (const pattern of patterns) {
     const host = pattern.exec(line)?.[1];
     if (host) return host;
+  }
+  for (const pattern of urlPatterns) {
+    const url = pattern.exec(line)?.[1];
+    if (url) return hostOfUrl(url);
   }
   if (connectionFailure.test(line)) return connectionPool.exec(line)?.[1] ?? null;
   return null;

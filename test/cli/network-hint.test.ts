@@ -55,6 +55,31 @@ describe('the network hint', () => {
     expect(m.summary.unreachableHosts).toEqual(['registry.npmjs.org']);
   });
 
+  it("names the host sandbox-runtime refused on the local backend, from npm's own words", async () => {
+    const repo = await makeRepo({
+      'package.json': JSON.stringify({ name: 'app', version: '1.0.0' }),
+    });
+    const home = await makeHome();
+    // A .test registry: nothing would answer even if the fence let it through.
+    const r = await corral(
+      home,
+      [
+        ...['run', '--backend', 'local', '--json', '--', 'sh', '-c'],
+        'npm install left-pad --fetch-retries=0 --registry https://registry.example.test/',
+      ],
+      { cwd: repo.dir },
+    );
+    const out = r.json<Outcome>();
+    expect(out.status, r.stderr).toBe('failed');
+    // The proxy refused it (no DNS failure: the name was never looked up).
+    expect(r.stderr).toContain('403 Forbidden - GET https://registry.example.test/left-pad');
+    expect(out.networkHint).toMatchObject({
+      reason: 'no-network',
+      hosts: ['registry.example.test'],
+      runOptions: ['--allow-host registry.example.test'],
+    });
+  });
+
   it('names the host the egress policy refused, from the egress log, and how to allow it', async () => {
     const repo = await makeRepo();
     const home = await makeHome();

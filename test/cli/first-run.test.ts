@@ -5,8 +5,14 @@
  * sandbox image on docker with no network. `--image corral-agents` (no tag) runs in the
  * current agents build, and a corral image that is not built names the tags the engine
  * has. A repository with a devcontainer runs a plain command in its own image (with
- * corral's tools added), not only its agents.
+ * corral's tools added), not only its agents. On a machine without the sandbox image, the
+ * first run builds it: a copy of the package whose sandbox Dockerfile differs by a comment
+ * has a tag of its own that no engine has (its build is all layer-cache hits).
  */
+import { spawnSync } from 'node:child_process';
+import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   findImagesDir,
@@ -95,6 +101,37 @@ describe('the first run', () => {
     expect(r.stderr).toMatch(/^pip \d+.* from \/workspace\/\.venv\//m);
     expect(repo.show(out.branch, '.venv/pyvenv.cfg')).toBeUndefined();
   });
+});
+
+describe('a machine without the sandbox image', () => {
+  it('builds it on the first run of a command', async () => {
+    const root = resolve(imagesDir, '..');
+    const pkg = await mkdtemp(join(tmpdir(), 'corral-package-'));
+    await cp(join(root, 'package.json'), join(pkg, 'package.json'));
+    await cp(join(root, 'dist'), join(pkg, 'dist'), { recursive: true });
+    await cp(imagesDir, join(pkg, 'images'), { recursive: true });
+    await symlink(join(root, 'node_modules'), join(pkg, 'node_modules'));
+    await writeFile(join(pkg, 'images', 'sandbox', 'Dockerfile'), `# ${pkg}\n`, { flag: 'a' });
+    const tag = getDefaultImageTag(join(pkg, 'images'));
+    expect(tag).not.toBe(getDefaultImageTag(imagesDir));
+    try {
+      const repo = await makeRepo();
+      const r = await corral(
+        await makeHome(),
+        ['run', '--json', '--', 'sh', '-c', 'node --version > node.txt'],
+        { cwd: repo.dir, cliPath: join(pkg, 'dist', 'cli', 'main.js'), timeoutMs: 600_000 },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`building ${tag}`);
+      const out = r.json<Outcome>();
+      expect(out.image).toBe(tag);
+      expect(repo.show(out.branch, 'node.txt')).toMatch(/^v\d+\.\d+\.\d+\n$/);
+    } finally {
+      // Only the tag this test made (its layers are the real image's); absent if never built.
+      spawnSync('docker', ['rmi', tag], { stdio: 'ignore' });
+      await rm(pkg, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
 
 describe('--image', () => {

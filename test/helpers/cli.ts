@@ -21,6 +21,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   input?: string;
   timeoutMs?: number;
+  /** Another build of the CLI to run (a copy of the package); default: this one's. */
+  cliPath?: string;
   /** Called once the process is spawned (to signal it, say). */
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -31,7 +33,7 @@ export async function makeHome(): Promise<string> {
 
 export function corral(home: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const child = spawn(process.execPath, [options.cliPath ?? cliPath, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: { ...process.env, CORRAL_HOME: home, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -5,9 +5,9 @@
  * environment with corral's tools added (`corral-dev:<hash>`, dev-image.ts), and an agent
  * in that with the agent CLIs on top (`corral-agents-dev:<hash>`); any other repository
  * runs commands in the default sandbox image and agents in the default agents image.
- * Whatever a devcontainer or an agent needs is built when missing (the layer cache makes
- * repeated builds cheap); a devcontainer's named image is never pulled. A missing default
- * sandbox image for a command is left to the backend's preflight, which says how to build it.
+ * Whatever a run needs is built when missing, the default sandbox image for a command's
+ * first run too (the layer cache makes repeated builds cheap); a devcontainer's named image
+ * is never pulled.
  *
  * Building a devcontainer's Dockerfile runs what the repository says, with the network, as
  * opening it in a devcontainer would: call this on the developer's source repository,
@@ -174,7 +174,10 @@ export async function resolveRunImage(options: ResolveRunImageOptions): Promise<
     config = undefined;
   }
   if (config === undefined) {
-    if (options.purpose === 'command') return { image: sandbox, base: sandbox, source: 'default' };
+    if (options.purpose === 'command') {
+      await ensureBuilt(ctx, sandbox, true);
+      return { image: sandbox, base: sandbox, source: 'default' };
+    }
     const image = getAgentImageTag(ctx.imagesDir);
     await ensureBuilt(ctx, image, false);
     return { image, base: sandbox, source: 'default' };

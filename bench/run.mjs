@@ -1,11 +1,11 @@
-// `npm run bench`: every benchmark, or the one named by `--only start|events|fan-out`; the
-// other arguments go to each (start.mjs, events.mjs and fan-out.mjs say which they take).
+// `npm run bench`: every benchmark, or the one named by `--only start|events|fan-out|index`; the
+// other arguments go to each (each file's header says which it takes).
 // Each prints a line per measurement and one JSON line for scripts.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { option, root } from './lib.mjs';
 
-const benchmarks = ['start', 'events', 'fan-out'];
+const benchmarks = ['start', 'events', 'fan-out', 'index'];
 const only = option('only', 'all');
 if (only !== 'all' && !benchmarks.includes(only)) {
   console.error(`bench: --only takes ${benchmarks.join(', ')} (got '${only}')`);

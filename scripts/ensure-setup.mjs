@@ -15,6 +15,7 @@ const log = (line) => process.stderr.write(`[ensure-setup] ${line}\n`);
 
 if (!existsSync(join(root, 'node_modules', '.bin', 'vitest'))) {
   log('installing npm dependencies');
+  run('bash', [join(root, 'scripts', 'build-tools.sh')]);
   run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
 }
 

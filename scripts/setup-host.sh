@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian machine for corral's full test suite: the packages the local
-# backend needs (bubblewrap, socat, ripgrep), a running Docker engine, and a base image
-# made without any registry (debootstrap + docker import), tagged as the name the sandbox
-# Dockerfile's FROM uses. Idempotent: every step is skipped when already done.
+# backend needs (bubblewrap, socat, ripgrep), a compiler for better-sqlite3, a running
+# Docker engine, and a base image made without any registry (debootstrap + docker import),
+# tagged as the name the sandbox Dockerfile's FROM uses. Idempotent: every step is skipped when already done.
 # Needs root (apt-get, dockerd). Used by .ci/run; a developer may run it once by hand.
 set -euo pipefail
 
@@ -23,6 +23,8 @@ if ((${#need_pkgs[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
+
+bash "$(dirname "$0")/build-tools.sh"
 
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"

@@ -8,6 +8,7 @@ import { DockerBackend, resolveRunImage } from './backends/docker/index.js';
 import { LocalBackend } from './backends/local/index.js';
 import { Orchestrator } from './orchestrator/index.js';
 import { getCorralHome } from './state/index.js';
+import { getIndexPath, IndexHandle } from './store/index.js';
 
 export interface App {
   home: string;
@@ -15,6 +16,8 @@ export interface App {
   backends: Record<BackendName, Backend>;
   docker: DockerBackend;
   local: LocalBackend;
+  /** Closes what the app opened (the index, if it was used). */
+  close(): void;
 }
 
 export function createApp(options: { log?: (line: string) => void } = {}): App {
@@ -29,6 +32,8 @@ export function createApp(options: { log?: (line: string) => void } = {}): App {
   const backends: Record<BackendName, Backend> = { docker, local };
   const registry: BackendRegistry = { get: (name) => backends[name] };
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // The index is a cache of the state dirs: every record written or removed goes to it too.
+  const index = new IndexHandle(getIndexPath(home));
   const orchestrator = new Orchestrator({
     home,
     backends: registry,
@@ -43,6 +48,12 @@ export function createApp(options: { log?: (line: string) => void } = {}): App {
       ).image,
     selfCommand: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
     log,
+    index,
+    storeHooks: {
+      onSaved: (metadata, stamp) => index.get().upsert(metadata, stamp),
+      onRemoved: (id) => index.get().remove(id),
+      log,
+    },
   });
-  return { home, orchestrator, backends, docker, local };
+  return { home, orchestrator, backends, docker, local, close: () => index.close() };
 }

@@ -39,6 +39,11 @@ export interface LaunchRequest {
    * for a CLI that reads its address from a config file rather than the environment.
    */
   endpoints?: Readonly<Record<string, string>>;
+  /**
+   * The model the agent is pinned to (`--model`): the CLI is told to use it for every call
+   * it can be told about, side requests included; absent or null: the CLI's own choice.
+   */
+  model?: string | null;
 }
 
 export interface Launch {

@@ -9,6 +9,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { BackendName, HostMount, Limits, Relaxations } from '../state/index.js';
+import type { ModelPolicy, ModelSpent } from '../gateway/model-policy.js';
 import type { PriceTable } from '../gateway/usage-cost.js';
 
 export type { BackendName };
@@ -20,6 +21,8 @@ export interface FenceModel {
   upstream: string;
   /** The variable holding the real key; its value is in `SandboxFence.secrets`. */
   keyEnv: string;
+  /** The path the agent's base URL ends in (`/v1` for OpenAI's conventional one). */
+  pathPrefix: string;
 }
 
 /**
@@ -38,6 +41,10 @@ export interface SandboxFence {
   keep?: boolean;
   /** Prices the gateway meters cost with (`$CORRAL_HOME/prices.json`); none: cost unknown. */
   prices?: PriceTable;
+  /** What the agent may call and spend besides its CLI's calls (none: no limits). */
+  modelPolicy?: ModelPolicy;
+  /** What earlier runs of the instance spent, which its budget counts. */
+  spent?: ModelSpent;
 }
 
 export interface SandboxSpec {

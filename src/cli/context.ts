@@ -3,11 +3,13 @@ import { createApp, type App } from '../app.js';
 
 export interface CommandContext {
   app(): App;
+  /** Closes what the app opened, if it was built. */
+  close(): void;
 }
 
 export function createContext(): CommandContext {
   let app: App | undefined;
-  return { app: () => (app ??= createApp()) };
+  return { app: () => (app ??= createApp()), close: () => app?.close() };
 }
 
 /** Options every command accepts. */

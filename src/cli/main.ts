@@ -5,10 +5,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../lib/errors.js';
-import { createContext } from './context.js';
+import { createContext, type CommandContext } from './context.js';
 import { reportError } from './output.js';
 import { registerRun } from './commands/run.js';
 import { registerLs } from './commands/ls.js';
+import { registerIndex } from './commands/index-rebuild.js';
 import { registerLogs } from './commands/logs.js';
 import { registerDiff } from './commands/diff.js';
 import { registerLifecycle } from './commands/lifecycle.js';
@@ -22,8 +23,7 @@ import { registerPush } from './commands/push.js';
 import { registerRequests } from './commands/requests.js';
 import { version } from './version.js';
 
-export function buildProgram(): Command {
-  const ctx = createContext();
+export function buildProgram(ctx: CommandContext = createContext()): Command {
   const program = new Command('corral')
     .description(
       "Run coding agents in parallel, each fenced in its own sandbox on its own copy of the repository; get each one's work back as a branch.",
@@ -34,6 +34,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRun(program, ctx);
   registerLs(program, ctx);
+  registerIndex(program, ctx);
   registerLogs(program, ctx);
   registerDiff(program, ctx);
   registerPush(program, ctx);
@@ -50,14 +51,16 @@ export function buildProgram(): Command {
     `
 State lives in $CORRAL_HOME (default ~/.corral). Exit codes: 0 ok, 2 usage, 3 no such
 instance or request, 4 bad repository or ref, 5 no backend or image, 6 disk or bring-back
-failure, 7 wrong state (running/ended, request already answered), 8 refused by the remote (push rejected,
-authentication, unreachable, GitHub API), 70 internal error; run passes the command's code through.`,
+failure, 7 wrong state (running/ended, request already answered, index from a newer corral), 8 refused
+by the remote (push rejected, authentication, unreachable, GitHub API), 9 budget exceeded (run, resume),
+70 internal error; run passes the command's code through.`,
   );
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const ctx = createContext();
+  const program = buildProgram(ctx);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);
@@ -67,6 +70,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     process.exitCode = reportError(error, json);
+  } finally {
+    ctx.close();
   }
 }
 

@@ -14,6 +14,7 @@ function ended(unreachableHosts: string[], overrides: Partial<Metadata> = {}): M
     toolCalls: 0,
     denials: [],
     egressDenied: 0,
+    modelCallsDenied: 0,
     unreachableHosts,
   };
   return sampleMetadata({

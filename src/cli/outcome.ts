@@ -1,6 +1,7 @@
 /**
  * Turns an ended instance record into what the user sees: the exit code of `corral run`
- * (the command's own, or a documented code for timeouts, cancels and failed bring-back),
+ * (the command's own, or a documented code for timeouts, spent budgets, cancels and failed
+ * bring-back),
  * a one-line summary for people, and one JSON object for scripts.
  */
 import { constants } from 'node:os';
@@ -16,6 +17,8 @@ export function exitCodeOf(m: Metadata): number {
       return 0;
     case 'timed-out':
       return ExitCode.timedOut;
+    case 'budget-exceeded':
+      return ExitCode.budgetExceeded;
     case 'canceled':
       return ExitCode.canceled;
     case 'lost':
@@ -61,6 +64,7 @@ const marks: Record<Metadata['status'], string> = {
   failed: '✘',
   canceled: '■',
   'timed-out': '⧖',
+  'budget-exceeded': '$',
   lost: '?',
   created: '·',
   running: '▶',
@@ -104,6 +108,11 @@ export function summaryLines(m: Metadata): string[] {
   if (refused > 0)
     lines.push(
       `  ${refused} connection${refused === 1 ? '' : 's'} refused by the egress policy: corral policy ${m.id}`,
+    );
+  const calls = m.summary?.modelCallsDenied ?? 0;
+  if (calls > 0)
+    lines.push(
+      `  ${calls} model call${calls === 1 ? '' : 's'} refused by the model gateway: corral policy ${m.id}`,
     );
   if (m.message) lines.push(`  ${m.message}`);
   const network = getNetworkHint(m);

@@ -30,6 +30,7 @@ export function renderEvent(event: CorralEvent): string | null {
     case 'agent.end':
     case 'bring-back.failed':
     case 'egress':
+    case 'gateway.denied':
     case 'request.opened':
     case 'request.answered':
       return sanitizeTerminalText(`  ${describeEvent(event)}`);

@@ -114,8 +114,12 @@ export function parseUnsafeOptions(o: UnsafeOptionValues): {
   return { relax, mounts };
 }
 
-/** One warning line on stderr per relaxation in force. */
-export function warnRelaxations(m: { relax: Relaxations; mounts: HostMount[] }): void {
-  for (const r of listRelaxations(m.relax, m.mounts))
+/** One warning line on stderr per relaxation in force (and call added to the model API's list). */
+export function warnRelaxations(m: {
+  relax: Relaxations;
+  mounts: HostMount[];
+  modelPolicy?: { allowApi: string[] };
+}): void {
+  for (const r of listRelaxations(m.relax, m.mounts, m.modelPolicy?.allowApi))
     progress(`corral: warning: ${r.flag}: ${r.weakens}`);
 }

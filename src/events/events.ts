@@ -3,12 +3,13 @@
  * instance, appended to `events.ndjson`. Every switch over `CorralEvent['type']` is
  * exhaustive (lint enforces it). Lifecycle events come from the orchestrator; `agent.*`
  * events are what an agent adapter reads out of its CLI's output; `egress` and
- * `gateway.usage` are what a docker instance's gateway logged (connections, metered model
- * calls); `request.*` events are the agent's requests for a host or a package and the
+ * `gateway.usage` and `gateway.denied` are what an instance's gateway logged (connections,
+ * metered model calls, model calls it refused); `request.*` events are the agent's requests for a host or a package and the
  * person's answers; `raw` keeps any line no adapter understood, so nothing is ever dropped.
  */
 import { z } from 'zod';
 import { EgressRecord } from '../gateway/egress-record.js';
+import { ModelDenialRecord } from '../gateway/model-denial-record.js';
 import { UsageRecord } from '../gateway/usage-record.js';
 import { Base, InstanceStatus } from '../state/index.js';
 
@@ -23,6 +24,7 @@ const common = { v: z.literal(eventSchemaVersion), ts: z.string(), id: z.string(
  */
 export const EgressLine = EgressRecord.omit({ ts: true });
 export const UsageLine = UsageRecord.omit({ ts: true, stream: true });
+export const DenialLine = ModelDenialRecord.omit({ ts: true, denied: true });
 
 export const CorralEvent = z.discriminatedUnion('type', [
   z.object({
@@ -116,6 +118,8 @@ export const CorralEvent = z.discriminatedUnion('type', [
   EgressLine.extend({ ...common, type: z.literal('egress') }),
   /** One model-API response as the gateway metered it (its usage.log line). */
   UsageLine.extend({ ...common, type: z.literal('gateway.usage') }),
+  /** A model call the gateway refused (its usage.log line marked `denied`). */
+  DenialLine.extend({ ...common, type: z.literal('gateway.denied') }),
   z.object({
     ...common,
     type: z.literal('request.opened'),
@@ -209,6 +213,8 @@ export function describeEvent(event: CorralEvent): string {
         : `egress ${event.host}:${event.port} DENIED${event.reason ? `: ${event.reason}` : ''}`;
     case 'gateway.usage':
       return `model call ${event.api} ${event.path} (${event.status}): tokens in ${event.inputTokens}, out ${event.outputTokens}${event.costUsd === null ? '' : `, $${event.costUsd.toFixed(4)}`}`;
+    case 'gateway.denied':
+      return `model call ${event.method} ${event.path} REFUSED (${event.reason}): ${event.message}`;
     case 'request.opened':
       return `request ${event.n}: ${event.kind} ${event.name} (${event.why}); answer with corral approve/reject ${event.id} ${event.n}`;
     case 'request.answered':

@@ -97,7 +97,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   };
 
   const emit = (record: EgressRecord): void => {
-    log.append(record);
+    void log.append(record);
     try {
       options.onRecord?.(record);
     } catch {

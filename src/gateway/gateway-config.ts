@@ -1,12 +1,14 @@
 /**
  * The sidecar's configuration: where each server listens, where the live policy, the
  * logs and the agent's requests are, which upstream APIs to forward to and which environment variables hold their
- * real keys (the keys themselves never appear in this file). Read from the JSON file named
- * by the first argument, or from `CORRAL_GATEWAY_CONFIG` (the JSON itself).
+ * real keys (the keys themselves never appear in this file), and what the instance may do
+ * and spend with them (its model policy, and what earlier runs spent). Read from the JSON
+ * file named by the first argument, or from `CORRAL_GATEWAY_CONFIG` (the JSON itself).
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorralError } from '../lib/errors.js';
+import { ModelPolicy, ModelSpent } from './model-policy.js';
 import { PriceTable } from './usage-cost.js';
 import { ModelApi } from './usage-record.js';
 
@@ -30,6 +32,13 @@ export const ModelRoute = z
       .optional()
       .describe(
         'How an Anthropic key is sent; default: bearer for Anthropic OAuth tokens. OpenAI: always bearer; Google: always x-goog-api-key',
+      ),
+    pathPrefix: z
+      .string()
+      .regex(/^(\/[^/?#%]+)*$/)
+      .optional()
+      .describe(
+        "The path the agent's base URL ends in, before the API's own paths; default: the API's conventional one (/v1 for openai)",
       ),
   })
   .strict();
@@ -75,6 +84,12 @@ export const GatewayConfig = z
       .default('env')
       .describe('env: keys in the environment; stdin: a JSON object of name → key on stdin'),
     prices: PriceTable.optional().describe('USD per million tokens by model prefix, for cost'),
+    modelPolicy: ModelPolicy.optional().describe(
+      "What the agent may call and spend besides its CLI's calls; absent: no limits",
+    ),
+    spent: ModelSpent.optional().describe(
+      'What earlier runs of the instance spent (budgets count it)',
+    ),
     clients: z
       .array(z.string().min(1))
       .optional()

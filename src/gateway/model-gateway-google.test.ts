@@ -89,7 +89,7 @@ describe('model gateway: google (Gemini API)', () => {
     const usage: UsageRecord[] = [];
     const gw = await gateway(api.url, usage);
     const res = await fetch(
-      `${gw.url}${path}:generateContent?key=${placeholder}&alt=json&%6Bey=${placeholder}&monkey=1`,
+      `${gw.url}${path}:generateContent?key=${placeholder}&alt=json&%6Bey=${placeholder}`,
       {
         method: 'POST',
         headers: {
@@ -106,7 +106,7 @@ describe('model gateway: google (Gemini API)', () => {
 
     expect(api.seen).toHaveLength(1);
     const [sent] = api.seen;
-    expect(sent?.url).toBe(`${path}:generateContent?alt=json&monkey=1`);
+    expect(sent?.url).toBe(`${path}:generateContent?alt=json`);
     expect(sent?.headers['x-goog-api-key']).toBe(realKey);
     expect(sent?.headers.authorization).toBeUndefined();
     expect(sent?.headers['x-goog-api-client']).toBe('google-genai-sdk/1.0 gl-node/20');

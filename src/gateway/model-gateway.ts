@@ -7,6 +7,13 @@
  * token usage into a `UsageRecord` (callback + a line in the usage log). What differs
  * between the APIs is in model-apis.ts.
  *
+ * Before a call goes out it must be one the instance may make: a method and path on the
+ * list (model-api-allowlist.ts, request-target.ts), a model the instance may use
+ * (model-call-policy.ts), a budget not yet spent (model-spend.ts), and its turn under the
+ * requests-per-minute cap (call-pacer.ts). A refused call never reaches upstream: it is
+ * answered in the API's own error shape and logged (method and path, never the body) as a
+ * `ModelDenialRecord` in the usage log, written before the answer is sent.
+ *
  * The key is never written anywhere: not in the usage log, not in an error sent back to
  * the agent (every message the gateway makes, every response header, and the body of
  * every upstream error go through a redactor holding the key).
@@ -24,18 +31,31 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { Redactor } from '../lib/redactor.js';
+import { CallPacer } from './call-pacer.js';
 import { endToEndHeaders } from './hop-headers.js';
+import { apiBasePaths, getCallRules } from './model-api-allowlist.js';
 import {
-  getErrorBody,
+  getGatewayError,
   getKeyAuth,
   getUpstreamHeaders,
-  getUpstreamSearch,
+  type GatewayErrorKind,
   type KeyAuth,
 } from './model-apis.js';
+import {
+  decideModel,
+  decideTarget,
+  readBodyModel,
+  rewriteBodyModel,
+  rewritePathModel,
+  type Refusal,
+} from './model-call-policy.js';
+import type { ModelDenialRecord } from './model-denial-record.js';
+import { openModelPolicy, type ModelPolicy } from './model-policy.js';
+import { ModelSpend } from './model-spend.js';
 import { openNdjsonLog } from './ndjson-log.js';
 import { costOf, type PriceTable } from './usage-cost.js';
 import { createUsageMeter } from './usage-meter.js';
-import type { ModelApi, UsageRecord } from './usage-record.js';
+import type { ModelApi, UsageCounts, UsageRecord } from './usage-record.js';
 
 export type { KeyAuth };
 
@@ -59,6 +79,18 @@ export interface ModelGatewayOptions {
   prices?: PriceTable;
   /** Sees every new client connection first, and may close it (client-guard.ts). */
   onConnection?: (socket: Socket) => void;
+  /**
+   * The path the agent's base URL ends in, before the API's own paths (default: the
+   * API's conventional one, `/v1` for OpenAI, else none).
+   */
+  pathPrefix?: string;
+  /** What the instance may do besides its CLI's calls, and spend (default: no limits). */
+  policy?: ModelPolicy;
+  /** The spend, shared by the gateways of one instance (default: one of its own, from zero). */
+  spend?: ModelSpend;
+  /** The --rpm cap, shared likewise (default: one of its own when the policy sets one). */
+  pacer?: CallPacer;
+  onDenied?: (record: ModelDenialRecord) => void;
 }
 
 export interface ModelGateway extends AsyncDisposable {
@@ -92,6 +124,27 @@ function redactedBody(redactor: Redactor): { push(chunk: Buffer): string; end():
   };
 }
 
+/** Bodies larger than this cannot be read for their model (the APIs take far less). */
+const maxBodyBytes = 64 * 1024 * 1024;
+
+/** All of a request's body, or null past `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        parts.length = 0;
+        return;
+      }
+      parts.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
 /**
  * Starts one gateway for one API.
  *
@@ -114,37 +167,81 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   );
   const sockets = new Set<Socket>();
 
-  const fail = (res: ServerResponse, status: number, message: string): void => {
+  const policy = options.policy ?? openModelPolicy;
+  const rules = getCallRules(options.api, policy.allowApi);
+  const pathPrefix = options.pathPrefix ?? apiBasePaths[options.api];
+  const spend = options.spend ?? new ModelSpend(policy.budget);
+  const ownPacer = !options.pacer && policy.budget.rpm ? new CallPacer(policy.budget.rpm) : null;
+  const pacer = options.pacer ?? ownPacer;
+  // The model is read from the body only when a limit needs it; otherwise the body streams.
+  const readsModel =
+    policy.model !== null || policy.allowModels.length > 0 || policy.budget.usd !== null;
+
+  const answer = (res: ServerResponse, kind: GatewayErrorKind, message: string): void => {
+    const error = getGatewayError(options.api, kind, `corral gateway: ${redactor.redact(message)}`);
+    res.writeHead(error.status, error.headers);
+    res.end(error.body);
+  };
+
+  const fail = (res: ServerResponse, message: string): void => {
     const safe = redactor.redact(message);
     options.onError?.(safe);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(getErrorBody(options.api, status, `corral gateway: ${safe}`));
+    answer(res, 'upstream', safe);
   };
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const started = Date.now();
-    const path = req.url ?? '/';
-    if (!path.startsWith('/')) {
-      req.resume();
-      return fail(res, 400, 'send requests to the gateway as to the API itself (origin-form path)');
+  const refuse = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    refusal: Refusal,
+    model: string | null,
+  ): Promise<void> => {
+    req.resume();
+    const record: ModelDenialRecord = {
+      ts: new Date().toISOString(),
+      denied: true,
+      api: options.api,
+      method: (req.method ?? '').slice(0, 20),
+      path: redactor.redact((req.url ?? '').split('?', 1)[0] ?? '').slice(0, 300),
+      reason: refusal.reason,
+      message: redactor.redact(refusal.message),
+      model,
+      status: getGatewayError(options.api, refusal.kind, '').status,
+    };
+    // Logged before the agent hears of it: whoever follows the log sees the refusal no
+    // later than the agent does (a budget refusal ends the instance).
+    await log.append(record);
+    try {
+      options.onDenied?.(record);
+    } catch {
+      // A failing listener must not break the gateway.
     }
+    answer(res, refusal.kind, refusal.message);
+  };
+
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    search: string,
+    body: Buffer | null,
+    model: string | null,
+    started: number,
+  ): void => {
     const target = new URL(base.origin);
-    const [pathname = '/', search] = path.split(/\?(.*)/s, 2);
-    target.pathname = `${basePath}${pathname}`;
-    if (search !== undefined) target.search = getUpstreamSearch(options.api, search);
+    target.pathname = `${basePath}${path}`;
+    if (search) target.search = search;
+    const headers = getUpstreamHeaders(req, options.api, options.key, auth, target);
+    if (body) {
+      delete headers['transfer-encoding'];
+      headers['content-length'] = String(body.length);
+    }
     const send = secure ? httpsRequest : httpRequest;
-    const upstream = send(target, {
-      method: req.method,
-      headers: getUpstreamHeaders(req, options.api, options.key, auth, target),
-      agent,
-    });
-    upstream.on('error', (error) =>
-      fail(res, 502, `upstream ${base.origin} failed: ${error.message}`),
-    );
+    const upstream = send(target, { method: req.method, headers, agent });
+    upstream.on('error', (error) => fail(res, `upstream ${base.origin} failed: ${error.message}`));
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });
@@ -170,10 +267,13 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
         const text = redacted.push(chunk);
         if (text) write(text);
       });
-      answer.on('error', (error) => fail(res, 502, `upstream stream broke: ${error.message}`));
+      answer.on('error', (error) => fail(res, `upstream stream broke: ${error.message}`));
       answer.on('end', () => {
-        res.end(redacted?.end() ?? '');
         const counts = meter.end();
+        // Counted before the agent has its answer, so its next call sees the new spend.
+        const costUsd = counts ? priceOf(counts, model) : null;
+        if (counts) spend.add(counts, costUsd);
+        res.end(redacted?.end() ?? '');
         if (!counts) return;
         const record: UsageRecord = {
           ts: new Date(started).toISOString(),
@@ -182,10 +282,10 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
           status,
           stream: String(contentType ?? '').startsWith('text/event-stream'),
           ...counts,
-          costUsd: options.prices ? costOf(counts, options.prices) : null,
+          costUsd,
           durationMs: Date.now() - started,
         };
-        log.append(record);
+        void log.append(record);
         try {
           options.onUsage?.(record);
         } catch {
@@ -193,7 +293,69 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
         }
       });
     });
-    req.pipe(upstream);
+    if (body) upstream.end(body);
+    else req.pipe(upstream);
+  };
+
+  /** The cost of a response: by the model it names, else by the model asked for. */
+  const priceOf = (counts: UsageCounts, asked: string | null): number | null => {
+    if (!options.prices) return null;
+    return (
+      costOf(counts, options.prices) ??
+      (asked === null ? null : costOf({ ...counts, model: asked }, options.prices))
+    );
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = Date.now();
+    const method = req.method ?? 'GET';
+    const decided = decideTarget(options.api, rules, method, req.url ?? '', pathPrefix);
+    if (!decided.ok) return refuse(req, res, decided.refusal, null);
+    const { target, call } = decided;
+    let path = target.path;
+    let model = call.model;
+    let body: Buffer | null = null;
+    if (readsModel && model === null && method !== 'GET') {
+      body = await readBody(req, maxBodyBytes);
+      if (body === null) {
+        return refuse(
+          req,
+          res,
+          { reason: 'too-large', kind: 'too-large', message: 'refused: the body is too large' },
+          null,
+        );
+      }
+      model = readBodyModel(body);
+    }
+    const spent = spend.exhausted();
+    if (spent) return refuse(req, res, { reason: 'budget', kind: 'budget', message: spent }, model);
+    const allowed = decideModel(policy, options.prices, model, call.rule.carriesModel);
+    if (!allowed.ok) return refuse(req, res, allowed.refusal, model);
+    if (allowed.rewriteTo !== null && model !== null) {
+      if (call.rule.modelInPath) path = rewritePathModel(path, model, allowed.rewriteTo);
+      else if (body) body = rewriteBodyModel(body, allowed.rewriteTo);
+      model = allowed.rewriteTo;
+    }
+    if (pacer) {
+      const gone = new AbortController();
+      const onClose = () => gone.abort();
+      res.once('close', onClose);
+      const granted = await pacer.acquire(gone.signal);
+      res.off('close', onClose);
+      if (gone.signal.aborted) return;
+      if (!granted && pacer.closed) return fail(res, 'the gateway is stopping');
+      if (!granted) {
+        const message = `refused: more than ${policy.budget.rpm} calls are waiting for their turn (--rpm)`;
+        return refuse(req, res, { reason: 'rate', kind: 'rate', message }, model);
+      }
+    }
+    forward(req, res, path, target.search, body, model, started);
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((error: unknown) =>
+      fail(res, `gateway error: ${error instanceof Error ? error.message : String(error)}`),
+    );
   };
 
   const server = createServer({ noDelay: true }, onRequest);
@@ -212,6 +374,8 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      // Calls waiting for their turn are answered before the connections go.
+      ownPacer?.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       for (const socket of sockets) socket.destroy();

@@ -168,7 +168,7 @@ export async function startRequestServer(options: RequestServerOptions): Promise
       why,
     };
     records.push(record);
-    log.append(record);
+    void log.append(record);
     options.onRecord?.(record);
     return {
       status: 201,

@@ -6,12 +6,16 @@
  * process; tests can run it in-process.
  */
 import type { Socket } from 'node:net';
+import { CallPacer } from './call-pacer.js';
 import { createClientGuard } from './client-guard.js';
 import { startEgressProxy, type EgressProxy } from './egress-proxy.js';
 import type { EgressRecord } from './egress-record.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { isHostAllowed } from './host-pattern.js';
+import type { ModelDenialRecord } from './model-denial-record.js';
 import { startModelGateway, type ModelGateway } from './model-gateway.js';
+import { openModelPolicy } from './model-policy.js';
+import { ModelSpend } from './model-spend.js';
 import { watchEgressPolicy, type PolicyWatcher } from './policy-watcher.js';
 import type { RequestRecord } from './request-record.js';
 import { startRequestServer, type RequestServer } from './request-server.js';
@@ -21,6 +25,7 @@ import type { UsageRecord } from './usage-record.js';
 export interface GatewayHooks {
   onEgress?: (record: EgressRecord) => void;
   onUsage?: (record: UsageRecord) => void;
+  onDenied?: (record: ModelDenialRecord) => void;
   onPolicy?: (policy: EgressPolicy) => void;
   onRequest?: (record: RequestRecord) => void;
   /** Problems worth a log line: an invalid policy, a log that cannot be written, an upstream error. */
@@ -76,6 +81,10 @@ export async function startGateway(
     });
     stack.push(() => egress.close());
     const models: RunningGateway['models'] = [];
+    // One spend and one pace for the instance, whichever of its APIs a call goes to.
+    const modelPolicy = config.modelPolicy ?? openModelPolicy;
+    const spend = new ModelSpend(modelPolicy.budget, config.spent);
+    const pacer = modelPolicy.budget.rpm ? new CallPacer(modelPolicy.budget.rpm) : undefined;
     for (const route of config.models) {
       const key = keys.get(route.keyEnv);
       if (key === undefined) throw new Error(`no key loaded for ${route.keyEnv}`);
@@ -88,13 +97,20 @@ export async function startGateway(
         port: route.port,
         usageLogPath: config.usageLogPath,
         onUsage: hooks.onUsage,
+        onDenied: hooks.onDenied,
         onError: hooks.onWarning,
         prices: config.prices,
+        pathPrefix: route.pathPrefix,
+        policy: modelPolicy,
+        spend,
+        ...(pacer ? { pacer } : {}),
         ...onConnection,
       });
       stack.push(() => gateway.close());
       models.push({ api: route.api, url: gateway.url, port: gateway.port });
     }
+    // Closed first (the stack unwinds backwards): waiting calls are answered, then the servers go.
+    if (pacer) stack.push(() => Promise.resolve(pacer.close()));
     let requests: RequestServer | null = null;
     if (config.requests) {
       const server = await startRequestServer({

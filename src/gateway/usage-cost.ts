@@ -20,13 +20,19 @@ export type ModelPrice = z.infer<typeof ModelPrice>;
 export const PriceTable = z.record(z.string(), ModelPrice);
 export type PriceTable = z.infer<typeof PriceTable>;
 
-export function costOf(counts: UsageCounts, prices: PriceTable): number | null {
-  const model = counts.model;
-  if (model === null) return null;
+/** The price of `model`: the entry whose name is its longest prefix, or undefined. */
+export function findPrice(prices: PriceTable | undefined, model: string): ModelPrice | undefined {
+  if (!prices) return undefined;
   const key = Object.keys(prices)
     .filter((name) => model.startsWith(name))
     .sort((a, b) => b.length - a.length)[0];
-  const price = key === undefined ? undefined : prices[key];
+  return key === undefined ? undefined : prices[key];
+}
+
+export function costOf(counts: UsageCounts, prices: PriceTable): number | null {
+  const model = counts.model;
+  if (model === null) return null;
+  const price = findPrice(prices, model);
   if (!price) return null;
   const usd =
     counts.inputTokens * price.input +

@@ -16,6 +16,8 @@ export const ExitCode = {
   io: 6,
   conflict: 7,
   remote: 8,
+  /** An instance ended `budget-exceeded`: its model budget ran out. */
+  budgetExceeded: 9,
   timedOut: 124,
   commandNotFound: 127,
   canceled: 130,
@@ -38,6 +40,7 @@ export const errorCodes = {
   INSTANCE_NOT_RUNNING: ExitCode.conflict,
   WORKSPACE_GONE: ExitCode.conflict,
   REQUEST_ANSWERED: ExitCode.conflict,
+  INDEX_TOO_NEW: ExitCode.conflict,
   BRING_BACK_FAILED: ExitCode.io,
   REMOTE_NOT_FOUND: ExitCode.badRepository,
   BRANCH_NOT_FOUND: ExitCode.badRepository,

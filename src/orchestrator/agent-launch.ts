@@ -24,7 +24,9 @@ import {
   wantsFence,
   type ModelRoute,
 } from './fence-launch.js';
+import { loadModelUsage } from './model-usage.js';
 import { loadPriceTable } from './price-table.js';
+import { isOpenModelPolicy } from './model-policy-check.js';
 
 /**
  * What an agent gets from the host, decided once per run: its endpoints and credential
@@ -87,8 +89,10 @@ export interface OpenedAgentAccess {
 
 /**
  * planAgentAccess, with what it needs to work: the prices the gateways meter cost with,
- * and, on the local backend, the model gateways this process runs on the host (their
- * endpoints become the agent's).
+ * the instance's model policy and what its earlier runs spent (so its budget holds over
+ * resumes), and, on the local backend, the model gateways this process runs on the host
+ * (their endpoints become the agent's). An instance with a model policy and no gateway to
+ * hold it to is refused rather than run without it.
  */
 export async function openAgentAccess(
   adapter: AgentAdapter,
@@ -98,14 +102,33 @@ export async function openAgentAccess(
   options: { env: NodeJS.ProcessEnv; home: string; log: (message: string) => void },
 ): Promise<OpenedAgentAccess> {
   let access = planAgentAccess(adapter, metadata, paths, backend, options.env);
+  const policy = metadata.modelPolicy;
+  const gated = (access.fence?.models.length ?? 0) > 0 || access.hostGateway !== undefined;
+  if (!gated && !isOpenModelPolicy(policy)) {
+    throw new CorralError(
+      'USAGE',
+      `${metadata.id} has model limits (--model, --allow-model-api, --budget-…), but no model gateway runs for it here to enforce them.`,
+      {
+        hint: 'They apply to an agent with a model API (claude, codex, gemini) and its credential.',
+      },
+    );
+  }
   const prices = await loadPriceTable(options.home);
-  if (access.fence && prices) access = { ...access, fence: { ...access.fence, prices } };
+  const { spent } = await loadModelUsage(paths.usageLog);
+  if (access.fence) {
+    access = {
+      ...access,
+      fence: { ...access.fence, ...(prices ? { prices } : {}), modelPolicy: policy, spent },
+    };
+  }
   if (!access.hostGateway) return { access, close: () => Promise.resolve() };
   // Loaded only here: a docker run never starts a model gateway in this process.
   const { startHostModelGateways } = await import('./host-model-gateways.js');
   const gateways = await startHostModelGateways({
     ...access.hostGateway,
     usageLogPath: paths.usageLog,
+    policy,
+    spent,
     ...(prices ? { prices } : {}),
     onError: (message) => options.log(`model gateway: ${message}`),
   });
@@ -138,6 +161,7 @@ export async function prepareLaunch(
     context,
     workdir: sandbox.workdir,
     stateDir,
+    model: metadata.modelPolicy.model,
   });
   await writeFiles(sandbox, stateDir, launch.files);
   return { launch, env: { ...launch.env, ...endpoints, ...credentials } };

@@ -4,7 +4,7 @@
  * bad input fails here, before any sandbox starts; on failure nothing half-made is left
  * (the state dir and the base ref are removed).
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CorralError } from '../lib/errors.js';
 import { newInstanceId, isValidInstanceId } from '../lib/id.js';
@@ -20,6 +20,7 @@ import {
   type Metadata,
   type Relaxations,
 } from '../state/index.js';
+import type { ModelPolicy } from '../gateway/policy.js';
 import { EventSink } from '../events/index.js';
 import { loadSourceRepo, provisionWorkspace, snapshotBase } from '../workspace/index.js';
 import { writeEgressPolicy } from '../gateway/policy.js';
@@ -47,6 +48,8 @@ export interface CreateRequest {
   limits: Limits;
   relax: Relaxations;
   mounts: HostMount[];
+  /** What the model gateway lets the agent call and spend besides its CLI's calls. */
+  modelPolicy: ModelPolicy;
 }
 
 export async function createInstance(
@@ -97,6 +100,7 @@ export async function createInstance(
       limits: request.limits,
       relax: request.relax,
       mounts: request.mounts,
+      modelPolicy: request.modelPolicy,
       network: request.network,
       prompt: request.prompt,
       agentSessionId: null,
@@ -134,7 +138,7 @@ export async function createInstance(
     await events.flush();
     return metadata;
   } catch (error) {
-    await rm(paths.dir, { recursive: true, force: true });
+    await store.remove(id);
     if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
       throw new CorralError('DISK_FULL', `The disk holding ${store.home} is full.`, {
         hint: 'Free some space (or point CORRAL_HOME at a bigger disk) and run again.',

@@ -24,7 +24,14 @@ describe('planFence', () => {
     expect(f.fence).toEqual({
       stateDir: paths.dir,
       policyDir: '/home/me/.corral/instances/claude-k3x9q/policy',
-      models: [{ api: 'anthropic', upstream: 'http://models:8080', keyEnv: 'ANTHROPIC_API_KEY' }],
+      models: [
+        {
+          api: 'anthropic',
+          upstream: 'http://models:8080',
+          keyEnv: 'ANTHROPIC_API_KEY',
+          pathPrefix: '',
+        },
+      ],
       secrets: { ANTHROPIC_API_KEY: 'sk-ant-real' },
     });
   });
@@ -33,7 +40,12 @@ describe('planFence', () => {
     const f = planFence(getAgent('codex'), paths, { OPENAI_API_KEY: 'sk-proj-real' }, alias);
     expect(f.endpoints).toEqual({ OPENAI_BASE_URL: 'http://gateway:8082/v1' });
     expect(f.fence.models).toEqual([
-      { api: 'openai', upstream: 'https://api.openai.com', keyEnv: 'OPENAI_API_KEY' },
+      {
+        api: 'openai',
+        upstream: 'https://api.openai.com',
+        keyEnv: 'OPENAI_API_KEY',
+        pathPrefix: '/v1',
+      },
     ]);
     expect(JSON.stringify({ ...f.endpoints, ...f.credentials })).not.toContain('sk-proj-real');
   });
@@ -62,6 +74,7 @@ describe('planFence', () => {
         api: 'google',
         upstream: 'https://generativelanguage.googleapis.com',
         keyEnv: 'GEMINI_API_KEY',
+        pathPrefix: '',
       },
     ]);
   });

@@ -36,6 +36,14 @@ export interface FenceLaunch {
   secrets: string[];
 }
 
+/** The model APIs of `adapter` the gateway speaks (for `corral policy`'s list of its calls). */
+export function getAgentApis(adapter: AgentAdapter): Array<FenceModel['api']> {
+  return adapter.endpointVars.flatMap((name) => {
+    const known = fencedApis[name];
+    return known ? [known.api] : [];
+  });
+}
+
 /** Whether the gateway speaks every model API of `adapter` (so its key can stay out). */
 export function canKeepKeyOut(adapter: AgentAdapter): boolean {
   return adapter.endpointVars.every((name) => name in fencedApis);
@@ -115,7 +123,7 @@ export function planFence(
     fence: {
       stateDir: paths.dir,
       policyDir: dirname(paths.policyFile),
-      models: routes.map((r) => ({ api: r.api, upstream: r.upstream, keyEnv })),
+      models: routes.map((r) => ({ api: r.api, upstream: r.upstream, keyEnv, pathPrefix: r.path })),
       secrets: real,
     },
     endpoints: Object.fromEntries(

@@ -32,6 +32,18 @@ const usage = {
   durationMs: 30,
 };
 
+const denied = {
+  ts: '2026-11-26T10:00:02.000Z',
+  denied: true,
+  api: 'anthropic',
+  method: 'GET',
+  path: '/v1/files',
+  reason: 'not-allowed',
+  message: 'refused: GET /v1/files is not a call this instance may make with the key',
+  model: null,
+  status: 403,
+};
+
 describe('gateway log lines → events', () => {
   it('turns records into events and anything else into nothing', () => {
     expect(egressEvent('x', JSON.stringify(egress))).toMatchObject({
@@ -44,6 +56,19 @@ describe('gateway log lines → events', () => {
       type: 'gateway.usage',
       inputTokens: 10,
     });
+    expect(usageEvent('x', JSON.stringify(denied))).toEqual({
+      id: 'x',
+      type: 'gateway.denied',
+      api: 'anthropic',
+      method: 'GET',
+      path: '/v1/files',
+      reason: 'not-allowed',
+      message: denied.message,
+      model: null,
+      status: 403,
+    });
+    // Marked denied but not a refusal record: nothing (never read as metered usage).
+    expect(usageEvent('x', JSON.stringify({ ...usage, denied: true }))).toBeNull();
     for (const bad of ['', 'not json', '{}', '[1]', JSON.stringify({ ...egress, port: 'x' })]) {
       expect(egressEvent('x', bad)).toBeNull();
       expect(usageEvent('x', bad)).toBeNull();
@@ -61,9 +86,13 @@ describe('gateway log lines → events', () => {
     await appendFile(join(dir, 'egress.log'), `${'y'.repeat(70 * 1024)}\n`);
     await appendFile(join(dir, 'egress.log'), `${line}\n`);
     await appendFile(join(dir, 'usage.log'), `${JSON.stringify(usage)}\n`);
+    // What was written by now is read on asking, without waiting for the next poll.
+    await follower.catchUp();
+    expect(seen.map((e) => e.type).sort()).toEqual(['egress', 'gateway.usage']);
+    await appendFile(join(dir, 'usage.log'), `${JSON.stringify(denied)}\n`);
     await follower.close();
     // The two files are read independently, so only the order within each is promised.
-    expect(seen.map((e) => e.type).sort()).toEqual(['egress', 'gateway.usage']);
+    expect(seen.map((e) => e.type).sort()).toEqual(['egress', 'gateway.denied', 'gateway.usage']);
     expect(seen.find((e) => e.type === 'egress')).toMatchObject({ host: 'new.test' });
   });
 });

@@ -2,13 +2,13 @@
  * Follows a fenced instance's gateway logs (egress.log and usage.log in its state dir,
  * appended to by the gateway container through file mounts) and turns each new line into
  * an event: `egress` for a connection the proxy allowed or denied, `gateway.usage` for a
- * model call it metered. Following starts at the files' current ends, so a resumed
+ * model call it metered, `gateway.denied` for one it refused. Following starts at the files' current ends, so a resumed
  * instance does not replay earlier runs; the files are polled while the instance runs and
  * read to the end on `close()`. A line that does not parse, or is longer than 64 KiB, is
  * skipped: nothing in these files is ever executed.
  */
 import { open } from 'node:fs/promises';
-import { EgressLine, UsageLine, type NewEvent } from '../events/index.js';
+import { DenialLine, EgressLine, UsageLine, type NewEvent } from '../events/index.js';
 import type { InstancePaths } from '../state/index.js';
 
 const maxLineBytes = 64 * 1024;
@@ -77,13 +77,24 @@ export function egressEvent(id: string, line: string): NewEvent | null {
   return r.success ? { id, type: 'egress', ...r.data } : null;
 }
 
-/** The event of one usage.log line, or null when it is not a record. */
+/** The event of one usage.log line (a metered call, or a refused one), or null when it is neither. */
 export function usageEvent(id: string, line: string): NewEvent | null {
-  const r = UsageLine.safeParse(parse(line));
+  const value = parse(line);
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { denied?: unknown }).denied === true
+  ) {
+    const d = DenialLine.safeParse(value);
+    return d.success ? { id, type: 'gateway.denied', ...d.data } : null;
+  }
+  const r = UsageLine.safeParse(value);
   return r.success ? { id, type: 'gateway.usage', ...r.data } : null;
 }
 
 export interface GatewayLogFollower {
+  /** Reads what has been written so far (a refusal the gateway logged before answering). */
+  catchUp(): Promise<void>;
   /** Reads what is left and stops following. */
   close(): Promise<void>;
 }
@@ -116,6 +127,7 @@ export async function followGatewayLogs(
   };
   const timer = setInterval(() => void readAll(), pollMs);
   return {
+    catchUp: () => readAll(),
     async close() {
       clearInterval(timer);
       await readAll();

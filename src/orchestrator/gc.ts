@@ -93,7 +93,7 @@ export async function collectGarbage(
     if (age < halfMadeAgeMs) continue;
     await act(
       { kind: 'state-dir', target: paths.dir, reason: 'no readable record (half-made)' },
-      () => rm(paths.dir, { recursive: true, force: true }),
+      () => store.remove(id),
     );
   }
 

@@ -4,9 +4,13 @@
  * the agent uses. The agent gets its address (which sandbox-runtime's proxy lets it
  * reach, like any allowed host) and the placeholder key; the real key stays in this
  * process, which the sandbox cannot see (bubblewrap gives it its own pid namespace and
- * /proc). Each call it forwards is metered into the instance's usage.log.
+ * /proc). Each call it forwards is metered into the instance's usage.log, and held to the
+ * instance's model policy and budget like the sidecar's (one spend for all its APIs).
  */
+import { CallPacer } from '../gateway/call-pacer.js';
 import { startModelGateway, type ModelGateway } from '../gateway/model-gateway.js';
+import type { ModelPolicy, ModelSpent } from '../gateway/model-policy.js';
+import { ModelSpend } from '../gateway/model-spend.js';
 import type { PriceTable } from '../gateway/usage-cost.js';
 import type { ModelRoute } from './fence-launch.js';
 
@@ -22,10 +26,20 @@ export async function startHostModelGateways(options: {
   key: string;
   usageLogPath: string;
   prices?: PriceTable;
+  policy: ModelPolicy;
+  spent: ModelSpent;
   onError?: (message: string) => void;
 }): Promise<HostModelGateways> {
   const started: ModelGateway[] = [];
   const endpoints: Record<string, string> = {};
+  const spend = new ModelSpend(options.policy.budget, options.spent);
+  const rpm = options.policy.budget.rpm;
+  const pacer = rpm ? new CallPacer(rpm) : undefined;
+  const closeAll = async (): Promise<void> => {
+    // Calls waiting for their turn are answered before the gateways go.
+    pacer?.close();
+    await Promise.all(started.map((g) => g.close()));
+  };
   try {
     for (const route of options.routes) {
       const gateway = await startModelGateway({
@@ -35,6 +49,10 @@ export async function startHostModelGateways(options: {
         host: '127.0.0.1',
         port: 0,
         usageLogPath: options.usageLogPath,
+        pathPrefix: route.path,
+        policy: options.policy,
+        spend,
+        ...(pacer ? { pacer } : {}),
         ...(options.prices ? { prices: options.prices } : {}),
         ...(options.onError ? { onError: options.onError } : {}),
       });
@@ -42,13 +60,8 @@ export async function startHostModelGateways(options: {
       endpoints[route.endpointVar] = `http://127.0.0.1:${gateway.port}${route.path}`;
     }
   } catch (error) {
-    await Promise.all(started.map((g) => g.close()));
+    await closeAll();
     throw error;
   }
-  return {
-    endpoints,
-    close: async () => {
-      await Promise.all(started.map((g) => g.close()));
-    },
-  };
+  return { endpoints, close: closeAll };
 }

@@ -1,6 +1,7 @@
 /** Orchestrator: instance lifecycle, supervision, gc. */
 export * from './orchestrator.js';
 export * from './instance-store.js';
+export * from './instance-queries.js';
 export * from './supervise.js';
 export * from './gc.js';
 export * from './follow.js';

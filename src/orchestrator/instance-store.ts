@@ -1,24 +1,40 @@
 /**
  * Reads and writes instance records in the state dirs (the truth), finds an instance by
  * id, unique id prefix or name, and reconciles: a record that says running while its
- * supervisor process is gone becomes `lost`.
+ * supervisor process is gone becomes `lost`. It is the one place records are written and
+ * state dirs removed, so its hooks are where a cache of them (the index) is kept current;
+ * a hook that fails is logged and never fails the write, which stands.
  */
-import { readdir } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { CorralError } from '../lib/errors.js';
 import {
   getInstancePaths,
-  getInstancesDir,
   isSupervisorAlive,
+  listInstanceIds,
   loadMetadata,
   saveMetadata,
   type Metadata,
 } from '../state/index.js';
 
+export interface InstanceStoreHooks {
+  /** After a record is written; `stamp` names the metadata.json as written (see fileStamp). */
+  onSaved?(metadata: Metadata, stamp: string): void | Promise<void>;
+  /** After a state dir is removed. */
+  onRemoved?(id: string): void | Promise<void>;
+  /** Where the first failure of a hook is reported (later ones say nothing new). */
+  log?(line: string): void;
+}
+
 /** How long a record may wait, created, for its supervisor to take it up. */
 const startGraceMs = 60_000;
 
 export class InstanceStore {
-  constructor(readonly home: string) {}
+  #hookFailed = false;
+
+  constructor(
+    readonly home: string,
+    private readonly hooks: InstanceStoreHooks = {},
+  ) {}
 
   paths(id: string) {
     return getInstancePaths(this.home, id);
@@ -29,7 +45,27 @@ export class InstanceStore {
   }
 
   async save(metadata: Metadata): Promise<void> {
-    await saveMetadata(this.paths(metadata.id).metadata, metadata);
+    const stamp = await saveMetadata(this.paths(metadata.id).metadata, metadata);
+    await this.#afterWrite(metadata.id, () => this.hooks.onSaved?.(metadata, stamp));
+  }
+
+  /** Removes an instance's state dir, whole. */
+  async remove(id: string): Promise<void> {
+    await rm(this.paths(id).dir, { recursive: true, force: true });
+    await this.#afterWrite(id, () => this.hooks.onRemoved?.(id));
+  }
+
+  async #afterWrite(id: string, hook: () => void | Promise<void>): Promise<void> {
+    try {
+      await hook();
+    } catch (error) {
+      if (this.#hookFailed) return;
+      this.#hookFailed = true;
+      const why = error instanceof Error ? error.message : String(error);
+      this.hooks.log?.(
+        `corral: the index was not updated for ${id} (${why}); the record is saved, and the next \`corral ls\` catches up.`,
+      );
+    }
   }
 
   async update(id: string, change: Partial<Metadata>): Promise<Metadata> {
@@ -40,16 +76,7 @@ export class InstanceStore {
 
   /** Ids of every state dir, whether or not its record is readable. */
   async listIds(): Promise<string[]> {
-    const entries = await readdir(getInstancesDir(this.home), { withFileTypes: true }).catch(
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return [];
-        throw error;
-      },
-    );
-    return entries
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name)
-      .sort();
+    return listInstanceIds(this.home);
   }
 
   /** Every readable record, reconciled, newest first. */

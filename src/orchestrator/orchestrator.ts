@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Backend, BackendName } from '../backends/backend.js';
 import { chooseBackend, type BackendChoice, type BackendRegistry } from '../backends/detect.js';
@@ -27,13 +27,23 @@ import {
   allowHost,
   denyHost,
   loadEgressPolicy,
+  listBuiltInCalls,
+  openModelPolicy,
   parseHostPattern,
   type EgressPolicy,
+  type ModelBudget,
+  type ModelPolicy,
 } from '../gateway/policy.js';
 import { expandAllowEntries, expandAllowPresets } from './allow-presets.js';
 import { createInstance } from './create-instance.js';
 import { loadEgressAttempts, type EgressAttempts } from './egress-attempts.js';
-import { InstanceStore } from './instance-store.js';
+import { getAgentApis } from './fence-launch.js';
+import { InstanceQueries } from './instance-queries.js';
+import { InstanceStore, type InstanceStoreHooks } from './instance-store.js';
+import type { IndexHandle } from '../store/index.js';
+import { checkModelPolicy } from './model-policy-check.js';
+import { loadModelUsage, type ModelUsage } from './model-usage.js';
+import { loadPriceTable } from './price-table.js';
 import { rememberRepo } from './repo-registry.js';
 import { superviseInstance, type SuperviseIO } from './supervise.js';
 import {
@@ -72,6 +82,11 @@ export interface RunRequest {
   relax?: Relaxations;
   /** Host paths besides the workspace (`--unsafe-mount`). */
   mounts?: HostMount[];
+  /**
+   * What the model gateway lets the agent call and spend besides its CLI's calls
+   * (`--allow-model-api`, `--model`, `--budget-…`); recorded, and applied on every run.
+   */
+  modelPolicy?: ModelPolicy;
 }
 
 export interface OrchestratorDeps {
@@ -89,13 +104,20 @@ export interface OrchestratorDeps {
   /** argv that starts this CLI (node + script), for the detached supervisor. */
   selfCommand: string[];
   log: (line: string) => void;
+  /** The instance index (opened on first use). */
+  index: IndexHandle;
+  /** What keeps the index current when records are written or removed. */
+  storeHooks?: InstanceStoreHooks;
 }
 
 export class Orchestrator {
   readonly store: InstanceStore;
+  /** Listing and the index: what `ls` and `index rebuild` ask. */
+  readonly queries: InstanceQueries;
 
   constructor(private readonly deps: OrchestratorDeps) {
-    this.store = new InstanceStore(deps.home);
+    this.store = new InstanceStore(deps.home, deps.storeHooks);
+    this.queries = new InstanceQueries({ store: this.store, index: deps.index, log: deps.log });
   }
 
   get home(): string {
@@ -112,6 +134,8 @@ export class Orchestrator {
     checkAgentRequest(agent, request);
     // Fail on a missing credential before anything is made.
     pickCredentials(agent, process.env);
+    const modelPolicy = request.modelPolicy ?? openModelPolicy;
+    checkModelPolicy(agent, modelPolicy, await loadPriceTable(this.home), this.home);
     const context = await readContextFiles(request.contextFiles ?? []);
     const backend = await chooseBackend(this.deps.backends, request.backend);
     const needsAgentImage = agent.binary !== null && agent.name !== 'fake';
@@ -162,6 +186,7 @@ export class Orchestrator {
       limits: request.limits,
       relax: request.relax ?? {},
       mounts: request.mounts ?? [],
+      modelPolicy,
     });
     await rememberRepo(this.home, metadata.sourceRepo);
     return metadata;
@@ -227,10 +252,28 @@ export class Orchestrator {
   async prepareResume(
     ref: string,
     command: string[] | undefined,
-    options: { timeoutMs?: number; interactive: boolean; prompt?: string },
+    options: {
+      timeoutMs?: number;
+      interactive: boolean;
+      prompt?: string;
+      /** A new budget (each limit given replaces the recorded one). */
+      budget?: Partial<ModelBudget>;
+    },
   ): Promise<Metadata> {
     const m = await this.store.resolve(ref);
-    pickCredentials(getAgent(m.agent), process.env);
+    const agent = getAgent(m.agent);
+    pickCredentials(agent, process.env);
+    const modelPolicy: ModelPolicy = {
+      ...m.modelPolicy,
+      budget: { ...m.modelPolicy.budget, ...options.budget },
+    };
+    checkModelPolicy(agent, modelPolicy, await loadPriceTable(this.home), this.home);
+    const spentOut = await this.checkBudgetLeft(m.id, modelPolicy.budget);
+    if (spentOut) {
+      throw new CorralError('USAGE', `${m.id} ${spentOut}.`, {
+        hint: `Resume it with a larger budget: corral resume ${m.id} --budget-tokens <n> (or --budget-usd <usd>).`,
+      });
+    }
     if (!isEnded(m.status)) {
       throw new CorralError('INSTANCE_RUNNING', `${m.id} is still ${describeStatus(m.status)}.`, {
         hint: `Stop it first: corral stop ${m.id}`,
@@ -275,6 +318,7 @@ export class Orchestrator {
       prompt: options.prompt ?? m.prompt,
       interactive: options.interactive,
       timeoutMs: options.timeoutMs ?? m.timeoutMs,
+      modelPolicy,
       status: 'created',
       // The last run's supervisor is gone; until the next one records itself, the
       // record is one being started, not one whose supervisor died.
@@ -285,6 +329,16 @@ export class Orchestrator {
       message: null,
       bringBack: null,
     });
+  }
+
+  /** Why the instance may make no further model call (its budget is spent), or null. */
+  private async checkBudgetLeft(id: string, budget: ModelBudget): Promise<string | null> {
+    const { spent } = await loadModelUsage(this.store.paths(id).usageLog);
+    if (budget.tokens !== null && spent.tokens >= budget.tokens)
+      return `has spent ${spent.tokens} of its ${budget.tokens}-token budget`;
+    if (budget.usd !== null && spent.usd >= budget.usd)
+      return `has spent $${spent.usd.toFixed(4)} of its $${budget.usd} budget`;
+    return null;
   }
 
   /** Removes an ended instance: sandbox leftovers, state dir and base ref; the branch stays unless asked. */
@@ -312,7 +366,7 @@ export class Orchestrator {
     }
     // The images built for its approved packages go with it.
     if (m.backend === 'docker') await removeInstanceImages(m.id).catch(() => undefined);
-    await rm(this.store.paths(m.id).dir, { recursive: true, force: true });
+    await this.store.remove(m.id);
     return m;
   }
 
@@ -374,16 +428,26 @@ export class Orchestrator {
     return rejectRequest(this, ref, n, reason);
   }
 
-  /** An instance's policy, and what it tried to reach (docker: its gateway's egress.log). */
-  async loadPolicy(
-    ref: string,
-  ): Promise<{ metadata: Metadata; policy: EgressPolicy; tried: EgressAttempts[] }> {
+  /**
+   * An instance's policy and what it tried: the hosts it may reach and the connections it
+   * made (its gateway's egress.log); the model calls its CLI may make, what it spent and
+   * the calls the model gateway refused (usage.log).
+   */
+  async loadPolicy(ref: string): Promise<{
+    metadata: Metadata;
+    policy: EgressPolicy;
+    tried: EgressAttempts[];
+    modelCalls: string[];
+    modelUsage: ModelUsage;
+  }> {
     const m = await this.store.resolve(ref);
     const paths = this.store.paths(m.id);
     return {
       metadata: m,
       policy: await loadEgressPolicy(paths.policyFile),
       tried: await loadEgressAttempts(paths.egressLog),
+      modelCalls: getAgentApis(getAgent(m.agent)).flatMap((api) => listBuiltInCalls(api)),
+      modelUsage: await loadModelUsage(paths.usageLog),
     };
   }
 }

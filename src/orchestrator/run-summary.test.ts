@@ -98,4 +98,20 @@ describe('SummaryCollector', () => {
     // Behind the gateway the output proves nothing: the egress log is the truth there.
     expect((await summarize(lines)).unreachableHosts).toEqual([]);
   });
+
+  it('counts the model calls the gateway refused', async () => {
+    const refused: CorralEvent = {
+      ...at,
+      type: 'gateway.denied',
+      api: 'openai',
+      method: 'POST',
+      path: '/v1/batches',
+      reason: 'not-allowed',
+      message: 'refused',
+      model: null,
+      status: 403,
+    };
+    const s = await summarize([metered(null), refused, refused]);
+    expect(s).toMatchObject({ modelCallsDenied: 2, egressDenied: 0, inputTokens: 60 });
+  });
 });

@@ -1,10 +1,11 @@
 /**
  * The numbers a run ends with: tokens and cost summed over the usage events (what the
  * gateway metered when it metered anything, else what the agent reported; the agent's cost
- * when the gateway had no prices), how many tools it called, what it was refused, which
- * hosts it could not reach (the gateway's denials; where no gateway logs them, in a sandbox
- * without network or behind sandbox-runtime's proxy, the hosts its tools' error lines
- * name), and how many files its branch changed.
+ * when the gateway had no prices), how many tools it called, what it was refused (by its
+ * CLI, by the egress policy, by the model gateway), which hosts it could not reach (the
+ * gateway's denials; where no gateway logs them, in a sandbox without network or behind
+ * sandbox-runtime's proxy, the hosts its tools' error lines name), and how many files its
+ * branch changed.
  */
 import type { CorralEvent } from '../events/index.js';
 import { isHostAllowed } from '../gateway/policy.js';
@@ -43,6 +44,7 @@ export class SummaryCollector {
     toolCalls: 0,
     denials: [],
     egressDenied: 0,
+    modelCallsDenied: 0,
     unreachableHosts: [],
   };
   private readonly denied = new Set<string>();
@@ -77,6 +79,8 @@ export class SummaryCollector {
       this.offline?.line(event.line);
     } else if (event.type === 'agent.command' && event.output !== null) {
       for (const line of event.output.split('\n')) this.offline?.line(line);
+    } else if (event.type === 'gateway.denied') {
+      s.modelCallsDenied++;
     } else if (event.type === 'agent.end') {
       s.denials.push(...event.denials);
     }

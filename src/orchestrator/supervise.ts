@@ -2,9 +2,10 @@
  * Supervises one run of an instance, from sandbox start to the branch in the source
  * repository: starts the sandbox, launches what the agent adapter asks for, streams its
  * output (redacted) to `output.log`, the terminal and the event log (with what a fenced
- * instance's gateway logged: connections, metered model calls), enforces the timeout,
- * turns a cancel into a graceful stop, brings the work back, releases the sandbox and
- * writes the final record. Whatever happens to the agent, bring-back is attempted; when it
+ * instance's gateway logged: connections, metered model calls, refused ones), enforces the
+ * timeout, turns a cancel into a graceful stop, ends the run when the gateway refuses a
+ * model call because the instance's budget is spent (`budget-exceeded`), brings the work
+ * back, releases the sandbox and writes the final record. Whatever happens to the agent, bring-back is attempted; when it
  * fails the workspace is kept so nothing is lost.
  */
 import { createWriteStream } from 'node:fs';
@@ -69,17 +70,24 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   let sessionId = metadata.agentSessionId;
   // The last command a shell said it could not find: exit 127 names it.
   let missingCommand: string | null = null;
+  // What the gateway said when it refused a call for the spent budget; once set, the run ends.
+  let budgetSpent: string | null = null;
+  let onBudgetSpent: (() => void) | undefined;
   const onEvent = (event: CorralEvent) => {
     summary.add(event);
     if (event.type === 'agent.session') sessionId = event.sessionId;
     if (event.type === 'raw' && event.stream === 'stderr')
       missingCommand = findMissingCommand(event.line) ?? missingCommand;
+    if (event.type === 'gateway.denied' && event.reason === 'budget' && budgetSpent === null) {
+      budgetSpent = event.message;
+      onBudgetSpent?.();
+    }
     io.onEvent?.(event);
   };
 
   let sandbox: Sandbox | undefined;
   let exit: ProcessExit = { exitCode: null, signal: null };
-  let reason: 'timeout' | 'cancel' | undefined;
+  let reason: EndReason | undefined;
   let startError: unknown;
   let ran = false;
 
@@ -172,12 +180,14 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
     if (io.stdin && proc.stdin) io.stdin.pipe(proc.stdin);
     else proc.stdin?.end();
 
-    const stop = (why: 'timeout' | 'cancel') => {
+    const stop = (why: EndReason) => {
       if (reason) return;
       reason = why;
-      log(why === 'timeout' ? `${id}: timed out, stopping…` : `${id}: stopping…`);
+      log(`${id}: ${stopping[why]}`);
       void proc.terminate(options.stopGraceMs ?? 5000);
     };
+    onBudgetSpent = () => stop('budget');
+    if (budgetSpent !== null) stop('budget');
     const timer = metadata.timeoutMs
       ? setTimeout(() => stop('timeout'), metadata.timeoutMs)
       : undefined;
@@ -188,6 +198,10 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       exit = await proc.wait();
       await Promise.all([drained, drainedErr]);
       pipeline.end();
+      // The gateway logs a refusal before the agent hears of it: an agent that gave up on
+      // a spent budget and exited finds it in the log by now.
+      await gatewayLogs?.catchUp();
+      if (budgetSpent !== null && !reason) reason = 'budget';
     } finally {
       if (timer) clearTimeout(timer);
       options.cancel?.removeEventListener('abort', onCancel);
@@ -204,6 +218,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
 
   const bringBack = await bringBackSafely(store, metadata, sandbox, ran, events, log);
   const status = decideStatus(exit, reason, startError, bringBack.error);
+  onBudgetSpent = undefined;
   trace('bring-back');
   await sandbox?.stop().catch(() => undefined);
   await opened?.close();
@@ -251,6 +266,7 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
             missingCommand,
             bringBackError: bringBack.error,
             workspace: paths.workspace,
+            budgetSpent,
           }) ?? '',
         ),
       ) || null,
@@ -260,6 +276,15 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
   if (startError && isCorralError(startError)) throw startError;
   return final;
 }
+
+/** Why the supervisor ended a run the command had not ended itself. */
+type EndReason = 'timeout' | 'cancel' | 'budget';
+
+const stopping: Record<EndReason, string> = {
+  timeout: 'timed out, stopping…',
+  cancel: 'stopping…',
+  budget: 'its model budget is spent, stopping…',
+};
 
 function pump(from: NodeJS.ReadableStream, to: (chunk: Buffer) => void): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -272,12 +297,13 @@ function pump(from: NodeJS.ReadableStream, to: (chunk: Buffer) => void): Promise
 
 function decideStatus(
   exit: ProcessExit,
-  reason: 'timeout' | 'cancel' | undefined,
+  reason: EndReason | undefined,
   startError: unknown,
   bringBackError: string | null,
 ): InstanceStatus {
   if (reason === 'timeout') return 'timed-out';
   if (reason === 'cancel') return 'canceled';
+  if (reason === 'budget') return 'budget-exceeded';
   // Never "succeeded" while the branch holds less than the workspace.
   if (startError || bringBackError) return 'failed';
   return exit.exitCode === 0 ? 'succeeded' : 'failed';
@@ -292,9 +318,10 @@ function describeEnd(
     missingCommand: string | null;
     bringBackError: string | null;
     workspace: string;
+    budgetSpent: string | null;
   },
 ): string | null {
-  const { status, exit, startError, bringBackError, workspace } = end;
+  const { status, exit, startError, bringBackError, workspace, budgetSpent } = end;
   const parts: string[] = [];
   if (startError)
     parts.push(startError instanceof Error ? startError.message : JSON.stringify(startError));
@@ -303,6 +330,10 @@ function describeEnd(
     parts.push(`command not found in the sandbox: ${end.missingCommand ?? first ?? m.agent}`);
   }
   if (status === 'timed-out') parts.push(`stopped after the ${m.timeoutMs}ms timeout`);
+  if (status === 'budget-exceeded' && budgetSpent !== null)
+    parts.push(
+      `stopped: ${budgetSpent}${m.keep ? `; to go on, resume it with a larger budget: corral resume ${m.id} --budget-tokens <n> (or --budget-usd <usd>)` : ''}`,
+    );
   if (bringBackError)
     parts.push(`bring-back failed (${bringBackError}); the work is kept in ${workspace}`);
   return parts.length ? parts.join('; ') : null;

@@ -2,6 +2,7 @@
  * A complete, valid instance record for unit tests, with the fields a test cares about
  * given as overrides. Test-only: the build leaves `*.fixture.ts` out of dist.
  */
+import { openModelPolicy } from '../gateway/model-policy.js';
 import { metadataSchemaVersion, type Metadata } from './metadata.js';
 
 export function sampleMetadata(overrides: Partial<Metadata> = {}): Metadata {
@@ -20,6 +21,7 @@ export function sampleMetadata(overrides: Partial<Metadata> = {}): Metadata {
     limits: { memoryBytes: 1, cpus: 1, pids: 1 },
     relax: {},
     mounts: [],
+    modelPolicy: openModelPolicy,
     network: 'open',
     prompt: null,
     agentSessionId: null,

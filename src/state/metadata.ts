@@ -3,10 +3,11 @@
  * that load and save it. The state dir is the truth; the file is always written whole
  * (atomically), and a file from a future schema version is refused with a clear error.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorralError } from '../lib/errors.js';
-import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { fileStamp, writeFileAtomic } from '../lib/fs-atomic.js';
+import { ModelPolicy, openModelPolicy } from '../gateway/model-policy.js';
 import { HostMount, Relaxations } from './relaxations.js';
 
 export const metadataSchemaVersion = 1;
@@ -18,6 +19,8 @@ export const instanceStatuses = [
   'failed',
   'canceled',
   'timed-out',
+  /** The gateway refused a model call because the instance's budget was spent. */
+  'budget-exceeded',
   'lost',
 ] as const;
 export const InstanceStatus = z.enum(instanceStatuses);
@@ -28,6 +31,7 @@ export const endedStatuses: readonly InstanceStatus[] = [
   'failed',
   'canceled',
   'timed-out',
+  'budget-exceeded',
   'lost',
 ];
 
@@ -69,6 +73,8 @@ export const Summary = z.object({
   denials: z.array(z.string()),
   /** Connections the egress policy refused (the gateway's or sandbox-runtime's). */
   egressDenied: z.number().int().default(0),
+  /** Model calls the model gateway refused (not on the list, a model not allowed, the budget). */
+  modelCallsDenied: z.number().int().default(0),
   /**
    * Hosts it tried and could not reach, first tried first: refused by the egress policy, or
    * (no network at all) named by a tool's error line in its output.
@@ -97,6 +103,9 @@ export const Metadata = z.object({
     .array(HostMount)
     .default([])
     .describe('host paths besides the workspace (--unsafe-mount)'),
+  modelPolicy: ModelPolicy.default(openModelPolicy).describe(
+    'what the model gateway lets the agent call and spend besides its CLI’s calls (--allow-model-api, --model, --budget-…)',
+  ),
   network: z
     .enum(['none', 'open'])
     .describe(
@@ -148,9 +157,27 @@ export function describeStatus(status: InstanceStatus): string {
 }
 
 export async function loadMetadata(path: string): Promise<Metadata> {
+  return (await loadStampedMetadata(path)).metadata;
+}
+
+/** A record and the stamp of the version of metadata.json it was read from (see fileStamp). */
+export interface StampedMetadata {
+  metadata: Metadata;
+  stamp: string;
+}
+
+/** Reads a record and its stamp from one open file, so the two always belong together. */
+export async function loadStampedMetadata(path: string): Promise<StampedMetadata> {
   let raw: string;
+  let stamp: string;
   try {
-    raw = await readFile(path, 'utf8');
+    const handle = await open(path, 'r');
+    try {
+      stamp = fileStamp(await handle.stat({ bigint: true }));
+      raw = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CorralError('INSTANCE_NOT_FOUND', `No instance record at ${path}.`, {
@@ -159,6 +186,11 @@ export async function loadMetadata(path: string): Promise<Metadata> {
     }
     throw error;
   }
+  return { metadata: parseMetadata(raw, path), stamp };
+}
+
+/** Parses the text of a metadata.json; a record from a newer corral is refused. */
+export function parseMetadata(raw: string, path: string): Metadata {
   const json: unknown = JSON.parse(raw);
   const version = (json as { schemaVersion?: unknown }).schemaVersion;
   if (typeof version === 'number' && version > metadataSchemaVersion) {
@@ -171,6 +203,9 @@ export async function loadMetadata(path: string): Promise<Metadata> {
   return Metadata.parse(json);
 }
 
-export async function saveMetadata(path: string, metadata: Metadata): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(Metadata.parse(metadata), null, 2) + '\n');
+/** Writes a record whole and atomically; returns the stamp of the file as written. */
+export async function saveMetadata(path: string, metadata: Metadata): Promise<string> {
+  return fileStamp(
+    await writeFileAtomic(path, JSON.stringify(Metadata.parse(metadata), null, 2) + '\n'),
+  );
 }

@@ -31,18 +31,19 @@ export function getInstancesDir(home: string): string {
 }
 
 export function getInstancePaths(home: string, id: string): InstancePaths {
+  // One join; the rest are fixed names appended to a normalized path (`ls` of thousands of
+  // instances asks for these for each one).
   const dir = join(getInstancesDir(home), id);
-  const workspace = join(dir, 'workspace');
   return {
     dir,
-    metadata: join(dir, 'metadata.json'),
-    events: join(dir, 'events.ndjson'),
-    output: join(dir, 'output.log'),
-    workspace,
-    context: join(dir, 'context.md'),
-    policyFile: join(dir, 'policy', 'egress.json'),
-    egressLog: join(dir, 'egress.log'),
-    usageLog: join(dir, 'usage.log'),
+    metadata: `${dir}/metadata.json`,
+    events: `${dir}/events.ndjson`,
+    output: `${dir}/output.log`,
+    workspace: `${dir}/workspace`,
+    context: `${dir}/context.md`,
+    policyFile: `${dir}/policy/egress.json`,
+    egressLog: `${dir}/egress.log`,
+    usageLog: `${dir}/usage.log`,
   };
 }
 

@@ -1,3 +1,4 @@
+import { openModelPolicy } from '../gateway/model-policy.js';
 import { describe, expect, it } from 'vitest';
 import { Metadata } from './metadata.js';
 import { listRelaxations, Relaxations } from './relaxations.js';
@@ -37,6 +38,8 @@ describe('relaxations in metadata', () => {
     const m = Metadata.parse(oldRecord);
     expect(m.relax).toEqual({});
     expect(m.mounts).toEqual([]);
+    // …and as a record without model limits.
+    expect(m.modelPolicy).toEqual(openModelPolicy);
     expect(listRelaxations(m.relax, m.mounts)).toEqual([]);
   });
 
@@ -70,5 +73,14 @@ describe('listRelaxations', () => {
     ]);
     expect(list[5]?.weakens).toMatch(/control of the host/);
     expect(list[6]?.weakens).toMatch(/host path \/srv\/cache at \/cache \(read-only\)/);
+  });
+
+  it('lists a call added to the model API as a relaxation too', () => {
+    expect(listRelaxations({}, [], ['POST /v1/messages/batches'])).toEqual([
+      {
+        flag: "--allow-model-api 'POST /v1/messages/batches'",
+        weakens: 'the agent may call POST /v1/messages/batches on its model API with the real key',
+      },
+    ]);
   });
 });

@@ -2,7 +2,9 @@
  * The hardening a user switched off for one instance, as recorded in its metadata: each
  * item named on its own (`--unsafe-…` flags on `corral run`), absent meaning hardened, so
  * an old record with none of them reads as fully hardened. Also the one table of what each
- * item weakens, in the words the warnings, `corral policy` and the refusals use.
+ * item weakens, in the words the warnings, `corral policy` and the refusals use; a call the
+ * model gateway was told to let through besides the agent CLI's own (`--allow-model-api`)
+ * is listed the same way, since it lends the agent more of the key.
  */
 import { z } from 'zod';
 
@@ -89,13 +91,18 @@ export interface Relaxation {
 }
 
 /**
- * Every item `relax` and `mounts` switch off, in a fixed order; empty when fully hardened.
+ * Every item `relax`, `mounts` and `allowModelApi` switch off, in a fixed order; empty when
+ * fully hardened.
  *
  * @example
  * listRelaxations({ rootUser: true }, [])
  * // [{ flag: '--unsafe-root', weakens: 'commands run as root (uid 0) inside the sandbox' }]
  */
-export function listRelaxations(relax: Relaxations, mounts: readonly HostMount[]): Relaxation[] {
+export function listRelaxations(
+  relax: Relaxations,
+  mounts: readonly HostMount[],
+  allowModelApi: readonly string[] = [],
+): Relaxation[] {
   const out: Relaxation[] = [];
   if (relax.rootUser)
     out.push({ flag: '--unsafe-root', weakens: 'commands run as root (uid 0) inside the sandbox' });
@@ -134,6 +141,11 @@ export function listRelaxations(relax: Relaxations, mounts: readonly HostMount[]
     out.push({
       flag: `--unsafe-mount ${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`,
       weakens: `the sandbox sees host path ${m.source} at ${m.target} (${m.readOnly ? 'read-only' : 'writable'})`,
+    });
+  for (const call of allowModelApi)
+    out.push({
+      flag: `--allow-model-api '${call}'`,
+      weakens: `the agent may call ${call} on its model API with the real key`,
     });
   return out;
 }

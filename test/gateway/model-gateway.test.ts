@@ -12,7 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startModelGateway, type ModelGateway, type UsageRecord } from '../../src/gateway/index.js';
+import {
+  ModelPolicy,
+  startModelGateway,
+  type ModelGateway,
+  type ModelGatewayOptions,
+  type UsageRecord,
+} from '../../src/gateway/index.js';
 import {
   defaultUsage as anthropicUsage,
   startAnthropicStandIn,
@@ -82,6 +88,7 @@ async function gateway(
   usage: UsageRecord[],
   errors: string[] = [],
   key = realKey,
+  more: Partial<ModelGatewayOptions> = {},
 ): Promise<ModelGateway> {
   const gw = await startModelGateway({
     api,
@@ -90,6 +97,7 @@ async function gateway(
     usageLogPath: join(dir, 'usage.log'),
     onUsage: (r) => usage.push(r),
     onError: (m) => errors.push(m),
+    ...more,
   });
   closers.push(() => gw.close());
   return gw;
@@ -195,7 +203,8 @@ describe('model gateway', () => {
     const relay = await recordingRelay(api.url);
     const usage: UsageRecord[] = [];
     const key = 'sk-proj-REAL-openai-key-abcdef0123';
-    const gw = await gateway('openai', `${relay.url}/v1`, usage, [], key);
+    // The upstream's own base path (a proxy's, say), and an agent whose base URL has none.
+    const gw = await gateway('openai', `${relay.url}/v1`, usage, [], key, { pathPrefix: '' });
     const res = await fetch(`${gw.url}/responses`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${placeholder}` },
@@ -221,61 +230,71 @@ describe('model gateway', () => {
     ]);
   });
 
-  it('streams SSE through event by event: the first event arrives before the API has finished', async () => {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let finished = false;
-    const upstream = await listen(
-      createServer((req, res) => {
-        req.resume();
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        const event = (data: Record<string, unknown>) =>
-          res.write(`event: ${String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`);
-        event({
-          type: 'message_start',
-          message: { model: 'claude-slow', usage: { input_tokens: 11, output_tokens: 1 } },
-        });
-        // The rest only once the test has seen the first event arrive through the gateway.
-        void released.then(() => {
-          event({ type: 'message_delta', usage: { output_tokens: 22 } });
-          event({ type: 'message_stop' });
-          finished = true;
-          res.end();
-        });
-      }),
-    );
-    const usage: UsageRecord[] = [];
-    const gw = await gateway('anthropic', upstream, usage);
-    const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', body: messagesBody(true) });
-    if (!res.body) throw new Error('no body');
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    const first = await Promise.race([
-      reader.read(),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('no first event within 5 s')), 5000),
-      ),
-    ]);
-    expect(decoder.decode(first.value)).toContain('message_start');
-    expect(finished).toBe(false);
-    release();
-    let rest = '';
-    for (let i = 0; i < 100; i++) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      rest += decoder.decode(value);
-    }
-    expect(finished).toBe(true);
-    expect(rest).toContain('message_stop');
-    expect(usage).toMatchObject([{ model: 'claude-slow', inputTokens: 11, outputTokens: 22 }]);
-  });
+  it.each([
+    ['with no model limit', {}],
+    // The body is then read whole for its model; the answer must still stream.
+    ['with the model pinned', { policy: ModelPolicy.parse({ model: 'claude-test' }) }],
+  ])(
+    'streams SSE through event by event, %s: the first event arrives before the API has finished',
+    async (_, more) => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let finished = false;
+      const upstream = await listen(
+        createServer((req, res) => {
+          req.resume();
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          const event = (data: Record<string, unknown>) =>
+            res.write(`event: ${String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`);
+          event({
+            type: 'message_start',
+            message: { model: 'claude-slow', usage: { input_tokens: 11, output_tokens: 1 } },
+          });
+          // The rest only once the test has seen the first event arrive through the gateway.
+          void released.then(() => {
+            event({ type: 'message_delta', usage: { output_tokens: 22 } });
+            event({ type: 'message_stop' });
+            finished = true;
+            res.end();
+          });
+        }),
+      );
+      const usage: UsageRecord[] = [];
+      const gw = await gateway('anthropic', upstream, usage, [], realKey, more);
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        body: messagesBody(true),
+      });
+      if (!res.body) throw new Error('no body');
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      const first = await Promise.race([
+        reader.read(),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('no first event within 5 s')), 5000),
+        ),
+      ]);
+      expect(decoder.decode(first.value)).toContain('message_start');
+      expect(finished).toBe(false);
+      release();
+      let rest = '';
+      for (let i = 0; i < 100; i++) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        rest += decoder.decode(value);
+      }
+      expect(finished).toBe(true);
+      expect(rest).toContain('message_stop');
+      expect(usage).toMatchObject([{ model: 'claude-slow', inputTokens: 11, outputTokens: 22 }]);
+    },
+  );
 
   it('keeps the real key out of its logs and error messages', async () => {
     const usage: UsageRecord[] = [];
     const errors: string[] = [];
     // An upstream that refuses connections, and one whose URL carries the key (a misconfiguration).
     const gw = await gateway('anthropic', 'http://127.0.0.1:9', usage, errors);
-    const res = await fetch(`${gw.url}/v1/messages?k=${realKey}`, {
+    const res = await fetch(`${gw.url}/v1/messages?beta=${realKey}`, {
       method: 'POST',
       headers: { 'x-api-key': placeholder },
       body: messagesBody(false),

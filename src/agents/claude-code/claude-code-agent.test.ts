@@ -86,4 +86,20 @@ describe('claude code launch', () => {
       'fix the failing test',
     ]);
   });
+
+  it('pins a model for the main loop and every side request it can be told about', () => {
+    const launch = claudeCodeAgent.launch({ ...request, model: 'claude-sonnet-4-5' });
+    expect(launch.argv).toContain('--model');
+    expect(launch.argv[launch.argv.indexOf('--model') + 1]).toBe('claude-sonnet-4-5');
+    for (const name of [
+      'ANTHROPIC_MODEL',
+      'ANTHROPIC_SMALL_FAST_MODEL',
+      'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+      'ANTHROPIC_DEFAULT_SONNET_MODEL',
+      'ANTHROPIC_DEFAULT_OPUS_MODEL',
+      'CLAUDE_CODE_SUBAGENT_MODEL',
+    ])
+      expect(launch.env[name], name).toBe('claude-sonnet-4-5');
+    expect(claudeCodeAgent.launch({ ...request, model: null }).argv).not.toContain('--model');
+  });
 });

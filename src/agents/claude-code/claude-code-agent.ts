@@ -14,6 +14,10 @@
  *   - CLAUDE_CONFIG_DIR under the state dir: its config and its conversations live with the
  *     workspace, so `--resume` in a later sandbox finds them (HOME may be gone by then),
  *     and the files in `claude-code-config.ts` stop the interactive start-up questions.
+ * A pinned model (`--model`) is its `--model`, and also every model setting it has for
+ * other work (the small model for titles and summaries, the model families its subagents
+ * pick, the subagent model), so that all its calls ask for the pinned model and none is
+ * refused by the gateway.
  * HOME must still be writable (the sandbox provides one); the credential
  * (ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN) and ANTHROPIC_BASE_URL come from the
  * orchestrator.
@@ -25,6 +29,23 @@ import { createClaudeCodeParser } from './claude-code-parser.js';
 /** The context text, relative to the config dir. */
 const contextFile = 'corral-context.md';
 
+/** Claude Code 2.1.332's settings for the models it picks for work besides the main loop. */
+const modelVariables = [
+  'ANTHROPIC_MODEL',
+  'ANTHROPIC_SMALL_FAST_MODEL',
+  'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+  'ANTHROPIC_DEFAULT_SONNET_MODEL',
+  'ANTHROPIC_DEFAULT_OPUS_MODEL',
+  'ANTHROPIC_DEFAULT_FABLE_MODEL',
+  'CLAUDE_CODE_SUBAGENT_MODEL',
+];
+
+function pinModel(model: string | null): Record<string, string> {
+  return model
+    ? Object.fromEntries(modelVariables.map((name): [string, string] => [name, model]))
+    : {};
+}
+
 function launchClaudeCode(request: LaunchRequest): Launch {
   const configDir = `${request.stateDir}/${claudeConfigDir}`;
   const files = renderClaudeConfig(request.workdir).map((f) => ({
@@ -35,6 +56,7 @@ function launchClaudeCode(request: LaunchRequest): Launch {
   if (!request.interactive) argv.push('-p', '--output-format', 'stream-json', '--verbose');
   argv.push('--dangerously-skip-permissions');
   if (request.sessionId) argv.push('--resume', request.sessionId);
+  if (request.model) argv.push('--model', request.model);
   if (request.context) {
     // A file rather than --append-system-prompt <text>: context files can outgrow the
     // kernel's limit on one argument (128 KiB), and stay out of process listings.
@@ -52,6 +74,7 @@ function launchClaudeCode(request: LaunchRequest): Launch {
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       DISABLE_AUTOUPDATER: '1',
       CLAUDE_CONFIG_DIR: configDir,
+      ...pinModel(request.model ?? null),
     },
     files,
   };

@@ -88,4 +88,13 @@ describe('codex launch', () => {
     const launch = codexAgent.launch({ ...request, context: 'You are the reviewer.' });
     expect(file(launch, 'codex-home/AGENTS.md')).toBe('You are the reviewer.');
   });
+
+  it('pins a model in its config, for exec, resume and the TUI alike', () => {
+    const config = file(
+      codexAgent.launch({ ...request, model: 'gpt-5.5' }),
+      'codex-home/config.toml',
+    );
+    expect(config).toMatch(/^model = "gpt-5.5"$/m);
+    expect(file(codexAgent.launch(request), 'codex-home/config.toml')).not.toMatch(/^model =/m);
+  });
 });

@@ -33,7 +33,11 @@ function launchCodex(request: CodexLaunchRequest): Launch {
   const files = [
     {
       path: `${codexHomeDir}/config.toml`,
-      content: renderCodexConfig({ baseUrl, workdir: request.workdir }),
+      content: renderCodexConfig({
+        baseUrl,
+        workdir: request.workdir,
+        model: request.model ?? null,
+      }),
     },
   ];
   if (request.context) files.push({ path: `${codexHomeDir}/AGENTS.md`, content: request.context });

@@ -16,7 +16,9 @@
  *   - plugins, analytics and the update check off: they look up github.com, chatgpt.com and
  *     ab.chatgpt.com whatever the provider is;
  *   - no background app-server daemon: the TUI otherwise copies its 400 MB binary into
- *     `CODEX_HOME/packages` and leaves a server running after it exits.
+ *     `CODEX_HOME/packages` and leaves a server running after it exits;
+ *   - a pinned model (`--model`) as `model`: it holds for `exec`, `exec resume` and the TUI
+ *     alike, and Codex asks for its side requests (a thread title) with the same model.
  */
 
 /** A TOML basic string: JSON's escapes are all valid TOML. */
@@ -31,11 +33,14 @@ export interface CodexConfigOptions {
   baseUrl: string;
   /** The workspace as Codex sees it, to trust. */
   workdir: string;
+  /** The model it must use, or null for its default. */
+  model?: string | null;
 }
 
 export function renderCodexConfig(options: CodexConfigOptions): string {
+  const model = options.model ? `model = ${tomlString(options.model)}\n` : '';
   return `# Written by corral for this instance; rewritten at every launch.
-model_provider = "${codexProviderId}"
+${model}model_provider = "${codexProviderId}"
 approval_policy = "never"
 sandbox_mode = "danger-full-access"
 check_for_update_on_startup = false

@@ -84,4 +84,15 @@ describe('gemini agent', () => {
     expect(events[4]).toMatchObject({ command: 'npm test', exitCode: 1 });
     expect(events[8]).toMatchObject({ inputTokens: 100, outputTokens: 20 });
   });
+
+  it('pins a model with --model (so its auto router asks no small model)', () => {
+    expect(geminiAgent.launch({ ...request, model: 'gemini-2.5-pro' }).argv.slice(0, 6)).toEqual([
+      'gemini',
+      '--output-format',
+      'stream-json',
+      '-y',
+      '--model',
+      'gemini-2.5-pro',
+    ]);
+  });
 });

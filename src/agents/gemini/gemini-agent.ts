@@ -131,6 +131,8 @@ export const geminiAgent: AgentAdapter = {
     const argv = ['gemini'];
     if (!request.interactive) argv.push('--output-format', 'stream-json', '-y');
     if (request.sessionId) argv.push('--resume', request.sessionId);
+    // Pinned, it asks for no other model: the `auto` router's small model is not used.
+    if (request.model) argv.push('--model', request.model);
     argv.push(...request.args);
     // Gemini has no flag that adds to its system prompt (GEMINI_SYSTEM_MD replaces it), so
     // the context leads the task; in a terminal session it is the first message.

@@ -154,11 +154,14 @@ function gatewayConfig(fence: SandboxFence): unknown {
       port: fenceModelPorts[m.api],
       upstream: m.upstream,
       keyEnv: m.keyEnv,
+      pathPrefix: m.pathPrefix,
     })),
     usageLogPath: `${gatewayLogDir}/usage.log`,
     // The gateway serves the agent alone, not whatever else is on its outbound network.
     clients: [agentService],
     ...(fence.prices ? { prices: fence.prices } : {}),
+    ...(fence.modelPolicy ? { modelPolicy: fence.modelPolicy } : {}),
+    ...(fence.spent ? { spent: fence.spent } : {}),
     requests: {
       port: fenceRequestsPort,
       logPath: `${gatewayLogDir}/${requestsLogName}`,

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { runInForeground } from '../foreground.js';
+import { addBudgetOptions, parseBudgetOptions, type BudgetOptionValues } from '../model-options.js';
 import { exitCodeOf, outcomeJson, summaryLines } from '../outcome.js';
 import { printJson, printLine, progress, usage } from '../output.js';
 import { parseTimeout } from '../run-options.js';
@@ -42,10 +43,10 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
       },
     );
 
-  program
+  const resume = program
     .command('resume')
     .description(
-      'run a kept instance again on the same workspace and branch (with a new command, or the same one); its --unsafe-… flags, recorded, apply again',
+      'run a kept instance again on the same workspace and branch (with a new command, or the same one); its --unsafe-…, --allow-model-api, --model and budget flags, recorded, apply again (a budget given here replaces the recorded one; it counts what earlier runs spent)',
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .argument('[command...]', 'the command to run, after -- (default: the previous one)')
@@ -53,39 +54,40 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
     .option('--timeout <duration>', 'stop after this long (e.g. 30m)')
     .option('-i, --interactive', 'give the command a real terminal')
     .option('-d, --detach', 'return at once')
-    .option('--json', 'print one JSON object with the outcome')
-    .action(
-      async (
-        ref: string,
-        command: string[],
-        o: {
-          prompt?: string;
-          timeout?: string;
-          interactive?: boolean;
-          detach?: boolean;
-          json?: boolean;
-        },
-      ) => {
-        if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.');
-        const app = ctx.app();
-        const m = await app.orchestrator.prepareResume(ref, command, {
-          timeoutMs: parseTimeout(o.timeout),
-          interactive: Boolean(o.interactive),
-          prompt: o.prompt,
-        });
-        warnRelaxations(m);
-        progress(`corral: resuming ${m.id} on ${m.backend}, branch ${m.branch}`);
-        if (o.detach) {
-          app.orchestrator.detach(m.id);
-          if (o.json) printJson({ id: m.id, status: 'running' });
-          else printLine(m.id);
-          return;
-        }
-        const r = await runInForeground(app, m.id, {
-          json: Boolean(o.json),
-          interactive: Boolean(o.interactive),
-        });
-        process.exitCode = exitCodeOf(r.metadata);
+    .option('--json', 'print one JSON object with the outcome');
+  addBudgetOptions(resume).action(
+    async (
+      ref: string,
+      command: string[],
+      o: BudgetOptionValues & {
+        prompt?: string;
+        timeout?: string;
+        interactive?: boolean;
+        detach?: boolean;
+        json?: boolean;
       },
-    );
+    ) => {
+      if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.');
+      const app = ctx.app();
+      const m = await app.orchestrator.prepareResume(ref, command, {
+        timeoutMs: parseTimeout(o.timeout),
+        interactive: Boolean(o.interactive),
+        prompt: o.prompt,
+        budget: parseBudgetOptions(o),
+      });
+      warnRelaxations(m);
+      progress(`corral: resuming ${m.id} on ${m.backend}, branch ${m.branch}`);
+      if (o.detach) {
+        app.orchestrator.detach(m.id);
+        if (o.json) printJson({ id: m.id, status: 'running' });
+        else printLine(m.id);
+        return;
+      }
+      const r = await runInForeground(app, m.id, {
+        json: Boolean(o.json),
+        interactive: Boolean(o.interactive),
+      });
+      process.exitCode = exitCodeOf(r.metadata);
+    },
+  );
 }

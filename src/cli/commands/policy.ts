@@ -1,7 +1,9 @@
 /**
  * `corral policy <id>`, `corral allow <id> <host…>`, `corral deny <id> <host…>`: what an
  * instance may reach, and what it tried, edited live; and which of its sandbox's hardening
- * was switched off (`--unsafe-…`). The policy is `policy/egress.json` in its state dir; a
+ * was switched off (`--unsafe-…`); what its agent may do with its model key (the calls,
+ * the models, the budget and what it spent) and which model calls the gateway refused.
+ * The egress policy is `policy/egress.json` in its state dir; a
  * running sandbox applies a change at once, without a restart (docker: the gateway reloads
  * the file; local: sandbox-runtime's proxy is told).
  */
@@ -10,22 +12,30 @@ import { listRelaxations } from '../../state/index.js';
 import { allowPresetNames } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress, describeOutcome } from '../egress-text.js';
+import { describeBudget, describeModelCalls, describeModels } from '../model-policy-text.js';
 import { printJson, printLine } from '../output.js';
+import { tableCell } from '../../lib/terminal-text.js';
 import { printTable } from './ls.js';
 
 export function registerPolicy(program: Command, ctx: CommandContext): void {
   program
     .command('policy')
     .description(
-      'what an instance may reach (its egress allowlist), what it tried, and what hardening it runs without',
+      'what an instance may reach (its egress allowlist) and call with its model key, what it tried and was refused, and what hardening it runs without',
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .option(
       '--json',
-      'print one JSON object: { id, backend, network, allow: [...], tried: [{ host, port, allowed, count, last, reason }], relax: {...}, mounts: [...] }',
+      'print one JSON object: { id, backend, network, allow: [...], tried: [{ host, port, allowed, count, last, reason }], relax: {...}, mounts: [...], modelApi: { calls, allowApi, model, allowModels, rewriteModel, budget, spent, refused: [{ method, path, reason, count, last, message }] } }',
     )
     .action(async (ref: string, o: { json?: boolean }) => {
-      const { metadata: m, policy, tried } = await ctx.app().orchestrator.loadPolicy(ref);
+      const {
+        metadata: m,
+        policy,
+        tried,
+        modelCalls,
+        modelUsage,
+      } = await ctx.app().orchestrator.loadPolicy(ref);
       if (o.json) {
         return printJson({
           id: m.id,
@@ -35,6 +45,12 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
           tried,
           relax: m.relax,
           mounts: m.mounts,
+          modelApi: {
+            calls: modelCalls,
+            ...m.modelPolicy,
+            spent: modelUsage.spent,
+            refused: modelUsage.refused,
+          },
         });
       }
       printLine(`${m.id} (${m.backend}): ${describeEgress(m)}`);
@@ -43,9 +59,28 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
           ? `allowed: ${policy.allow.join(', ')}`
           : 'allowed: nothing besides its model API (deny by default)',
       );
-      const relaxed = listRelaxations(m.relax, m.mounts);
+      if (modelCalls.length > 0) {
+        printLine(describeModelCalls(modelCalls, m.modelPolicy));
+        printLine(describeModels(m.modelPolicy));
+        printLine(describeBudget(m.modelPolicy.budget, modelUsage.spent));
+      }
+      const relaxed = listRelaxations(m.relax, m.mounts, m.modelPolicy.allowApi);
       if (relaxed.length === 0) printLine('hardening: full');
       for (const r of relaxed) printLine(`hardening relaxed: ${r.flag}: ${r.weakens}`);
+      if (modelUsage.refused.length > 0) {
+        printLine('model calls refused:');
+        printTable(
+          ['METHOD', 'PATH', 'REASON', 'TIMES', 'LAST', 'WHY'],
+          modelUsage.refused.map((r) => [
+            r.method,
+            tableCell(r.path),
+            r.reason,
+            String(r.count),
+            r.last,
+            tableCell(r.message),
+          ]),
+        );
+      }
       if (tried.length === 0) return;
       printLine('tried:');
       printTable(

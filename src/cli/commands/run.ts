@@ -7,6 +7,7 @@ import { allowPresetNames } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress } from '../egress-text.js';
 import { runInForeground } from '../foreground.js';
+import { addModelOptions, parseModelOptions, type ModelOptionValues } from '../model-options.js';
 import { printJson, printLine, progress, usage } from '../output.js';
 import {
   addSandboxOptions,
@@ -22,7 +23,7 @@ import {
   type UnsafeOptionValues,
 } from '../unsafe-options.js';
 
-interface RunOptions extends SandboxOptionValues, UnsafeOptionValues {
+interface RunOptions extends SandboxOptionValues, UnsafeOptionValues, ModelOptionValues {
   agent: string;
   prompt?: string;
   context: string[];
@@ -110,60 +111,71 @@ Examples:
   corral run --agent codex -p "add input validation" --context ROLE.md --detach
   corral run --agent claude -i
   corral run --unsafe-mount /srv/cache:/cache:ro -- make build
+  corral run --agent claude --model claude-sonnet-4-5 --budget-tokens 2m -p "fix the bug"
+  corral run --agent codex --budget-usd 5 --rpm 30 -p "add tests"
 
-Exit code: the command's own; 124 timed out, 130 canceled, 127 command not found in the
-sandbox, 6 the work could not be brought back (kept in the workspace), 2-5 bad input.`,
+The model gateway lets the agent make only the calls its CLI needs with the key (see
+corral policy <id>); --allow-model-api adds one. Past --budget-tokens or --budget-usd the
+gateway refuses further calls and the instance ends budget-exceeded, its work brought back.
+
+Exit code: the command's own; 124 timed out, 9 budget exceeded, 130 canceled, 127 command
+not found in the sandbox, 6 the work could not be brought back (kept in the workspace),
+2-5 bad input.`,
     );
-  addUnsafeOptions(addSandboxOptions(cmd)).action(async (command: string[], o: RunOptions) => {
-    if (o.interactive && o.detach)
-      throw usage('-i and --detach cannot be combined.', 'Drop one of them.');
-    if (o.interactive && !process.stdin.isTTY)
-      throw usage(
-        '-i needs a terminal, and stdin is not one.',
-        'Run it from a terminal, or drop -i.',
+  addUnsafeOptions(addModelOptions(addSandboxOptions(cmd))).action(
+    async (command: string[], o: RunOptions) => {
+      if (o.interactive && o.detach)
+        throw usage('-i and --detach cannot be combined.', 'Drop one of them.');
+      if (o.interactive && !process.stdin.isTTY)
+        throw usage(
+          '-i needs a terminal, and stdin is not one.',
+          'Run it from a terminal, or drop -i.',
+        );
+      const unsafe = parseUnsafeOptions(o);
+      const modelPolicy = parseModelOptions(o);
+      const app = ctx.app();
+      const metadata = await app.orchestrator.create({
+        repoDir: o.repo ?? process.cwd(),
+        from: o.from,
+        agent: o.agent,
+        prompt: o.prompt,
+        contextFiles: o.context,
+        allowHosts: o.allowHost,
+        allowPresets: o.allow,
+        command,
+        backend: parseBackend(o.backend),
+        image: o.image,
+        name: o.name,
+        keep: Boolean(o.keep),
+        timeoutMs: parseTimeout(o.timeout),
+        interactive: Boolean(o.interactive),
+        limits: parseLimits(o),
+        ...unsafe,
+        modelPolicy,
+      });
+      warnRelaxations(metadata);
+      const image = metadata.image ? ` (${metadata.image})` : '';
+      const egress = describeEgress(metadata);
+      progress(
+        `corral: ${metadata.id} on ${metadata.backend}${image}, branch ${metadata.branch}, ${egress}`,
       );
-    const unsafe = parseUnsafeOptions(o);
-    const app = ctx.app();
-    const metadata = await app.orchestrator.create({
-      repoDir: o.repo ?? process.cwd(),
-      from: o.from,
-      agent: o.agent,
-      prompt: o.prompt,
-      contextFiles: o.context,
-      allowHosts: o.allowHost,
-      allowPresets: o.allow,
-      command,
-      backend: parseBackend(o.backend),
-      image: o.image,
-      name: o.name,
-      keep: Boolean(o.keep),
-      timeoutMs: parseTimeout(o.timeout),
-      interactive: Boolean(o.interactive),
-      limits: parseLimits(o),
-      ...unsafe,
-    });
-    warnRelaxations(metadata);
-    const image = metadata.image ? ` (${metadata.image})` : '';
-    const egress = describeEgress(metadata);
-    progress(
-      `corral: ${metadata.id} on ${metadata.backend}${image}, branch ${metadata.branch}, ${egress}`,
-    );
-    if (o.detach) {
-      app.orchestrator.detach(metadata.id);
-      if (o.json)
-        printJson({
-          id: metadata.id,
-          status: 'running',
-          branch: metadata.branch,
-          backend: metadata.backend,
-        });
-      else printLine(metadata.id);
-      return;
-    }
-    const { exitCode } = await runInForeground(app, metadata.id, {
-      json: Boolean(o.json),
-      interactive: Boolean(o.interactive),
-    });
-    process.exitCode = exitCode;
-  });
+      if (o.detach) {
+        app.orchestrator.detach(metadata.id);
+        if (o.json)
+          printJson({
+            id: metadata.id,
+            status: 'running',
+            branch: metadata.branch,
+            backend: metadata.backend,
+          });
+        else printLine(metadata.id);
+        return;
+      }
+      const { exitCode } = await runInForeground(app, metadata.id, {
+        json: Boolean(o.json),
+        interactive: Boolean(o.interactive),
+      });
+      process.exitCode = exitCode;
+    },
+  );
 }

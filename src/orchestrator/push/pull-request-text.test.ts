@@ -16,6 +16,7 @@ const base: Metadata = sampleMetadata({
     denials: [],
     egressDenied: 0,
     unreachableHosts: [],
+    modelCallsDenied: 0,
   },
   status: 'succeeded',
   exitCode: 0,

@@ -12,7 +12,11 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findImagesDir, getDefaultImageTag } from '../../src/backends/docker/index.js';
+import {
+  buildGatewayImage,
+  findImagesDir,
+  getDefaultImageTag,
+} from '../../src/backends/docker/index.js';
 import { corral, makeHome } from '../helpers/cli.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
@@ -85,6 +89,8 @@ describe('--allow npm (docker, fenced, a registry stand-in on a network the test
   let kept = '';
 
   beforeAll(async () => {
+    // The sidecar of this corral (its files' tag); a layer-cache hit once built.
+    await buildGatewayImage();
     scratch = await mkdtemp(join(tmpdir(), 'corral-npm-'));
     const certs = makeCertificates(scratch);
     const tarballBase64 = await makeTarball(scratch);
@@ -110,7 +116,7 @@ describe('--allow npm (docker, fenced, a registry stand-in on a network the test
     });
     home = await makeHome();
     env = { CORRAL_DOCKER_NETWORK: network.name };
-  });
+  }, 600_000);
 
   afterAll(async () => {
     if (kept) await corral(home, ['rm', '--force', kept]);

@@ -12,7 +12,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildGatewayImage } from '../../src/backends/docker/index.js';
 import { corral, makeHome } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
@@ -31,6 +32,9 @@ interface Outcome {
 }
 
 describe('the network hint', () => {
+  // The sidecar of this corral (its files' tag) for the fenced runs; a cache hit once built.
+  beforeAll(() => buildGatewayImage(), 600_000);
+
   it('names the registry npm could not reach in a sandbox without network, and the preset', async () => {
     const repo = await makeRepo({
       'package.json': JSON.stringify({ name: 'app', version: '1.0.0' }),

@@ -137,6 +137,8 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
       ...(access.fence ? { fence: access.fence } : {}),
     });
     trace('sandbox started');
+    // No gateway logs what this sandbox is refused (no network, or sandbox-runtime's proxy).
+    if (!access.fence) summary.readOutput([...baseHosts, ...policy.allow]);
     metadata = await store.update(id, {
       sandboxId: sandbox.id,
       enforcedLimits: sandbox.limits ?? null,

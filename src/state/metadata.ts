@@ -76,6 +76,11 @@ export const Summary = z.object({
   egressDenied: z.number().int().default(0),
   /** Model calls the model gateway refused (not on the list, a model not allowed, the budget). */
   modelCallsDenied: z.number().int().default(0),
+  /**
+   * Hosts it tried and could not reach, first tried first: refused by the egress policy, or
+   * (no network at all) named by a tool's error line in its output.
+   */
+  unreachableHosts: z.array(z.string()).default([]),
 });
 export type Summary = z.infer<typeof Summary>;
 

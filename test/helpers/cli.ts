@@ -23,6 +23,8 @@ export interface CliOptions {
   /** Leave stdin open for the test to write (through `onSpawn`'s child) and end. */
   stdinOpen?: boolean;
   timeoutMs?: number;
+  /** Another build of the CLI to run (a copy of the package); default: this one's. */
+  cliPath?: string;
   /** Called once the process is spawned (to signal it, say). */
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -33,7 +35,7 @@ export async function makeHome(): Promise<string> {
 
 export function corral(home: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const child = spawn(process.execPath, [options.cliPath ?? cliPath, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: { ...process.env, CORRAL_HOME: home, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -38,6 +38,7 @@ import {
 import { FencedSandbox, startFenced } from './fenced-start.js';
 import { getGatewayImageTag } from './gateway-image.js';
 import { getEnforcedLimits, getHardening } from './hardening.js';
+import { splitImageName } from './corral-image-name.js';
 import { resolveRelaxations } from './resolve-relaxations.js';
 import { findImagesDir } from './sandbox-image.js';
 import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
@@ -45,9 +46,11 @@ import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
 const imageHint = 'Run `corral image build` (or pass --image).';
 const probeTimeoutMs = 5000;
 
-function imageMissing(image: string, cause?: unknown): CorralError {
+function imageMissing(image: string, cause?: unknown, others: string[] = []): CorralError {
   return new CorralError('IMAGE_MISSING', `Image ${image} is not built.`, {
-    hint: imageHint,
+    hint: others.length
+      ? `Run \`corral image build\`, or pass --image with a tag the engine has: ${others.join(', ')}.`
+      : imageHint,
     cause,
   });
 }
@@ -171,10 +174,24 @@ export class DockerBackend implements Backend {
     }
   }
 
+  /** The tags the engine has of `repository` (at most a few, newest first), never pulling. */
+  private async listTags(repository: string): Promise<string[]> {
+    const images = await this.docker
+      .listImages({ filters: { reference: [repository] } })
+      .catch(() => []);
+    return images
+      .sort((a, b) => b.Created - a.Created)
+      .flatMap((i) => i.RepoTags ?? [])
+      .filter((tag) => splitImageName(tag).repository === repository)
+      .slice(0, 3);
+  }
+
   async prepare(spec: SandboxSpec): Promise<void> {
     const image = requireImage(spec);
     await resolveRelaxations(spec, this.docker);
-    if (!(await this.hasImage(image))) throw imageMissing(image);
+    if (!(await this.hasImage(image))) {
+      throw imageMissing(image, undefined, await this.listTags(splitImageName(image).repository));
+    }
     if (spec.network === 'open') {
       const gateway = getGatewayImageTag(findImagesDir());
       if (!(await this.hasImage(gateway))) throw imageMissing(gateway);

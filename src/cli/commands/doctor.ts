@@ -74,7 +74,11 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
       if (available.includes('docker')) {
         const dir = findImagesDir();
         const images: Array<{ name: string; tag: string; has?: string; needs?: string }> = [
-          { name: 'sandbox image', tag: getDefaultImageTag(dir) },
+          {
+            name: 'sandbox image',
+            tag: getDefaultImageTag(dir),
+            has: ' (Node, npm, Python 3, pip, a C toolchain, git)',
+          },
           {
             name: 'agents image',
             tag: getAgentImageTag(dir),

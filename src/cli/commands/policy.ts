@@ -11,6 +11,7 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../lib/duration.js';
 import { describeEnforcedLimits, listRelaxations, type Metadata } from '../../state/index.js';
+import { allowPresetNames } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress, describeOutcome } from '../egress-text.js';
 import { describeBudget, describeModelCalls, describeModels } from '../model-policy-text.js';
@@ -114,11 +115,14 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
       .command(change)
       .description(
         change === 'allow'
-          ? 'let an instance reach hosts (name, *.domain, host:port); takes effect at once'
-          : 'take hosts off an instance’s allowlist; new connections are refused at once',
+          ? 'let an instance reach hosts (name, *.domain, host:port, or a preset: npm, pypi, …); takes effect at once'
+          : 'take hosts (or a preset’s hosts) off an instance’s allowlist; new connections are refused at once',
       )
       .argument('<id>', 'instance id, unique id prefix, or name')
-      .argument('<hosts...>', 'e.g. registry.npmjs.org, *.github.com, 127.0.0.1:8080')
+      .argument(
+        '<hosts...>',
+        `e.g. registry.npmjs.org, *.github.com, 127.0.0.1:8080, or a preset: ${allowPresetNames.join(', ')}`,
+      )
       .option('--json', 'print one JSON object: { id, allow: [...] }')
       .action(async (ref: string, hosts: string[], o: { json?: boolean }) => {
         const r = await ctx.app().orchestrator.editPolicy(ref, change, hosts);

@@ -3,6 +3,7 @@
  * repository; its work comes back as branch `corral/<id>`.
  */
 import type { Command } from 'commander';
+import { allowPresetNames } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress } from '../egress-text.js';
 import { runInForeground } from '../foreground.js';
@@ -27,6 +28,7 @@ interface RunOptions extends SandboxOptionValues, UnsafeOptionValues, ModelOptio
   prompt?: string;
   context: string[];
   allowHost: string[];
+  allow: string[];
   from?: string;
   name?: string;
   keep?: boolean;
@@ -64,6 +66,12 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       [],
     )
     .option(
+      '--allow <preset>',
+      `the hosts of a package registry (repeatable): ${allowPresetNames.join(', ')} (the README lists each one's hosts)`,
+      collect,
+      [],
+    )
+    .option(
       '--context <file>',
       'a file placed where the agent reads its instructions (repeatable; never committed)',
       collect,
@@ -95,6 +103,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       `
 Examples:
   corral run -- sh -c 'echo hi >> README.md && npm test'
+  corral run --allow npm -- npm install
   corral run --backend local --timeout 10m -- make test
   corral run -d --name fix-1 -- ./scripts/fix.sh
   corral run -i -- bash
@@ -132,6 +141,7 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
         prompt: o.prompt,
         contextFiles: o.context,
         allowHosts: o.allowHost,
+        allowPresets: o.allow,
         command,
         backend: parseBackend(o.backend),
         image: o.image,

@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cli, makeRepo, median, option, sandboxImage } from './lib.mjs';
+import { cli, corralImage, makeRepo, median, option } from './lib.mjs';
 
 const run = promisify(execFile);
 const count = Number(option('count', '20'));
@@ -21,7 +21,9 @@ const files = Number(option('files', '300'));
 
 const repo = makeRepo(files);
 const scratch = mkdtempSync(join(tmpdir(), 'corral-bench-fan-out-'));
-const image = sandboxImage();
+const imageHome = mkdtempSync(join(tmpdir(), 'corral-bench-home-'));
+const image = corralImage(repo, { ...process.env, CORRAL_HOME: imageHome });
+rmSync(imageHome, { recursive: true, force: true });
 let n = 0;
 
 async function bare() {

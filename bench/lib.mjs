@@ -50,14 +50,24 @@ export const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** The default sandbox image's tag, as the built CLI computes it. */
-export function sandboxImage() {
-  return execFileSync(
-    'node',
-    [
-      '-e',
-      "import('./dist/backends/docker/index.js').then(m => console.log(m.getDefaultImageTag(m.findImagesDir())))",
-    ],
-    { cwd: root, encoding: 'utf8' },
-  ).trim();
+/**
+ * The image `corral run` runs a command in on `repo` (what its own `--json` outcome says),
+ * so that the bare side runs exactly the same image: the default sandbox image, or a
+ * devcontainer's, whichever corral picked.
+ */
+export function corralImage(repo, env) {
+  const out = execFileSync('node', [cli, 'run', '--backend', 'docker', '--json', '--', 'true'], {
+    cwd: repo,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return JSON.parse(out).image;
+}
+
+/** min, 25th percentile, median, 75th percentile and max, for the spread of a sample. */
+export function spread(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q) => s[Math.round(q * (s.length - 1))];
+  return { min: s[0], p25: at(0.25), median: median(s), p75: at(0.75), max: s[s.length - 1] };
 }

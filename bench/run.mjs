@@ -1,11 +1,11 @@
-// `npm run bench`: every benchmark, or the one named by `--only start|events|fan-out|index`; the
-// other arguments go to each (each file's header says which it takes).
-// Each prints a line per measurement and one JSON line for scripts.
+// `npm run bench`: every benchmark, or the one named by `--only
+// start|sandbox|events|fan-out|index`; the other arguments go to each (each file's header
+// says which it takes). Each prints a line per measurement and one JSON line for scripts.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { option, root } from './lib.mjs';
 
-const benchmarks = ['start', 'events', 'fan-out', 'index'];
+const benchmarks = ['start', 'sandbox', 'events', 'fan-out', 'index'];
 const only = option('only', 'all');
 if (only !== 'all' && !benchmarks.includes(only)) {
   console.error(`bench: --only takes ${benchmarks.join(', ')} (got '${only}')`);

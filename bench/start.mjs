@@ -1,6 +1,7 @@
 // `npm run bench`: start overhead of `corral run -- true` as median ratios against the
 // bare tools, measured side by side in the same run on a generated repository of about
-// 3,000 files. docker: bare `git clone --local` + `docker run --rm` of the same image;
+// 3,000 files. docker: bare `git clone --local` + `docker run --rm` of the same image (the
+// one corral's own outcome names, so a bigger default image weighs on both sides);
 // local: bare clone + `srt true`; fenced (a docker instance with --allow-host, so a Compose
 // project with the gateway): against the same bare docker run, for information. Runs are
 // interleaved so machine noise hits both sides. corral's engine is running for these (the
@@ -9,7 +10,7 @@
 import { rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, makeRepo, median, option, root, sandboxImage, time } from './lib.mjs';
+import { cli, corralImage, makeRepo, median, option, root, spread, time } from './lib.mjs';
 
 const runs = Number(option('runs', '9'));
 const files = Number(option('files', '3000'));
@@ -25,16 +26,19 @@ function bench(name, bare, corral) {
     b.push(bare());
     c.push(corral());
   }
-  const ratios = b.map((x, i) => c[i] / x);
+  const ratios = spread(b.map((x, i) => c[i] / x));
   const row = {
     name,
     runs,
     bareMedianMs: Math.round(median(b)),
     corralMedianMs: Math.round(median(c)),
-    medianRatio: +median(ratios).toFixed(2),
+    medianRatio: +ratios.median.toFixed(2),
+    // The spread of the per-pair ratios: how far one pair can stray on a noisy machine.
+    ratioSpread: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, +v.toFixed(2)])),
   };
+  const { min, p25, p75, max } = row.ratioSpread;
   console.log(
-    `${name.padEnd(8)} bare ${String(row.bareMedianMs).padStart(5)} ms   corral ${String(row.corralMedianMs).padStart(5)} ms   ratio ${row.medianRatio}`,
+    `${name.padEnd(8)} bare ${String(row.bareMedianMs).padStart(5)} ms   corral ${String(row.corralMedianMs).padStart(5)} ms   ratio ${row.medianRatio} (pairs ${min}–${max}, middle half ${p25}–${p75})`,
   );
   return row;
 }
@@ -54,7 +58,8 @@ console.log(
 const results = [];
 try {
   if (which === 'all' || which === 'docker' || fenced) {
-    const image = sandboxImage();
+    const image = corralImage(repo, env);
+    console.log(`image ${image} on both sides`);
     const bareDocker = () => {
       const c = clone();
       const ms =

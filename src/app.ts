@@ -4,14 +4,7 @@
  */
 import type { Backend, BackendName } from './backends/backend.js';
 import type { BackendRegistry } from './backends/detect.js';
-import {
-  DockerBackend,
-  findImagesDir,
-  getAgentImageTag,
-  getDefaultImageTag,
-  loadDevcontainerConfig,
-  resolveAgentImage,
-} from './backends/docker/index.js';
+import { DockerBackend, resolveRunImage } from './backends/docker/index.js';
 import { LocalBackend } from './backends/local/index.js';
 import { Orchestrator, type RunControl } from './orchestrator/index.js';
 import { getCorralHome } from './state/index.js';
@@ -53,12 +46,15 @@ export function createApp(
   const orchestrator = new Orchestrator({
     home,
     backends: registry,
-    defaultImage: () => getDefaultImageTag(findImagesDir()),
-    // A repository with a devcontainer gets its agents image layered on that (built once).
-    agentImage: async (repoRoot) =>
-      (await loadDevcontainerConfig(repoRoot))
-        ? (await resolveAgentImage({ repoRoot, onProgress: (line) => log(`  ${line}`) })).image
-        : getAgentImageTag(findImagesDir()),
+    // A repository with a devcontainer runs in its image with corral's tools (built once).
+    image: async (request) =>
+      (
+        await resolveRunImage({
+          ...request,
+          docker: docker.docker,
+          onProgress: (line) => log(`  ${line}`),
+        })
+      ).image,
     ...(options.runs ? { runs: options.runs } : {}),
     log,
     index,

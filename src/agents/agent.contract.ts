@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AgentAdapter, LaunchRequest } from './agent.js';
+import { pickCredentials } from './host-env.js';
 
 const request: LaunchRequest = {
   prompt: 'fix the failing test',
@@ -15,6 +16,17 @@ const request: LaunchRequest = {
   context: null,
   workdir: '/workspace',
   stateDir: '/workspace/.git/corral',
+};
+
+/** A host environment full of credentials, every agent's and others'. */
+const hostSecrets: Record<string, string> = {
+  ANTHROPIC_API_KEY: 'host-anthropic-key-1f2e3d',
+  CLAUDE_CODE_OAUTH_TOKEN: 'host-claude-oauth-4c5b6a',
+  OPENAI_API_KEY: 'host-openai-key-7d8e9f',
+  GEMINI_API_KEY: 'host-gemini-key-0a1b2c',
+  GITHUB_TOKEN: 'host-github-token-3d4e5f',
+  CORRAL_GIT_TOKEN: 'host-git-token-6a7b8c',
+  AWS_SECRET_ACCESS_KEY: 'host-aws-secret-9d0e1f',
 };
 
 const hostile = [
@@ -59,6 +71,33 @@ export function describeAgentContract(adapter: AgentAdapter): void {
     it('declares what it needs from the host', () => {
       for (const set of adapter.credentials) expect(set.length).toBeGreaterThan(0);
       if (adapter.endpointVars.length > 0) expect(adapter.needsNetwork).toBe(true);
+    });
+
+    it('takes from the host only the credentials it declares (none: nothing at all)', () => {
+      expect(Object.keys(pickCredentials(adapter, hostSecrets))).toEqual(
+        adapter.credentials[0] ?? [],
+      );
+    });
+
+    it('launches without reading the host environment: credentials are added by the orchestrator', () => {
+      const saved = { ...process.env };
+      Object.assign(process.env, hostSecrets);
+      let launches: unknown;
+      try {
+        launches = [
+          adapter.launch(request),
+          adapter.launch({ ...request, prompt: null, interactive: true }),
+        ];
+      } finally {
+        for (const name of Object.keys(hostSecrets)) {
+          if (saved[name] === undefined) delete process.env[name];
+          else process.env[name] = saved[name];
+        }
+      }
+      const text = JSON.stringify(launches);
+      for (const [name, value] of Object.entries(hostSecrets)) {
+        expect(text, name).not.toContain(value);
+      }
     });
   });
 }

@@ -3,14 +3,17 @@
  * `describeBackendContract` with a factory; the suite attempts what a hostile agent would
  * (read and write outside its workspace, read another sandbox's workspace, reach the
  * host's network) and checks the plain behaviour (exit codes, streams, termination,
- * idempotent stop, labels).
+ * idempotent stop, labels). Every attempt first proves it could succeed: the same probe,
+ * with the same tool, works where it should (its own workspace, a server inside the
+ * sandbox, the host itself), so a missing tool or a typo never passes for a fence.
  */
-import { mkdtemp, mkdir, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { access, chmod, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, Sandbox, SandboxSpec } from './backend.js';
+import { exec } from '../lib/exec.js';
+import type { Backend, Sandbox, SandboxProcess, SandboxSpec } from './backend.js';
 import { instanceLabels } from './labels.js';
 
 export interface ContractContext {
@@ -54,6 +57,9 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
     beforeAll(async () => {
       ctx = await setup();
       root = await mkdtemp(join(tmpdir(), `corral-contract-${name}-`));
+      // Traversable by every uid: what keeps a sandbox out of another's workspace must be
+      // the fence, never a directory's mode.
+      await chmod(root, 0o755);
     });
 
     afterAll(async () => {
@@ -92,18 +98,38 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
     });
 
     it('cannot read or write host files outside its workspace', async () => {
-      const { sandbox } = await start();
+      const { sandbox, workspace } = await start();
       const secretDir = await mkdtemp(join(tmpdir(), 'corral-secret-'));
       const secret = join(secretDir, 'secret.txt');
       await writeFile(secret, 'top-secret\n');
+      // Open to every uid, so only the fence (not permissions) can keep the sandbox out.
+      await chmod(secretDir, 0o777);
+      await chmod(secret, 0o644);
       const planted = join(secretDir, 'planted.txt');
-      const r = await sandbox.exec([
+      // read "$1", write "$2": inside the workspace first (must work), then outside.
+      const probe = 'cat "$1"; echo pwned > "$2"; true';
+      const inside = await sandbox.exec([
         'sh',
         '-c',
-        `cat ${secret}; echo pwned > ${planted}; echo pwned > /etc/corral-pwned; cat /root/.ssh/id_rsa 2>/dev/null; true`,
+        probe,
+        'sh',
+        join(sandbox.workdir, 'hello.txt'),
+        join(sandbox.workdir, 'planted.txt'),
       ]);
-      expect(r.stdout).not.toContain('top-secret');
+      expect(inside.stdout).toBe('hello\n');
+      expect(await readFile(join(workspace, 'planted.txt'), 'utf8')).toBe('pwned\n');
+      const outside = await sandbox.exec(['sh', '-c', probe, 'sh', secret, planted]);
+      const root = await sandbox.exec([
+        'sh',
+        '-c',
+        probe,
+        'sh',
+        '/etc/hostname',
+        '/etc/corral-pwned',
+      ]);
+      expect(outside.stdout).not.toContain('top-secret');
       expect(await exists(planted)).toBe(false);
+      expect(root.stderr).not.toBe('');
       expect(await exists('/etc/corral-pwned')).toBe(false);
       await rm(secretDir, { recursive: true, force: true });
     });
@@ -112,10 +138,25 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
       const a = await start();
       const b = await start();
       await writeFile(join(b.workspace, 'b-secret.txt'), 'b-secret\n');
+      const probe = 'cat "$1"; echo x > "$2"; true';
+      // The same probe, run by b on its own workspace, reads and writes it.
+      const own = await b.sandbox.exec([
+        'sh',
+        '-c',
+        probe,
+        'sh',
+        join(b.sandbox.workdir, 'b-secret.txt'),
+        join(b.sandbox.workdir, 'from-b.txt'),
+      ]);
+      expect(own.stdout).toBe('b-secret\n');
+      expect(await exists(join(b.workspace, 'from-b.txt'))).toBe(true);
       const r = await a.sandbox.exec([
         'sh',
         '-c',
-        `cat ${join(b.workspace, 'b-secret.txt')}; echo x > ${join(b.workspace, 'from-a.txt')}; true`,
+        probe,
+        'sh',
+        join(b.workspace, 'b-secret.txt'),
+        join(b.workspace, 'from-a.txt'),
       ]);
       expect(r.stdout).not.toContain('b-secret');
       expect(await exists(join(b.workspace, 'from-a.txt'))).toBe(false);
@@ -136,28 +177,65 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
       });
       afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+      /** Connects to 127.0.0.1:$1 with bash's /dev/tcp and prints what the server says. */
+      const dial = '(exec 3<>/dev/tcp/127.0.0.1/$1 && cat <&3) 2>&1; echo "rc=$?"';
+
       it("cannot reach the host's loopback services", async () => {
+        // The probe reaches the server from the host itself.
+        const control = await exec('bash', ['-c', dial, 'bash', String(port)]);
+        expect(control.stdout).toContain('hello from the host');
+        expect(connections).toBe(1);
+        // And, in the sandbox, a server on the sandbox's own loopback (a free port there).
         const { sandbox } = await start();
-        const r = await sandbox.exec([
+        const listen =
+          'perl -MIO::Socket::INET -e \'$s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 47011, Listen => 1, ReuseAddr => 1) or die "listen: $!"; $c = $s->accept; print $c "hello from inside\\n"; close $c\' &';
+        const inside = await sandbox.exec([
           'bash',
           '-c',
-          `(exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3) 2>&1; echo "rc=$?"`,
+          `${listen}\nfor i in $(seq 1 100); do out=$(bash -c '${dial}' bash 47011); case "$out" in *inside*) echo "$out"; exit 0;; esac; sleep 0.1; done; echo "$out"; exit 1`,
         ]);
+        expect(inside.stdout).toContain('hello from inside');
+
+        const r = await sandbox.exec(['bash', '-c', dial, 'bash', String(port)]);
         expect(r.stdout).not.toContain('hello from the host');
-        expect(connections).toBe(0);
+        expect(r.stdout).toMatch(/rc=1$/m);
+        expect(connections).toBe(1);
       });
     });
 
+    /** Spawns `script` and resolves once it has printed `started` (its traps are set). */
+    async function spawnStarted(sandbox: Sandbox, script: string): Promise<SandboxProcess> {
+      const proc = await sandbox.spawn({ argv: ['sh', '-c', script], stdio: 'pipe' });
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        proc.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('started\n')) resolve();
+        });
+        proc.stdout.on('end', () => reject(new Error(`ended before it started: ${out}`)));
+      });
+      return proc;
+    }
+
     it('terminates a long-running process and stops idempotently', async () => {
       const { sandbox } = await start();
-      const proc = await sandbox.spawn({ argv: ['sleep', '300'], stdio: 'pipe' });
-      const t0 = Date.now();
+      const proc = await spawnStarted(sandbox, 'echo started; exec sleep 300');
       await proc.terminate(2000);
       const exit = await proc.wait();
-      expect(Date.now() - t0).toBeLessThan(15_000);
-      expect(exit.exitCode === 0).toBe(false);
+      expect(exit.signal === 'SIGTERM' || exit.exitCode === 143, JSON.stringify(exit)).toBe(true);
       await sandbox.stop();
       await sandbox.stop();
+    });
+
+    it('kills a process that ignores SIGTERM once the grace is over', async () => {
+      const { sandbox } = await start();
+      const proc = await spawnStarted(
+        sandbox,
+        'trap "" TERM; echo started; while :; do sleep 1; done',
+      );
+      await proc.terminate(500);
+      const exit = await proc.wait();
+      expect(exit.signal === 'SIGKILL' || exit.exitCode === 137, JSON.stringify(exit)).toBe(true);
     });
 
     it('lists its sandboxes by label while they exist', async () => {

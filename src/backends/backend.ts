@@ -8,7 +8,13 @@
  * (spawn, exec, stop), a `SandboxProcess` is one process in it. `stop()` is idempotent.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { BackendName, HostMount, Limits, Relaxations } from '../state/index.js';
+import type {
+  BackendName,
+  EnforcedLimits,
+  HostMount,
+  Limits,
+  Relaxations,
+} from '../state/index.js';
 import type { ModelPolicy, ModelSpent } from '../gateway/model-policy.js';
 import type { PriceTable } from '../gateway/usage-cost.js';
 
@@ -153,6 +159,11 @@ export interface Sandbox extends AsyncDisposable {
    * the agent's work: bring-back leaves them out when untracked.
    */
   readonly placeholders?: readonly string[];
+  /**
+   * What enforces each of `SandboxSpec.limits` in this sandbox, null for one nothing
+   * enforces. Absent on a sandbox found again (`findSandbox`), which does not know.
+   */
+  readonly limits?: EnforcedLimits;
   spawn(spec: ProcessSpec): Promise<SandboxProcess>;
   /** Starts a command detached (see `DetachedProcess`). */
   launch(spec: LaunchSpec): Promise<DetachedProcess>;
@@ -179,6 +190,8 @@ export interface Probe {
   detail: string;
   /** The command that fixes it, when not available. */
   fix?: string;
+  /** What would enforce a sandbox's limits on this host, when available. */
+  limits?: EnforcedLimits;
 }
 
 export interface SandboxRecord {

@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import { ExitCode } from '../lib/errors.js';
 import { formatDurationMs } from '../lib/duration.js';
 import type { Metadata } from '../state/index.js';
+import { getNetworkHint } from './network-hint.js';
 
 export function exitCodeOf(m: Metadata): number {
   if (m.bringBack?.error) return ExitCode.io;
@@ -54,6 +55,7 @@ export function outcomeJson(m: Metadata, workspace: string) {
     summary: m.summary,
     workspace: m.workspaceRemoved ? null : workspace,
     message: m.message,
+    networkHint: getNetworkHint(m),
   };
 }
 
@@ -113,6 +115,8 @@ export function summaryLines(m: Metadata): string[] {
       `  ${calls} model call${calls === 1 ? '' : 's'} refused by the model gateway: corral policy ${m.id}`,
     );
   if (m.message) lines.push(`  ${m.message}`);
+  const network = getNetworkHint(m);
+  if (network) lines.push(`  ${network.text}`);
   if (!m.workspaceRemoved && m.keep)
     lines.push(`  kept; continue with: corral resume ${m.id} -- <command>`);
   return lines;

@@ -21,9 +21,21 @@ export function addSandboxOptions(command: Command): Command {
       '--image <image>',
       'docker image for the sandbox (default: the corral sandbox image; build it with `corral image build`)',
     )
-    .option('--memory <size>', 'memory limit of the sandbox (docker)', defaultLimits.memory)
-    .option('--cpus <n>', 'CPU limit of the sandbox (docker)', defaultLimits.cpus)
-    .option('--pids <n>', 'process count limit of the sandbox (docker)', defaultLimits.pids);
+    .option(
+      '--memory <size>',
+      'memory limit of the sandbox (local: where the host allows; see corral doctor)',
+      defaultLimits.memory,
+    )
+    .option(
+      '--cpus <n>',
+      'CPU limit of the sandbox (local: where the host allows; see corral doctor)',
+      defaultLimits.cpus,
+    )
+    .option(
+      '--pids <n>',
+      'process count limit of the sandbox (local: where the host allows; see corral doctor)',
+      defaultLimits.pids,
+    );
 }
 
 export interface SandboxOptionValues {

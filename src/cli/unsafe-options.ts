@@ -37,7 +37,7 @@ export function addUnsafeOptions(command: Command): Command {
       'UNSAFE (docker): let setuid binaries raise privileges (no no-new-privileges)',
     )
     .option('--unsafe-writable-root', "UNSAFE (docker): make the image's root filesystem writable")
-    .option('--unsafe-no-limits', 'UNSAFE (docker): no memory, CPU or process-count limit')
+    .option('--unsafe-no-limits', 'UNSAFE: no memory, CPU or process-count limit')
     .option(
       '--unsafe-docker-socket',
       "UNSAFE (docker): mount the engine's socket in the sandbox (control of the host)",

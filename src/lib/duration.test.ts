@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDurationMs, parseBytes, parseDurationMs } from './duration.js';
+import { formatBytes, formatDurationMs, parseBytes, parseDurationMs } from './duration.js';
 
 describe('parseDurationMs', () => {
   it('reads units and combinations', () => {
@@ -28,5 +28,19 @@ describe('parseBytes', () => {
     expect(parseBytes('512m')).toBe(512 * 1024 ** 2);
     expect(parseBytes('100')).toBe(100);
     expect(parseBytes('lots')).toBeUndefined();
+  });
+});
+
+describe('formatBytes', () => {
+  it('writes the largest exact unit, as parseBytes reads it back', () => {
+    for (const [bytes, text] of [
+      [4 * 1024 ** 3, '4g'],
+      [1536 * 1024 ** 2, '1536m'],
+      [512 * 1024, '512k'],
+      [1000, '1000'],
+    ] as const) {
+      expect(formatBytes(bytes)).toBe(text);
+      expect(parseBytes(text)).toBe(bytes);
+    }
   });
 });

@@ -36,3 +36,17 @@ export function parseBytes(text: string): number | undefined {
   const value = Math.round(Number(m[1]) * 1024 ** pow);
   return value > 0 ? value : undefined;
 }
+
+/** Writes a byte count the way `parseBytes` reads it, in the largest exact unit: `4g`, `1536m`. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, pow] of [
+    ['t', 4],
+    ['g', 3],
+    ['m', 2],
+    ['k', 1],
+  ] as const) {
+    const size = 1024 ** pow;
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}

@@ -90,8 +90,8 @@ export function exec(
   });
 }
 
-/** True when `file` is an executable on PATH (or an executable path). Looked up in-process. */
-export async function commandExists(file: string): Promise<boolean> {
+/** The path `file` runs from: itself when it has a slash, else the first executable on PATH. */
+export async function findCommand(file: string): Promise<string | undefined> {
   const candidates = file.includes('/')
     ? [file]
     : (process.env.PATH ?? '')
@@ -101,10 +101,15 @@ export async function commandExists(file: string): Promise<boolean> {
   for (const path of candidates) {
     try {
       await access(path, constants.X_OK);
-      return true;
+      return path;
     } catch {
       // not here; try the next directory
     }
   }
-  return false;
+  return undefined;
+}
+
+/** True when `file` is an executable on PATH (or an executable path). Looked up in-process. */
+export async function commandExists(file: string): Promise<boolean> {
+  return (await findCommand(file)) !== undefined;
 }

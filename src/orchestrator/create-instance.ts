@@ -98,6 +98,7 @@ export async function createInstance(
       branch,
       image: request.image,
       limits: request.limits,
+      enforcedLimits: null,
       relax: request.relax,
       mounts: request.mounts,
       modelPolicy: request.modelPolicy,

@@ -7,3 +7,4 @@ export * from './gc.js';
 export * from './follow.js';
 export * from './push/index.js';
 export * from './requests/index.js';
+export * from './allow-presets.js';

@@ -41,6 +41,7 @@ import {
   type ModelBudget,
   type ModelPolicy,
 } from '../gateway/policy.js';
+import { expandAllowEntries, expandAllowPresets } from './allow-presets.js';
 import { createInstance } from './create-instance.js';
 import { loadEgressAttempts, type EgressAttempts } from './egress-attempts.js';
 import { getAgentApis } from './fence-launch.js';
@@ -84,6 +85,8 @@ export interface RunRequest {
   contextFiles?: string[];
   /** Hosts the sandbox may reach from the start (`--allow-host`). */
   allowHosts?: string[];
+  /** Presets whose hosts it may reach from the start (`--allow npm`; allow-presets.ts). */
+  allowPresets?: string[];
   backend: BackendChoice;
   image?: string;
   name?: string;
@@ -117,10 +120,15 @@ export interface RunControl {
 export interface OrchestratorDeps {
   home: string;
   backends: BackendRegistry;
-  /** The image a docker instance uses when none is given and no agent CLI is needed. */
-  defaultImage: () => string;
-  /** The agents image for a repository (its devcontainer's, when it has one). */
-  agentImage: (repoRoot: string) => Promise<string>;
+  /**
+   * The image a docker instance of a repository runs in: the one asked for (`--image`), or
+   * what the repository's devcontainer or corral's defaults give for a command or an agent.
+   */
+  image: (request: {
+    repoRoot: string;
+    purpose: 'command' | 'agent';
+    requested: string | undefined;
+  }) => Promise<string>;
   /** The engine's background runs; absent when the engine runs inside one command. */
   runs?: RunControl;
   log: (line: string) => void;
@@ -164,13 +172,18 @@ export class Orchestrator {
     const needsAgentImage = agent.binary !== null && agent.name !== 'fake';
     let image: string | null = null;
     if (backend.name === 'docker') {
-      image =
-        request.image ??
-        (needsAgentImage
-          ? await this.deps.agentImage((await loadSourceRepo(request.repoDir)).root)
-          : this.deps.defaultImage());
+      image = await this.deps.image({
+        repoRoot: (await loadSourceRepo(request.repoDir)).root,
+        purpose: needsAgentImage ? 'agent' : 'command',
+        requested: request.image,
+      });
     }
-    const allowHosts = checkHosts(request.allowHosts ?? []);
+    const allowHosts = checkHosts([
+      ...new Set([
+        ...expandAllowPresets(request.allowPresets ?? []),
+        ...(request.allowHosts ?? []),
+      ]),
+    ]);
     // A way out for an agent's model API, or for the hosts a command is allowed; on docker
     // that way is always the gateway.
     const network = agent.needsNetwork || allowHosts.length > 0 ? 'open' : 'none';
@@ -445,7 +458,8 @@ export class Orchestrator {
 
   /**
    * Edits an instance's egress policy; a running sandbox applies it at once (docker: its
-   * gateway reloads the file; local: the supervisor tells sandbox-runtime's proxy).
+   * gateway reloads the file; local: the supervisor tells sandbox-runtime's proxy). A
+   * preset's name (`npm`) stands for its hosts.
    */
   async editPolicy(
     ref: string,
@@ -457,13 +471,13 @@ export class Orchestrator {
     // way out has no gateway to tell.
     if (change === 'allow' && m.network === 'none' && m.backend === 'docker') {
       throw new CorralError('USAGE', `${m.id} has no network at all, so no host can be allowed.`, {
-        hint: 'Start a new instance with --allow-host; only those get a way out.',
+        hint: 'Start a new instance with --allow <preset> or --allow-host <host>; only those get a way out.',
       });
     }
     const file = this.store.paths(m.id).policyFile;
     await mkdir(dirname(file), { recursive: true });
     let policy = await loadEgressPolicy(file);
-    for (const host of hosts)
+    for (const host of expandAllowEntries(hosts))
       policy = change === 'allow' ? await allowHost(file, host) : await denyHost(file, host);
     return { metadata: m, policy };
   }

@@ -25,11 +25,11 @@ const metered = (costUsd: number | null): CorralEvent => ({
   costUsd,
   durationMs: 5,
 });
-const egress = (allowed: boolean): CorralEvent => ({
+const egress = (allowed: boolean, host = 'x.test'): CorralEvent => ({
   ...at,
   type: 'egress',
   kind: 'connect',
-  host: 'x.test',
+  host,
   port: 443,
   allowed,
   reason: allowed ? null : 'not on the allowlist',
@@ -39,8 +39,16 @@ const egress = (allowed: boolean): CorralEvent => ({
   status: null,
 });
 
-async function summarize(events: CorralEvent[]) {
+const raw = (line: string, stream: 'stdout' | 'stderr' = 'stderr'): CorralEvent => ({
+  ...at,
+  type: 'raw',
+  line,
+  stream,
+});
+
+async function summarize(events: CorralEvent[], readOutput?: string[]) {
   const c = new SummaryCollector();
+  if (readOutput) c.readOutput(readOutput);
   for (const e of events) c.add(e);
   return c.finish({} as Metadata, null);
 }
@@ -58,6 +66,37 @@ describe('SummaryCollector', () => {
 
   it('counts the connections the egress policy refused', async () => {
     expect((await summarize([egress(true), egress(false), egress(false)])).egressDenied).toBe(2);
+  });
+
+  it('names the hosts the egress policy refused, once each', async () => {
+    const s = await summarize([
+      egress(false, 'a.test'),
+      egress(true, 'b.test'),
+      egress(false, 'a.test'),
+    ]);
+    expect(s.unreachableHosts).toEqual(['a.test']);
+  });
+
+  it('reads the hosts a tool could not reach from the output where no gateway logs them', async () => {
+    const lines = [
+      raw(
+        'npm error request to https://registry.npmjs.org/x failed, reason: getaddrinfo EAI_AGAIN registry.npmjs.org',
+      ),
+      raw(
+        "fatal: unable to access 'https://github.com/o/r/': Could not resolve host: github.com",
+        'stdout',
+      ),
+    ];
+    expect((await summarize(lines, [])).unreachableHosts).toEqual([
+      'registry.npmjs.org',
+      'github.com',
+    ]);
+    // A host the allowlist holds failed for another reason: no hint would help.
+    expect((await summarize(lines, ['*.github.com', 'github.com'])).unreachableHosts).toEqual([
+      'registry.npmjs.org',
+    ]);
+    // Behind the gateway the output proves nothing: the egress log is the truth there.
+    expect((await summarize(lines)).unreachableHosts).toEqual([]);
   });
 
   it('counts the model calls the gateway refused', async () => {

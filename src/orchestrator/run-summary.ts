@@ -1,13 +1,17 @@
 /**
  * The numbers a run ends with: tokens and cost summed over the usage events (what the
  * gateway metered when it metered anything, else what the agent reported; the agent's cost
- * when the gateway had no prices), how
- * many tools it called, what it was refused (by its CLI, by the egress policy, by the
- * model gateway), and how many files its branch changed.
+ * when the gateway had no prices), how many tools it called, what it was refused (by its
+ * CLI, by the egress policy, by the model gateway), which hosts it could not reach (the
+ * gateway's denials; where no gateway logs them, in a sandbox without network or behind
+ * sandbox-runtime's proxy, the hosts its tools' error lines name), and how many files its
+ * branch changed.
  */
 import type { CorralEvent } from '../events/index.js';
+import { isHostAllowed } from '../gateway/policy.js';
 import type { Metadata, Summary } from '../state/index.js';
 import { getBaseTip, git } from '../workspace/index.js';
+import { UnreachableHosts } from './unreachable-hosts.js';
 
 type Tokens = Pick<
   Summary,
@@ -41,7 +45,20 @@ export class SummaryCollector {
     denials: [],
     egressDenied: 0,
     modelCallsDenied: 0,
+    unreachableHosts: [],
   };
+  private readonly denied = new Set<string>();
+  private offline: UnreachableHosts | null = null;
+  private allowHosts: readonly string[] = [];
+
+  /**
+   * Reads the output for the hosts tried, where no gateway logs what it refused. A host
+   * `allowHosts` holds is not reported: its failure was not the allowlist's.
+   */
+  readOutput(allowHosts: readonly string[]): void {
+    this.offline = new UnreachableHosts();
+    this.allowHosts = allowHosts;
+  }
 
   /** What the gateway metered; when it metered anything, it is the truth. */
   private metered: Tokens | null = null;
@@ -57,6 +74,11 @@ export class SummaryCollector {
       s.toolCalls++;
     } else if (event.type === 'egress' && !event.allowed) {
       s.egressDenied++;
+      this.denied.add(event.host);
+    } else if (event.type === 'raw') {
+      this.offline?.line(event.line);
+    } else if (event.type === 'agent.command' && event.output !== null) {
+      for (const line of event.output.split('\n')) this.offline?.line(line);
     } else if (event.type === 'gateway.denied') {
       s.modelCallsDenied++;
     } else if (event.type === 'agent.end') {
@@ -70,6 +92,10 @@ export class SummaryCollector {
       const cost = this.metered.costUsd ?? this.summary.costUsd;
       Object.assign(this.summary, this.metered, { costUsd: cost });
     }
+    const tried = (this.offline?.list() ?? []).filter(
+      (host) => !isHostAllowed(this.allowHosts, host, 443),
+    );
+    this.summary.unreachableHosts = [...this.denied, ...tried].slice(0, 10);
     if (commit) {
       const r = await git(
         metadata.sourceRepo,

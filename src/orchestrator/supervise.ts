@@ -429,7 +429,9 @@ class InstanceRun {
         : {}),
     });
     trace('sandbox started');
-    await this.#update({ sandboxId: sandbox.id });
+    // No gateway logs what this sandbox is refused (no network, or sandbox-runtime's proxy).
+    if (!opened.access.fence) this.#summary.readOutput([...baseHosts, ...policy.allow]);
+    await this.#update({ sandboxId: sandbox.id, enforcedLimits: sandbox.limits ?? null });
     this.#push({ id: this.#id, type: 'instance.started', sandboxId: sandbox.id });
     return sandbox;
   }

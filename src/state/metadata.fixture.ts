@@ -19,6 +19,7 @@ export function sampleMetadata(overrides: Partial<Metadata> = {}): Metadata {
     branch: 'corral/claude-k3x9q',
     image: null,
     limits: { memoryBytes: 1, cpus: 1, pids: 1 },
+    enforcedLimits: null,
     relax: {},
     mounts: [],
     modelPolicy: openModelPolicy,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CorralError } from '../lib/errors.js';
 import { fileStamp, writeFileAtomic } from '../lib/fs-atomic.js';
 import { ModelPolicy, openModelPolicy } from '../gateway/model-policy.js';
+import { EnforcedLimits } from './enforced-limits.js';
 import { HostMount, Relaxations } from './relaxations.js';
 
 export const metadataSchemaVersion = 1;
@@ -75,6 +76,11 @@ export const Summary = z.object({
   egressDenied: z.number().int().default(0),
   /** Model calls the model gateway refused (not on the list, a model not allowed, the budget). */
   modelCallsDenied: z.number().int().default(0),
+  /**
+   * Hosts it tried and could not reach, first tried first: refused by the egress policy, or
+   * (no network at all) named by a tool's error line in its output.
+   */
+  unreachableHosts: z.array(z.string()).default([]),
 });
 export type Summary = z.infer<typeof Summary>;
 
@@ -105,6 +111,11 @@ export const Metadata = z.object({
   branch: z.string(),
   image: z.string().nullable(),
   limits: Limits,
+  enforcedLimits: EnforcedLimits.nullable()
+    .default(null)
+    .describe(
+      'what enforced each limit in the latest run (null where nothing did); null before a run',
+    ),
   relax: Relaxations.default({}).describe(
     'hardening switched off by --unsafe-… flags; absent items (an older record: all) are on',
   ),
@@ -201,10 +212,24 @@ export async function loadStampedMetadata(path: string): Promise<StampedMetadata
   return { metadata: parseMetadata(raw, path), stamp };
 }
 
-/** Parses the text of a metadata.json; a record from a newer corral is refused. */
+/**
+ * Parses the text of a metadata.json; a record from a newer corral is refused, and one cut
+ * short or holding what corral does not know is an INTERNAL error naming the file (its
+ * cause the SyntaxError or ZodError).
+ */
 export function parseMetadata(raw: string, path: string): Metadata {
-  const json: unknown = JSON.parse(raw);
-  const version = (json as { schemaVersion?: unknown }).schemaVersion;
+  const unreadable = (why: string, cause: unknown) =>
+    new CorralError('INTERNAL', `${path} is not a record corral can read (${why}).`, {
+      hint: 'It was changed outside corral: restore it, or move its directory away.',
+      cause,
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw unreadable((error as Error).message, error);
+  }
+  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (typeof version === 'number' && version > metadataSchemaVersion) {
     throw new CorralError(
       'INTERNAL',
@@ -212,7 +237,12 @@ export function parseMetadata(raw: string, path: string): Metadata {
       { hint: 'Upgrade corral to read it.' },
     );
   }
-  return Metadata.parse(json);
+  const parsed = Metadata.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw unreadable(`${issue?.path.join('.') || 'record'}: ${issue?.message}`, parsed.error);
+  }
+  return parsed.data;
 }
 
 /** Writes a record whole and atomically; returns the stamp of the file as written. */

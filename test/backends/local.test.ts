@@ -5,9 +5,10 @@
  * host through a unix socket or loopback, seeing host processes. Every assertion is about
  * what the agent observes or what lands on the host. Network traffic goes to loopback only.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   access,
+  lstat,
   mkdir,
   mkdtemp,
   readFile,
@@ -19,7 +20,8 @@ import {
 import { createServer, type Server } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBackendContract } from '../../src/backends/backend.contract.js';
 import type { SandboxProcess, SandboxSpec } from '../../src/backends/backend.js';
@@ -28,6 +30,7 @@ import { LocalBackend } from '../../src/backends/local/index.js';
 import { isCorralError } from '../../src/lib/errors.js';
 import { getInstancePaths } from '../../src/state/paths.js';
 
+const run = promisify(execFile);
 const homes: string[] = [];
 
 async function makeHome(): Promise<string> {
@@ -103,18 +106,27 @@ describe('local backend', () => {
   });
 
   describe('escape attempts', () => {
+    // Each attempt is made by a command that first shows it works where it may (its own
+    // workspace, a visible system file, the tool present), and its target is first shown
+    // to be there for the host: only then does its failure in the sandbox count.
+
     it("cannot read another instance's files or anything else in corral's state root", async () => {
-      const { spec } = await start();
+      const { spec, workspace } = await start();
       const other = getInstancePaths(home, 'other-instance');
       await mkdir(other.workspace, { recursive: true });
       await writeFile(join(other.workspace, 'secret.txt'), 'other-workspace-secret\n');
       await writeFile(other.metadata, '{"secret":"other-metadata-secret"}\n');
+      await writeFile(join(workspace, 'secret.txt'), 'own-workspace-secret\n');
+      expect(await readFile(join(other.workspace, 'secret.txt'), 'utf8')).toContain('other');
       await using sandbox = await backend.start(spec);
       const r = await sandbox.exec([
         'sh',
         '-c',
-        `cat ${join(other.workspace, 'secret.txt')} ${other.metadata}; ls -a ${home} ${join(home, 'instances')}; true`,
+        `cat ${join(workspace, 'secret.txt')} ${join(other.workspace, 'secret.txt')} ${other.metadata}; ls -a ${workspace} ${home} ${join(home, 'instances')}; true`,
       ]);
+      // The same cat and ls work on its own workspace.
+      expect(r.stdout).toContain('own-workspace-secret');
+      expect(r.stdout).toContain('hello.txt');
       expect(r.stdout + r.stderr).not.toMatch(/other-(workspace|metadata)-secret/);
       expect(r.stdout).not.toContain('other-instance');
       expect(r.stderr).toMatch(/No such file or directory/);
@@ -127,15 +139,30 @@ describe('local backend', () => {
       const inRoot = join(homedir(), `.corral-local-test-${process.pid}`);
       await writeFile(inRoot, 'root-secret\n');
       try {
+        const script = (tmpSecret: string) =>
+          [
+            `echo '## tmp'; cat ${tmpSecret}; ls -a ${tmpdir()}`,
+            `echo '## root'; cat ${inRoot}; ls -a ${homedir()}`,
+            `echo '## shadow'; cat /etc/shadow`,
+            `echo '## passwd'; head -n 1 /etc/passwd`,
+            'true',
+          ].join('; ');
+        // The probe itself finds both secrets where they are visible: on the host.
+        const host = execFileSync('sh', ['-c', script(join(inTmp, 'secret.txt'))], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+        expect(host).toContain('tmp-secret');
+        expect(host).toContain('root-secret');
+        expect(host).toContain(basename(inTmp));
         await using sandbox = await backend.start(spec);
-        const r = await sandbox.exec([
-          'sh',
-          '-c',
-          `cat ${join(inTmp, 'secret.txt')} ${inRoot}; ls -a /tmp ${homedir()}; cat /etc/shadow; true`,
-        ]);
+        const r = await sandbox.exec(['sh', '-c', script(join(inTmp, 'secret.txt'))]);
+        const section = (name: string) => r.stdout.split(`## ${name}\n`)[1]?.split('## ')[0];
+        // The same script reads a system file the fence leaves visible.
+        expect(section('passwd')).toMatch(/^root:x:0:0:/);
         expect(r.stdout).not.toContain('secret');
         expect(r.stdout).not.toContain('corral-local-secret-');
-        expect(r.stdout).not.toMatch(/^root:/m);
+        expect(section('shadow')).toBe('');
       } finally {
         await rm(inTmp, { recursive: true, force: true });
         await rm(inRoot, { force: true });
@@ -143,15 +170,21 @@ describe('local backend', () => {
     });
 
     it('cannot read or change its own settings file', async () => {
-      const { spec } = await start();
-      const settings = join(home, 'run', 'local', spec.instanceId, 'srt-settings.json');
+      const { spec, workspace } = await start();
+      const settings = join(home, 'run', 'local', spec.instanceId, 'fence', 'srt-settings.json');
       await using sandbox = await backend.start(spec);
       const before = await readFile(settings, 'utf8');
+      expect(before).toContain('allowWrite');
+      const attack = (file: string) =>
+        `cat ${file}; echo '{"network":{"allowedDomains":["*"]}}' > ${file}; cat ${file}`;
       const r = await sandbox.exec([
         'sh',
         '-c',
-        `cat ${settings}; echo '{"network":{"allowedDomains":["*"]}}' > ${settings}; rm -f ${settings}; true`,
+        `${attack(join(workspace, 'own.json'))}; ${attack(settings)}; rm -f ${settings}; true`,
       ]);
+      // The same write and read work on a file of its own.
+      expect(await readFile(join(workspace, 'own.json'), 'utf8')).toContain('allowedDomains');
+      expect(r.stdout).toContain('allowedDomains');
       expect(r.stdout).not.toContain('allowWrite');
       expect(await readFile(settings, 'utf8')).toBe(before);
     });
@@ -170,9 +203,12 @@ describe('local backend', () => {
       const r = await sandbox.exec([
         'sh',
         '-c',
-        `${targets.map((t) => `echo pwned > ${t}`).join('; ')}; ln -s /etc/passwd ${join(workspace, 'link')}; echo pwned > link; true`,
+        `${[join(workspace, 'inside.txt'), ...targets].map((t) => `echo pwned > ${t}`).join('; ')}; ln -s /etc/passwd ${join(workspace, 'link')}; echo pwned > link; true`,
       ]);
       expect(r.exitCode).toBe(0);
+      // The same write lands inside the workspace, and the link was made.
+      expect(await readFile(join(workspace, 'inside.txt'), 'utf8')).toBe('pwned\n');
+      expect((await lstat(join(workspace, 'link'))).isSymbolicLink()).toBe(true);
       for (const target of targets) expect(await exists(target), target).toBe(false);
       expect(await readFile('/etc/passwd', 'utf8')).not.toContain('pwned');
     });
@@ -197,19 +233,27 @@ describe('local backend', () => {
       let connections = 0;
       const server: Server = createServer((socket) => {
         connections++;
+        // Read the request, or the client's close is never seen and close() waits for it.
+        socket.resume();
         socket.end('HTTP/1.0 200 OK\r\n\r\nhello from the host\n');
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       try {
+        // The server answers whoever may reach it (asynchronously: it runs in this process).
+        const host = await run('curl', ['-sS', '-m', '5', `http://127.0.0.1:${port}/`]);
+        expect(host.stdout).toContain('hello from the host');
+        expect(connections).toBe(1);
+        connections = 0;
         const { spec } = await start();
         await using sandbox = await backend.start(spec);
         const r = await sandbox.exec([
           'sh',
           '-c',
-          `curl -sS -m 5 http://127.0.0.1:${port}/; curl -sS -m 5 --proxy "$HTTP_PROXY" http://127.0.0.1:${port}/; curl -sS -m 5 http://localhost:${port}/; true`,
+          `curl --version >/dev/null && echo curl-present; curl -sS -m 5 http://127.0.0.1:${port}/; curl -sS -m 5 --proxy "$HTTP_PROXY" http://127.0.0.1:${port}/; curl -sS -m 5 http://localhost:${port}/; true`,
         ]);
+        expect(r.stdout).toContain('curl-present');
         expect(r.stdout).not.toContain('hello from the host');
         expect(connections).toBe(0);
       } finally {
@@ -226,17 +270,18 @@ describe('local backend', () => {
         socket.end('hello from the host\n');
       });
       await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-      try {
-        await using sandbox = await backend.start(spec);
-        const r = await sandbox.exec([
-          'node',
-          '-e',
-          `require('net').connect(${JSON.stringify(socketPath)})
+      const connect = `require('net').connect(${JSON.stringify(socketPath)})
             .on('data', (d) => process.stdout.write(d))
-            .on('error', (e) => console.log('error', e.code))`,
-        ]);
+            .on('error', (e) => console.log('error', e.code))`;
+      try {
+        // The same client reaches the socket from the host.
+        const host = await run('node', ['-e', connect]);
+        expect(host.stdout).toContain('hello from the host');
+        connections = 0;
+        await using sandbox = await backend.start(spec);
+        const r = await sandbox.exec(['node', '-e', connect]);
         expect(r.stdout).not.toContain('hello from the host');
-        expect(r.stdout).toContain('error');
+        expect(r.stdout).toMatch(/^error E[A-Z]+$/m);
         expect(connections).toBe(0);
       } finally {
         await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -245,8 +290,14 @@ describe('local backend', () => {
 
     it("sees none of the host's processes", async () => {
       const { spec } = await start();
+      const list = "cat /proc/[0-9]*/cmdline | tr '\\0' ' '";
+      // The same listing shows this test's own process on the host.
+      const host = execFileSync('sh', ['-c', list], { encoding: 'utf8' });
+      expect(host).toContain('vitest');
       await using sandbox = await backend.start(spec);
-      const r = await sandbox.exec(['sh', '-c', "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"]);
+      const r = await sandbox.exec(['sh', '-c', list, 'corral-listing-marker']);
+      // …and its own processes in the sandbox.
+      expect(r.stdout).toContain('corral-listing-marker');
       expect(r.stdout).not.toContain('vitest');
       expect(r.stdout).not.toContain('srt-settings.json');
     });
@@ -311,7 +362,11 @@ describe('local backend', () => {
       expect(
         await readFile(join(workspace, '.git', 'corral-home', '.agent-state.json'), 'utf8'),
       ).toBe('state\n');
-      expect(git(workspace, 'status', '--porcelain')).toBe('');
+      // Asked in the sandbox: the host runs no git in a workspace a command has touched.
+      expect(await sandbox.exec(['git', 'status', '--porcelain'])).toMatchObject({
+        exitCode: 0,
+        stdout: '',
+      });
       // What the agent leaves in its shell's rc file does not run before later commands.
       await writeFile(join(workspace, '.git', 'corral-home', '.bashrc'), 'echo from-bashrc >&2\n');
       const later = await sandbox.exec(['sh', '-c', 'echo later']);
@@ -349,9 +404,9 @@ describe('local backend', () => {
         stdio: 'pipe',
       });
       await waitForOutput(proc, 'ready');
-      const t0 = Date.now();
-      await proc.terminate(10_000);
-      expect(Date.now() - t0).toBeLessThan(5000);
+      // A grace period longer than the test may take: terminate() must return because the
+      // command ended on SIGTERM, never because the grace ran out.
+      await proc.terminate(3_600_000);
       expect(await proc.wait()).toEqual({ exitCode: 0, signal: null });
       expect(await readFile(join(workspace, 'cleanup.txt'), 'utf8')).toBe('cleaned\n');
     });
@@ -359,8 +414,11 @@ describe('local backend', () => {
     it('reports a command ended by terminate() as killed by SIGTERM', async () => {
       const { spec } = await start();
       await using sandbox = await backend.start(spec);
-      const proc = await sandbox.spawn({ argv: ['sleep', '300'], stdio: 'pipe' });
-      await new Promise((r) => setTimeout(r, 1000));
+      const proc = await sandbox.spawn({
+        argv: ['sh', '-c', 'echo ready; exec sleep 300'],
+        stdio: 'pipe',
+      });
+      await waitForOutput(proc, 'ready');
       await proc.terminate();
       expect(await proc.wait()).toEqual({ exitCode: null, signal: 'SIGTERM' });
     });
@@ -373,9 +431,7 @@ describe('local backend', () => {
         stdio: 'pipe',
       });
       await waitForOutput(proc, 'ready');
-      const t0 = Date.now();
       await proc.terminate(500);
-      expect(Date.now() - t0).toBeLessThan(5000);
       expect(await proc.wait()).toEqual({ exitCode: null, signal: 'SIGKILL' });
       const listed = await backend.listSandboxes();
       expect(listed.find((s) => s.instanceId === spec.instanceId)?.running).toBe(false);

@@ -2,7 +2,7 @@
  * Bad input gets one clear line on stderr, a documented exit code, and loses nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, mkdir, readFile, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -196,5 +196,37 @@ describe('wrong state', () => {
     const forced = await corral(home, ['rm', '--force', id]);
     expect(forced.code, forced.stderr).toBe(0);
     expect(repo.show(`corral/${id}`, 'w.txt')).toBe('w\n');
+  });
+});
+
+describe('internal error', () => {
+  it('a state record corral cannot read: exit 70, one line naming the file, and --json says INTERNAL', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const r = await corral(home, ['run', '--backend', 'local', '--json', '--', 'true'], {
+      cwd: repo.dir,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const { id } = r.json<{ id: string }>();
+    const record = join(home, 'instances', id, 'metadata.json');
+    const good = await readFile(record, 'utf8');
+
+    // Cut short (a crash, an edit by hand), with a value it does not know, from a newer corral.
+    for (const [text, says] of [
+      [good.slice(0, good.length / 2), `${record} is not a record corral can read`],
+      [good.replace('"status": "succeeded"', '"status": "exploded"'), '(status: '],
+      [good.replace('"schemaVersion": 1', '"schemaVersion": 99'), 'written by a newer corral'],
+    ] as const) {
+      await writeFile(record, text);
+      const logs = await corral(home, ['logs', id]);
+      expect(logs.code, logs.stderr).toBe(70);
+      expect(oneLine(logs.stderr)).toContain(says);
+      const json = await corral(home, ['diff', id, '--json']);
+      expect(json.code).toBe(70);
+      expect(json.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+        code: 'INTERNAL',
+        message: expect.stringContaining(says) as unknown,
+      });
+    }
   });
 });

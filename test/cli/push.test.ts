@@ -232,6 +232,45 @@ describe('corral push', () => {
     expect(pull?.authorization).toBe(`Bearer ${github.minted[0]?.token}`);
   });
 
+  it('--pr --base opens the pull request into that branch, and finds it open again', async () => {
+    const env = pushEnv({ GITHUB_TOKEN: token, CORRAL_GITHUB_API_URL: github.url });
+    const before = github.requests.length;
+    const r = await corral(
+      home,
+      ['push', id, '--remote', 'gh', '--pr', '--base', 'release-1', '--json'],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const opened = r.json<{ pullRequest: { number: number } }>().pullRequest;
+    expect(opened).toMatchObject({ base: 'release-1', head: branch, existing: false });
+    expect(opened.number).not.toBe(1);
+    const post = github.requests.filter((q) => q.method === 'POST').at(-1);
+    expect(post?.body).toMatchObject({ head: branch, base: 'release-1' });
+    // The repository's default branch was not asked for: --base named the base.
+    expect(github.requests.slice(before).map((q) => `${q.method} ${q.path}`)).not.toContain(
+      'GET /repos/acme/widgets',
+    );
+
+    // Again: the one into release-1 is open, not the one into trunk.
+    const again = await corral(
+      home,
+      ['push', id, '--remote', 'gh', '--pr', '--base', 'release-1', '--json'],
+      { env },
+    );
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json<{ pullRequest: unknown }>().pullRequest).toMatchObject({
+      number: opened.number,
+      base: 'release-1',
+      existing: true,
+    });
+
+    const alone = await corral(home, ['push', id, '--remote', 'gh', '--base', 'release-1'], {
+      env,
+    });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr.trim()).toBe('corral: --base only applies with --pr.');
+  });
+
   it('refuses a branch that is gone from the source repository (4)', async () => {
     repo.git('branch', '-D', branch);
     const r = await corral(home, ['push', id], { env: pushEnv({ CORRAL_GIT_TOKEN: token }) });

@@ -2,6 +2,7 @@
  * `corral run` end to end on both backends, through the built CLI: the branch, the files
  * on it, the exit code, the state dir and the events — what a user observes.
  */
+import type { ChildProcess } from 'node:child_process';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -295,18 +296,46 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
   it('brings the branch back even when the source repository changed meanwhile', async () => {
     const home = await makeHome();
     const repo = await makeRepo();
+    const base = repo.git('rev-parse', 'HEAD').trim();
+    let child: ChildProcess | undefined;
+    let stderr = '';
+    // The command waits, mid-run, for the test to say the source has moved on.
     const run = corral(
       home,
-      ['run', '--backend', backend, '--json', '--', 'sh', '-c', 'echo work > work.txt; sleep 3'],
-      { cwd: repo.dir },
+      [
+        'run',
+        '--backend',
+        backend,
+        '--json',
+        '--',
+        'sh',
+        '-c',
+        'echo work > work.txt; echo started >&2; read go; echo "$go" > after.txt',
+      ],
+      {
+        cwd: repo.dir,
+        stdinOpen: true,
+        onSpawn: (c) => {
+          child = c;
+          c.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+        },
+      },
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitFor('the command to start', () =>
+      Promise.resolve(stderr.includes('started') ? true : undefined),
+    );
     await repo.write('main.txt', 'moved on\n');
     repo.git('add', '-A');
     repo.git('commit', '-qm', 'main moved');
     repo.git('checkout', '-qb', 'elsewhere');
+    child?.stdin?.end('moved\n');
     const r = await run;
     expect(r.code, r.stderr).toBe(0);
-    expect(repo.show(r.json<Outcome>().branch, 'work.txt')).toBe('work\n');
+    const { branch } = r.json<Outcome>();
+    expect(repo.show(branch, 'work.txt')).toBe('work\n');
+    // It ran on past the change: what it wrote after hearing of it is on the branch too.
+    expect(repo.show(branch, 'after.txt')).toBe('moved\n');
+    expect(repo.git('merge-base', branch, 'main').trim()).toBe(base);
+    expect(repo.git('rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('elsewhere');
   });
 });

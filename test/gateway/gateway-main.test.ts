@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exec } from '../../src/lib/exec.js';
+import { sha256 } from '../helpers/fence.js';
 import {
   startAnthropicStandIn,
   type AnthropicStandIn,
@@ -124,6 +125,19 @@ const curlStatus = async (proxy: string) =>
     )
   ).stdout;
 
+/** One conversation turn through the gateway's model port, with the agent's placeholder. */
+const askModel = (info: Ready) =>
+  fetch(`${info.models[0]?.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'placeholder-key' },
+    body: JSON.stringify({
+      model: 'claude-test',
+      max_tokens: 10,
+      tools: [{ name: 'Bash' }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+    }),
+  });
+
 describe('gateway sidecar process', () => {
   it('starts, enforces and reloads the policy on SIGHUP, forwards with the key, and stops on SIGTERM', async () => {
     child = start(await writeConfig(), { ANTHROPIC_API_KEY: realKey });
@@ -140,19 +154,11 @@ describe('gateway sidecar process', () => {
     await until(() => stderr.includes(`127.0.0.1:${targetPort}`), 'the reloaded policy');
     expect(await curlStatus(info.egress.url)).toBe('200');
 
-    const res = await fetch(`${info.models[0]?.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': 'placeholder-key' },
-      body: JSON.stringify({
-        model: 'claude-test',
-        max_tokens: 10,
-        tools: [{ name: 'Bash' }],
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
-      }),
-    });
+    const res = await askModel(info);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Hello from the stand-in.');
-    expect(api.requests[0]?.headers['x-api-key']).toBe('***'); // present (the stand-in masks it)
+    // The stand-in received the real key (its hash), put there by the gateway.
+    expect(api.requests.map((q) => q.keySha256)).toEqual([sha256(realKey)]);
 
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
@@ -182,6 +188,9 @@ describe('gateway sidecar process', () => {
     );
     const info = await ready();
     expect(info.models).toHaveLength(1);
+    const res = await askModel(info);
+    expect(res.status).toBe(200);
+    expect(api.requests.map((q) => q.keySha256)).toEqual([sha256(realKey)]);
     child.kill('SIGTERM');
     expect(((await once(child, 'exit')) as [number | null])[0]).toBe(0);
 

@@ -20,7 +20,11 @@ export interface CliOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string;
+  /** Leave stdin open for the test to write (through `onSpawn`'s child) and end. */
+  stdinOpen?: boolean;
   timeoutMs?: number;
+  /** Another build of the CLI to run (a copy of the package); default: this one's. */
+  cliPath?: string;
   /** Called once the process is spawned (to signal it, say). */
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -31,7 +35,7 @@ export async function makeHome(): Promise<string> {
 
 export function corral(home: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const child = spawn(process.execPath, [options.cliPath ?? cliPath, ...args], {
       cwd: options.cwd ?? process.cwd(),
       // An engine a test started leaves soon after the test stops talking to it.
       env: { ...process.env, CORRAL_HOME: home, CORRAL_ENGINE_IDLE_MS: '5000', ...options.env },
@@ -41,7 +45,7 @@ export function corral(home: string, args: string[], options: CliOptions = {}): 
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.stdin.end(options.input ?? '');
+    if (!options.stdinOpen) child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(

@@ -36,7 +36,12 @@ export async function startStandInContainer<Request>(options: {
   image: string;
   network: string;
   name: string;
+  /** The port it listens on (default 8080). */
+  port?: number;
+  /** Other names it answers to on the network (`--network-alias`). */
+  aliases?: string[];
 }): Promise<StandInContainer<Request>> {
+  const port = options.port ?? 8080;
   const dir = mkdtempSync(join(tmpdir(), 'corral-stand-in-'));
   const js = ts.transpileModule(readFileSync(options.module, 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -49,7 +54,7 @@ export async function startStandInContainer<Request>(options: {
       "import { readFileSync } from 'node:fs';",
       "import * as standIn from './stand-in.mjs';",
       "const script = JSON.parse(readFileSync(new URL('./script.json', import.meta.url), 'utf8'));",
-      `const api = await standIn[${JSON.stringify(options.startExport)}]({ script, host: '0.0.0.0', port: 8080 });`,
+      `const api = await standIn[${JSON.stringify(options.startExport)}]({ script, host: '0.0.0.0', port: ${port} });`,
       'let printed = 0;',
       "const flush = () => { while (printed < api.requests.length) console.log('REQ ' + JSON.stringify(api.requests[printed++])); };",
       'setInterval(flush, 50);',
@@ -66,6 +71,7 @@ export async function startStandInContainer<Request>(options: {
     options.name,
     '--network',
     options.network,
+    ...(options.aliases ?? []).flatMap((alias) => ['--network-alias', alias]),
     '--user',
     '65534:65534',
     '-v',
@@ -82,7 +88,7 @@ export async function startStandInContainer<Request>(options: {
     30_000,
   );
   return {
-    url: `http://${options.name}:8080`,
+    url: `http://${options.name}:${port}`,
     requests: () =>
       logs()
         .split('\n')

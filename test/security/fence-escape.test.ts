@@ -13,15 +13,19 @@
  * Every target is a container on a network this test made (internal: no route off the
  * machine), or the engine's own bridge address on this machine.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildGatewayImage,
   findImagesDir,
   getDefaultImageTag,
 } from '../../src/backends/docker/index.js';
+import { hostBridgeAddress } from '../helpers/bridge-address.js';
 import { corral, makeHome, readEvents, waitFor, waitForEnd } from '../helpers/cli.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
@@ -36,83 +40,129 @@ import {
 } from '../helpers/stand-in-container.js';
 import type { LoggedRequest, ScriptTurn } from '../helpers/stand-in/anthropic-stand-in.js';
 
+const run = promisify(execFile);
 const apiKey = 'sk-ant-escape-9d1e5c3a7b0f';
 const tag = `${process.pid}-escape`;
 
 /**
  * The attack, one line of output per attempt: `<name>: blocked`, or `<name>: ESCAPED …`.
- * Key-like strings found anywhere are printed as `found: …` for the test to judge (the
- * script itself never holds the key).
+ * Before each attempt its control runs: the same tool, against a target the fence lets
+ * through (the gateway, the allowed host, a file of its own), printing `<name>: control
+ * ok`; so a missing tool, a typo or a dead target never passes for a fence. A direct dial
+ * that meets a refused port counts as ESCAPED too: the address was reachable. Key-like
+ * strings found anywhere are printed as `found in <where>: …` for the test to judge (the
+ * script itself never holds the key; it plants two of its own, which must be found).
  */
 function attackScript(t: {
   allowed: string;
   blocked: string;
   blockedIp: string;
+  hostBridge: string;
+  hostPort: number;
   neighbourIps: string[];
 }): string {
   return `#!/bin/bash
 ok() { echo "$1: blocked"; }
 bad() { echo "$1: ESCAPED $2"; }
 try() { name=$1; shift; if out=$("$@" 2>&1); then bad "$name" "$(echo "$out" | head -c 200)"; else ok "$name"; fi; }
+control() { name=$1; shift; if out=$("$@" 2>&1); then echo "$name: control ok"; else echo "$name: control FAILED $(echo "$out" | head -c 200)"; fi; }
+# A direct dial (no proxy): reaching the address at all (a connection, even one reset, or
+# a closed port refusing) is an escape.
+# (-v: curl's one-line error hides the errno; the trace names it.)
+trydial() { name=$1; if out=$(curl -sS -v -m 3 --noproxy '*' "$2" 2>&1); then bad "$name" "$(echo "$out" | tail -c 200)"; else case "$out" in *'Connection refused'*|*'Connected to'*) bad "$name" "reachable: $(echo "$out" | grep -m1 -e 'Connection refused' -e 'Connected to')";; *) ok "$name";; esac; fi; }
+gw="\${ANTHROPIC_BASE_URL%/}"
 
 # The allowed host answers through the proxy.
 if curl -sS -m 5 http://${t.allowed}:8080/ | grep -q 'allowed here'; then echo "allowed-host: reached"; else echo "allowed-host: unreachable"; fi
 
 # Not allowed, through the proxy: plain HTTP and a CONNECT tunnel.
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' http://${t.allowed}:8080/)
+[ "$code" = 200 ] && echo "proxy-http: control ok" || echo "proxy-http: control FAILED status $code"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' http://${t.blocked}:8080/)
 [ "$code" = 403 ] && ok proxy-http || bad proxy-http "status $code"
+control proxy-connect curl -sS -m 5 -p --fail http://${t.allowed}:8080/
 try proxy-connect curl -sS -m 5 -p --fail http://${t.blocked}:8080/
+control proxy-by-ip curl -sS -m 5 --fail http://${t.allowed}:8080/
 try proxy-by-ip curl -sS -m 5 --fail http://${t.blockedIp}:8080/
 
-# Around the proxy: straight at the target, the host, the engine.
-try direct-ip curl -sS -m 3 --noproxy '*' http://${t.blockedIp}:8080/
-try direct-name curl -sS -m 3 --noproxy '*' http://${t.blocked}:8080/
+# Around the proxy: straight at the target, the host, the engine. The gateway is the one
+# address the agent may dial directly.
+control direct-ip curl -sS -m 3 --noproxy '*' -o /dev/null "$gw/"
+trydial direct-ip http://${t.blockedIp}:8080/
+control direct-name curl -sS -m 3 --noproxy '*' -o /dev/null "$gw/"
+trydial direct-name http://${t.blocked}:8080/
+control dns getent hosts gateway
 try dns getent hosts ${t.blocked}
+control host-alias getent hosts gateway
 try host-alias getent hosts host.docker.internal
-try host-bridge curl -sS -m 3 --noproxy '*' http://172.17.0.1:2375/version
+control host-bridge curl -sS -m 3 --noproxy '*' -o /dev/null "$gw/"
+trydial host-bridge http://${t.hostBridge}:${t.hostPort}/
+control bash-tcp timeout 3 bash -c 'echo > /dev/tcp/gateway/3128'
 try bash-tcp timeout 3 bash -c 'echo > /dev/tcp/${t.blockedIp}/8080'
-try ipv6-link-local curl -sS -m 3 --noproxy '*' 'http://[fe80::1%eth0]:2375/'
+# IPv6 would reach the bridge whatever IPv4 does: the agent must have no IPv6 address.
+control ipv6 test -r /proc/net/if_inet6
+try ipv6 test -s /proc/net/if_inet6
 
-# The Docker socket.
+# The Docker socket (the same curl reaches it where it is mounted: the test shows that).
+control docker-socket curl -sS -m 3 --noproxy '*' -o /dev/null "$gw/"
 try docker-socket curl -sS -m 3 --unix-socket /var/run/docker.sock http://x/version
+control docker-socket-file test -e /workspace
 try docker-socket-file test -e /var/run/docker.sock -o -e /run/docker.sock
 
 # The neighbouring instance's containers, directly and through the proxy.
 ${t.neighbourIps
   .map(
     (ip, i) =>
-      `try neighbour-${i}-direct curl -sS -m 3 --noproxy '*' http://${ip}:3128/\ntry neighbour-${i}-proxy curl -sS -m 5 --fail http://${ip}:3128/`,
+      `control neighbour-${i}-direct curl -sS -m 3 --noproxy '*' -o /dev/null "$gw/"\ntrydial neighbour-${i}-direct http://${ip}:3128/\ncontrol neighbour-${i}-proxy curl -sS -m 5 --fail -o /dev/null http://${t.allowed}:8080/\ntry neighbour-${i}-proxy curl -sS -m 5 --fail http://${ip}:3128/`,
   )
   .join('\n')}
 
-# The real key: environment, every process's environment and argv, files.
-for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < "$f" 2>/dev/null; done | grep -ao 'sk-ant-[A-Za-z0-9_-]*' | sort -u | sed 's/^/found: /'
-env | grep -ao 'sk-ant-[A-Za-z0-9_-]*' | sed 's/^/found: /'
+# The real key: environment, every process's environment and argv, files. Two plants of
+# its own (a file, a process's environment) show each search finds what is there.
+echo 'sk-ant-plant-file-0451' > /tmp/plant.txt
+PLANT=sk-ant-plant-env-0452 sleep 60 &
+planted=$!
+for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < "$f" 2>/dev/null; done | grep -ao 'sk-ant-[A-Za-z0-9_-]*' | sort -u | sed 's/^/found in processes: /'
+kill $planted
+env | grep -ao 'sk-ant-[A-Za-z0-9_-]*' | sed 's/^/found in env: /'
 started=$SECONDS
 timeout 120 grep -rIaos 'sk-ant-[A-Za-z0-9_-]*' /workspace /tmp /etc /run /var /home /root > /tmp/found 2>/dev/null
 [ $? = 124 ] && echo "key-search: incomplete" || echo "key-search: done in $((SECONDS - started))s"
-sed 's/^[^:]*:/found: /' /tmp/found | sort -u
+sed 's/^[^:]*:/found in files: /' /tmp/found | sort -u
+ps -eo args | grep -q '[a]ttack.sh' && echo "gateway-process: control ok" || echo "gateway-process: control FAILED"
 ps -eo args | grep -q '[g]ateway/main.js' && bad gateway-process visible || ok gateway-process
 
-# Privileges.
+# Privileges (each check reads the kernel's own answer: unreadable counts as escaped).
 grep -q '^CapEff:[[:space:]]*0000000000000000$' /proc/self/status && ok capabilities || bad capabilities "$(grep CapEff /proc/self/status)"
 grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/self/status && ok new-privileges || bad new-privileges no
 [ "$(id -u)" != 0 ] && ok root || bad root uid0
+control write-root touch /tmp/corral-control
 try write-root touch /corral-escape
+control mount sh -c 'mount | grep -q " /workspace "'
 try mount mount -t tmpfs none /mnt
+control unshare unshare --help
 try unshare unshare -r true
+control chroot chroot --help
 try chroot chroot / true
 
 # Fork past the pid limit (bounded: 400 sleepers). dash gives up on a failed fork at once
 # (bash would retry for seconds); counting and reaping use bash builtins only, since no
-# fork succeeds while the sleepers hold every pid.
+# fork succeeds while the sleepers hold every pid. Control: 20 sleepers start and are
+# counted.
+count() { n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo $n; }
+reap() { for p in /proc/[0-9]*; do read -r c < "$p/comm" 2>/dev/null; [ "$c" = sleep ] && kill "\${p#/proc/}" 2>/dev/null; done; }
+before=$(count)
+sh -c 'for i in $(seq 1 20); do sleep 30 & done' 2>/dev/null
+few=$(count); reap
+[ "$few" -ge $((before + 20)) ] && echo "fork: control ok" || echo "fork: control FAILED $before then $few"
 sh -c 'for i in $(seq 1 400); do sleep 30 & done' 2>/dev/null
-n=0; for p in /proc/[0-9]*; do n=$((n+1)); done
-for p in /proc/[0-9]*; do read -r c < "$p/comm" 2>/dev/null; [ "$c" = sleep ] && kill "\${p#/proc/}" 2>/dev/null; done
+n=$(count); reap
 [ "$n" -lt 400 ] && echo "fork: blocked" || echo "fork: ESCAPED $n processes"
 echo "fork-count: $n (\${SECONDS}s)"
 
-# Allocate past the memory limit: tail holds an endless line in memory.
+# Allocate past the memory limit: tail holds an endless line in memory. Control: a line
+# that fits is held and let go.
+head -c 64M /dev/zero | tail > /dev/null 2>&1 && echo "memory: control ok" || echo "memory: control FAILED exit $?"
 head -c 2G /dev/zero | tail > /dev/null 2>&1
 rc=$?
 [ "$rc" = 137 ] && echo "memory: blocked" || echo "memory: ESCAPED exit $rc"
@@ -143,6 +193,10 @@ describe('the fence, attacked by a hostile agent', () => {
   let home: string;
   let env: NodeJS.ProcessEnv;
   let neighbour = '';
+  // A service on this machine, at its address on Docker's bridge.
+  let hostServer: Server;
+  let hostPort = 0;
+  let hostHits = 0;
 
   const output = (id: string) =>
     readFile(join(home, 'instances', id, 'output.log'), 'utf8').catch(() => '');
@@ -168,6 +222,12 @@ describe('the fence, attacked by a hostile agent', () => {
       image,
       text: 'blocked here',
     });
+    hostServer = createServer((_req, res) => {
+      hostHits++;
+      res.end('a service on the host\n');
+    });
+    await new Promise<void>((r) => hostServer.listen(0, hostBridgeAddress(), r));
+    hostPort = (hostServer.address() as AddressInfo).port;
     repo = await makeRepo({ 'README.md': '# target\n' });
     home = await makeHome();
     env = {
@@ -183,6 +243,7 @@ describe('the fence, attacked by a hostile agent', () => {
     allowed?.remove();
     blocked?.remove();
     network?.remove();
+    await new Promise<void>((r) => (hostServer ? hostServer.close(() => r()) : r()));
   });
 
   it('the neighbour: a fenced command that keeps trying a host it is not allowed', async () => {
@@ -220,14 +281,97 @@ describe('the fence, attacked by a hostile agent', () => {
   });
 
   it('every escape fails, the allowed host and the model API work, the key is nowhere', async () => {
-    const neighbourIps = Object.values(instanceAddresses(neighbour)).flat();
+    const addresses = instanceAddresses(neighbour);
+    const neighbourIps = Object.values(addresses).flat();
     expect(neighbourIps.length).toBeGreaterThanOrEqual(2);
+    // Controls outside the fence: each target the agent will try is alive where it may be
+    // reached. The neighbour's addresses from its own gateway (an answer, or a refused
+    // port: either way there); the host's service from a container on Docker's bridge; the
+    // engine's socket, with the same curl, where it is mounted. (Reached: a connection, even
+    // one the gateway resets because the caller is not its agent, or a refused port.)
+    const neighbourGateway = execFileSync(
+      'docker',
+      [
+        'ps',
+        '-q',
+        '--filter',
+        `label=corral.instance=${neighbour}`,
+        '--filter',
+        'label=corral.service=gateway',
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    for (const ip of neighbourIps) {
+      const r = spawnSync(
+        'docker',
+        [
+          'exec',
+          neighbourGateway,
+          'curl',
+          '-sS',
+          '-v',
+          '-m',
+          '3',
+          '--noproxy',
+          '*',
+          `http://${ip}:3128/`,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(r.stderr, ip).toMatch(/Connected to|Connection refused/);
+    }
+    const image = getDefaultImageTag(findImagesDir());
+    // Not execFileSync: the server answers from this process's event loop.
+    const { stdout: fromBridge } = await run(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--network',
+        'bridge',
+        image,
+        'curl',
+        '-sS',
+        '-m',
+        '5',
+        `http://${hostBridgeAddress()}:${hostPort}/`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(fromBridge).toContain('a service on the host');
+    expect(hostHits).toBe(1);
+    const socket = execFileSync(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--user',
+        '0',
+        '-v',
+        '/var/run/docker.sock:/var/run/docker.sock',
+        image,
+        'curl',
+        '-sS',
+        '-m',
+        '5',
+        '--unix-socket',
+        '/var/run/docker.sock',
+        'http://x/version',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(socket).toContain('"ApiVersion"');
+
     await repo.write(
       'attack.sh',
       attackScript({
         allowed: allowed.name,
         blocked: blocked.name,
         blockedIp: blocked.ip,
+        hostBridge: hostBridgeAddress(),
+        hostPort,
         neighbourIps,
       }),
     );
@@ -249,7 +393,8 @@ describe('the fence, attacked by a hostile agent', () => {
         '256',
         '--json',
       ],
-      { cwd: repo.dir, env },
+      // The attack takes a minute or two (its dials wait out ARP; the fork bomb), more on a busy machine.
+      { cwd: repo.dir, env, timeoutMs: 280_000 },
     );
     expect(r.code, r.stderr).toBe(0);
     const out = r.json<{
@@ -265,29 +410,48 @@ describe('the fence, attacked by a hostile agent', () => {
     expect(report).toContain('attack: finished');
     const lines = report.trim().split('\n');
     expect(
-      lines.filter((l) => l.includes('ESCAPED')),
+      lines.filter((l) => l.includes('ESCAPED') || l.includes('control FAILED')),
       report,
     ).toEqual([]);
     expect(lines, report).toContain('allowed-host: reached');
     expect(report).toMatch(/^key-search: done/m);
-    for (const check of [
+    // Every attempt ran after its control showed the same tool working where it may.
+    const attempts = [
       'proxy-http',
       'proxy-connect',
+      'proxy-by-ip',
       'direct-ip',
+      'direct-name',
       'dns',
+      'host-alias',
       'host-bridge',
+      'bash-tcp',
+      'ipv6',
       'docker-socket',
-      'neighbour-0-direct',
-      'capabilities',
+      'docker-socket-file',
+      ...neighbourIps.flatMap((_, i) => [`neighbour-${i}-direct`, `neighbour-${i}-proxy`]),
+      'gateway-process',
+      'write-root',
       'mount',
+      'unshare',
+      'chroot',
       'fork',
       'memory',
-    ]) {
+    ];
+    for (const check of attempts) {
+      expect(lines, report).toContain(`${check}: control ok`);
       expect(lines, report).toContain(`${check}: blocked`);
     }
-    // Key-like strings the agent could find: the placeholder's kind only, never the key.
-    const found = lines.filter((l) => l.startsWith('found: ')).map((l) => l.slice(7));
-    expect(found).not.toContain(apiKey);
+    for (const check of ['capabilities', 'new-privileges', 'root']) {
+      expect(lines, report).toContain(`${check}: blocked`);
+    }
+    expect(hostHits).toBe(1);
+    // Key-like strings the agent could find: its own plants (so the searches work), never
+    // the key.
+    const found = lines.filter((l) => l.startsWith('found in '));
+    expect(found).toContain('found in processes: sk-ant-plant-env-0452');
+    expect(found).toContain('found in files: sk-ant-plant-file-0451');
+    expect(found.filter((l) => l.endsWith(apiKey))).toEqual([]);
     expect(report).not.toContain(apiKey.slice(8));
     // The model API worked: the agent ran, each call carried the real key, added outside.
     const turns = api.requests().filter((q) => q.kind === 'turn');
@@ -308,7 +472,7 @@ describe('the fence, attacked by a hostile agent', () => {
       const text = await readFile(join(home, 'instances', out.id, f), 'utf8');
       expect(text, f).not.toContain(apiKey);
     }
-  });
+  }, 300_000);
 
   it("another container on the gateway's outbound network can use neither its proxy nor its requests", () => {
     const gateway = execFileSync(

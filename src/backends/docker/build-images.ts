@@ -1,8 +1,8 @@
 /**
  * What `corral image build` builds: the default sandbox image (the shell agent and `corral
- * demo` need only this one), then the agents image on top of it, then the gateway image
- * (the sidecar, run by the agents image's node). The first two builds trust the same CA
- * certificates; the gateway's fetches nothing and inherits the sandbox image's trust store.
+ * demo` need only this one), then the agents image (the agent CLIs on top of it), then the
+ * gateway image (the sidecar, on the sandbox image too). The sandbox build trusts the CA
+ * certificates given; the two others inherit its trust store.
  */
 import type Dockerode from 'dockerode';
 import { buildAgentImage, getAgentImageTag } from './agent-image.js';
@@ -42,26 +42,15 @@ export interface BuiltImages {
 export async function buildImages(options: BuildImagesOptions = {}): Promise<BuiltImages> {
   const docker = options.docker ?? newDockerode();
   const imagesDir = options.imagesDir ?? findImagesDir();
-  const common = {
-    docker,
-    imagesDir,
-    caCertFiles: options.caCertFiles ?? [],
-    onProgress: options.onProgress,
-    signal: options.signal,
-  };
+  const common = { docker, imagesDir, onProgress: options.onProgress, signal: options.signal };
   const base = getDefaultImageTag(imagesDir);
   options.onImage?.(base);
-  await buildImage({ ...common, tag: base });
+  await buildImage({ ...common, tag: base, caCertFiles: options.caCertFiles ?? [] });
   if (options.baseOnly) return { base, agents: null, gateway: null };
   const agents = getAgentImageTag(imagesDir);
   options.onImage?.(agents);
   await buildAgentImage({ ...common, baseImage: base, tag: agents });
   options.onImage?.(getGatewayImageTag(imagesDir));
-  const gateway = await buildGatewayImage({
-    docker,
-    imagesDir,
-    onProgress: options.onProgress,
-    signal: options.signal,
-  });
+  const gateway = await buildGatewayImage(common);
   return { base, agents, gateway };
 }

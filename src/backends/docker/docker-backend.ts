@@ -45,7 +45,8 @@ import {
 } from './compose/index.js';
 import { FencedSandbox, startFenced } from './fenced-start.js';
 import { getGatewayImageTag } from './gateway-image.js';
-import { getHardening } from './hardening.js';
+import { getEnforcedLimits, getHardening } from './hardening.js';
+import { splitImageName } from './corral-image-name.js';
 import { resolveRelaxations } from './resolve-relaxations.js';
 import { findImagesDir } from './sandbox-image.js';
 import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
@@ -53,9 +54,11 @@ import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
 const imageHint = 'Run `corral image build` (or pass --image).';
 const probeTimeoutMs = 5000;
 
-function imageMissing(image: string, cause?: unknown): CorralError {
+function imageMissing(image: string, cause?: unknown, others: string[] = []): CorralError {
   return new CorralError('IMAGE_MISSING', `Image ${image} is not built.`, {
-    hint: imageHint,
+    hint: others.length
+      ? `Run \`corral image build\`, or pass --image with a tag the engine has: ${others.join(', ')}.`
+      : imageHint,
     cause,
   });
 }
@@ -153,6 +156,7 @@ export class DockerBackend implements Backend {
       return {
         available: true,
         detail: `${engine} ${version.Version} at ${await describeEndpoint(docker)}`,
+        limits: getEnforcedLimits({}),
       };
     } catch {
       return {
@@ -183,10 +187,24 @@ export class DockerBackend implements Backend {
     }
   }
 
+  /** The tags the engine has of `repository` (at most a few, newest first), never pulling. */
+  private async listTags(repository: string): Promise<string[]> {
+    const images = await this.docker
+      .listImages({ filters: { reference: [repository] } })
+      .catch(() => []);
+    return images
+      .sort((a, b) => b.Created - a.Created)
+      .flatMap((i) => i.RepoTags ?? [])
+      .filter((tag) => splitImageName(tag).repository === repository)
+      .slice(0, 3);
+  }
+
   async prepare(spec: SandboxSpec): Promise<void> {
     const image = requireImage(spec);
     await resolveRelaxations(spec, this.docker);
-    if (!(await this.hasImage(image))) throw imageMissing(image);
+    if (!(await this.hasImage(image))) {
+      throw imageMissing(image, undefined, await this.listTags(splitImageName(image).repository));
+    }
     if (spec.network === 'open') {
       const gateway = getGatewayImageTag(findImagesDir());
       if (!(await this.hasImage(gateway))) throw imageMissing(gateway);
@@ -234,7 +252,12 @@ export class DockerBackend implements Backend {
     } catch (error) {
       throw await this.createError(spec, image, error);
     }
-    const sandbox = new DockerSandbox(this.docker, container.id, `${execUser.uid}:${execUser.gid}`);
+    const sandbox = new DockerSandbox(
+      this.docker,
+      container.id,
+      `${execUser.uid}:${execUser.gid}`,
+      getEnforcedLimits(relaxed.relax),
+    );
     try {
       signal?.throwIfAborted();
       await container.start();

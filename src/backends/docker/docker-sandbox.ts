@@ -15,6 +15,7 @@ import type {
   SandboxProcess,
 } from '../backend.js';
 import { launchDetached, reattachDetached } from './docker-detached.js';
+import type { EnforcedLimits } from '../../state/index.js';
 import { containerWorkdir } from './container-spec.js';
 import { startDockerProcess } from './docker-process.js';
 import { isConflict, isNotFound, rethrowEngineError } from './engine-errors.js';
@@ -41,11 +42,15 @@ export class DockerSandbox implements Sandbox {
   readonly workdir = containerWorkdir;
   private stopping: Promise<void> | undefined;
 
-  /** `user` is the uid:gid every command runs as (the workspace owner). */
+  /**
+   * `user` is the uid:gid every command runs as (the workspace owner); `limits` what
+   * enforces its limits, when known (a started sandbox, not one found again).
+   */
   constructor(
     private readonly docker: Dockerode,
     readonly id: string,
     private readonly user: string,
+    readonly limits?: EnforcedLimits,
   ) {}
 
   spawn(spec: ProcessSpec): Promise<SandboxProcess> {

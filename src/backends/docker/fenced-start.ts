@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import { CorralError } from '../../lib/errors.js';
+import type { EnforcedLimits } from '../../state/index.js';
 import type {
   DetachedProcess,
   ExecResult,
@@ -44,12 +45,13 @@ import {
   type InstancePlan,
 } from './compose/index.js';
 import { containerWorkdir } from './container-spec.js';
+import { getEnforcedLimits } from './hardening.js';
 import type { DockerSandbox } from './docker-sandbox.js';
 import { getGatewayImageTag } from './gateway-image.js';
 import { findImagesDir } from './sandbox-image.js';
 import { ensureSharedOutboundNetwork, listSubnets, pickInternalSubnet } from './fence-networks.js';
 import type { ResolvedRelaxations } from './resolve-relaxations.js';
-import type { Owner } from './workspace-owner.js';
+import { fallbackOwner, type Owner } from './workspace-owner.js';
 
 /** Port of the gateway's egress proxy (the agent's HTTP(S)_PROXY). */
 export const fenceProxyPort = 3128;
@@ -88,6 +90,7 @@ export class FencedSandbox implements Sandbox {
   constructor(
     private readonly agent: DockerSandbox,
     private readonly release: () => Promise<void>,
+    readonly limits?: EnforcedLimits,
   ) {}
 
   get id(): string {
@@ -131,7 +134,7 @@ export interface FencedStartOptions {
   docker: Dockerode;
   spec: SandboxSpec & { image: string; workspaceDir: string };
   fence: SandboxFence;
-  /** Who commands run as (the workspace owner); the gateway runs as it too. */
+  /** Who commands run as (the workspace owner); the gateway runs as it too, unless root. */
   owner: Owner;
   /** The agent container's `--unsafe-…` relaxations, checked (the gateway's are none). */
   relaxed: ResolvedRelaxations;
@@ -256,8 +259,11 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
   await writeFile(configFile, `${JSON.stringify(gatewayConfig(fence), null, 2)}\n`, {
     mode: 0o644,
   });
+  // The owner is root only under --unsafe-root over a root-owned workspace; the gateway then
+  // runs as the uid such a workspace is otherwise handed to, never as root.
+  const gatewayUser = owner.uid === 0 ? fallbackOwner : owner;
   const logFiles = ['egress.log', 'usage.log', requestsLogName].map((f) => join(stateDir, f));
-  for (const file of logFiles) await ensureFile(file, owner);
+  for (const file of logFiles) await ensureFile(file, gatewayUser);
 
   const plan: InstancePlan = {
     instanceId: spec.instanceId,
@@ -270,6 +276,7 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
     labels: spec.labels,
     ...relaxed,
     gateway: {
+      user: gatewayUser,
       image: getGatewayImageTag(findImagesDir()),
       command: gatewayCommand,
       configFile,
@@ -295,11 +302,15 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
   try {
     await waitGatewayReady(docker, project, signal);
     const agent = await project.getAgentSandbox();
-    return new FencedSandbox(agent, async () => {
-      await project.logs().catch(() => undefined);
-      if (fence.keep) await project.stop();
-      else await project.down();
-    });
+    return new FencedSandbox(
+      agent,
+      async () => {
+        await project.logs().catch(() => undefined);
+        if (fence.keep) await project.stop();
+        else await project.down();
+      },
+      getEnforcedLimits(relaxed.relax),
+    );
   } catch (error) {
     await project.logs().catch(() => undefined);
     await project.down().catch(() => undefined);

@@ -1,9 +1,9 @@
 /**
  * The gateway image (images/gateway/): the compiled gateway sidecar and zod, run by the
- * agents image's node on the sandbox image. Its context is assembled in a temporary
- * directory from images/gateway/ and the package's own files (gateway-files.ts). The tag
- * hashes that Dockerfile, every copied file, the agents image's tag and the base's, so a
- * rebuilt gateway or a new Node means a new tag and an old image is never silently reused.
+ * sandbox image's node. Its context is assembled in a temporary directory from
+ * images/gateway/ and the package's own files (gateway-files.ts). The tag hashes that
+ * Dockerfile, every copied file and the sandbox image's tag, so a rebuilt gateway or a new
+ * Node means a new tag and an old image is never silently reused.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { CorralError } from '../../lib/errors.js';
-import { getAgentImageTag } from './agent-image.js';
 import { hashContext } from './build-context.js';
 import { runEngineBuild } from './engine-build.js';
 import { listGatewayFiles, type GatewayFile } from './gateway-files.js';
@@ -27,7 +26,7 @@ export function getGatewayContextDir(imagesDir: string): string {
   return join(imagesDir, 'gateway');
 }
 
-function tagOf(imagesDir: string, files: readonly GatewayFile[], agents: string, base: string) {
+function tagOf(imagesDir: string, files: readonly GatewayFile[], base: string) {
   const hash = createHash('sha256');
   hashContext(hash, getGatewayContextDir(imagesDir));
   for (const file of files) {
@@ -35,7 +34,7 @@ function tagOf(imagesDir: string, files: readonly GatewayFile[], agents: string,
     hash.update(`app/${file.path.length}:${file.path}:${content.length}:`);
     hash.update(content);
   }
-  hash.update(`agents:${agents}\nbase:${base}`);
+  hash.update(`base:${base}`);
   return `${gatewayImageRepository}:${hash.digest('hex').slice(0, 12)}`;
 }
 
@@ -46,12 +45,7 @@ function tagOf(imagesDir: string, files: readonly GatewayFile[], agents: string,
  * @example getGatewayImageTag(findImagesDir()) // 'corral-gateway:5b1e0c9d2f47'
  */
 export function getGatewayImageTag(imagesDir: string): string {
-  return tagOf(
-    imagesDir,
-    listGatewayFiles(dirname(imagesDir)),
-    getAgentImageTag(imagesDir),
-    getDefaultImageTag(imagesDir),
-  );
+  return tagOf(imagesDir, listGatewayFiles(dirname(imagesDir)), getDefaultImageTag(imagesDir));
 }
 
 export interface BuildGatewayImageOptions {
@@ -91,8 +85,8 @@ async function assembleContext(
 }
 
 /**
- * Builds the gateway image after the agents image it takes Node from, and returns the tag.
- * Fast (no download): a node binary and a few MB of files over the sandbox image.
+ * Builds the gateway image on the sandbox image and returns the tag. Fast (no download): a
+ * few MB of files over the sandbox image.
  *
  * @example await buildGatewayImage({ onProgress: (l) => console.error(l) })
  */
@@ -100,10 +94,8 @@ export async function buildGatewayImage(options: BuildGatewayImageOptions = {}):
   const docker = options.docker ?? newDockerode();
   const imagesDir = options.imagesDir ?? findImagesDir();
   const files = listGatewayFiles(dirname(imagesDir));
-  const agents = getAgentImageTag(imagesDir);
   const base = getDefaultImageTag(imagesDir);
-  const tag = tagOf(imagesDir, files, agents, base);
-  await requireImage(docker, agents, tag);
+  const tag = tagOf(imagesDir, files, base);
   await requireImage(docker, base, tag);
   const context = await mkdtemp(join(tmpdir(), 'corral-image-'));
   try {
@@ -112,7 +104,7 @@ export async function buildGatewayImage(options: BuildGatewayImageOptions = {}):
       docker,
       context,
       tag,
-      buildArgs: { AGENTS_IMAGE: agents, BASE_IMAGE: base },
+      buildArgs: { BASE_IMAGE: base },
       onProgress: options.onProgress,
       signal: options.signal,
     });

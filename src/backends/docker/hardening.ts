@@ -12,7 +12,13 @@
  */
 import { basename, isAbsolute, posix } from 'node:path';
 import { CorralError } from '../../lib/errors.js';
-import type { Capability, HostMount, Limits, Relaxations } from '../../state/index.js';
+import type {
+  Capability,
+  EnforcedLimits,
+  HostMount,
+  Limits,
+  Relaxations,
+} from '../../state/index.js';
 import type { Owner } from './workspace-owner.js';
 
 /** Where the workspace appears inside the container. */
@@ -28,6 +34,12 @@ export const containerHome = '/tmp/home';
 export const socketTarget = '/var/run/docker.sock';
 
 export const rootOwner: Owner = { uid: 0, gid: 0 };
+
+/** The engine enforces every limit (its cgroups), unless `--unsafe-no-limits`. */
+export function getEnforcedLimits(relax: Relaxations): EnforcedLimits {
+  const by = relax.noLimits ? null : 'the engine';
+  return { memory: by, cpus: by, pids: by };
+}
 
 export interface Hardening {
   /** Who commands run as. */

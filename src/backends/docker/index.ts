@@ -1,7 +1,8 @@
 /**
  * The docker backend: one container per instance, the default sandbox image, the agents
- * image layered on it, the gateway sidecar's image, the per-repository image of a
- * devcontainer, and an instance's own image with the packages approved for it.
+ * image layered on it, the gateway sidecar's image, corral's tools on a repository's
+ * devcontainer (and the agents on that), and an instance's own image with the packages
+ * approved for it.
  */
 export { DockerBackend, type DockerBackendOptions } from './docker-backend.js';
 export {
@@ -16,11 +17,11 @@ export {
   agentImageRepository,
   buildAgentImage,
   getAgentImageTag,
-  getAgentVersionsPath,
-  loadAgentVersions,
-  type AgentVersions,
   type BuildAgentImageOptions,
 } from './agent-image.js';
+export { getAgentVersionsPath, loadAgentVersions, type AgentVersions } from './agent-versions.js';
+export { resolveCorralImageName } from './corral-image-name.js';
+export { devImageRepository, getDevImageTag } from './dev-image.js';
 export {
   buildGatewayImage,
   gatewayImageRepository,
@@ -30,10 +31,10 @@ export {
 export { buildImages, type BuildImagesOptions, type BuiltImages } from './build-images.js';
 export {
   devAgentImageRepository,
-  resolveAgentImage,
-  type ResolveAgentImageOptions,
-  type ResolvedAgentImage,
-} from './resolve-agent-image.js';
+  resolveRunImage,
+  type ResolveRunImageOptions,
+  type ResolvedRunImage,
+} from './resolve-run-image.js';
 export {
   devcontainerConfigPath,
   loadDevcontainerConfig,

@@ -1,6 +1,7 @@
 /**
- * The default sandbox image (images/sandbox/): where its build context is, which tag it
- * has, and how to build it. The tag is a hash of the build context's content, so a changed
+ * The default sandbox image (images/sandbox/): a Debian with Node, Python and a C toolchain
+ * that every other corral image builds on. Where its build context is, which tag it has,
+ * and how to build it (Node's pinned version handed in as a build argument). The tag is a hash of the build context's content, so a changed
  * Dockerfile means a new tag, `corral run` notices the image is not built yet, and an old
  * image is never silently reused. Extra CA certificates given at build time are added to a
  * temporary copy of the context and do not change the tag (see ca-certs.ts).
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
 import { newDockerode } from './load-dockerode.js';
 import { CorralError } from '../../lib/errors.js';
+import { getSandboxBuildArgs, loadAgentVersions } from './agent-versions.js';
 import { hashContext, withTemporaryContext } from './build-context.js';
 import { runEngineBuild } from './engine-build.js';
 
@@ -74,7 +76,7 @@ export interface BuildImageOptions {
 
 /**
  * Builds the default sandbox image (never pulls anything but what its FROM needs) and
- * returns its tag.
+ * returns its tag. The first build downloads Debian's toolchain and Node (a few minutes).
  *
  * @example await buildImage({ caCertFiles: [hostCaBundlePath], onProgress: (l) => console.error(l) })
  */
@@ -90,6 +92,7 @@ export async function buildImage(options: BuildImageOptions = {}): Promise<strin
         docker,
         context,
         tag,
+        buildArgs: getSandboxBuildArgs(loadAgentVersions(imagesDir)),
         onProgress: options.onProgress,
         signal: options.signal,
       }),

@@ -24,6 +24,8 @@ const killWaitMs = 5000;
 
 export interface EndOptions {
   graceMs: number;
+  /** Pid namespaces between srt and the command (`findCommandProcesses`). */
+  levels: number;
   /** Resolves once the group's leader has exited; without it, the group is polled. */
   ended?: Promise<unknown>;
   /** Told of each signal as it is sent, so an exit status can be read in its light. */
@@ -32,7 +34,7 @@ export interface EndOptions {
 
 /** Ends process group `pgid` (a `node srt` in a group of its own); resolves when it is gone. */
 export async function endProcessGroup(pgid: number, options: EndOptions): Promise<void> {
-  const { graceMs, onSignal } = options;
+  const { graceMs, levels, onSignal } = options;
   const ended = options.ended ?? pollUntilGone(pgid, Date.now() + graceMs + killWaitMs);
   let done = false;
   const finished = ended.then(
@@ -45,7 +47,7 @@ export async function endProcessGroup(pgid: number, options: EndOptions): Promis
     // srt may still be starting the command; keep looking until it can be told. Only
     // once: a command that spawns helpers to shut down cleanly must not see them killed.
     if (!told) {
-      const command = findCommandProcesses(loadProcessTable(), pgid);
+      const command = findCommandProcesses(loadProcessTable(), pgid, levels);
       if (command.length > 0) {
         onSignal?.('SIGTERM');
         signalProcesses(

@@ -4,77 +4,45 @@
  * the default when no Docker engine answers. The fence (`fence.ts`) lets a process see
  * only its workspace and the system directories programs need, write only the workspace,
  * and reach no network; HOME is inside the workspace's `.git` (`prepare-workspace.ts`).
+ * The command never holds a capability: as root, srt runs as a uid of the sandbox's own
+ * (`sandbox-user.ts`); either way an inner bubblewrap keeps it from making user
+ * namespaces (`inner-fence.ts`). Limits are enforced by what the host offers
+ * (`sandbox-limits.ts`) and the sandbox says which (`LocalSandbox.limits`).
  *
- * What it does not do: resource limits. srt does not enforce memory, pids or CPU, and the
- * cheap substitutes do harm: RLIMIT_AS breaks V8 and Bun (they reserve far more address
- * space than they use; node does not start under 512 MiB), and RLIMIT_NPROC counts every
- * process of the user, not the sandbox's (and root ignores it). cgroups would do it but
- * need root or a delegated subtree. So `SandboxSpec.limits` is accepted and not enforced;
- * use the docker backend when limits matter. The `--unsafe-…` relaxations (`spec.relax`,
- * `spec.mounts`) are container settings and are refused as docker-only.
+ * Of the `--unsafe-…` relaxations only `--unsafe-no-limits` means anything for a host
+ * process; the others (`spec.relax`, `spec.mounts`) are container settings and are
+ * refused as docker-only.
  */
-import { mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Backend, Probe, SandboxRecord, SandboxSpec } from '../backend.js';
 import { CorralError } from '../../lib/errors.js';
-import { writeFileAtomic } from '../../lib/fs-atomic.js';
+import { findCommand } from '../../lib/exec.js';
 import { isValidInstanceId } from '../../lib/id.js';
 import { listRelaxations } from '../../state/index.js';
-import { buildFence } from './fence.js';
-import { getToolDirs } from './tool-dirs.js';
+import { createSandboxRun } from './create-sandbox-run.js';
 import { LocalSandbox } from './local-sandbox.js';
-import { prepareWorkspace } from './prepare-workspace.js';
-import { probeSandboxRuntime } from './probe-sandbox-runtime.js';
+import { probeSandboxRuntime, type TrialResult } from './probe-sandbox-runtime.js';
 import {
-  ensureSandboxRunDir,
   getLocalRunDir,
   getSandboxRunPaths,
   isPidRecordAlive,
   loadPidRecords,
   loadSandboxRecord,
   removeSandboxRun,
-  saveSandboxRecord,
-  srtTmpPrefix,
   type LocalSandboxRecord,
 } from './sandbox-record.js';
 import { loadSandboxRuntime, type SandboxRuntime } from './sandbox-runtime.js';
 
 const removeGraceMs = 5000;
-const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const trialTimeoutMs = 30_000;
+/** Small, so that a host whose cgroups refuse small limits says so at once. */
+const trialLimits = { memoryBytes: 512 * 1024 ** 2, cpus: 1, pids: 256 };
 
 export interface LocalBackendOptions {
   /** corral's state root ($CORRAL_HOME); hidden from every sandbox. */
   home: string;
-}
-
-/**
- * The environment srt runs with, which it passes on to the command: what the spec says,
- * plus the few variables programs need, never the host's environment as a whole.
- * TMPDIR is srt's own (host side); the command gets its TMPDIR from CLAUDE_CODE_TMPDIR,
- * because srt replaces TMPDIR inside the sandbox with that (default /tmp/claude, which
- * does not exist under a fence that hides /tmp, so mktemp would fail).
- */
-function buildSrtEnv(
-  specEnv: Record<string, string>,
-  homeDir: string,
-  srtTmpDir: string,
-  hostPath: string,
-): Record<string, string> {
-  return {
-    PATH: hostPath,
-    HOME: homeDir,
-    TERM: process.env.TERM ?? 'dumb',
-    LANG: process.env.LANG ?? 'C.UTF-8',
-    CLAUDE_CODE_TMPDIR: specEnv.TMPDIR ?? '/tmp',
-    // bash sources ~/.bashrc for `bash -c` when stdin is a socket and it believes it is
-    // the first shell, and node's stdio pipes are socketpairs: srt's own `bash -c` would
-    // run whatever an agent put in its ~/.bashrc before every later command. From level 1
-    // on it does not, as in a container.
-    SHLVL: '1',
-    ...specEnv,
-    TMPDIR: srtTmpDir,
-  };
 }
 
 function checkInstanceId(instanceId: string): void {
@@ -84,9 +52,10 @@ function checkInstanceId(instanceId: string): void {
   }
 }
 
-/** The `--unsafe-…` relaxations are container settings; a host process has none of them. */
+/** The `--unsafe-…` relaxations but no-limits are container settings; a host process has none. */
 function refuseRelaxations(spec: SandboxSpec): void {
-  const flags = listRelaxations(spec.relax ?? {}, spec.mounts ?? []).map((r) => r.flag);
+  const relax = { ...spec.relax, noLimits: false };
+  const flags = listRelaxations(relax, spec.mounts ?? []).map((r) => r.flag);
   if (flags.length === 0) return;
   throw new CorralError(
     'USAGE',
@@ -114,9 +83,45 @@ export class LocalBackend implements Backend {
 
   /** A success is kept for the life of this backend object; a failure is asked again. */
   async probe(): Promise<Probe> {
-    const probe = await (this.#available ??= probeSandboxRuntime(this.#sandboxRuntime, this.#home));
+    const probe = await (this.#available ??= probeSandboxRuntime(
+      this.#sandboxRuntime,
+      this.#home,
+      () => this.#trial(),
+    ));
     if (!probe.available) this.#available = undefined;
     return probe;
+  }
+
+  /**
+   * A sandbox started as every sandbox is, over a scratch workspace and state root, that
+   * runs `true`: what it says is what a real one would meet.
+   */
+  async #trial(): Promise<TrialResult> {
+    const dir = await mkdtemp(join(tmpdir(), 'corral-probe-'));
+    try {
+      const workspaceDir = join(dir, 'workspace');
+      await mkdir(workspaceDir);
+      const scratch = new LocalBackend({ home: join(dir, 'home') });
+      scratch.#runtime = this.#sandboxRuntime;
+      const sandbox = await scratch.start({
+        instanceId: 'probe',
+        workspaceDir,
+        image: null,
+        env: {},
+        limits: trialLimits,
+        labels: {},
+      });
+      try {
+        const r = await sandbox.exec(['true'], { signal: AbortSignal.timeout(trialTimeoutMs) });
+        if (r.exitCode === 0) return { failure: null, limits: sandbox.limits };
+        const last = r.stderr.trim().split('\n').at(-1)?.trim();
+        return { failure: last || `exit code ${r.exitCode}` };
+      } finally {
+        await sandbox.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   async #ensureAvailable(): Promise<void> {
@@ -157,45 +162,21 @@ export class LocalBackend implements Backend {
     refuseRelaxations(spec);
     const workspaceDir = await this.#workspaceRealPath(spec.workspaceDir);
     const paths = getSandboxRunPaths(this.#home, spec.instanceId);
-    const hostPath = spec.hostPath ?? process.env.PATH ?? defaultPath;
     // A leftover of a crashed corral must not keep running beside the new sandbox.
     await removeSandboxRun(paths, removeGraceMs);
-    let srtTmpDir: string | undefined;
-    try {
-      await ensureSandboxRunDir(paths);
-      srtTmpDir = await mkdtemp(join(tmpdir(), srtTmpPrefix));
-      const fence = await buildFence({
-        workspaceDir,
-        home: this.#home,
-        vendorDir: this.#sandboxRuntime.vendorDir,
-        allowHosts: spec.allowHosts ?? [],
-        proxyDir: srtTmpDir,
-        toolDirs: await getToolDirs(spec.tools ?? [], hostPath, process.execPath, {
-          home: homedir(),
-          stateRoot: this.#home,
-        }),
-      });
-      await writeFileAtomic(paths.settings, `${JSON.stringify(fence, null, 2)}\n`);
-      const homeDir = await prepareWorkspace(workspaceDir);
-      const record: LocalSandboxRecord = {
-        instanceId: spec.instanceId,
-        workspaceDir,
-        homeDir,
-        srtTmpDir,
-        env: buildSrtEnv(spec.env, homeDir, srtTmpDir, hostPath),
-        labels: spec.labels,
-        // Always: hosts can be allowed later, live (`corral allow`).
-        proxied: true,
-        createdAt: new Date().toISOString(),
-      };
-      await saveSandboxRecord(paths, record);
-      options.signal?.throwIfAborted();
-      return this.#open(record);
-    } catch (error) {
-      if (srtTmpDir) await rm(srtTmpDir, { recursive: true, force: true });
+    const record = await createSandboxRun({
+      spec,
+      workspaceDir,
+      paths,
+      runtime: this.#sandboxRuntime,
+      bwrap: (await findCommand('bwrap')) ?? 'bwrap',
+      shell: (await findCommand('bash')) ?? 'bash',
+    });
+    if (options.signal?.aborted) {
       await removeSandboxRun(paths, 0);
-      throw error;
+      options.signal.throwIfAborted();
     }
+    return this.#open(record);
   }
 
   #open(record: LocalSandboxRecord): LocalSandbox {
@@ -206,6 +187,12 @@ export class LocalBackend implements Backend {
       srtCli: this.#sandboxRuntime.cli,
       env: record.env,
       proxied: record.proxied ?? false,
+      launchPrefix: record.launchPrefix ?? [],
+      innerFence: record.bwrap
+        ? { bwrap: record.bwrap, shell: record.shell ?? 'bash', nproc: record.nproc ?? null }
+        : null,
+      pidNamespaces: record.pidNamespaces ?? 2,
+      limits: record.limits ?? { memory: null, cpus: null, pids: null },
     });
   }
 

@@ -50,7 +50,8 @@ export async function sendNetworkSettings(runDir: string, line: string): Promise
   }
 }
 
-export function reattachLocal(ref: ProcessRef): DetachedProcess {
+/** `levels`: the pid namespaces between srt and the command (see findCommandProcesses). */
+export function reattachLocal(ref: ProcessRef, levels: number): DetachedProcess {
   const pid = Number(ref.pid);
   const record = { pid, startTime: Number(ref.startTime), argv: [] };
   return {
@@ -61,7 +62,7 @@ export function reattachLocal(ref: ProcessRef): DetachedProcess {
         // The command, below srt's scaffolding, so that it can end by itself and the
         // wrapper can still bring the work back (see end-process-group.ts).
         signalProcesses(
-          findCommandProcesses(loadProcessTable(), pid).map((p) => p.pid),
+          findCommandProcesses(loadProcessTable(), pid, levels).map((p) => p.pid),
           'SIGTERM',
         );
         return Promise.resolve();

@@ -32,19 +32,23 @@ export class LocalProcess implements SandboxProcess {
   #terminating: Promise<void> | undefined;
   #sentSignal: NodeJS.Signals | null = null;
 
+  readonly #levels: number;
+
   /**
    * @param child a spawned (`spawn` event seen) srt child with `detached: true`.
+   * @param levels pid namespaces between srt and the command (`findCommandProcesses`).
    * @param onEnd runs once the child is gone (streams closed), before `wait()` resolves.
    */
-  constructor(child: ChildProcess, terminal: boolean, onEnd: () => Promise<void>) {
+  constructor(child: ChildProcess, terminal: boolean, levels: number, onEnd: () => Promise<void>) {
     if (child.pid === undefined) throw new Error('LocalProcess needs a spawned child');
     this.pid = child.pid;
+    this.#levels = levels;
     this.stdout = child.stdout ?? endedStream();
     this.stderr = child.stderr ?? endedStream();
     this.stdin = child.stdin;
     // A command that exits without reading its input closes the pipe; that is not an error.
     this.stdin?.on('error', () => undefined);
-    const stopForwarding = terminal ? forwardWindowResizes(this.pid) : () => undefined;
+    const stopForwarding = terminal ? forwardWindowResizes(this.pid, levels) : () => undefined;
     this.#exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
       (resolve) => {
         child.once('close', (code, signal) => resolve({ code, signal }));
@@ -73,6 +77,7 @@ export class LocalProcess implements SandboxProcess {
   terminate(graceMs = defaultGraceMs): Promise<void> {
     this.#terminating ??= endProcessGroup(this.pid, {
       graceMs,
+      levels: this.#levels,
       ended: this.#exited,
       onSignal: (signal) => (this.#sentSignal = signal),
     }).then(async () => {
@@ -89,10 +94,10 @@ function endedStream(): Readable {
 }
 
 /** Passes this terminal's window-size changes on to the command of process group `pgid`. */
-function forwardWindowResizes(pgid: number): () => void {
+function forwardWindowResizes(pgid: number, levels: number): () => void {
   const forward = () => {
     signalProcesses(
-      findCommandProcesses(loadProcessTable(), pgid).map((p) => p.pid),
+      findCommandProcesses(loadProcessTable(), pgid, levels).map((p) => p.pid),
       'SIGWINCH',
     );
   };

@@ -1,9 +1,10 @@
 /**
  * A started local sandbox. It has no process of its own: it is a fence (the srt settings
  * file) over a workspace, and each `spawn` runs one `node srt` behind that fence with the
- * workspace as its working directory. Every process it starts is recorded (see
- * `sandbox-record.ts`) so that `stop()`, `removeSandbox()` or another corral process can
- * end it. Because each process gets its own bubblewrap namespaces, two processes of one
+ * workspace as its working directory (after the launch prefix: into its cgroups and, as
+ * root, to its own uid; see `launch-prefix.ts`), the command inside the inner fence
+ * (`inner-fence.ts`). Every process it starts is recorded (see `sandbox-record.ts`) so
+ * that `stop()`, `removeSandbox()` or another corral process can end it. Because each process gets its own bubblewrap namespaces, two processes of one
  * sandbox share the workspace and HOME but not /tmp, and cannot signal each other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -30,7 +31,9 @@ import { endProcessGroup } from './end-process-group.js';
 import { LocalProcess } from './local-process.js';
 import { placeholderPatterns } from './prepare-workspace.js';
 import { loadProcessStartTime } from './process-tree.js';
+import { buildCommandLine } from './inner-fence.js';
 import { quoteArgv } from './quote-argv.js';
+import type { LimitEnforcement } from './sandbox-limits.js';
 import {
   removePidRecord,
   removeSandboxRun,
@@ -52,13 +55,25 @@ export interface LocalSandboxOptions {
   env: Record<string, string>;
   /** Send every connection, loopback included, through srt's filtering proxy. */
   proxied?: boolean;
+  /** What runs before srt and becomes it; empty: srt directly. */
+  launchPrefix: string[];
+  /** The inner fence (`inner-fence.ts`); null for a sandbox recorded before it existed. */
+  innerFence: { bwrap: string; shell: string; nproc: number | null } | null;
+  /** Pid namespaces between srt and the command (`findCommandProcesses`). */
+  pidNamespaces: number;
+  limits: LimitEnforcement;
 }
 
 export class LocalSandbox implements Sandbox {
   readonly id: string;
   readonly workdir: string;
   readonly placeholders = placeholderPatterns;
+  /** What enforces each of the sandbox's limits ("cgroup v1", …), null where none does. */
+  readonly limits: LimitEnforcement;
   readonly #paths: SandboxRunPaths;
+  readonly #launchPrefix: string[];
+  readonly #innerFence: LocalSandboxOptions['innerFence'];
+  readonly #pidNamespaces: number;
   readonly #srtCli: string;
   readonly #env: Record<string, string>;
   readonly #proxied: boolean;
@@ -74,6 +89,10 @@ export class LocalSandbox implements Sandbox {
     this.#srtCli = options.srtCli;
     this.#env = options.env;
     this.#proxied = options.proxied ?? false;
+    this.#launchPrefix = options.launchPrefix;
+    this.#innerFence = options.innerFence;
+    this.#pidNamespaces = options.pidNamespaces;
+    this.limits = options.limits;
   }
 
   /**
@@ -83,7 +102,11 @@ export class LocalSandbox implements Sandbox {
    * still lets through only what is allowed.
    */
   #commandLine(argv: string[]): string {
-    return (this.#proxied ? 'NO_PROXY= no_proxy= ' : '') + quoteArgv(argv);
+    if (!this.#innerFence) return (this.#proxied ? 'NO_PROXY= no_proxy= ' : '') + quoteArgv(argv);
+    return buildCommandLine(argv, {
+      ...this.#innerFence,
+      setEnv: this.#proxied ? { NO_PROXY: '', no_proxy: '' } : {},
+    });
   }
 
   /**
@@ -124,24 +147,24 @@ export class LocalSandbox implements Sandbox {
     let child: ChildProcess;
     try {
       control = openControlPipe(this.#paths.dir, spec.tag);
-      child = spawn(
+      // As spawn: under the launch prefix (the sandbox's uid and limits).
+      const [file = process.execPath, ...args] = [
+        ...this.#launchPrefix,
         process.execPath,
-        [
-          this.#srtCli,
-          '--settings',
-          this.#paths.settings,
-          '--control-fd',
-          '3',
-          '-c',
-          this.#commandLine(spec.argv),
-        ],
-        {
-          cwd: this.workdir,
-          env: { ...this.#env, ...spec.env },
-          detached: true,
-          stdio: ['ignore', log, log, control],
-        },
-      );
+        this.#srtCli,
+        '--settings',
+        this.#paths.settings,
+        '--control-fd',
+        '3',
+        '-c',
+        this.#commandLine(spec.argv),
+      ];
+      child = spawn(file, args, {
+        cwd: this.workdir,
+        env: { ...this.#env, ...spec.env },
+        detached: true,
+        stdio: ['ignore', log, log, control],
+      });
       await this.#spawned(child, spec.argv);
     } finally {
       closeSync(log);
@@ -156,11 +179,11 @@ export class LocalSandbox implements Sandbox {
       this.#paths.dir,
       JSON.stringify(await loadSettings(this.#paths.settings)) + '\n',
     );
-    return reattachLocal({ pid, startTime, tag: spec.tag });
+    return reattachLocal({ pid, startTime, tag: spec.tag }, this.#pidNamespaces);
   }
 
   reattach(ref: ProcessRef): DetachedProcess {
-    return reattachLocal(ref);
+    return reattachLocal(ref, this.#pidNamespaces);
   }
 
   async spawn(spec: ProcessSpec): Promise<SandboxProcess> {
@@ -171,28 +194,27 @@ export class LocalSandbox implements Sandbox {
     const terminal = spec.stdio === 'terminal';
     // srt runs the command as `bash -c <string>`; the system test checks that arguments
     // with spaces, quotes, `$`, newlines or a leading `-` arrive verbatim.
-    const child = spawn(
+    const [file = process.execPath, ...args] = [
+      ...this.#launchPrefix,
       process.execPath,
-      [
-        this.#srtCli,
-        '--settings',
-        this.#paths.settings,
-        '--control-fd',
-        '3',
-        '-c',
-        this.#commandLine(spec.argv),
-      ],
-      {
-        cwd: this.workdir,
-        env: { ...this.#env, ...spec.env },
-        // Its own process group (and session): signals from corral's terminal or group
-        // reach corral, which decides; ending the sandbox is `terminate()`'s job.
-        detached: true,
-        stdio: terminal
-          ? ['inherit', 'inherit', 'inherit', 'pipe']
-          : ['pipe', 'pipe', 'pipe', 'pipe'],
-      },
-    );
+      this.#srtCli,
+      '--settings',
+      this.#paths.settings,
+      '--control-fd',
+      '3',
+      '-c',
+      this.#commandLine(spec.argv),
+    ];
+    const child = spawn(file, args, {
+      cwd: this.workdir,
+      env: { ...this.#env, ...spec.env },
+      // Its own process group (and session): signals from corral's terminal or group
+      // reach corral, which decides; ending the sandbox is `terminate()`'s job.
+      detached: true,
+      stdio: terminal
+        ? ['inherit', 'inherit', 'inherit', 'pipe']
+        : ['pipe', 'pipe', 'pipe', 'pipe'],
+    });
     await this.#spawned(child, spec.argv);
     await this.#openControl(child);
     const pid = child.pid ?? -1;
@@ -201,7 +223,7 @@ export class LocalSandbox implements Sandbox {
       startTime: loadProcessStartTime(pid) ?? 0,
       argv: spec.argv,
     });
-    const proc = new LocalProcess(child, terminal, async () => {
+    const proc = new LocalProcess(child, terminal, this.#pidNamespaces, async () => {
       this.#processes.delete(proc);
       await saved.catch(() => undefined);
       await removePidRecord(this.#paths, pid);
@@ -211,7 +233,11 @@ export class LocalSandbox implements Sandbox {
       await saved;
     } catch (error) {
       // Unrecorded, it could outlive corral unseen: end it rather than run it blind.
-      await endProcessGroup(pid, { graceMs: 0, ended: proc.wait() });
+      await endProcessGroup(pid, {
+        graceMs: 0,
+        levels: this.#pidNamespaces,
+        ended: proc.wait(),
+      });
       throw new CorralError('IO_ERROR', `Could not record a process of sandbox ${this.id}.`, {
         cause: error,
       });

@@ -2,7 +2,8 @@
  * Reads the host's process table from /proc to find the processes of one sandboxed
  * command. sandbox-runtime runs a command as `node srt` → `sh` → `bwrap` (outer) →
  * `bwrap` (init of a new pid namespace, new session) → srt's wrapper shell and network
- * bridges → `apply-seccomp` (init of a nested pid namespace) → the command. Signalling the
+ * bridges → `apply-seccomp` (init of a nested pid namespace) → corral's inner `bwrap`
+ * (`inner-fence.ts`) → its init (a third pid namespace) → the command. Signalling the
  * process group of `node srt` does not reach the command (bubblewrap puts it in its own
  * session), and signalling the wrapper kills the namespaces around the command before it
  * can shut down. So a graceful signal goes to the processes below the innermost of those
@@ -101,23 +102,26 @@ function below(tree: readonly ProcessInfo[], root: ProcessInfo): ProcessInfo[] {
 
 /**
  * The processes of the command srt runs for process group `pgid`: everything below the
- * innermost of (at most) two nested pid-namespace inits, bubblewrap's and apply-seccomp's.
- * Namespaces the command makes itself are deeper and stay part of the command. Empty
- * while srt is still setting up or once the command has ended.
+ * innermost of `levels` nested pid-namespace inits (bubblewrap's, apply-seccomp's when
+ * srt has it, the inner fence's). The command cannot make namespaces of its own, so
+ * nothing deeper exists. Empty while the sandbox is still being set up (fewer inits than
+ * `levels`: signalling then would hit the scaffolding) or once the command has ended.
  */
-export function findCommandProcesses(table: readonly ProcessInfo[], pgid: number): ProcessInfo[] {
+export function findCommandProcesses(
+  table: readonly ProcessInfo[],
+  pgid: number,
+  levels: number,
+): ProcessInfo[] {
   const tree = getGroupTree(table, pgid);
   const outerDepth = Math.min(...tree.filter((p) => p.pgrp === pgid).map((p) => p.nsDepth));
   if (!Number.isFinite(outerDepth)) return [];
-  let init: ProcessInfo | undefined;
   let scope = tree;
-  for (let depth = outerDepth + 1; depth <= outerDepth + 2; depth++) {
-    const next = scope.find((p) => p.nsDepth === depth && p.innerPid === 1);
-    if (!next) break;
-    init = next;
-    scope = below(tree, next);
+  for (let depth = outerDepth + 1; depth <= outerDepth + levels; depth++) {
+    const init = scope.find((p) => p.nsDepth === depth && p.innerPid === 1);
+    if (!init) return [];
+    scope = below(tree, init);
   }
-  return init ? scope : [];
+  return scope;
 }
 
 /** Sends `signal` to each process, ignoring those that have already gone. */

@@ -1,20 +1,29 @@
 /**
  * The on-disk record of a local sandbox. A local sandbox has no engine that remembers it,
- * so corral keeps one: `<home>/run/local/<instanceId>/` holds the srt settings file (the
- * fence), `sandbox.json` (what another corral process needs to run more processes in it)
- * and one `pids/<pid>.json` per running process group. The directory sits under corral's
- * state root, which every fence hides, so nothing inside a sandbox can read or change it.
- * Records are what `listSandboxes` reports and what `removeSandbox` cleans up after a
- * crash; a pid is trusted only while its start time still matches (pids get reused).
+ * so corral keeps one: `<home>/run/local/<instanceId>/` holds `fence/srt-settings.json`
+ * (the fence; its directory is the only one the sandbox's own uid may read, see
+ * `sandbox-user.ts`), `sandbox.json` (what another corral process needs to run more
+ * processes in it, and to undo what starting it did) and one `pids/<pid>.json` per
+ * running process group. The directory sits under corral's state root, which every fence
+ * hides, so nothing inside a sandbox can read or change it. Records are what
+ * `listSandboxes` reports and what `removeSandbox` cleans up after a crash; a pid is
+ * trusted only while its start time still matches (pids get reused).
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { endProcessGroup } from './end-process-group.js';
+import { giveWorkspaceBack, type Owner } from './hand-over.js';
 import { isProcessGroupAlive, loadProcessStartTime } from './process-tree.js';
+import { removeSandboxLimits, type LimitEnforcement } from './sandbox-limits.js';
+import { killUserProcesses, releaseSandboxUser, type SandboxUser } from './sandbox-user.js';
 
 export interface SandboxRunPaths {
+  /** corral's state root the sandbox belongs to. */
+  home: string;
   dir: string;
+  /** The directory of the settings file, readable by the sandbox's uid. */
+  fence: string;
   settings: string;
   record: string;
   pids: string;
@@ -40,6 +49,23 @@ export interface LocalSandboxRecord {
    * otherwise send a loopback model server straight at a network namespace with no route.
    */
   proxied?: boolean;
+  /** The uid:gid srt runs as when corral is root (absent: corral's own). */
+  user?: SandboxUser;
+  /** Who owned the workspace before it was handed to `user`; it gets it back. */
+  owner?: Owner;
+  /** What runs before srt and becomes it (`launch-prefix.ts`); empty: srt directly. */
+  launchPrefix?: string[];
+  /** bubblewrap and bash, for the inner fence (`inner-fence.ts`). */
+  bwrap?: string;
+  shell?: string;
+  /** RLIMIT_NPROC of the command, when no cgroup counts its processes. */
+  nproc?: number | null;
+  /** The sandbox's cgroup directories (`sandbox-limits.ts`). */
+  cgroups?: string[];
+  /** What enforces each limit. */
+  limits?: LimitEnforcement;
+  /** Pid namespaces between srt and the command (`findCommandProcesses`). */
+  pidNamespaces?: number;
   createdAt: string;
 }
 
@@ -59,16 +85,26 @@ export function getLocalRunDir(home: string): string {
 export function getSandboxRunPaths(home: string, instanceId: string): SandboxRunPaths {
   const dir = join(getLocalRunDir(home), instanceId);
   return {
+    home,
     dir,
-    settings: join(dir, 'srt-settings.json'),
+    fence: join(dir, 'fence'),
+    settings: join(dir, 'fence', 'srt-settings.json'),
     record: join(dir, 'sandbox.json'),
     pids: join(dir, 'pids'),
   };
 }
 
-export async function ensureSandboxRunDir(paths: SandboxRunPaths): Promise<void> {
-  // Private: sandbox.json holds the sandbox's environment.
+/**
+ * Makes the run directory: private (sandbox.json holds the sandbox's environment), but for
+ * `fence/`, which the sandbox's uid, when there is one, may read through its group.
+ */
+export async function ensureSandboxRunDir(
+  paths: SandboxRunPaths,
+  user?: SandboxUser,
+): Promise<void> {
   await mkdir(paths.pids, { recursive: true, mode: 0o700 });
+  await mkdir(paths.fence, { recursive: true, mode: user ? 0o750 : 0o700 });
+  if (user) await chown(paths.fence, process.geteuid?.() ?? 0, user.gid);
 }
 
 export async function saveSandboxRecord(
@@ -127,11 +163,26 @@ export function isPidRecordAlive(record: PidRecord): boolean {
   return startTime === undefined || startTime === record.startTime;
 }
 
-/** Ends every live recorded process group, then deletes the record. Idempotent. */
+/** Records from before the inner fence had srt's two namespaces only. */
+const legacyPidNamespaces = 2;
+
+/**
+ * Ends every live recorded process group and whatever is left in the sandbox's cgroups or
+ * runs as its uid, gives the workspace back to its owner, releases the uid, then deletes
+ * the record. Idempotent.
+ */
 export async function removeSandboxRun(paths: SandboxRunPaths, graceMs: number): Promise<void> {
+  const record = await loadSandboxRecord(paths);
+  const levels = record?.pidNamespaces ?? legacyPidNamespaces;
   const live = (await loadPidRecords(paths)).filter(isPidRecordAlive);
-  await Promise.all(live.map((r) => endProcessGroup(r.pid, { graceMs })));
-  const srtTmpDir = (await loadSandboxRecord(paths))?.srtTmpDir;
+  await Promise.all(live.map((r) => endProcessGroup(r.pid, { graceMs, levels })));
+  await removeSandboxLimits(record?.cgroups ?? []);
+  if (record?.user) {
+    await killUserProcesses(record.user);
+    if (record.owner) await giveWorkspaceBack(record.workspaceDir, record.user, record.owner);
+    await releaseSandboxUser(record.user, paths.home, record.instanceId);
+  }
+  const srtTmpDir = record?.srtTmpDir;
   if (srtTmpDir && basename(srtTmpDir).startsWith(srtTmpPrefix)) {
     await rm(srtTmpDir, { recursive: true, force: true });
   }

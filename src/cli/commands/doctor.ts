@@ -9,6 +9,7 @@ import {
   getDefaultImageTag,
   getGatewayImageTag,
 } from '../../backends/docker/index.js';
+import { describeEnforcedLimits, isFullyEnforced } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
 
@@ -60,11 +61,24 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
           detail: p.detail,
           fix: p.fix,
         });
+        if (p.available && p.limits) {
+          // Limits a host cannot enforce do not stop a run, but are never hidden.
+          checks.push({
+            name: `limits ${backend.name}`,
+            ok: isFullyEnforced(p.limits),
+            detail: describeEnforcedLimits(p.limits),
+            fix: 'run corral as root or in a delegated cgroup v2 subtree, or use --backend docker',
+          });
+        }
       }
       if (available.includes('docker')) {
         const dir = findImagesDir();
         const images: Array<{ name: string; tag: string; has?: string; needs?: string }> = [
-          { name: 'sandbox image', tag: getDefaultImageTag(dir) },
+          {
+            name: 'sandbox image',
+            tag: getDefaultImageTag(dir),
+            has: ' (Node, npm, Python 3, pip, a C toolchain, git)',
+          },
           {
             name: 'agents image',
             tag: getAgentImageTag(dir),

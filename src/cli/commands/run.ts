@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { agentEnvNames } from '../agent-env.js';
 import { requestEnv } from '../engine-connect.js';
+import { allowPresetNames } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress } from '../egress-text.js';
 import { runInForeground } from '../foreground.js';
@@ -30,6 +31,7 @@ interface RunOptions extends SandboxOptionValues, UnsafeOptionValues, ModelOptio
   prompt?: string;
   context: string[];
   allowHost: string[];
+  allow: string[];
   from?: string;
   name?: string;
   keep?: boolean;
@@ -67,6 +69,12 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       [],
     )
     .option(
+      '--allow <preset>',
+      `the hosts of a package registry (repeatable): ${allowPresetNames.join(', ')} (the README lists each one's hosts)`,
+      collect,
+      [],
+    )
+    .option(
       '--context <file>',
       'a file placed where the agent reads its instructions (repeatable; never committed)',
       collect,
@@ -98,6 +106,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       `
 Examples:
   corral run -- sh -c 'echo hi >> README.md && npm test'
+  corral run --allow npm -- npm install
   corral run --backend local --timeout 10m -- make test
   corral run -d --name fix-1 -- ./scripts/fix.sh
   corral run -i -- bash
@@ -144,6 +153,7 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
           ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
           ...(o.context.length ? { contextFiles: o.context.map((f) => resolve(f)) } : {}),
           ...(o.allowHost.length ? { allowHosts: o.allowHost } : {}),
+          ...(o.allow.length ? { allowPresets: o.allow } : {}),
           ...(o.image !== undefined ? { image: o.image } : {}),
           ...(o.name !== undefined ? { name: o.name } : {}),
           ...(timeoutMs ? { timeoutMs } : {}),

@@ -103,7 +103,7 @@ export class GitHubApi {
     return r.default_branch;
   }
 
-  /** Opens a pull request; when one is already open for the branch, returns that one. */
+  /** Opens a pull request; when one is already open from the branch into `base`, returns that one. */
   async openPullRequest(
     repo: GitHubRepo,
     pr: { title: string; body: string; head: string; base: string },
@@ -124,7 +124,8 @@ export class GitHubApi {
       );
     } catch (error) {
       if (!(error instanceof CorralError) || !/already exists/i.test(error.message)) throw error;
-      const query = `?state=open&head=${encodeURIComponent(`${repo.owner}:${pr.head}`)}`;
+      // One head may have open pull requests into several bases: this one's is wanted.
+      const query = `?state=open&head=${encodeURIComponent(`${repo.owner}:${pr.head}`)}&base=${encodeURIComponent(pr.base)}`;
       const open = await this.call<Raw[]>('GET', `${path}${query}`);
       if (!open[0]) throw error;
       return shape(open[0], true);

@@ -15,6 +15,7 @@ const base: Metadata = sampleMetadata({
     toolCalls: 4,
     denials: [],
     egressDenied: 0,
+    unreachableHosts: [],
     modelCallsDenied: 0,
   },
   status: 'succeeded',

@@ -107,7 +107,8 @@ export async function startGitHubStandIn(
       m = /^\/repos\/([^/]+)\/([^/]+)\/pulls(\?.*)?$/.exec(path);
       if (m && method === 'POST') {
         const pr = body as { head: string; base: string };
-        if (pulls.some((p) => p.head === pr.head))
+        // GitHub refuses a second open pull request of one head into the same base only.
+        if (pulls.some((p) => p.head === pr.head && p.base === pr.base))
           return send(res, 422, {
             message: 'Validation Failed',
             errors: [{ message: `A pull request already exists for ${m[1]}:${pr.head}.` }],
@@ -122,12 +123,14 @@ export async function startGitHubStandIn(
         });
       }
       if (m && method === 'GET') {
-        const head = new URLSearchParams(m[3] ?? '').get('head')?.split(':')[1];
+        const query = new URLSearchParams(m[3] ?? '');
+        const head = query.get('head')?.split(':')[1];
+        const base = query.get('base');
         return send(
           res,
           200,
           pulls
-            .filter((p) => p.head === head)
+            .filter((p) => p.head === head && (base === null || p.base === base))
             .map((p) => ({
               number: p.number,
               html_url: `${url}/${m[1]}/${m[2]}/pull/${p.number}`,

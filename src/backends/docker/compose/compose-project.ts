@@ -18,6 +18,7 @@ import { execUserLabel } from '../container-spec.js';
 import { DockerSandbox, removeContainer } from '../docker-sandbox.js';
 import { isNotFound, rethrowEngineError } from '../engine-errors.js';
 import { getComposeEnv, type ComposeCli } from './compose-cli.js';
+import { getComposeArgv, type ComposeAction } from './compose-commands.js';
 import { getComposeFilePath, getComposeLogPath, loadComposeFile } from './compose-file.js';
 import { agentService, type ServiceName } from './instance-plan.js';
 
@@ -93,9 +94,8 @@ export class ComposeProject implements AsyncDisposable {
     const { signal, timeoutMs = 30_000 } = options;
     signal?.throwIfAborted();
     await this.requireImages();
-    const pull = this.cli.generation === 2 ? ['--pull', 'never'] : [];
     try {
-      await this.compose(['up', '-d', '--no-build', ...pull], signal, 'up');
+      await this.compose('up', signal);
       await this.waitRunning(agentService, timeoutMs, signal);
     } catch (error) {
       await this.down().catch(() => undefined);
@@ -130,14 +130,14 @@ export class ComposeProject implements AsyncDisposable {
 
   /** Dumps `compose logs` of every service into compose.log and returns its path. */
   async logs(options: CallOptions = {}): Promise<string> {
-    const r = await this.compose(['logs', '--no-color'], options.signal, 'logs');
+    const r = await this.compose('logs', options.signal);
     await writeFile(this.logFile, r.stdout);
     return this.logFile;
   }
 
   /** Stops every container (dumping nothing, removing nothing), for a kept instance. */
   async stop(options: CallOptions = {}): Promise<void> {
-    await this.compose(['stop', '--timeout', '3'], options.signal, 'stop');
+    await this.compose('stop', options.signal);
   }
 
   /**
@@ -158,11 +158,7 @@ export class ComposeProject implements AsyncDisposable {
   private async takeDown(signal?: AbortSignal): Promise<void> {
     let composeFailure: Error | undefined;
     try {
-      await this.compose(
-        ['down', '--volumes', '--remove-orphans', '--timeout', '3'],
-        signal,
-        'down',
-      );
+      await this.compose('down', signal);
     } catch (error) {
       signal?.throwIfAborted();
       // compose.yml gone, or the CLI broken: sweep by label instead.
@@ -226,17 +222,12 @@ export class ComposeProject implements AsyncDisposable {
     }
   }
 
-  private async compose(args: string[], signal: AbortSignal | undefined, what: string) {
-    const argv = [
-      ...this.cli.argv,
-      '--project-name',
-      this.name,
-      '--file',
-      this.file,
-      '--project-directory',
-      this.stateDir,
-      ...args,
-    ];
+  private async compose(what: ComposeAction, signal: AbortSignal | undefined) {
+    const argv = getComposeArgv(
+      this.cli,
+      { name: this.name, file: this.file, dir: this.stateDir },
+      what,
+    );
     const [file, ...rest] = argv as [string, ...string[]];
     try {
       return await exec(file, rest, {

@@ -60,7 +60,7 @@ export interface GatewayPlan {
   apiPort: number;
   /** Agent variable → path on the API port, e.g. `{ ANTHROPIC_BASE_URL: '/anthropic' }`. */
   modelEndpoints?: Record<string, string>;
-  /** Who the gateway runs as; by default the sandbox user (who owns the state dir). */
+  /** Who the gateway runs as, never root; by default the sandbox user (who owns the state dir). */
   user?: Owner;
   /** By default 512 MiB, 1 CPU, 256 processes. */
   limits?: Limits;

@@ -392,9 +392,22 @@ describe('renderComposeSpec: with a gateway', () => {
     expect(s.networks?.internal?.internal).toBe(true);
   });
 
-  it('refuses a gateway running as root without the flag', () => {
-    expect(refusal(plan({ gateway: { ...gateway, user: { uid: 0, gid: 0 } } })).message).toMatch(
+  it('refuses a gateway running as root, whatever the agent may do', () => {
+    const root = { uid: 0, gid: 0 };
+    const relax = { rootUser: true };
+    expect(refusal(plan({ gateway: { ...gateway, user: root } })).message).toMatch(
       /gateway would run as root/,
     );
+    expect(refusal(plan({ gateway: { ...gateway, user: root }, relax })).message).toMatch(
+      /gateway would run as root/,
+    );
+    expect(refusal(plan({ gateway, user: root, relax })).message).toMatch(
+      /gateway would run as root/,
+    );
+    const spec = renderComposeSpec(
+      plan({ gateway: { ...gateway, user: { uid: 10001, gid: 10001 } }, user: root, relax }),
+    );
+    expect(spec.services.gateway?.user).toBe('10001:10001');
+    expect(spec.services.agent?.labels['corral.docker.user']).toBe('0:0');
   });
 });

@@ -81,15 +81,15 @@ function checkPlan(plan: InstancePlan, relax: Relaxations, h: Hardening, keeper:
   }
 }
 
-function checkGateway(plan: InstancePlan, gateway: GatewayPlan, relax: Relaxations): void {
+function checkGateway(plan: InstancePlan, gateway: GatewayPlan): void {
   if (!isAbsolute(gateway.configFile) || !isAbsolute(gateway.policyDir)) {
     refuse('The gateway config file and policy dir must be absolute paths.');
   }
   for (const file of gateway.logFiles ?? []) {
     if (!isAbsolute(file)) refuse(`The gateway log file ${file} is not an absolute path.`);
   }
-  // The gateway runs as root only when the workspace owner is root and root is allowed.
-  checkUser(gateway.user ? {} : relax, 'gateway', gateway.user ?? plan.user);
+  // The gateway holds the real keys: the agent's --unsafe-root is not its to share.
+  checkUser({}, 'gateway', gateway.user ?? plan.user);
   for (const name of gateway.secretEnvNames) {
     if (!envNamePattern.test(name)) refuse(`${JSON.stringify(name)} is not a variable name.`);
     // A value given here would be written into compose.yml, or reach the agent.
@@ -257,7 +257,7 @@ export function renderComposeSpec(plan: InstancePlan): ComposeSpec {
   checkPlan(plan, relax, h, keeper);
   const agent = renderAgent(plan, h, keeper);
   if (!plan.gateway) return { services: { [agentService]: agent } };
-  checkGateway(plan, plan.gateway, relax);
+  checkGateway(plan, plan.gateway);
   const networks: Record<string, ComposeNetwork> = {
     [internalNetwork]: {
       internal: true,

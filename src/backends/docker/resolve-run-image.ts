@@ -1,10 +1,13 @@
 /**
- * Which image an agent of a repository runs in. A repository with a devcontainer
- * (.devcontainer/devcontainer.json naming an image or a Dockerfile) gets its own
- * environment with the agent tools layered on top, tagged `corral-agents-dev:<hash>` over
- * the agents context, the pinned versions and the devcontainer image's ID; any other
- * repository gets the default agents image. Whatever is missing is built (the layer cache
- * makes repeated builds cheap); a devcontainer's named image is never pulled.
+ * Which image a run of a repository uses. `--image` wins (a bare corral name, such as
+ * `corral-agents`, meaning its current build). Otherwise a repository with a devcontainer
+ * (.devcontainer/devcontainer.json naming an image or a Dockerfile) runs in its own
+ * environment with corral's tools added (`corral-dev:<hash>`, dev-image.ts), and an agent
+ * in that with the agent CLIs on top (`corral-agents-dev:<hash>`); any other repository
+ * runs commands in the default sandbox image and agents in the default agents image.
+ * Whatever a run needs is built when missing, the default sandbox image for a command's
+ * first run too (the layer cache makes repeated builds cheap); a devcontainer's named image
+ * is never pulled.
  *
  * Building a devcontainer's Dockerfile runs what the repository says, with the network, as
  * opening it in a devcontainer would: call this on the developer's source repository,
@@ -16,6 +19,8 @@ import { CorralError } from '../../lib/errors.js';
 import { buildAgentImage, getAgentImageTag, getAgentLayerTag } from './agent-image.js';
 import { buildImages } from './build-images.js';
 import { getDefaultCaCertFiles } from './ca-certs.js';
+import { resolveCorralImageName } from './corral-image-name.js';
+import { buildDevImage, getDevImageTag } from './dev-image.js';
 import {
   devcontainerConfigPath,
   loadDevcontainerConfig,
@@ -30,9 +35,13 @@ export const devAgentImageRepository = 'corral-agents-dev';
 /** Images built from a devcontainer's Dockerfile, tagged by the start of their ID. */
 export const devBaseImageRepository = 'corral-devbase';
 
-export interface ResolveAgentImageOptions {
+export interface ResolveRunImageOptions {
   /** The source repository, whose .devcontainer/ is looked at. */
   repoRoot: string;
+  /** What runs: a command (the shell agent, the fake one) or an agent CLI, which needs its tools. */
+  purpose: 'command' | 'agent';
+  /** The image asked for (`--image`), if any. */
+  requested?: string;
   docker?: Dockerode;
   /** Defaults to findImagesDir(). */
   imagesDir?: string;
@@ -43,12 +52,12 @@ export interface ResolveAgentImageOptions {
   signal?: AbortSignal;
 }
 
-export interface ResolvedAgentImage {
-  /** The image to run the agent in. */
+export interface ResolvedRunImage {
+  /** The image to run in. */
   image: string;
-  /** What it is layered on: the sandbox image, the devcontainer's image, or what its Dockerfile built. */
+  /** What it is built on: the sandbox image, the devcontainer's image, or what its Dockerfile built. */
   base: string;
-  source: 'default' | 'devcontainer';
+  source: 'given' | 'default' | 'devcontainer';
 }
 
 interface Context {
@@ -101,50 +110,32 @@ async function loadDevBase(
   return { id, name: `${devBaseImageRepository}:${tag}` };
 }
 
-async function resolveDefault(ctx: Context): Promise<ResolvedAgentImage> {
-  const image = getAgentImageTag(ctx.imagesDir);
-  if ((await loadImageId(ctx.docker, image)) === undefined) {
-    await buildImages({
-      docker: ctx.docker,
-      imagesDir: ctx.imagesDir,
-      caCertFiles: ctx.caCertFiles,
-      onImage: (tag) => ctx.progress(`building ${tag}`),
-      onProgress: ctx.progress,
-      signal: ctx.signal,
-    });
-  }
-  return { image, base: getDefaultImageTag(ctx.imagesDir), source: 'default' };
+/** Builds corral's images (sandbox, agents, gateway; or the sandbox alone) unless `image` is there. */
+async function ensureBuilt(ctx: Context, image: string, baseOnly: boolean): Promise<void> {
+  if ((await loadImageId(ctx.docker, image)) !== undefined) return;
+  await buildImages({
+    docker: ctx.docker,
+    imagesDir: ctx.imagesDir,
+    baseOnly,
+    caCertFiles: ctx.caCertFiles,
+    onImage: (tag) => ctx.progress(`building ${tag}`),
+    onProgress: ctx.progress,
+    signal: ctx.signal,
+  });
 }
 
-/**
- * The image an agent working on `repoRoot` runs in, built first when missing.
- *
- * @example const { image } = await resolveAgentImage({ repoRoot: '/src/app', onProgress: (l) => console.error(l) })
- */
-export async function resolveAgentImage(
-  options: ResolveAgentImageOptions,
-): Promise<ResolvedAgentImage> {
-  const ctx: Context = {
-    docker: options.docker ?? newDockerode(),
-    imagesDir: options.imagesDir ?? findImagesDir(),
-    caCertFiles: options.caCertFiles ?? getDefaultCaCertFiles(),
-    progress: options.onProgress ?? (() => undefined),
-    signal: options.signal,
-  };
-  const config = await loadDevcontainerConfig(options.repoRoot);
-  if (config === undefined) return resolveDefault(ctx);
-  if (config.kind === 'unsupported') {
-    ctx.progress(
-      `${devcontainerConfigPath} is not used (${config.reason}); using the default image`,
-    );
-    return resolveDefault(ctx);
-  }
+/** corral's tools on the devcontainer's image, built when missing. */
+async function resolveDev(
+  config: DevcontainerBase & { kind: 'image' | 'build' },
+  ctx: Context,
+): Promise<{ image: string; base: string }> {
   const base = await loadDevBase(config, ctx);
   // Keyed on the ID, not the name: a rebuilt or re-pulled devcontainer image gets new tools.
-  const image = getAgentLayerTag(devAgentImageRepository, ctx.imagesDir, base.id);
+  const image = getDevImageTag(ctx.imagesDir, base.id);
   if ((await loadImageId(ctx.docker, image)) === undefined) {
-    ctx.progress(`building ${image} (the agent tools on ${base.name})`);
-    await buildAgentImage({
+    await ensureBuilt(ctx, getDefaultImageTag(ctx.imagesDir), true);
+    ctx.progress(`building ${image} (corral's tools on ${base.name})`);
+    await buildDevImage({
       docker: ctx.docker,
       imagesDir: ctx.imagesDir,
       baseImage: base.id,
@@ -154,5 +145,56 @@ export async function resolveAgentImage(
       signal: ctx.signal,
     });
   }
-  return { image, base: base.name, source: 'devcontainer' };
+  return { image, base: base.name };
+}
+
+/**
+ * The image a run on `repoRoot` uses, built first when a devcontainer or an agent needs it.
+ *
+ * @example const { image } = await resolveRunImage({ repoRoot: '/src/app', purpose: 'command' })
+ */
+export async function resolveRunImage(options: ResolveRunImageOptions): Promise<ResolvedRunImage> {
+  const ctx: Context = {
+    docker: options.docker ?? newDockerode(),
+    imagesDir: options.imagesDir ?? findImagesDir(),
+    caCertFiles: options.caCertFiles ?? getDefaultCaCertFiles(),
+    progress: options.onProgress ?? (() => undefined),
+    signal: options.signal,
+  };
+  if (options.requested !== undefined) {
+    const image = resolveCorralImageName(options.requested, ctx.imagesDir);
+    return { image, base: image, source: 'given' };
+  }
+  const sandbox = getDefaultImageTag(ctx.imagesDir);
+  let config = await loadDevcontainerConfig(options.repoRoot);
+  if (config?.kind === 'unsupported') {
+    ctx.progress(
+      `${devcontainerConfigPath} is not used (${config.reason}); using the default image`,
+    );
+    config = undefined;
+  }
+  if (config === undefined) {
+    if (options.purpose === 'command') {
+      await ensureBuilt(ctx, sandbox, true);
+      return { image: sandbox, base: sandbox, source: 'default' };
+    }
+    const image = getAgentImageTag(ctx.imagesDir);
+    await ensureBuilt(ctx, image, false);
+    return { image, base: sandbox, source: 'default' };
+  }
+  const dev = await resolveDev(config, ctx);
+  if (options.purpose === 'command') return { ...dev, source: 'devcontainer' };
+  const image = getAgentLayerTag(devAgentImageRepository, ctx.imagesDir, dev.image);
+  if ((await loadImageId(ctx.docker, image)) === undefined) {
+    ctx.progress(`building ${image} (the agent CLIs on ${dev.image})`);
+    await buildAgentImage({
+      docker: ctx.docker,
+      imagesDir: ctx.imagesDir,
+      baseImage: dev.image,
+      tag: image,
+      onProgress: ctx.progress,
+      signal: ctx.signal,
+    });
+  }
+  return { image, base: dev.base, source: 'devcontainer' };
 }

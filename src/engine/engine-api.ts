@@ -17,6 +17,7 @@ import { instanceStatuses, Limits, Metadata } from '../state/metadata.js';
 import { instanceSorts, type InstanceQuery } from '../store/instance-query.js';
 import type { AnswerOutcome, InstanceRequests } from '../orchestrator/requests/index.js';
 import type { PushResult } from '../orchestrator/push/index.js';
+import type { RunRequest } from '../orchestrator/orchestrator.js';
 
 /** The environment a request carries: the agent's credentials and endpoints, the user's PATH. */
 export const RequestEnv = z
@@ -32,6 +33,7 @@ export const RunRequestSchema = z.object({
   prompt: z.string().optional(),
   contextFiles: z.array(z.string()).optional(),
   allowHosts: z.array(z.string()).optional(),
+  allowPresets: z.array(z.string()).optional(),
   backend: z.enum(['auto', 'docker', 'local']),
   image: z.string().optional(),
   name: z.string().optional(),
@@ -43,6 +45,10 @@ export const RunRequestSchema = z.object({
   mounts: z.array(HostMount).optional(),
   modelPolicy: ModelPolicy.optional(),
 });
+
+/** Fails to compile when the orchestrator's RunRequest gains a field this schema would strip. */
+type KeysCovered<A, B> = [Exclude<keyof A, keyof B>] extends [never] ? true : false;
+export const runRequestCovered: KeysCovered<RunRequest, z.infer<typeof RunRequestSchema>> = true;
 
 export const CreateInstanceInput = z.object({
   request: RunRequestSchema,

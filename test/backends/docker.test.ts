@@ -6,7 +6,7 @@
  * the host's CA bundle, through the same buildImage the CLI uses. How long its start and
  * exec take is `npm run bench -- --only sandbox`'s to measure, not a test's.
  */
-import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,12 @@ import type { Limits } from '../../src/state/index.js';
 import type { Sandbox, SandboxProcess, SandboxSpec } from '../../src/backends/backend.js';
 import { describeBackendContract } from '../../src/backends/backend.contract.js';
 import { instanceLabels, labelKeys } from '../../src/backends/labels.js';
-import { buildImage, DockerBackend, hostCaBundlePath } from '../../src/backends/docker/index.js';
+import {
+  buildImage,
+  DockerBackend,
+  findImagesDir,
+  hostCaBundlePath,
+} from '../../src/backends/docker/index.js';
 
 const docker = new Dockerode();
 const backend = new DockerBackend({ docker });
@@ -169,7 +174,12 @@ describe('docker sandbox', () => {
     });
 
     it('survives the agent running kill -9 -1, which ends only its own processes', async () => {
-      const victim = await sandbox.spawn({ argv: ['sleep', '300'], stdio: 'pipe' });
+      const victim = await sandbox.spawn({
+        argv: ['sh', '-c', 'echo started; exec sleep 300'],
+        stdio: 'pipe',
+      });
+      // Only once it runs: a kill that came first would leave it sleeping the full 300 s.
+      await new Promise((resolve) => victim.stdout.once('data', resolve));
       const r = await sh(sandbox, 'kill -9 -1; echo after-kill');
       expect(r.out).toBe('after-kill\n');
       // The agent's other process is gone (it killed it), the sandbox is not.
@@ -375,6 +385,11 @@ describe('docker sandbox', () => {
       join(imagesDir, 'sandbox', 'Dockerfile'),
       'FROM debian:bookworm-slim\nRUN echo about to fail; exit 3\n',
     );
+    // The build passes the pinned agent versions as build arguments.
+    await copyFile(
+      join(findImagesDir(), 'sandbox', 'agent-versions.json'),
+      join(imagesDir, 'sandbox', 'agent-versions.json'),
+    );
     const lines: string[] = [];
     const failing = buildImage({
       docker,
@@ -408,7 +423,8 @@ describe('docker sandbox', () => {
     await expect(backend.prepare(spec)).rejects.toMatchObject({
       code: 'IMAGE_MISSING',
       message: 'Image corral-sandbox:does-not-exist is not built.',
-      hint: 'Run `corral image build` (or pass --image).',
+      // It names the corral-sandbox tags the engine has, when it has some.
+      hint: expect.stringContaining('Run `corral image build`') as unknown,
     });
   });
 

@@ -4,9 +4,11 @@
  * tag is its own and the engine's shared default image is never replaced) builds with
  * `--base-only`; every layer up to the certificates comes from the engine's cache. A CA
  * this test makes signs the certificate of an HTTPS server on this machine's bridge
- * address. Built with `--ca-cert ca.pem --no-host-ca`, the image's trust store holds that
- * CA alone among corral's, and curl in it trusts the server; built with neither flag, it
- * holds the host's bundle instead, and curl refuses the server.
+ * address. Built with `--no-host-ca` and `--ca-cert` for that CA and the host's bundle
+ * (given as a file: the build fetches Node from the npm registry, which this machine reaches
+ * through a TLS proxy only that bundle trusts), the image's trust store holds exactly what
+ * was given, and curl in it trusts the server; built with neither flag, it holds the host's
+ * bundle alone, and curl refuses the server.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { appendFile, cp, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
@@ -141,13 +143,15 @@ describe('corral image build --ca-cert / --no-host-ca', () => {
     for (const id of images) await run('docker', ['rmi', id]).catch(() => undefined);
   });
 
-  it('trusts only the CA given with --no-host-ca, and the host bundle without it', async () => {
+  it('trusts only the certificates given with --no-host-ca, and the host bundle without it', async () => {
     const own = await copied([
       'image',
       'build',
       '--base-only',
       '--ca-cert',
       join(dir, 'ca.pem'),
+      '--ca-cert',
+      hostCaBundlePath,
       '--no-host-ca',
       '--json',
     ]);
@@ -165,16 +169,19 @@ describe('corral image build --ca-cert / --no-host-ca', () => {
     expect(tag).toMatch(/^corral-sandbox:[0-9a-f]{12}$/);
     expect(tag).not.toBe(shared);
 
+    const bundle = await readFile(hostCaBundlePath, 'utf8');
+    const inBundle = bundle.match(/BEGIN CERTIFICATE/g)?.length ?? -1;
     const withCa = await inspect(tag);
-    expect(withCa.files).toEqual(['extra-0000.crt']);
+    // The given files' certificates, each once: the test's CA and the bundle's.
+    expect(withCa.files).toHaveLength(1 + inBundle);
+    expect(withCa.files.every((f) => /^extra-\d{4}\.crt$/.test(f))).toBe(true);
     expect(withCa.curl).toBe('hello over tls\n');
 
     const host = await copied(['image', 'build', '--base-only', '--json']);
     expect((JSON.parse(host.stdout) as { base: string }).base).toBe(tag);
     await built(tag);
-    const bundle = await readFile(hostCaBundlePath, 'utf8');
     const withHost = await inspect(tag);
-    expect(withHost.files).toHaveLength(bundle.match(/BEGIN CERTIFICATE/g)?.length ?? -1);
+    expect(withHost.files).toHaveLength(inBundle);
     expect(withHost.curl).toMatch(/SSL certificate problem|certificate/);
     expect(withHost.curl).not.toContain('hello over tls');
   });

@@ -222,9 +222,10 @@ export class EngineService implements EngineApi {
       if (seq <= last) return;
       last = seq;
       onEvent(event);
-      if (event.type === 'instance.ended') ended.resolve();
     };
-    // Live first (held back while the file is read), then the file, then the held ones.
+    // Live first (held back while the file is read), then the file, then the held ones. It
+    // ends when the run's record is final (the host's onEnd), not at instance.ended, which
+    // is said just before: a client that reads the record then must find it ended.
     const unwatch = options.follow
       ? this.o.host.watch(m.id, {
           onEvent: (event) => (replayed ? deliver(event) : held.push(event)),
@@ -249,7 +250,6 @@ export class EngineService implements EngineApi {
         for (const event of await readEventsAfter(path, m.id, last)) deliver(event);
         if (isEnded(now.status) || options.signal?.aborted) break;
         await Promise.race([ended.promise, aborted, sleep(pollMs)]);
-        if (ended.settled) break;
       }
       await this.o.host.flush(m.id);
       for (const event of await readEventsAfter(path, m.id, last)) deliver(event);

@@ -64,6 +64,14 @@ export interface LocalSandboxOptions {
   limits: LimitEnforcement;
 }
 
+/**
+ * srt starts its proxy relay (socat on 127.0.0.1:3128) in the background just before the
+ * command, so a command's first request could find nothing listening yet. This waits (at
+ * most 3 s) until the port listens in the sandbox's network namespace.
+ */
+const waitForProxy =
+  "corral_wait=0; while [ -r /proc/net/tcp ] && [ $corral_wait -lt 300 ] && ! grep -q ':0C38 00000000:0000 0A' /proc/net/tcp; do sleep 0.01; corral_wait=$((corral_wait + 1)); done; ";
+
 export class LocalSandbox implements Sandbox {
   readonly id: string;
   readonly workdir: string;
@@ -102,11 +110,15 @@ export class LocalSandbox implements Sandbox {
    * still lets through only what is allowed.
    */
   #commandLine(argv: string[]): string {
-    if (!this.#innerFence) return (this.#proxied ? 'NO_PROXY= no_proxy= ' : '') + quoteArgv(argv);
-    return buildCommandLine(argv, {
+    if (!this.#innerFence)
+      return this.#proxied
+        ? `${waitForProxy}NO_PROXY= no_proxy= ${quoteArgv(argv)}`
+        : quoteArgv(argv);
+    const line = buildCommandLine(argv, {
       ...this.#innerFence,
       setEnv: this.#proxied ? { NO_PROXY: '', no_proxy: '' } : {},
     });
+    return this.#proxied ? waitForProxy + line : line;
   }
 
   /**

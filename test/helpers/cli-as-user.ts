@@ -10,7 +10,7 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { cliPath, type CliResult } from './cli.js';
+import { cliPath, toCliResult, type CliResult } from './cli.js';
 
 const run = promisify(execFile);
 
@@ -100,18 +100,7 @@ export async function corralAsUser(
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({
-        code,
-        stdout,
-        stderr,
-        json<T>() {
-          try {
-            return JSON.parse(stdout) as T;
-          } catch {
-            throw new Error(`stdout is not JSON:\n${stdout}\nstderr:\n${stderr}`);
-          }
-        },
-      });
+      resolvePromise(toCliResult(code, stdout, stderr));
     });
   });
 }

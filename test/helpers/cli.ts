@@ -16,6 +16,22 @@ export interface CliResult {
   json<T = Record<string, unknown>>(): T;
 }
 
+/** What a finished corral process gave: its exit code, output, and stdout read as JSON. */
+export function toCliResult(code: number | null, stdout: string, stderr: string): CliResult {
+  return {
+    code,
+    stdout,
+    stderr,
+    json<T>() {
+      try {
+        return JSON.parse(stdout) as T;
+      } catch {
+        throw new Error(`stdout is not JSON:\n${stdout}\nstderr:\n${stderr}`);
+      }
+    },
+  };
+}
+
 export interface CliOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
@@ -58,18 +74,7 @@ export function corral(home: string, args: string[], options: CliOptions = {}): 
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({
-        code,
-        stdout,
-        stderr,
-        json<T>() {
-          try {
-            return JSON.parse(stdout) as T;
-          } catch {
-            throw new Error(`stdout is not JSON:\n${stdout}\nstderr:\n${stderr}`);
-          }
-        },
-      });
+      resolvePromise(toCliResult(code, stdout, stderr));
     });
   });
 }

@@ -3,7 +3,9 @@
  * Server-Sent Events. An error the engine answers with comes back as the CorralError it
  * was, so exit codes are the same as with the engine inline. A stream whose connection
  * drops (the engine was killed) is picked up again from the last event it delivered, once
- * `reconnect` has an engine answering again, so nothing is missed or shown twice.
+ * `reconnect` has an engine answering again, so nothing is missed or shown twice. What the
+ * engine says for people while it works on a request (progress, warnings, traces) comes
+ * back as notes (server/note-stream.ts) and is handed to `onNote` as it happens.
  */
 import type { InstanceQuery } from '../store/instance-query.js';
 import { request, type IncomingMessage } from 'node:http';
@@ -34,6 +36,10 @@ export interface RemoteEngineOptions {
   socket: string;
   /** Makes sure an engine answers again after a dropped stream (restarting it if need be). */
   reconnect: () => Promise<void>;
+  /** Lines the engine says for people while it works on a request of this client. */
+  onNote?: (line: string) => void;
+  /** Ask for phase timings too (`CORRAL_TRACE=1`). */
+  trace?: boolean;
 }
 
 /** The error a response body describes, as the CorralError it was. */
@@ -62,11 +68,37 @@ export class RemoteEngine implements EngineApi {
           socketPath: this.o.socket,
           path,
           method,
-          headers: payload
-            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-            : {},
+          headers: {
+            ...this.#noteHeaders(),
+            ...(payload
+              ? {
+                  'content-type': 'application/json',
+                  'content-length': Buffer.byteLength(payload),
+                }
+              : {}),
+          },
         },
         (res) => {
+          if (res.headers['content-type']?.startsWith('text/event-stream')) {
+            // Notes as the work goes, then the answer itself.
+            let result: { status: number; body: string } | undefined;
+            const parser = createParser({
+              onEvent: (message) => {
+                const data = JSON.parse(message.data) as { line?: string };
+                if (message.event === 'note') this.o.onNote?.(data.line ?? '');
+                if (message.event === 'result') result = data as typeof result;
+              },
+            });
+            res.setEncoding('utf8');
+            res.on('data', (text: string) => parser.feed(text));
+            res.on('end', () =>
+              result
+                ? resolve({ status: result.status, text: result.body })
+                : reject(new Error('the engine closed the connection before it answered')),
+            );
+            res.on('error', reject);
+            return;
+          }
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>
@@ -81,6 +113,11 @@ export class RemoteEngine implements EngineApi {
     const parsed: unknown = response.text ? JSON.parse(response.text) : {};
     if (response.status >= 400) throw errorFromBody(response.status, parsed);
     return parsed as T;
+  }
+
+  #noteHeaders(): Record<string, string> {
+    if (!this.o.onNote) return {};
+    return { 'x-corral-notes': 'stream', ...(this.o.trace ? { 'x-corral-trace': '1' } : {}) };
   }
 
   status(): Promise<EngineStatus> {
@@ -187,8 +224,9 @@ export class RemoteEngine implements EngineApi {
     let ready = false;
     await this.#stream(
       () =>
-        `/v1/instances/${encodeURIComponent(ref)}/events?after=${after}&follow=${options.follow}`,
+        `/v1/instances/${encodeURIComponent(ref)}/events?after=${after}&follow=${options.follow}${options.onNote ? '&notes=true' : ''}`,
       (type, data) => {
+        if (type === 'note') options.onNote?.((JSON.parse(data) as { line: string }).line);
         if (type === 'ready') {
           // From here on a reconnect goes on from where the stream is.
           after = (JSON.parse(data) as { seq: number }).seq;
@@ -211,14 +249,17 @@ export class RemoteEngine implements EngineApi {
       follow: boolean;
       signal?: AbortSignal;
       onReady?: (offset: number) => void;
+      onNote?: (line: string) => void;
     },
     onChunk: (chunk: OutputChunkEvent) => void,
   ): Promise<void> {
     let from = options.from;
     let ready = false;
     await this.#stream(
-      () => `/v1/instances/${encodeURIComponent(ref)}/output?from=${from}&follow=${options.follow}`,
+      () =>
+        `/v1/instances/${encodeURIComponent(ref)}/output?from=${from}&follow=${options.follow}${options.onNote ? '&notes=true' : ''}`,
       (type, data) => {
+        if (type === 'note') options.onNote?.((JSON.parse(data) as { line: string }).line);
         if (type === 'ready') {
           // From here on a reconnect goes on from where the stream is, not "from now".
           from = (JSON.parse(data) as { offset: number }).offset;

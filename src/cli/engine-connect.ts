@@ -58,6 +58,8 @@ export async function connectEngine(
   const engine = new RemoteEngine({
     socket: files.socket,
     reconnect: () => ensureEngine(files).then(() => undefined),
+    onNote: (line) => progress(line),
+    trace: process.env.CORRAL_TRACE === '1',
   });
   await ensureEngine(files);
   return engine;

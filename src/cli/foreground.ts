@@ -46,17 +46,28 @@ export async function runInForeground(
     const raw = created.agent === 'shell';
     // Only what this run prints (a resumed instance has older output and events), watched
     // from before it starts: the start is sent once the engine says the watch is live.
+    // What the run says for people on the way (an image build, traces); inline, the
+    // engine is this command and says it itself.
+    const notes = engine.inline ? {} : { onNote: (line: string) => progress(line) };
     let ready!: () => void;
     const live = new Promise<void>((resolve) => (ready = resolve));
     const watching = raw
-      ? engine.followOutput(id, { from: -1, follow: true, onReady: () => ready() }, (chunk) => {
-          if (!options.interactive)
-            (chunk.stream === 'stderr' ? process.stderr : out).write(chunk.text);
-        })
-      : engine.followEvents(id, { after: -1, follow: true, onReady: () => ready() }, (event) => {
-          const line = options.interactive ? null : renderEvent(event);
-          if (line !== null) out.write(line + '\n');
-        });
+      ? engine.followOutput(
+          id,
+          { from: -1, follow: true, onReady: () => ready(), ...notes },
+          (chunk) => {
+            if (!options.interactive)
+              (chunk.stream === 'stderr' ? process.stderr : out).write(chunk.text);
+          },
+        )
+      : engine.followEvents(
+          id,
+          { after: -1, follow: true, onReady: () => ready(), ...notes },
+          (event) => {
+            const line = options.interactive ? null : renderEvent(event);
+            if (line !== null) out.write(line + '\n');
+          },
+        );
     await Promise.race([live, watching]);
     await engine.startInstance(id, options.env);
     await watching;

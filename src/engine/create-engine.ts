@@ -4,6 +4,7 @@
  * `CORRAL_ENGINE=inline`, by a command that runs the engine inside itself.
  */
 import { createApp, type App } from '../app.js';
+import { notingLog } from '../lib/notes.js';
 import type { Metadata } from '../state/index.js';
 import { EngineService } from './engine-service.js';
 import { RunHost } from './run-host.js';
@@ -24,8 +25,10 @@ export function createEngine(options: {
 }): Engine {
   // The app's runs are the host's, made once the app (which the host needs) exists.
   const hosted: { host?: RunHost } = {};
+  // Said during a request or a hosted run, a line goes to its asker (lib/notes.ts).
+  const log = notingLog(options.log);
   const app = createApp({
-    log: options.log,
+    log,
     runs: {
       start: (id, env) => hosted.host?.start(id, env),
       stop: (id) => {
@@ -37,7 +40,12 @@ export function createEngine(options: {
       },
     },
   });
-  const host = (hosted.host = new RunHost(app.orchestrator, options.log));
+  const host = (hosted.host = new RunHost(
+    app.orchestrator,
+    options.log,
+    // Inline, the command is the engine: its notes are its own progress lines.
+    options.inline ? (_id, line) => options.log(line) : undefined,
+  ));
   const service = new EngineService({
     app,
     host,

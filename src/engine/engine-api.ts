@@ -273,6 +273,8 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** Called once what was asked for from the past is delivered and live ones follow (with the sequence number reached). */
   onReady?: (seq: number) => void;
+  /** What the run says for people while it runs here (progress, an image build, traces). */
+  onNote?: (line: string) => void;
 }
 
 export interface EngineApi {

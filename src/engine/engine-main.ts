@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { CorralError } from '../lib/errors.js';
 import { createApi, type ServeSession } from '../server/api.js';
+import { withNoteStream } from '../server/note-stream.js';
 import { tcpGuard } from '../server/tcp-guard.js';
 import { buildId } from './build-id.js';
 import { createEngine } from './create-engine.js';
@@ -105,7 +106,7 @@ async function startServing(options: {
     },
   };
 }
-const server = createAdaptorServer({ fetch: api.fetch });
+const server = createAdaptorServer({ fetch: withNoteStream(api.fetch, log) });
 server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
   openRequests++;
   lastActivity = Date.now();

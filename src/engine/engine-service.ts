@@ -183,6 +183,7 @@ export class EngineService implements EngineApi {
       cwd: input.cwd,
       env: input.env,
       ...(input.base ? { base: input.base } : {}),
+      log: this.o.app.log,
     });
   }
 
@@ -230,6 +231,7 @@ export class EngineService implements EngineApi {
       ? this.o.host.watch(m.id, {
           onEvent: (event) => (replayed ? deliver(event) : held.push(event)),
           onEnd: () => ended.resolve(),
+          ...(options.onNote ? { onNote: options.onNote } : {}),
         })
       : undefined;
     try {
@@ -265,6 +267,7 @@ export class EngineService implements EngineApi {
       follow: boolean;
       signal?: AbortSignal;
       onReady?: (offset: number) => void;
+      onNote?: (line: string) => void;
     },
     onChunk: (chunk: OutputChunkEvent) => void,
   ): Promise<void> {
@@ -292,6 +295,7 @@ export class EngineService implements EngineApi {
           onOutput: (chunk) =>
             replayed ? send(chunk.stream, chunk.bytes, chunk.offset) : held.push(chunk),
           onEnd: () => ended.resolve(),
+          ...(options.onNote ? { onNote: options.onNote } : {}),
         })
       : undefined;
     try {

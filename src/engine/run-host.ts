@@ -10,12 +10,15 @@
 import type { CorralEvent } from '../events/index.js';
 import type { Orchestrator, OutputChunk } from '../orchestrator/index.js';
 import type { Metadata } from '../state/index.js';
+import { currentNotes, withNotes } from '../lib/notes.js';
 
 export interface RunWatcher {
   onEvent?: (event: CorralEvent) => void;
   onOutput?: (chunk: OutputChunk) => void;
   /** The run's supervision ended (its final record is written). */
   onEnd?: () => void;
+  /** A line the run says for people (lib/notes.ts). */
+  onNote?: (line: string) => void;
 }
 
 interface LiveRun {
@@ -34,6 +37,9 @@ export class RunHost {
   constructor(
     private readonly orchestrator: Orchestrator,
     private readonly log: (line: string) => void,
+    /** Where a run's notes go besides its watchers (the engine's log). */
+    private readonly noteLog: (id: string, line: string) => void = (id, line) =>
+      log(`${id}: ${line}`),
   ) {}
 
   get size(): number {
@@ -87,8 +93,17 @@ export class RunHost {
     if (this.#runs.has(id)) return;
     const stop = new AbortController();
     let flush: () => Promise<void> = () => Promise.resolve();
-    const done = this.orchestrator
-      .supervise(id, { stdout: null, stderr: null, stdin: null }, stop.signal, {
+    // What the run says goes to whoever follows it (and the engine's log), traced when the
+    // command that started it asked for traces.
+    const notes = {
+      trace: currentNotes()?.trace ?? false,
+      write: (line: string) => {
+        this.noteLog(id, line);
+        this.#each(id, (w) => w.onNote?.(line));
+      },
+    };
+    const done = withNotes(notes, () =>
+      this.orchestrator.supervise(id, { stdout: null, stderr: null, stdin: null }, stop.signal, {
         env,
         ...(options.adopt ? { adopt: true } : {}),
         onBus: (bus) => {
@@ -99,7 +114,8 @@ export class RunHost {
           });
         },
         onOutput: (chunk) => this.#each(id, (w) => w.onOutput?.(chunk)),
-      })
+      }),
+    )
       .catch((error: unknown) => {
         const err = error instanceof Error ? error : new Error(String(error));
         this.log(`${id}: ${err.message}`);

@@ -93,6 +93,8 @@ export class InstanceQueries {
       // An index that cannot be used (a file that is not a database, a read-only home)
       // leaves the state dirs, which give the same answer, only slower.
       if (isCorralError(error)) throw error;
+      // Opened anew on next use: the file may be repaired (index rebuild) by then.
+      handle.close();
       this.deps.log(
         `corral: the index ${handle.path} cannot be used (${describe(error)}); listing from the state dirs. \`corral index rebuild\` makes it anew.`,
       );

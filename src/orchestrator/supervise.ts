@@ -359,6 +359,7 @@ class InstanceRun {
       });
       policyWatcher = await this.#watchPolicy(sandbox, adapter, opened);
       exit = await this.#follow(proc, tag, output);
+      trace('command ran');
       // The gateway logs a refusal before the agent hears of it: an agent that gave up on
       // a spent budget and exited finds it in the log by now.
       await this.#gatewayLogs.catchUp();

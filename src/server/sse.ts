@@ -90,6 +90,7 @@ export function streamEvents(c: Context, engine: EngineApi, ref: string): Respon
           follow,
           signal: pump.abort.signal,
           onReady: (seq) => pump.push({ event: 'ready', data: JSON.stringify({ seq }) }),
+          ...noteOption(c, pump),
         },
         (event) =>
           pump.push({ event: 'event', id: String(event.seq ?? ''), data: JSON.stringify(event) }),
@@ -119,6 +120,7 @@ export function streamOutput(c: Context, engine: EngineApi, ref: string): Respon
           follow,
           signal: pump.abort.signal,
           onReady: (offset) => pump.push({ event: 'ready', data: JSON.stringify({ offset }) }),
+          ...noteOption(c, pump),
         },
         (chunk) => pump.push({ event: 'output', data: JSON.stringify(chunk) }),
       )
@@ -128,6 +130,12 @@ export function streamOutput(c: Context, engine: EngineApi, ref: string): Respon
     await pump.run(done);
     await stream.writeSSE({ event: 'end', data: '{}' }).catch(() => undefined);
   });
+}
+
+/** With `?notes=true`, what the run says for people comes as `note` messages too. */
+function noteOption(c: Context, pump: Pump): { onNote?: (line: string) => void } {
+  if (c.req.query('notes') !== 'true') return {};
+  return { onNote: (line) => pump.push({ event: 'note', data: JSON.stringify({ line }) }) };
 }
 
 function errorJson(error: unknown): { code: string; message: string; hint?: string } {

@@ -20,7 +20,7 @@ import { Metadata } from '../state/index.js';
 import { EventJournal } from './event-journal.js';
 import { compileInstanceQuery, type InstanceQuery } from './instance-query.js';
 import { instanceColumns, toInstanceRow, type InstanceRow } from './instance-row.js';
-import { migrate } from './migrate.js';
+import { migrate, refuseNewerSchema } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { getRecordFormat } from './record-format.js';
 import { scanStateDirs, type SkippedStateDir } from './scan-state-dirs.js';
@@ -95,6 +95,11 @@ export class InstanceIndex {
       db.close();
       throw error;
     }
+  }
+
+  /** Throws INDEX_TOO_NEW when a newer corral migrated the file since it was opened. */
+  checkSchema(): void {
+    refuseNewerSchema(this.#db, migrations, this.path);
   }
 
   /** The connection, for the tables the next features keep here (battles, teams). */

@@ -52,6 +52,15 @@ export function migrate(
   return { from, to: latest };
 }
 
+/** Throws INDEX_TOO_NEW when `db` is now at a schema newer than `migrations` know. */
+export function refuseNewerSchema(
+  db: Database,
+  migrations: readonly Migration[],
+  where: string,
+): void {
+  refuseNewer(getSchemaVersion(db), migrations.length, where);
+}
+
 function refuseNewer(version: number, latest: number, where: string): void {
   if (version > latest) {
     throw new CorralError(

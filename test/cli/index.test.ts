@@ -6,12 +6,13 @@
  * are one-line usage errors. An index from a newer corral is refused (exit 7); one that
  * is not a database does not stop `ls`, and `index rebuild` makes it anew.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corral, makeHome, waitFor, type CliResult } from '../helpers/cli.js';
+import { findEngines, killEngines } from '../helpers/engine.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 
 interface Listed {
@@ -48,40 +49,45 @@ beforeAll(async () => {
   made.wrote = await run(web, ['--', 'sh', '-c', 'echo a > a.txt']);
   made.broken = await run(web, ['--name', 'broken', '--', 'sh', '-c', 'exit 3'], 3);
   made.other = await run(api, ['--', 'sh', '-c', 'echo b > b.txt']);
-  // A detached one whose supervisor dies: running with nothing behind it, shown lost.
+  // A detached one whose sandbox vanished while no engine watched: shown lost.
   const started = await corral(
     home,
-    ['run', '--backend', 'local', '-d', '--', 'sh', '-c', 'sleep 300'],
+    ['run', '--backend', 'docker', '-d', '--', 'sh', '-c', 'sleep 300'],
     { cwd: api.dir },
   );
   expect(started.code, started.stderr).toBe(0);
   made.lost = started.stdout.trim();
-  const pid = await waitFor('the supervisor', async () => {
+  await waitFor('the command launched', async () => {
     const m = JSON.parse(
       await readFile(join(home, 'instances', made.lost, 'metadata.json'), 'utf8'),
-    ) as { status: string; supervisor: { pid: number } | null; sandboxId: string | null };
-    return m.status === 'running' && m.supervisor && m.sandboxId ? m.supervisor.pid : undefined;
+    ) as { status: string; run: { phase: string } | null };
+    return m.status === 'running' && m.run?.phase === 'running' ? true : undefined;
   });
-  // Once the sandbox's process is on record, so that gc can find it: a supervisor killed
-  // between starting srt and recording it leaves srt running where gc does not look.
-  await waitFor('the sandbox process on record', async () => {
-    const pids = await readdir(join(home, 'run', 'local', made.lost, 'pids')).catch(() => []);
-    return pids.length > 0 ? true : undefined;
-  });
-  process.kill(pid, 'SIGKILL');
-  await waitFor('the supervisor to die', () =>
-    readFile(`/proc/${pid}/stat`, 'utf8').then(
-      (s) => (/\) [ZX] /.test(s) ? true : undefined),
-      () => true,
-    ),
+  expect(killEngines(home).length).toBeGreaterThan(0);
+  await waitFor('the engine gone', () =>
+    Promise.resolve(findEngines(home).length === 0 ? true : undefined),
   );
+  const containers = execFileSync(
+    'docker',
+    ['ps', '-aq', '--filter', `label=corral.instance=${made.lost}`],
+    { encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter(Boolean);
+  expect(containers.length).toBeGreaterThan(0);
+  execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
+  // The next engine takes the run up, finds its sandbox gone, and records it lost.
+  await waitFor('the instance lost', async () => {
+    const listed = (await corral(home, ['ls', '--json'])).json<{ instances: Listed[] }>();
+    return listed.instances.find((i) => i.id === made.lost)?.status === 'lost' ? true : undefined;
+  });
   // A state dir whose record cannot be read: ls leaves it out, rebuild says why.
   await mkdir(join(home, 'instances', 'shell-zzzzz'));
   await writeFile(join(home, 'instances', 'shell-zzzzz', 'metadata.json'), '{ "id": ');
 });
 
 afterAll(async () => {
-  // The lost instance's sandbox is still running: gc removes it.
+  // What is left of the lost instance (its workspace; anything else) gc removes.
   const gc = await corral(home, ['gc', '--json']);
   expect(gc.code, gc.stderr).toBe(0);
   // Its process tree may take a moment to go; none of it may outlive the test.

@@ -2,8 +2,7 @@
  * `corral run` end to end on both backends, through the built CLI: the branch, the files
  * on it, the exit code, the state dir and the events — what a user observes.
  */
-import type { ChildProcess } from 'node:child_process';
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corral, makeHome, waitFor } from '../helpers/cli.js';
@@ -297,9 +296,9 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
     const home = await makeHome();
     const repo = await makeRepo();
     const base = repo.git('rev-parse', 'HEAD').trim();
-    let child: ChildProcess | undefined;
     let stderr = '';
-    // The command waits, mid-run, for the test to say the source has moved on.
+    // The command waits, mid-run, for the test to say the source has moved on (a file in
+    // its clone's .git, which is never part of the work).
     const run = corral(
       home,
       [
@@ -310,25 +309,22 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
         '--',
         'sh',
         '-c',
-        'echo work > work.txt; echo started >&2; read go; echo "$go" > after.txt',
+        'echo work > work.txt; echo started >&2; while [ ! -f .git/go ]; do sleep 0.1; done; cat .git/go > after.txt',
       ],
       {
         cwd: repo.dir,
-        stdinOpen: true,
-        onSpawn: (c) => {
-          child = c;
-          c.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-        },
+        onSpawn: (c) => c.stderr?.on('data', (b: Buffer) => (stderr += b.toString())),
       },
     );
     await waitFor('the command to start', () =>
       Promise.resolve(stderr.includes('started') ? true : undefined),
     );
+    const id = /corral: (\S+) on /.exec(stderr)![1]!;
     await repo.write('main.txt', 'moved on\n');
     repo.git('add', '-A');
     repo.git('commit', '-qm', 'main moved');
     repo.git('checkout', '-qb', 'elsewhere');
-    child?.stdin?.end('moved\n');
+    await writeFile(join(home, 'instances', id, 'workspace', '.git', 'go'), 'moved\n');
     const r = await run;
     expect(r.code, r.stderr).toBe(0);
     const { branch } = r.json<Outcome>();

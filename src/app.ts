@@ -16,6 +16,8 @@ export interface App {
   backends: Record<BackendName, Backend>;
   docker: DockerBackend;
   local: LocalBackend;
+  /** The index (a cache of the state dirs; its event journal orders every instance's events). */
+  index: IndexHandle;
   /** Where lines for people go (in the engine: to whoever asked, lib/notes.ts). */
   log: (line: string) => void;
   /** Closes what the app opened (the index, if it was used). */
@@ -66,5 +68,5 @@ export function createApp(
       log,
     },
   });
-  return { home, orchestrator, backends, docker, local, log, close: () => index.close() };
+  return { home, orchestrator, backends, docker, local, index, log, close: () => index.close() };
 }

@@ -12,11 +12,13 @@ import { request, type IncomingMessage } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import {
   ErrorBody,
+  type AllEventsOptions,
   type AnswerResult,
   type CreateInstanceInput,
   type DiffResult,
   type EngineApi,
   type EngineStatus,
+  type FeedEntry,
   type FollowOptions,
   type GcReportResult,
   listQueryToParams,
@@ -213,6 +215,29 @@ export class RemoteEngine implements EngineApi {
     return this.#call('POST', `/v1/instances/${encodeURIComponent(ref)}/requests/${n}/reject`, {
       reason,
     });
+  }
+
+  async followAllEvents(
+    options: AllEventsOptions,
+    onEntry: (entry: FeedEntry) => void,
+  ): Promise<void> {
+    let after = options.after;
+    let ready = false;
+    await this.#stream(
+      () => `/v1/events?after=${after}&follow=${options.follow}`,
+      (type, data) => {
+        if (type === 'ready') {
+          after = (JSON.parse(data) as { gseq: number }).gseq;
+          if (!ready) options.onReady?.(after);
+          ready = true;
+        }
+        if (type !== 'event') return;
+        const entry = JSON.parse(data) as FeedEntry;
+        after = entry.gseq;
+        onEntry(entry);
+      },
+      options.signal,
+    );
   }
 
   async followEvents(

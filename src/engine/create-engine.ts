@@ -7,6 +7,7 @@ import { createApp, type App } from '../app.js';
 import { notingLog } from '../lib/notes.js';
 import type { Metadata } from '../state/index.js';
 import { EngineService } from './engine-service.js';
+import { EventFeed } from './event-feed.js';
 import { RunHost } from './run-host.js';
 
 export interface Engine {
@@ -46,9 +47,17 @@ export function createEngine(options: {
     // Inline, the command is the engine: its notes are its own progress lines.
     options.inline ? (_id, line) => options.log(line) : undefined,
   ));
+  const feed = new EventFeed({
+    journal: () => app.index.get().journal,
+    eventsPath: (id) => app.orchestrator.store.paths(id).events,
+    flush: (id) => host.flush(id),
+    log: options.log,
+  });
+  host.onEvent((event) => feed.add(event));
   const service = new EngineService({
     app,
     host,
+    feed,
     version: options.version,
     socket: options.socket,
     inline: options.inline,

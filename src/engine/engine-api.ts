@@ -277,6 +277,22 @@ export interface FollowOptions {
   onNote?: (line: string) => void;
 }
 
+/** Where `GET /v1/events` starts and whether it follows. */
+export interface AllEventsOptions {
+  /** Entries after this gseq (0: every journaled one; -1: only those to come). */
+  after: number;
+  follow: boolean;
+  signal?: AbortSignal;
+  /** Called once the past is delivered, with the gseq reached. */
+  onReady?: (gseq: number) => void;
+}
+
+/** One event in the all-instances stream: its place there, and the event. */
+export interface FeedEntry {
+  gseq: number;
+  event: CorralEvent;
+}
+
 export interface EngineApi {
   readonly inline: boolean;
   status(): Promise<EngineStatus>;
@@ -303,6 +319,11 @@ export interface EngineApi {
   ): Promise<AnswerResult>;
   rejectRequest(ref: string, n: number, reason: string | null): Promise<AnswerResult>;
 
+  /**
+   * Every instance's events (those of runs this engine hosted), each with its place in the
+   * joint stream; resolves when caught up, or, following, when `signal` aborts.
+   */
+  followAllEvents(options: AllEventsOptions, onEntry: (entry: FeedEntry) => void): Promise<void>;
   /** An instance's events in order; resolves when caught up (or, following, when it ended). */
   followEvents(
     ref: string,

@@ -14,6 +14,8 @@ import { TerminalByteFilter } from '../lib/terminal-text.js';
 import { pushInstance, type OutputChunk } from '../orchestrator/index.js';
 import { isEnded, isSupervisorAlive, type Metadata } from '../state/index.js';
 import type {
+  AllEventsOptions,
+  FeedEntry,
   AnswerResult,
   CreateInstanceInput,
   DiffResult,
@@ -29,11 +31,14 @@ import type {
   RequestsResult,
   ResumeInput,
 } from './engine-api.js';
+import type { EventFeed } from './event-feed.js';
 import type { RunHost } from './run-host.js';
 
 export interface EngineServiceOptions {
   app: App;
   host: RunHost;
+  /** Every hosted run's events as one stream. */
+  feed: EventFeed;
   version: string;
   socket: string;
   inline: boolean;
@@ -258,6 +263,10 @@ export class EngineService implements EngineApi {
     } finally {
       unwatch?.();
     }
+  }
+
+  followAllEvents(options: AllEventsOptions, onEntry: (entry: FeedEntry) => void): Promise<void> {
+    return this.o.feed.follow(options, onEntry);
   }
 
   async followOutput(

@@ -30,7 +30,7 @@ import {
 } from '../engine/engine-api.js';
 import { ExitCode, isCorralError } from '../lib/errors.js';
 import { Metadata } from '../state/metadata.js';
-import { streamEvents, streamOutput } from './sse.js';
+import { streamAllEvents, streamEvents, streamOutput } from './sse.js';
 
 const statusByExit: Record<number, 400 | 404 | 409 | 422 | 500 | 502 | 503> = {
   [ExitCode.usage]: 400,
@@ -357,6 +357,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   }
 
   // Live streams (Server-Sent Events); documented by hand, they are not JSON responses.
+  app.get('/v1/events', (c) => streamAllEvents(c, engine));
   app.get('/v1/instances/:ref/events', (c) => streamEvents(c, engine, c.req.param('ref')));
   app.get('/v1/instances/:ref/output', (c) => streamOutput(c, engine, c.req.param('ref')));
 

@@ -1,7 +1,8 @@
 /**
- * Server-Sent Events for an instance's events and output. Each event's SSE id is its
- * sequence number, so a client that reconnects with `Last-Event-ID` (or `?after=`) gets
- * exactly what it missed, then live events. A client never slows a run down: what the
+ * Server-Sent Events for an instance's events and output, and for every instance's events
+ * at once. Each event's SSE id is its sequence number (in the joint stream, its gseq),
+ * so a client that reconnects with `Last-Event-ID` (or `?after=`) gets exactly what it
+ * missed, then live events. A client never slows a run down: what the
  * engine hands over goes into a bounded queue that a writer drains at the client's pace,
  * and a client that falls too far behind is dropped (it reconnects with its cursor).
  */
@@ -100,6 +101,34 @@ export function streamEvents(c: Context, engine: EngineApi, ref: string): Respon
           event: 'error',
           data: JSON.stringify({ error: errorJson(error) }),
         });
+      });
+    await pump.run(done);
+    await stream.writeSSE({ event: 'end', data: '{}' }).catch(() => undefined);
+  });
+}
+
+/**
+ * `GET /v1/events[?after=GSEQ][&follow=false]`: every instance's events, each message's id
+ * its place in the joint stream (after=-1: only those to come).
+ */
+export function streamAllEvents(c: Context, engine: EngineApi): Response {
+  const follow = c.req.query('follow') !== 'false';
+  const after = cursorOf(c);
+  return streamSSE(c, async (stream) => {
+    const pump = new Pump(stream);
+    const done = engine
+      .followAllEvents(
+        {
+          after,
+          follow,
+          signal: pump.abort.signal,
+          onReady: (gseq) => pump.push({ event: 'ready', data: JSON.stringify({ gseq }) }),
+        },
+        (entry) =>
+          pump.push({ event: 'event', id: String(entry.gseq), data: JSON.stringify(entry) }),
+      )
+      .catch((error: unknown) => {
+        pump.push({ event: 'error', data: JSON.stringify({ error: errorJson(error) }) });
       });
     await pump.run(done);
     await stream.writeSSE({ event: 'end', data: '{}' }).catch(() => undefined);

@@ -2,8 +2,9 @@
  * The engine, through the built CLI and its socket: one engine per home however many
  * commands race to start it; the socket is the owner's alone; an engine of another build
  * is replaced and its runs go on under the new one; events over SSE resume exactly where a
- * dropped connection left off; a client that does not read is dropped and never slows a
- * run; 20 instances at once all bring their work back.
+ * dropped connection left off, for one instance and for all of them (across an engine
+ * killed meanwhile); a client that does not read is dropped and never slows a run; 20
+ * instances at once all bring their work back.
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, stat, symlink, utimes } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliPath, corral, makeHome, readEvents, waitFor, waitForEnd } from '../helpers/cli.js';
-import { findEngines, openSse, type SseMessage } from '../helpers/engine.js';
+import { findEngines, killEngines, openSse, type SseMessage } from '../helpers/engine.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
 const distDir = resolve(cliPath, '..', '..');
@@ -126,6 +127,68 @@ describe('events over SSE', () => {
     res.resume();
     await slow.ended;
     expect(got).toBeLessThan(events.length);
+  });
+});
+
+describe("every instance's events in one stream (GET /v1/events)", () => {
+  it('resumes after a dropped connection and an engine killed meanwhile: each event once, in order, none missing', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const script = 'for i in $(seq 1 40); do echo line $i >&2; sleep 0.05; done';
+    const ids = await Promise.all(
+      [0, 1].map(async () => {
+        const r = await corral(
+          home,
+          ['run', '-d', '--backend', 'local', '--', 'sh', '-c', script],
+          {
+            cwd: repo.dir,
+          },
+        );
+        expect(r.code, r.stderr).toBe(0);
+        return r.stdout.trim();
+      }),
+    );
+    type Entry = { gseq: number; event: { id: string; seq: number; type: string } };
+    const seen: Entry[] = [];
+    const dropAt = 10;
+    await new Promise<void>((done) => {
+      const s = openSse(home, '/v1/events', {}, (m) => {
+        if (m.event !== 'event' || seen.length >= dropAt) return;
+        const entry = JSON.parse(m.data) as Entry;
+        expect(m.id).toBe(String(entry.gseq));
+        seen.push(entry);
+        if (seen.length === dropAt) {
+          s.req.destroy();
+          done();
+        }
+      });
+    });
+    // The engine dies while both run on; the next command starts one, which takes them up.
+    expect(killEngines(home).length).toBe(1);
+    await waitFor('the engine gone', () =>
+      Promise.resolve(findEngines(home).length === 0 ? true : undefined),
+    );
+    expect((await corral(home, ['ls'])).code).toBe(0);
+    const ended = new Set<string>();
+    await new Promise<void>((done) => {
+      const s = openSse(home, '/v1/events', { 'last-event-id': String(seen.at(-1)!.gseq) }, (m) => {
+        if (m.event !== 'event') return;
+        const entry = JSON.parse(m.data) as Entry;
+        seen.push(entry);
+        if (entry.event.type === 'instance.ended') ended.add(entry.event.id);
+        if (ended.size === 2) {
+          s.req.destroy();
+          done();
+        }
+      });
+    });
+    const gseqs = seen.map((e) => e.gseq);
+    expect(gseqs).toEqual([...gseqs].sort((a, b) => a - b));
+    expect(new Set(gseqs).size).toBe(gseqs.length);
+    for (const id of ids) {
+      const inFile = (await readEvents<{ seq: number }>(home, id)).map((e) => e.seq);
+      expect(seen.filter((e) => e.event.id === id).map((e) => e.event.seq)).toEqual(inFile);
+    }
   });
 });
 

@@ -1,7 +1,73 @@
 // ESLint flat config: typescript-eslint's type-checked rules, with the two the house
-// style insists on (no floating promises, exhaustive switches) as errors.
+// style insists on (no floating promises, exhaustive switches) as errors, and the folder
+// layering of STYLE.md: imports flow one way, from lib up to cli, and nothing above
+// src/backends names a backend's folder (the registry in app.ts is the one exception).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/** src's folders from the bottom layer up; a folder imports only from its layer and below. */
+const layers = [
+  ['lib'],
+  ['protocol'],
+  ['events', 'config', 'state'],
+  ['workspace', 'backends', 'agents', 'gateway', 'store'],
+  ['orchestrator'],
+  ['engine', 'server'],
+  ['cli'],
+];
+
+/** A relative import that reaches src/<folder> (from any depth under src). */
+const reaching = (folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
+
+/** The layers that may put the app (src/app.ts, the composition root) together. */
+const assemblers = ['engine', 'server', 'cli'];
+
+const namingABackend = {
+  regex: 'backends/(docker|local)(/|$)',
+  message: 'Ask the backend seam (backends/backend.ts), not a backend by name.',
+};
+
+/** What a file in src/<folder> may not import (one rule option: a later one would replace it). */
+function restrictedFor(folder, i, { backendsByName = false } = {}) {
+  const above = layers.slice(i + 1).flat();
+  const patterns = [];
+  if (above.length) {
+    patterns.push({
+      regex: reaching(above),
+      message: `src/${folder} sits below ${above.join(', ')} (STYLE.md: imports flow one way).`,
+    });
+  }
+  if (!assemblers.includes(folder)) {
+    patterns.push({
+      regex: '^(\\.\\./)+app\\.js$',
+      message: 'Only the engine and the CLI put the app together.',
+    });
+  }
+  if (folder !== 'backends' && !backendsByName) patterns.push(namingABackend);
+  return { 'no-restricted-imports': ['error', { patterns }] };
+}
+
+const layering = layers.flatMap((folders, i) =>
+  folders.map((folder) => ({ files: [`src/${folder}/**/*.ts`], rules: restrictedFor(folder, i) })),
+);
+
+// Known debt, each to go behind a backend capability: doctor's image checks and `corral
+// image build` (diagnose, build images), the fence's endpoint and a request's package
+// install (how egress and the model gateway reach a sandbox; adding to its image).
+const namingDockerStill = [
+  { files: ['src/cli/commands/doctor.ts', 'src/cli/commands/image.ts'], layer: 'cli' },
+  {
+    files: ['src/orchestrator/fence-launch.ts', 'src/orchestrator/requests/answer-request.ts'],
+    layer: 'orchestrator',
+  },
+].map(({ files, layer }) => ({
+  files,
+  rules: restrictedFor(
+    layer,
+    layers.findIndex((folders) => folders.includes(layer)),
+    { backendsByName: true },
+  ),
+}));
 
 export default tseslint.config(
   {
@@ -26,4 +92,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  ...layering,
+  ...namingDockerStill,
 );

@@ -15,7 +15,7 @@ import type {
   Limits,
   Relaxations,
 } from '../state/index.js';
-import type { ModelPolicy, ModelSpent } from '../gateway/model-policy.js';
+import type { ModelPolicy, ModelSpent } from '../protocol/model-policy.js';
 import type { PriceTable } from '../gateway/usage-cost.js';
 
 export type { BackendName };

@@ -22,7 +22,7 @@ import { registerPush } from './commands/push.js';
 import { registerRequests } from './commands/requests.js';
 import { registerEngine } from './commands/engine.js';
 import { registerServe } from './commands/serve.js';
-import { version } from './version.js';
+import { version } from '../lib/version.js';
 
 export function buildProgram(ctx: CommandContext = createContext()): Command {
   const program = new Command('corral')

@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { version } from '../cli/version.js';
+import { version } from '../lib/version.js';
 
 /** The file the engine process runs. */
 export const engineEntry = fileURLToPath(new URL('./engine-main.js', import.meta.url));

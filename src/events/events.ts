@@ -8,9 +8,9 @@
  * person's answers; `raw` keeps any line no adapter understood, so nothing is ever dropped.
  */
 import { z } from 'zod';
-import { EgressRecord } from '../gateway/egress-record.js';
-import { ModelDenialRecord } from '../gateway/model-denial-record.js';
-import { UsageRecord } from '../gateway/usage-record.js';
+import { EgressRecord } from '../protocol/egress-record.js';
+import { ModelDenialRecord } from '../protocol/model-denial-record.js';
+import { UsageRecord } from '../protocol/usage-record.js';
 import { Base, InstanceStatus } from '../state/index.js';
 
 export const eventSchemaVersion = 1;

@@ -15,7 +15,7 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { localAddresses, refusedAddress } from './address-guard.js';
-import type { EgressRecord } from './egress-record.js';
+import type { EgressRecord } from '../protocol/egress-record.js';
 import { normalizeHost } from './host-pattern.js';
 import { endToEndHeaders } from './hop-headers.js';
 import { openNdjsonLog } from './ndjson-log.js';

@@ -8,9 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorralError } from '../lib/errors.js';
-import { ModelPolicy, ModelSpent } from './model-policy.js';
+import { ModelPolicy, ModelSpent } from '../protocol/model-policy.js';
 import { PriceTable } from './usage-cost.js';
-import { ModelApi } from './usage-record.js';
+import { ModelApi } from '../protocol/usage-record.js';
 
 const Port = z.number().int().min(0).max(65535);
 

@@ -3,17 +3,18 @@
  * gateway that adds the real key on the way out. `main.ts` runs them in a container; the
  * host side uses `allowHost` / `denyHost` to edit a running instance's policy.
  */
+export * from '../protocol/index.js';
 export * from './host-pattern.js';
 export * from './egress-policy.js';
 export * from './policy-edit.js';
 export * from './policy-watcher.js';
-export * from './egress-record.js';
+export * from '../protocol/egress-record.js';
 export * from './egress-proxy.js';
-export * from './usage-record.js';
+export * from '../protocol/usage-record.js';
 export * from './usage-meter.js';
 export * from './usage-cost.js';
-export * from './model-policy.js';
-export * from './model-denial-record.js';
+export * from '../protocol/model-policy.js';
+export * from '../protocol/model-denial-record.js';
 export * from './model-api-allowlist.js';
 export * from './model-spend.js';
 export * from './model-gateway.js';

@@ -25,8 +25,8 @@
  * Paths are matched after the agent's base path is taken off and the API's own put back
  * (request-target.ts), so a rule reads like the API's documentation.
  */
-import { parseCallRule, type CallRule } from './model-policy.js';
-import type { ModelApi } from './usage-record.js';
+import { parseCallRule, type CallRule } from '../protocol/model-policy.js';
+import type { ModelApi } from '../protocol/usage-record.js';
 
 /** Where an API's own paths begin in its conventional base URL (`OPENAI_BASE_URL` ends in `/v1`). */
 export const apiBasePaths: Record<ModelApi, string> = { anthropic: '', openai: '/v1', google: '' };

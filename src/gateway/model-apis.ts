@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { endToEndHeaders } from './hop-headers.js';
-import type { ModelApi } from './usage-record.js';
+import type { ModelApi } from '../protocol/usage-record.js';
 
 /** How the real key is sent upstream. */
 export type KeyAuth = 'x-api-key' | 'bearer' | 'x-goog-api-key';

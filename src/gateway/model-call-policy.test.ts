@@ -7,7 +7,7 @@ import {
   rewriteBodyModel,
   rewritePathModel,
 } from './model-call-policy.js';
-import { ModelPolicy, openModelPolicy } from './model-policy.js';
+import { ModelPolicy, openModelPolicy } from '../protocol/model-policy.js';
 
 describe('decideTarget', () => {
   const rules = getCallRules('anthropic');

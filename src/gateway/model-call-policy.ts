@@ -8,11 +8,11 @@
  */
 import { matchCall, type CompiledRule, type MatchedCall } from './model-api-allowlist.js';
 import type { GatewayErrorKind } from './model-apis.js';
-import type { DenialReason } from './model-denial-record.js';
-import { isModelAllowed, limitsModels, type ModelPolicy } from './model-policy.js';
+import type { DenialReason } from '../protocol/model-denial-record.js';
+import { isModelAllowed, limitsModels, type ModelPolicy } from '../protocol/model-policy.js';
 import { readRequestTarget, type RequestTarget } from './request-target.js';
 import { findPrice, type PriceTable } from './usage-cost.js';
-import type { ModelApi } from './usage-record.js';
+import type { ModelApi } from '../protocol/usage-record.js';
 
 export interface Refusal {
   reason: DenialReason;

@@ -15,7 +15,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startModelGateway, type ModelGateway } from './model-gateway.js';
-import type { UsageRecord } from './usage-record.js';
+import type { UsageRecord } from '../protocol/usage-record.js';
 
 const realKey = 'AIzaSy-REAL-gemini-key-0123456789abcdef';
 const placeholder = 'corral-placeholder-key';

@@ -49,13 +49,13 @@ import {
   rewritePathModel,
   type Refusal,
 } from './model-call-policy.js';
-import type { ModelDenialRecord } from './model-denial-record.js';
-import { openModelPolicy, type ModelPolicy } from './model-policy.js';
+import type { ModelDenialRecord } from '../protocol/model-denial-record.js';
+import { openModelPolicy, type ModelPolicy } from '../protocol/model-policy.js';
 import { ModelSpend } from './model-spend.js';
 import { openNdjsonLog } from './ndjson-log.js';
 import { costOf, type PriceTable } from './usage-cost.js';
 import { createUsageMeter } from './usage-meter.js';
-import type { ModelApi, UsageCounts, UsageRecord } from './usage-record.js';
+import type { ModelApi, UsageCounts, UsageRecord } from '../protocol/usage-record.js';
 
 export type { KeyAuth };
 

@@ -6,8 +6,8 @@
  * runs of the instance spent. Once the spend reaches the budget every further call is
  * refused; the calls already under way finish, so the last one can go past it.
  */
-import type { ModelBudget, ModelSpent } from './model-policy.js';
-import type { UsageCounts } from './usage-record.js';
+import type { ModelBudget, ModelSpent } from '../protocol/model-policy.js';
+import type { UsageCounts } from '../protocol/usage-record.js';
 
 export class ModelSpend {
   private spent: ModelSpent;

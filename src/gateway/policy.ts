@@ -11,6 +11,6 @@ export * from './policy-edit.js';
 export * from './policy-watcher.js';
 export * from './request-grammar.js';
 export * from './request-record.js';
-export * from './model-policy.js';
-export * from './model-denial-record.js';
+export * from '../protocol/model-policy.js';
+export * from '../protocol/model-denial-record.js';
 export { apiBasePaths, listBuiltInCalls } from './model-api-allowlist.js';

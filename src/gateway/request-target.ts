@@ -9,7 +9,7 @@
  * path as checked and the query without `key`, byte for byte.
  */
 import { apiBasePaths } from './model-api-allowlist.js';
-import type { ModelApi } from './usage-record.js';
+import type { ModelApi } from '../protocol/usage-record.js';
 
 const segmentChars = /^[A-Za-z0-9._~:@!$&'()*+,;=-]+$/;
 const queryChars = /^[A-Za-z0-9._~:@!$&'()*+,;=%/?-]*$/;

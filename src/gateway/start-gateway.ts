@@ -9,18 +9,18 @@ import type { Socket } from 'node:net';
 import { CallPacer } from './call-pacer.js';
 import { createClientGuard } from './client-guard.js';
 import { startEgressProxy, type EgressProxy } from './egress-proxy.js';
-import type { EgressRecord } from './egress-record.js';
+import type { EgressRecord } from '../protocol/egress-record.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { isHostAllowed } from './host-pattern.js';
-import type { ModelDenialRecord } from './model-denial-record.js';
+import type { ModelDenialRecord } from '../protocol/model-denial-record.js';
 import { startModelGateway, type ModelGateway } from './model-gateway.js';
-import { openModelPolicy } from './model-policy.js';
+import { openModelPolicy } from '../protocol/model-policy.js';
 import { ModelSpend } from './model-spend.js';
 import { watchEgressPolicy, type PolicyWatcher } from './policy-watcher.js';
 import type { RequestRecord } from './request-record.js';
 import { startRequestServer, type RequestServer } from './request-server.js';
 import type { EgressPolicy } from './egress-policy.js';
-import type { UsageRecord } from './usage-record.js';
+import type { UsageRecord } from '../protocol/usage-record.js';
 
 export interface GatewayHooks {
   onEgress?: (record: EgressRecord) => void;

@@ -4,7 +4,7 @@
  * worse than none, so without a configured price the cost is null ("not known").
  */
 import { z } from 'zod';
-import type { UsageCounts } from './usage-record.js';
+import type { UsageCounts } from '../protocol/usage-record.js';
 
 export const ModelPrice = z
   .object({

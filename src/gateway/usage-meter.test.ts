@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { costOf } from './usage-cost.js';
 import { createUsageMeter } from './usage-meter.js';
-import type { ModelApi } from './usage-record.js';
+import type { ModelApi } from '../protocol/usage-record.js';
 
 function meter(api: ModelApi, contentType: string, text: string, chunkSize: number) {
   const m = createUsageMeter(api, contentType);

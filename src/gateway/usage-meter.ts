@@ -10,7 +10,7 @@
  * gives null.
  */
 import { StringDecoder } from 'node:string_decoder';
-import type { ModelApi, UsageCounts } from './usage-record.js';
+import type { ModelApi, UsageCounts } from '../protocol/usage-record.js';
 
 /** JSON bodies larger than this are not parsed for usage (they are still forwarded whole). */
 const maxJsonBytes = 16 * 1024 * 1024;

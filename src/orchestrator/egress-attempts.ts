@@ -3,7 +3,7 @@
  * 1 MiB of it) summed up per host and port, allowed and denied apart, most recent first.
  */
 import { open } from 'node:fs/promises';
-import { EgressRecord } from '../gateway/egress-record.js';
+import { EgressRecord } from '../protocol/egress-record.js';
 
 const tailBytes = 1024 * 1024;
 

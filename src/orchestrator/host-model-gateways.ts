@@ -9,7 +9,7 @@
  */
 import { CallPacer } from '../gateway/call-pacer.js';
 import { startModelGateway, type ModelGateway } from '../gateway/model-gateway.js';
-import type { ModelPolicy, ModelSpent } from '../gateway/model-policy.js';
+import type { ModelPolicy, ModelSpent } from '../protocol/model-policy.js';
 import { ModelSpend } from '../gateway/model-spend.js';
 import type { PriceTable } from '../gateway/usage-cost.js';
 import type { ModelRoute } from './fence-launch.js';

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ModelDenialRecord, type ModelSpent } from '../gateway/policy.js';
-import { UsageRecord } from '../gateway/usage-record.js';
+import { UsageRecord } from '../protocol/usage-record.js';
 
 export interface ModelCallsRefused {
   method: string;

@@ -2,7 +2,7 @@
  * A complete, valid instance record for unit tests, with the fields a test cares about
  * given as overrides. Test-only: the build leaves `*.fixture.ts` out of dist.
  */
-import { openModelPolicy } from '../gateway/model-policy.js';
+import { openModelPolicy } from '../protocol/model-policy.js';
 import { metadataSchemaVersion, type Metadata } from './metadata.js';
 
 export function sampleMetadata(overrides: Partial<Metadata> = {}): Metadata {

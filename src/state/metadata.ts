@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorralError } from '../lib/errors.js';
 import { fileStamp, writeFileAtomic } from '../lib/fs-atomic.js';
-import { ModelPolicy, openModelPolicy } from '../gateway/model-policy.js';
+import { ModelPolicy, openModelPolicy } from '../protocol/model-policy.js';
 import { EnforcedLimits } from './enforced-limits.js';
 import { HostMount, Relaxations } from './relaxations.js';
 

@@ -1,4 +1,4 @@
-import { openModelPolicy } from '../gateway/model-policy.js';
+import { openModelPolicy } from '../protocol/model-policy.js';
 import { describe, expect, it } from 'vitest';
 import { Metadata } from './metadata.js';
 import { listRelaxations, Relaxations } from './relaxations.js';

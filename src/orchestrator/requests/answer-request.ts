@@ -20,10 +20,32 @@ import { buildInstanceImage, getDefaultCaCertFiles } from '../../backends/docker
 import { cleanWhy, parsePackageSpec, type RequestAnswer } from '../../gateway/policy.js';
 import { CorralError } from '../../lib/errors.js';
 import { isEnded, type Metadata } from '../../state/index.js';
-import type { Orchestrator } from '../orchestrator.js';
+import type { EgressPolicy } from '../../gateway/egress-policy.js';
+import type { InstanceStore } from '../instance-store.js';
 import { findInstanceRequest, type InstanceRequest } from './instance-requests.js';
 import { ensurePending, recordAnswer } from './record-answer.js';
 import { getRequestFiles } from './request-files.js';
+
+/**
+ * What answering needs of the orchestrator (which passes itself): named here so that this
+ * folder does not import the orchestrator that imports it.
+ */
+export interface AnswerHost {
+  readonly store: InstanceStore;
+  readonly home: string;
+  stop(ref: string): Promise<Metadata>;
+  prepareResume(
+    ref: string,
+    command: string[] | undefined,
+    options: { interactive: boolean; env: NodeJS.ProcessEnv; prompt?: string },
+  ): Promise<Metadata>;
+  detach(id: string, env: NodeJS.ProcessEnv): void;
+  editPolicy(
+    ref: string,
+    change: 'allow' | 'deny',
+    hosts: string[],
+  ): Promise<{ metadata: Metadata; policy: EgressPolicy }>;
+}
 
 export interface AnswerOutcome {
   request: InstanceRequest;
@@ -53,7 +75,7 @@ export function getPackageResumePrompt(request: InstanceRequest): string {
   return `The package ${request.name} you asked for (request ${request.n}) is now installed: this sandbox was restarted on an image that has it. Your workspace is as you left it. Carry on with your task.`;
 }
 
-async function workspacePresent(o: Orchestrator, m: Metadata): Promise<boolean> {
+async function workspacePresent(o: AnswerHost, m: Metadata): Promise<boolean> {
   return stat(o.store.paths(m.id).workspace).then(
     () => !m.workspaceRemoved,
     () => false,
@@ -62,7 +84,7 @@ async function workspacePresent(o: Orchestrator, m: Metadata): Promise<boolean> 
 
 /** Everything a package approval needs, checked before anything is built. */
 async function checkPackageApproval(
-  o: Orchestrator,
+  o: AnswerHost,
   m: Metadata,
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
@@ -88,7 +110,7 @@ async function checkPackageApproval(
 }
 
 async function approvePackage(
-  o: Orchestrator,
+  o: AnswerHost,
   m: Metadata,
   request: InstanceRequest,
   options: ApproveOptions,
@@ -143,7 +165,7 @@ async function approvePackage(
  * @example await approveRequest(orchestrator, 'claude-k3x9q', 2, { onProgress: (l) => console.error(l) })
  */
 export async function approveRequest(
-  o: Orchestrator,
+  o: AnswerHost,
   ref: string,
   n: number,
   options: ApproveOptions = {},
@@ -164,7 +186,7 @@ export async function approveRequest(
 
 /** Rejects request `n` of an instance, with a reason for the agent. */
 export async function rejectRequest(
-  o: Orchestrator,
+  o: AnswerHost,
   ref: string,
   n: number,
   reason: string | null,

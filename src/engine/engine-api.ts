@@ -65,8 +65,18 @@ export const ResumeInput = z.object({
   interactive: z.boolean(),
   env: RequestEnv,
   start: z.boolean(),
-  /** A new budget: each limit given replaces the recorded one. */
-  budget: ModelBudget.partial().optional(),
+  /**
+   * A new budget: each limit given replaces the recorded one. Spelled out, not
+   * `ModelBudget.partial()`: zod 4 would fill a missing limit with its default (none),
+   * lifting the recorded one.
+   */
+  budget: z
+    .object({
+      tokens: ModelBudget.shape.tokens.unwrap().optional(),
+      usd: ModelBudget.shape.usd.unwrap().optional(),
+      rpm: ModelBudget.shape.rpm.unwrap().optional(),
+    })
+    .optional(),
 });
 export type ResumeInput = z.infer<typeof ResumeInput>;
 

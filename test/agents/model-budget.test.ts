@@ -147,7 +147,7 @@ describe('claude on docker with --budget-tokens', () => {
 
   it('resumed, still holds the spent budget; a larger one lets it finish', async () => {
     const refused = await corral(home, ['resume', id, '-p', 'go on'], { cwd: repo.dir, env });
-    expect(refused.code).toBe(2);
+    expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toContain(`${id} has spent ${2 * perTurn} of its 2000-token budget.`);
     const r = await corral(
       home,

@@ -5,13 +5,17 @@
  * a one-line summary for people, and one JSON object for scripts.
  */
 import { constants } from 'node:os';
-import { ExitCode } from '../lib/errors.js';
+import { ExitCode, errorCodes } from '../lib/errors.js';
 import { formatDurationMs } from '../lib/duration.js';
 import type { Metadata } from '../state/index.js';
 import { getNetworkHint } from './network-hint.js';
 
 export function exitCodeOf(m: Metadata): number {
   if (m.bringBack?.error) return ExitCode.io;
+  // A start corral refused for a named reason ends with that reason's code, as at create.
+  if (m.failure && m.failure.code in errorCodes) {
+    return errorCodes[m.failure.code as keyof typeof errorCodes];
+  }
   switch (m.status) {
     case 'succeeded':
       return 0;
@@ -115,6 +119,7 @@ export function summaryLines(m: Metadata): string[] {
       `  ${calls} model call${calls === 1 ? '' : 's'} refused by the model gateway: corral policy ${m.id}`,
     );
   if (m.message) lines.push(`  ${m.message}`);
+  if (m.failure?.hint) lines.push(`  ${m.failure.hint}`);
   const network = getNetworkHint(m);
   if (network) lines.push(`  ${network.text}`);
   if (!m.workspaceRemoved && m.keep)

@@ -353,6 +353,7 @@ export interface EngineApi {
       /** Once caught up: with the offset in output.log reached. */
       onReady?: (offset: number) => void;
     },
-    onChunk: (chunk: OutputChunkEvent) => void,
+    /** May return a promise: reading what is on file waits for it (a slow client's pace). */
+    onChunk: (chunk: OutputChunkEvent) => void | Promise<void>,
   ): Promise<void>;
 }

@@ -49,6 +49,8 @@ export interface EngineServiceOptions {
 }
 
 const pollMs = 100;
+/** The most output bytes one chunk of a followed output carries. */
+const outputPieceBytes = 256 * 1024;
 
 export class EngineService implements EngineApi {
   readonly inline: boolean;
@@ -109,7 +111,9 @@ export class EngineService implements EngineApi {
   }
 
   async createInstance(input: CreateInstanceInput): Promise<Metadata> {
-    const m = await this.#orchestrator.create(input.request, input.env);
+    const m = await this.#orchestrator.create(input.request, input.env, {
+      detached: input.start,
+    });
     if (input.start) this.o.host.start(m.id, input.env);
     return m;
   }
@@ -278,23 +282,38 @@ export class EngineService implements EngineApi {
       onReady?: (offset: number) => void;
       onNote?: (line: string) => void;
     },
-    onChunk: (chunk: OutputChunkEvent) => void,
+    onChunk: (chunk: OutputChunkEvent) => void | Promise<void>,
   ): Promise<void> {
     const m = await this.getInstance(ref);
     const path = this.#orchestrator.store.paths(m.id).output;
     const filter = new TerminalByteFilter();
     let position = options.from < 0 ? -1 : options.from;
-    const send = (stream: 'stdout' | 'stderr', bytes: Buffer, offset: number) => {
-      if (position < 0 || offset + bytes.length <= position) return;
+    /** What `bytes` (at `offset` in the file) adds, in chunks to hand over in order. */
+    const chunksOf = (stream: 'stdout' | 'stderr', bytes: Buffer, offset: number) => {
+      const chunks: OutputChunkEvent[] = [];
+      if (position < 0 || offset + bytes.length <= position) return chunks;
       const fresh = offset >= position ? bytes : bytes.subarray(position - offset);
-      position = offset + bytes.length;
-      const text = filter.push(fresh);
-      if (text) onChunk({ stream, text, offset, end: position });
+      // In pieces: one 50 MB line must not become one message a client cannot take.
+      for (let at = 0; at < fresh.length; at += outputPieceBytes) {
+        const piece = fresh.subarray(at, at + outputPieceBytes);
+        const start = position;
+        position += piece.length;
+        const text = filter.push(piece);
+        if (text) chunks.push({ stream, text, offset: start, end: position });
+      }
+      return chunks;
+    };
+    // Live output is handed over as it comes; output read from the file at the reader's pace.
+    const send = (stream: 'stdout' | 'stderr', bytes: Buffer, offset: number) => {
+      for (const chunk of chunksOf(stream, bytes, offset)) void onChunk(chunk);
     };
     const readFrom = async () => {
       const data = await readFile(path).catch(() => Buffer.alloc(0));
       if (position < 0) position = data.length;
-      if (data.length > position) send('stdout', data.subarray(position), position);
+      if (data.length <= position) return;
+      for (const chunk of chunksOf('stdout', data.subarray(position), position)) {
+        await onChunk(chunk);
+      }
     };
     let replayed = false;
     const held: OutputChunk[] = [];
@@ -329,7 +348,7 @@ export class EngineService implements EngineApi {
       const rest = filter.end();
       if (rest) {
         const at = Math.max(position, 0);
-        onChunk({ stream: 'stdout', text: rest, offset: at, end: at });
+        await onChunk({ stream: 'stdout', text: rest, offset: at, end: at });
       }
     } finally {
       unwatch?.();

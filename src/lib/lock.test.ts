@@ -1,13 +1,13 @@
 /**
  * The repository lock as processes see it: held, it keeps out every other holder (in this
  * process or another) until released; a holder that is gone is taken over, a live one
- * never is. Other processes are real child processes.
+ * never is, nor a lock file just made that names nobody yet. Other processes are real child processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireLock } from './lock.js';
 
@@ -86,5 +86,18 @@ describe('acquireLock', () => {
     const lock = await acquireLock(path, { timeoutMs: 1000 });
     expect(await readFile(path, 'utf8')).toBe(String(process.pid));
     await lock.release();
+  });
+
+  it('takes over a lock file that names nobody once it is old (a holder killed while making it), not a fresh one', async () => {
+    const path = await lockPath();
+    await writeFile(path, '');
+    await expect(acquireLock(path, { timeoutMs: 300 })).rejects.toThrow('held by pid');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(path, old, old);
+    const lock = await acquireLock(path, { timeoutMs: 1000 });
+    expect(await readFile(path, 'utf8')).toBe(String(process.pid));
+    await lock.release();
+    // Nothing is left beside it of how it was made.
+    expect(await readdir(dirname(path))).toEqual([]);
   });
 });

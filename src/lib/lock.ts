@@ -1,13 +1,23 @@
 /**
  * A cross-process lock on a file path (exclusive create), used as "one lock per repository
  * for git operations on it". A lock whose holder process is gone is taken over, so a
- * crashed corral never wedges a repository.
+ * crashed corral never wedges a repository. The file appears with its holder's pid already
+ * in it (written aside, then hard-linked into place), so a holder killed at any moment
+ * never leaves a lock that names nobody.
  */
-import { open, readFile, rm, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, readFile, rm, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface Lock extends AsyncDisposable {
   release(): Promise<void>;
+}
+
+const staleEmptyMs = 5000;
+
+async function ageMs(path: string): Promise<number> {
+  const s = await stat(path).catch(() => null);
+  return s ? Date.now() - s.mtimeMs : 0;
 }
 
 function processAlive(pid: number): boolean {
@@ -67,9 +77,13 @@ async function acquireFileLock(path: string, deadline: number): Promise<Lock> {
   await mkdir(dirname(path), { recursive: true });
   for (let attempt = 0; ; attempt++) {
     try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      await writeFile(aside, String(process.pid));
+      try {
+        await link(aside, path);
+      } finally {
+        await rm(aside, { force: true });
+      }
       let released = false;
       const release = async () => {
         if (released) return;
@@ -81,6 +95,11 @@ async function acquireFileLock(path: string, deadline: number): Promise<Lock> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
+        await rm(path, { force: true });
+        continue;
+      }
+      // Naming nobody: left by an older corral killed between creating it and writing it.
+      if (!(holder > 0) && (await ageMs(path)) > staleEmptyMs) {
         await rm(path, { force: true });
         continue;
       }

@@ -4,6 +4,7 @@
  * bad input fails here, before any sandbox starts; on failure nothing half-made is left
  * (the state dir and the base ref are removed).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CorralError } from '../lib/errors.js';
@@ -50,6 +51,8 @@ export interface CreateRequest {
   mounts: HostMount[];
   /** What the model gateway lets the agent call and spend besides its CLI's calls. */
   modelPolicy: ModelPolicy;
+  /** Started in the background at once: recorded as a run starting (see Orchestrator.create). */
+  detached: boolean;
 }
 
 export async function createInstance(
@@ -119,7 +122,17 @@ export async function createInstance(
       durationMs: null,
       supervisor: null,
       sandboxId: null,
-      run: null,
+      run: request.detached
+        ? {
+            tag: randomBytes(6).toString('hex'),
+            phase: 'starting',
+            process: null,
+            deadlineAt: request.timeoutMs
+              ? new Date(Date.parse(now) + request.timeoutMs).toISOString()
+              : null,
+            stop: null,
+          }
+        : null,
       workspaceRemoved: false,
       bringBack: null,
       message: null,
@@ -127,7 +140,8 @@ export async function createInstance(
     if (request.context !== null) await writeFile(paths.context, request.context);
     await mkdir(dirname(paths.policyFile), { recursive: true });
     await writeEgressPolicy(paths.policyFile, { allow: request.allowHosts });
-    await store.save(metadata);
+    // The event first: a record on disk always has its instance.created (a process killed
+    // in between leaves a state dir with no record, which nothing lists).
     const events = await EventBus.open(paths.events, metadata.id);
     events.push({
       id,
@@ -138,6 +152,7 @@ export async function createInstance(
       command: request.command,
     });
     await events.flush();
+    await store.save(metadata);
     return metadata;
   } catch (error) {
     await store.remove(id);

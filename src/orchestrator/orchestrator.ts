@@ -160,7 +160,15 @@ export class Orchestrator {
    * Validates everything and provisions the instance; nothing runs yet. `env` holds what
    * the agent's credentials and endpoints come from (the asking user's, never the engine's).
    */
-  async create(request: RunRequest, env: NodeJS.ProcessEnv): Promise<Metadata> {
+  /**
+   * Creates an instance. `detached`: its run starts in the background at once, so the first
+   * record already says so: an engine killed before the run got going takes it up then.
+   */
+  async create(
+    request: RunRequest,
+    env: NodeJS.ProcessEnv,
+    options: { detached?: boolean } = {},
+  ): Promise<Metadata> {
     const agent = getAgent(request.agent);
     checkAgentRequest(agent, request);
     // Fail on a missing credential before anything is made.
@@ -218,6 +226,7 @@ export class Orchestrator {
       relax: request.relax ?? {},
       mounts: request.mounts ?? [],
       modelPolicy,
+      detached: options.detached ?? false,
     });
     await rememberRepo(this.home, metadata.sourceRepo);
     return metadata;

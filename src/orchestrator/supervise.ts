@@ -152,8 +152,20 @@ class InstanceRun {
     const metadata = await o.store.load(o.id);
     const cursor = o.adopt ? await loadRunCursor(paths.runCursor) : null;
     const adoptable = cursor && metadata.run?.tag === cursor.tag;
+    // A run that got its command going goes on from its last checkpoint; one that did not
+    // starts over, so what its first attempt said (instance.started) is cut with it. One
+    // whose work came back keeps the end and the bring-back (said once, before the record
+    // said finishing), and only what its cleanup said goes.
+    const truncateTo =
+      metadata.run?.phase === 'finishing'
+        ? cursor?.finishing
+          ? cursor.events
+          : undefined
+        : metadata.run?.process
+          ? cursor?.events
+          : (cursor?.begin ?? cursor?.events);
     const bus = await EventBus.open(paths.events, o.id, {
-      ...(adoptable ? { truncateTo: cursor.events } : {}),
+      ...(adoptable && truncateTo !== undefined ? { truncateTo } : {}),
     });
     const run = new InstanceRun(o, metadata, paths, bus, adoptable ? cursor : null);
     bus.setTransform((line) => run.#redactor.redact(line));
@@ -204,7 +216,10 @@ class InstanceRun {
    * Saves how far the run got: the streams read, and output.log and events.ndjson as they
    * are once everything so far is written. A restarted supervisor cuts them back to this.
    */
-  async #checkpoint(streams?: { stdout: number; stderr: number }): Promise<void> {
+  async #checkpoint(
+    streams?: { stdout: number; stderr: number },
+    finishing = false,
+  ): Promise<void> {
     if (!this.#cursor) return;
     const outputLog = this.#output ? await this.#output.settle() : this.#cursor.outputLog;
     await this.bus.flush();
@@ -215,6 +230,7 @@ class InstanceRun {
       outputLog,
       events: this.bus.bytes,
       ...(gateway ?? {}),
+      ...(finishing ? { finishing } : {}),
     };
     await saveRunCursor(this.paths.runCursor, this.#cursor);
   }
@@ -294,6 +310,7 @@ class InstanceRun {
         stderr: 0,
         outputLog: output.size,
         events: this.bus.bytes,
+        begin: this.bus.bytes,
         egressLog: await sizeOf(this.paths.egressLog),
         usageLog: await sizeOf(this.paths.usageLog),
       };
@@ -318,10 +335,15 @@ class InstanceRun {
           // afresh, under a new tag so that nothing of that attempt is read as this one's.
           const leftover = await this.o.backend.findSandbox(this.#id);
           await leftover?.stop().catch(() => undefined);
+          // Also one made but never started (a container created, then the kill).
+          for (const s of await this.o.backend.listSandboxes()) {
+            if (s.instanceId === this.#id)
+              await this.o.backend.removeSandbox(s.id).catch(() => undefined);
+          }
           tag = randomBytes(6).toString('hex');
           await this.#update({ run: { ...this.#metadata.run!, tag, process: null } });
           if (this.#cursor) {
-            this.#cursor = { ...this.#cursor, tag };
+            this.#cursor = { ...this.#cursor, tag, events: this.bus.bytes };
             await saveRunCursor(this.paths.runCursor, this.#cursor);
           }
         }
@@ -332,6 +354,9 @@ class InstanceRun {
         });
         this.#redactor = new Redactor(opened.access.secrets);
         sandbox = await this.#startSandbox(opened);
+        // instance.started is on disk before the command's launch is recorded: a supervisor
+        // that dies in between finds it there when it takes the run up.
+        await this.#checkpoint();
         const prepared = await prepareLaunch(
           adapter,
           this.#metadata,
@@ -385,15 +410,18 @@ class InstanceRun {
     );
     trace('bring-back');
     // The work is home: from here on a restarted supervisor only cleans up (and what was
-    // said so far, the process's end and the bring-back, is not said again).
+    // said so far, the process's end and the bring-back, is not said again). Said first,
+    // then recorded: a supervisor killed in between takes the run up as still running,
+    // cuts those events back to its checkpoint and says them again, once.
     await this.#gatewayLogs?.close();
-    await this.#checkpoint();
+    await this.bus.flush();
     await this.#update({
       exitCode: exit.exitCode,
       signal: exit.signal,
       bringBack: sanitizeStrings(bringBack),
       run: this.#metadata.run ? { ...this.#metadata.run, phase: 'finishing' } : null,
     });
+    await this.#checkpoint(undefined, true);
     await requestEvents.close();
     await output.close();
     return this.#finish(started, sandbox, opened, { exit, bringBack, startError });
@@ -720,6 +748,10 @@ class InstanceRun {
             }) ?? '',
           ),
         ) || null,
+      failure:
+        startError && isCorralError(startError)
+          ? { code: startError.code, hint: startError.hint ?? null }
+          : null,
     });
     if (startError && isCorralError(startError)) throw startError;
     return final;

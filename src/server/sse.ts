@@ -25,6 +25,7 @@ class Pump {
   #queuedBytes = 0;
   #waiting: (() => void) | undefined;
   #closed = false;
+  readonly #roomWaiters: Array<() => void> = [];
   readonly abort = new AbortController();
 
   constructor(private readonly stream: SSEStreamingApi) {
@@ -43,8 +44,15 @@ class Pump {
     this.#waiting?.();
   }
 
+  /** Resolves once the queue is down to half its bound (at once when it is, or closed). */
+  room(): Promise<void> {
+    if (this.#closed || this.#queuedBytes <= maxQueuedBytes / 2) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
   close(): void {
     this.#closed = true;
+    for (const resolve of this.#roomWaiters.splice(0)) resolve();
     this.abort.abort();
     this.#waiting?.();
   }
@@ -61,6 +69,9 @@ class Pump {
       if (next) {
         this.#queuedBytes -= next.data.length;
         await this.stream.writeSSE(next);
+        if (this.#queuedBytes <= maxQueuedBytes / 2) {
+          for (const resolve of this.#roomWaiters.splice(0)) resolve();
+        }
         continue;
       }
       if (finished || this.#closed) return;
@@ -151,7 +162,10 @@ export function streamOutput(c: Context, engine: EngineApi, ref: string): Respon
           onReady: (offset) => pump.push({ event: 'ready', data: JSON.stringify({ offset }) }),
           ...noteOption(c, pump),
         },
-        (chunk) => pump.push({ event: 'output', data: JSON.stringify(chunk) }),
+        (chunk) => {
+          pump.push({ event: 'output', data: JSON.stringify(chunk) });
+          return pump.room();
+        },
       )
       .catch((error: unknown) => {
         pump.push({ event: 'error', data: JSON.stringify({ error: errorJson(error) }) });

@@ -167,6 +167,13 @@ export const Metadata = z.object({
   workspaceRemoved: z.boolean(),
   bringBack: BringBack.nullable(),
   message: z.string().nullable().describe('what a person should know about how it ended'),
+  failure: z
+    .object({ code: z.string(), hint: z.string().nullable() })
+    .nullable()
+    .optional()
+    .describe(
+      "a start refused for a reason corral names (its error code, the fix): the run's exit code",
+    ),
 });
 export type Metadata = z.infer<typeof Metadata>;
 

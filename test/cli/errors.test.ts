@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { corral, makeHome, waitFor } from '../helpers/cli.js';
+import { findEngines, killEngines } from '../helpers/engine.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
 function oneLine(stderr: string): string {
@@ -112,7 +113,12 @@ describe('bad input', () => {
 
   describe('disk full while copying', () => {
     const mountPoint = join(tmpdir(), `corral-tiny-${process.pid}`);
-    afterAll(() => {
+    afterAll(async () => {
+      // The engine of that home keeps files open on it.
+      killEngines(mountPoint);
+      await waitFor('the engine gone', () =>
+        Promise.resolve(findEngines(mountPoint).length === 0 ? true : undefined),
+      );
       execFileSync('umount', [mountPoint], { stdio: 'ignore' });
     });
 

@@ -51,6 +51,20 @@ describe.each(cases)('kill -9 of the engine (%s)', (_name, flags) => {
           if (Math.random() < 0.4) phasesAtKill.push(...(await killNow(home, started)));
         }
         ids.push(...started);
+        // Once for sure while a command runs (a fenced start is long: random kills may all
+        // land in it), unless the round's runs are all over by now.
+        const running = await waitFor(
+          'a run of the round running, or all ended',
+          async () => {
+            // A command, so that an engine runs (the last kill may have left none).
+            expect((await corral(home, ['ls'])).code).toBe(0);
+            const phases = await Promise.all(started.map((id) => runPhase(home, id)));
+            if (phases.includes('running')) return 'running';
+            return phases.every((p) => p === 'ended') ? 'ended' : undefined;
+          },
+          300_000,
+        );
+        if (running === 'running') phasesAtKill.push(...(await killNow(home, started)));
         // Kill again at random moments until this round's runs have all ended.
         for (let kills = 0; ; kills++) {
           const ls = await corral(home, ['ls', '--json']);
@@ -104,7 +118,8 @@ describe.each(cases)('kill -9 of the engine (%s)', (_name, flags) => {
       const gc = await corral(home, ['gc', '--json']);
       expect(gc.code, gc.stderr).toBe(0);
       const label = `label=corral.home=${home}`;
-      expect(dockerIds('ps', '-a', '-q', '--filter', label)).toEqual([]);
+      const left = dockerIds('ps', '-a', '--filter', label, '--format', '{{.Names}} {{.Status}}');
+      expect(left, 'containers left after gc').toEqual([]);
       for (const id of ids) {
         expect(
           dockerIds('network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${id}`),
@@ -113,6 +128,20 @@ describe.each(cases)('kill -9 of the engine (%s)', (_name, flags) => {
     },
   );
 });
+
+/** The phase of a run's supervision, or 'ended' once its record says it ended. */
+async function runPhase(home: string, id: string): Promise<string | undefined> {
+  try {
+    const m = JSON.parse(await readFile(join(home, 'instances', id, 'metadata.json'), 'utf8')) as {
+      status: string;
+      run: { phase: string } | null;
+    };
+    if (!['created', 'running'].includes(m.status)) return 'ended';
+    return m.run?.phase;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Kills the engine now; returns the phase each given run was in at that moment. */
 async function killNow(home: string, ids: string[]): Promise<string[]> {

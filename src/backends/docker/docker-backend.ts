@@ -83,6 +83,8 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** The id listSandboxes gives a fenced project of which only networks are left. */
+const projectPrefix = 'project:';
 export interface DockerBackendOptions {
   /** The engine client; by default one that honors DOCKER_HOST. */
   docker?: Dockerode;
@@ -299,16 +301,36 @@ export class DockerBackend implements Backend {
         byProject.set(project, c);
       }
     }
-    return [...lone, ...byProject.values()].map((c) => ({
+    const records: SandboxRecord[] = [...lone, ...byProject.values()].map((c) => ({
       id: c.Id,
       instanceId: c.Labels[labelKeys.instance] ?? '',
       home: c.Labels[labelKeys.home] ?? '',
       running: c.State === 'running',
     }));
+    // A project with networks and no container left (a Compose `up` that outlived the
+    // engine that started it made them after the cleanup): a sandbox too, to be swept.
+    const networks = await this.docker
+      .listNetworks({ filters: { label: [`${labelKeys.managed}=true`, composeProjectLabel] } })
+      .catch((error: unknown) => rethrowEngineError(this.docker, error));
+    for (const n of networks) {
+      const project = n.Labels?.[composeProjectLabel];
+      if (!project || byProject.has(project)) continue;
+      if (records.some((r) => r.id === `${projectPrefix}${project}`)) continue;
+      records.push({
+        id: `${projectPrefix}${project}`,
+        instanceId: n.Labels?.[labelKeys.instance] ?? project,
+        home: n.Labels?.[labelKeys.home] ?? '',
+        running: false,
+      });
+    }
+    return records;
   }
 
   /** Removes a lone container, or the whole project (containers, networks) of a fenced one. */
   async removeSandbox(id: string): Promise<void> {
+    if (id.startsWith(projectPrefix)) {
+      return sweepComposeProject(this.docker, id.slice(projectPrefix.length));
+    }
     let labels: Record<string, string> | undefined;
     try {
       labels = (await this.docker.getContainer(id).inspect()).Config.Labels;

@@ -31,7 +31,9 @@ async function show(
   const out = options.out ?? process.stdout;
   const follow = { follow: options.follow, ...(options.signal ? { signal: options.signal } : {}) };
   if (view === 'raw') {
-    await engine.followOutput(m.id, { from: 0, ...follow }, (chunk) => out.write(chunk.text));
+    await engine.followOutput(m.id, { from: 0, ...follow }, (chunk) => {
+      out.write(chunk.text);
+    });
     return;
   }
   await engine.followEvents(m.id, { after: 0, ...follow }, (event: CorralEvent) => {

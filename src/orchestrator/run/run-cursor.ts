@@ -15,6 +15,10 @@ export const RunCursor = z.object({
   stderr: z.number().int().nonnegative(),
   outputLog: z.number().int().nonnegative(),
   events: z.number().int().nonnegative(),
+  /** events.ndjson's length when this run began: a run started over is cut back to it. */
+  begin: z.number().int().nonnegative().optional(),
+  /** Saved once the work came back and the record says so: a restart cuts back to here. */
+  finishing: z.boolean().optional(),
   egressLog: z.number().int().nonnegative(),
   usageLog: z.number().int().nonnegative(),
 });

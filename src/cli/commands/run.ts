@@ -121,6 +121,9 @@ The model gateway lets the agent make only the calls its CLI needs with the key 
 corral policy <id>); --allow-model-api adds one. Past --budget-tokens or --budget-usd the
 gateway refuses further calls and the instance ends budget-exceeded, its work brought back.
 
+The command's stdin is empty (end of file): it runs under the engine, not this terminal.
+Use -i for a terminal session.
+
 Exit code: the command's own; 124 timed out, 9 budget exceeded, 130 canceled, 127 command
 not found in the sandbox, 6 the work could not be brought back (kept in the workspace),
 2-5 bad input.`,

@@ -88,34 +88,42 @@ function cursorOf(c: Context): number {
   return Number.isInteger(n) && n >= -1 ? n : 0;
 }
 
+/**
+ * An SSE response fed by `feed` through a pump: what it pushes goes out at the client's
+ * pace; an error it throws goes out as an `error` message; `end` closes a finished stream.
+ */
+function pumped(c: Context, feed: (pump: Pump) => Promise<void>): Response {
+  return streamSSE(c, async (stream) => {
+    const pump = new Pump(stream);
+    const done = feed(pump).catch((error: unknown) => {
+      pump.push({ event: 'error', data: JSON.stringify({ error: errorJson(error) }) });
+    });
+    await pump.run(done);
+    await stream.writeSSE({ event: 'end', data: '{}' }).catch(() => undefined);
+  });
+}
+
+const ready = (pump: Pump, data: Record<string, number>) =>
+  pump.push({ event: 'ready', data: JSON.stringify(data) });
+
 /** `GET /v1/instances/:ref/events[?after=N][&follow=false]` */
 export function streamEvents(c: Context, engine: EngineApi, ref: string): Response {
   const follow = c.req.query('follow') !== 'false';
   const after = cursorOf(c);
-  return streamSSE(c, async (stream) => {
-    const pump = new Pump(stream);
-    const done = engine
-      .followEvents(
-        ref,
-        {
-          after,
-          follow,
-          signal: pump.abort.signal,
-          onReady: (seq) => pump.push({ event: 'ready', data: JSON.stringify({ seq }) }),
-          ...noteOption(c, pump),
-        },
-        (event) =>
-          pump.push({ event: 'event', id: String(event.seq ?? ''), data: JSON.stringify(event) }),
-      )
-      .catch((error: unknown) => {
-        pump.push({
-          event: 'error',
-          data: JSON.stringify({ error: errorJson(error) }),
-        });
-      });
-    await pump.run(done);
-    await stream.writeSSE({ event: 'end', data: '{}' }).catch(() => undefined);
-  });
+  return pumped(c, (pump) =>
+    engine.followEvents(
+      ref,
+      {
+        after,
+        follow,
+        signal: pump.abort.signal,
+        onReady: (seq) => ready(pump, { seq }),
+        ...noteOption(c, pump),
+      },
+      (event) =>
+        pump.push({ event: 'event', id: String(event.seq ?? ''), data: JSON.stringify(event) }),
+    ),
+  );
 }
 
 /**
@@ -125,54 +133,34 @@ export function streamEvents(c: Context, engine: EngineApi, ref: string): Respon
 export function streamAllEvents(c: Context, engine: EngineApi): Response {
   const follow = c.req.query('follow') !== 'false';
   const after = cursorOf(c);
-  return streamSSE(c, async (stream) => {
-    const pump = new Pump(stream);
-    const done = engine
-      .followAllEvents(
-        {
-          after,
-          follow,
-          signal: pump.abort.signal,
-          onReady: (gseq) => pump.push({ event: 'ready', data: JSON.stringify({ gseq }) }),
-        },
-        (entry) =>
-          pump.push({ event: 'event', id: String(entry.gseq), data: JSON.stringify(entry) }),
-      )
-      .catch((error: unknown) => {
-        pump.push({ event: 'error', data: JSON.stringify({ error: errorJson(error) }) });
-      });
-    await pump.run(done);
-    await stream.writeSSE({ event: 'end', data: '{}' }).catch(() => undefined);
-  });
+  return pumped(c, (pump) =>
+    engine.followAllEvents(
+      { after, follow, signal: pump.abort.signal, onReady: (gseq) => ready(pump, { gseq }) },
+      (entry) => pump.push({ event: 'event', id: String(entry.gseq), data: JSON.stringify(entry) }),
+    ),
+  );
 }
 
 /** `GET /v1/instances/:ref/output[?from=BYTES][&follow=false]` (from=-1: only new output). */
 export function streamOutput(c: Context, engine: EngineApi, ref: string): Response {
   const follow = c.req.query('follow') !== 'false';
   const from = Number(c.req.query('from') ?? 0);
-  return streamSSE(c, async (stream) => {
-    const pump = new Pump(stream);
-    const done = engine
-      .followOutput(
-        ref,
-        {
-          from: Number.isInteger(from) ? from : 0,
-          follow,
-          signal: pump.abort.signal,
-          onReady: (offset) => pump.push({ event: 'ready', data: JSON.stringify({ offset }) }),
-          ...noteOption(c, pump),
-        },
-        (chunk) => {
-          pump.push({ event: 'output', data: JSON.stringify(chunk) });
-          return pump.room();
-        },
-      )
-      .catch((error: unknown) => {
-        pump.push({ event: 'error', data: JSON.stringify({ error: errorJson(error) }) });
-      });
-    await pump.run(done);
-    await stream.writeSSE({ event: 'end', data: '{}' }).catch(() => undefined);
-  });
+  return pumped(c, (pump) =>
+    engine.followOutput(
+      ref,
+      {
+        from: Number.isInteger(from) ? from : 0,
+        follow,
+        signal: pump.abort.signal,
+        onReady: (offset) => ready(pump, { offset }),
+        ...noteOption(c, pump),
+      },
+      (chunk) => {
+        pump.push({ event: 'output', data: JSON.stringify(chunk) });
+        return pump.room();
+      },
+    ),
+  );
 }
 
 /** With `?notes=true`, what the run says for people comes as `note` messages too. */

@@ -119,7 +119,20 @@ describe('bad input', () => {
       await waitFor('the engine gone', () =>
         Promise.resolve(findEngines(mountPoint).length === 0 ? true : undefined),
       );
-      execFileSync('umount', [mountPoint], { stdio: 'ignore' });
+      // Busy for a moment more while what used it winds down; detached at last if still so.
+      const unmounted = await waitFor(
+        'the tiny disk unmounted',
+        () => {
+          try {
+            execFileSync('umount', [mountPoint], { stdio: 'ignore' });
+            return Promise.resolve(true);
+          } catch {
+            return Promise.resolve(undefined);
+          }
+        },
+        10_000,
+      ).catch(() => false);
+      if (!unmounted) execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
     });
 
     it('fails cleanly, leaves nothing half-made, and the source repo is intact', async () => {

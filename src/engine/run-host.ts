@@ -1,7 +1,8 @@
 /**
  * The runs one engine supervises, side by side in one process: each started or adopted
  * run's supervision and the switch that stops it. Clients watch an instance by its id,
- * before its run starts or while it runs: its events and output are handed to them as they
+ * before its run starts or while it runs: its events, output and notes (what it says for
+ * people: progress, an image build, traces; lib/notes.ts) are handed to them as they
  * happen, and they are told when the run ended. Every event of every hosted run is also
  * handed to the engine-wide listeners (the all-instances stream). Runs are independent:
  * one that fails or hangs holds up no other, and a run's supervision never throws past

@@ -12,7 +12,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DetachedProcess, ProcessRef } from '../backend.js';
 import { isPidRecordAlive } from './sandbox-record.js';
-import { findCommandProcesses, loadProcessTable, signalProcesses } from './process-tree.js';
+import {
+  findCommandProcesses,
+  isLaunchWorking,
+  loadProcessTable,
+  signalProcesses,
+} from './process-tree.js';
 
 /** The named pipe srt of launch `tag` reads network settings from. */
 export function controlPipePath(runDir: string, tag: string): string {
@@ -74,6 +79,6 @@ export function reattachLocal(ref: ProcessRef, levels: number): DetachedProcess 
       }
       return Promise.resolve();
     },
-    isRunning: () => Promise.resolve(isPidRecordAlive(record)),
+    isRunning: () => Promise.resolve(isPidRecordAlive(record) && isLaunchWorking(pid)),
   };
 }

@@ -21,17 +21,22 @@ export interface ProcessInfo {
   nsDepth: number;
   /** The process's pid in its innermost pid namespace (1 for a namespace's init). */
   innerPid: number;
+  /** Its command name (what /proc/<pid>/stat says). */
+  comm: string;
 }
 
-function parseStat(text: string): Pick<ProcessInfo, 'ppid' | 'pgrp' | 'startTime'> | undefined {
+function parseStat(
+  text: string,
+): Pick<ProcessInfo, 'ppid' | 'pgrp' | 'startTime' | 'comm'> | undefined {
   // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
+  const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
   const startTime = Number(fields[19]);
   if (!Number.isInteger(ppid) || !Number.isInteger(pgrp) || !Number.isFinite(startTime))
     return undefined;
-  return { ppid, pgrp, startTime };
+  return { ppid, pgrp, startTime, comm };
 }
 
 function readProcess(pid: number): ProcessInfo | undefined {
@@ -136,6 +141,17 @@ export function signalProcesses(pids: Iterable<number>, signal: NodeJS.Signals):
 }
 
 /** True while any process of group `pgid` exists (zombies included). */
+/**
+ * Whether process group `pgid` (a launch: srt and what it runs) still does anything: some
+ * process of it is inside the sandbox (a deeper pid namespace than this one) or is not one
+ * of srt's socat relays. Relays outlive a launch whose processes were killed from outside,
+ * and would keep the group alive for ever; processes in the sandbox cannot pass for them.
+ */
+export function isLaunchWorking(pgid: number, table = loadProcessTable()): boolean {
+  const ownDepth = readProcess(process.pid)?.nsDepth ?? 1;
+  return table.some((p) => p.pgrp === pgid && (p.nsDepth > ownDepth || p.comm !== 'socat'));
+}
+
 export function isProcessGroupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);

@@ -3,7 +3,9 @@
  * killed, then the sandbox removed) shows `lost` with its workspace kept, and `corral gc`
  * removes what is left of it (for a fenced docker instance, its whole Compose project). A fenced instance stopped from a second process ends
  * `canceled`; kept, its stopped project survives gc until `corral rm`, and resume starts
- * it afresh. Images built for instances whose records are gone go too, of gc's own home.
+ * it afresh. A local launch killed from outside, srt's relays left running, ends failed
+ * (not running for ever). Images built for instances whose records are gone go too, of
+ * gc's own home.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -110,6 +112,61 @@ describe.each(variants)('lost instances and gc (%s)', (_name, backend, extra) =>
       );
       expect(left.trim()).toBe('');
       expect(await projectLeftovers(id)).toEqual([]);
+    }
+  });
+});
+
+describe('a local launch killed from outside, its relays left', () => {
+  it("ends failed (killed from outside corral), not running for ever on srt's socat relays", async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const started = await corral(
+      home,
+      ['run', '--backend', 'local', '-d', '--', 'sh', '-c', 'echo up > up.txt; sleep 300'],
+      { cwd: repo.dir },
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    const pgid = await waitFor('the command launched', async () => {
+      const m = JSON.parse(
+        await readFile(join(home, 'instances', id, 'metadata.json'), 'utf8'),
+      ) as { run: { phase: string; process: { pid?: number } | null } | null };
+      return m.run?.phase === 'running' ? Number(m.run.process?.pid) : undefined;
+    });
+    const group = () =>
+      execFileSync('ps', ['-eo', 'pid=,pgid=,comm='], { encoding: 'utf8' })
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter(([, g]) => Number(g) === pgid)
+        .map(([pid, , comm]) => ({ pid: Number(pid), comm }));
+    // Everything of the launch goes but its relays (a user's kill, an OOM killer).
+    // srt starts its socat relays (else this proves nothing) and the command, which writes.
+    await waitFor('the relays and the command', () =>
+      Promise.resolve(
+        group().some((p) => p.comm === 'socat') &&
+          group().some((p) => p.comm === 'bwrap') &&
+          existsSync(join(home, 'instances', id, 'workspace', 'up.txt'))
+          ? true
+          : undefined,
+      ),
+    );
+    for (const p of group().filter((p) => p.comm !== 'socat')) process.kill(p.pid, 'SIGKILL');
+    try {
+      const found = await waitFor(
+        'the instance ended',
+        async () => {
+          const m = (await corral(home, ['ls', '--json'])).json<{
+            instances: Array<{ id: string; status: string; message: string | null }>;
+          }>().instances[0];
+          return m && m.status !== 'running' ? m : undefined;
+        },
+        60_000,
+      );
+      expect(found, JSON.stringify(found)).toMatchObject({ id, status: 'failed' });
+      expect(found.message).toContain('killed from outside corral');
+      expect(repo.show(`corral/${id}`, 'up.txt')).toBe('up\n');
+    } finally {
+      for (const p of group()) process.kill(p.pid, 'SIGKILL');
     }
   });
 });

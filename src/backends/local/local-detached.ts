@@ -15,6 +15,7 @@ import { isPidRecordAlive } from './sandbox-record.js';
 import {
   findCommandProcesses,
   isLaunchWorking,
+  loadProcessStartTime,
   loadProcessTable,
   signalProcesses,
 } from './process-tree.js';
@@ -79,6 +80,11 @@ export function reattachLocal(ref: ProcessRef, levels: number): DetachedProcess 
       }
       return Promise.resolve();
     },
-    isRunning: () => Promise.resolve(isPidRecordAlive(record) && isLaunchWorking(pid)),
+    // srt itself alive answers it; else the group is looked at (a scan of /proc).
+    isRunning: () =>
+      Promise.resolve(
+        isPidRecordAlive(record) &&
+          (loadProcessStartTime(pid) === record.startTime || isLaunchWorking(pid)),
+      ),
   };
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { corral, makeHome, waitFor } from '../helpers/cli.js';
-import { findEngines, killEngines } from '../helpers/engine.js';
+import { killEnginesAndWait } from '../helpers/engine.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
 function oneLine(stderr: string): string {
@@ -115,10 +115,7 @@ describe('bad input', () => {
     const mountPoint = join(tmpdir(), `corral-tiny-${process.pid}`);
     afterAll(async () => {
       // The engine of that home keeps files open on it.
-      killEngines(mountPoint);
-      await waitFor('the engine gone', () =>
-        Promise.resolve(findEngines(mountPoint).length === 0 ? true : undefined),
-      );
+      await killEnginesAndWait(mountPoint);
       // Busy for a moment more while what used it winds down; detached at last if still so.
       const unmounted = await waitFor(
         'the tiny disk unmounted',

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corral, makeHome, waitFor, type CliResult } from '../helpers/cli.js';
-import { findEngines, killEngines } from '../helpers/engine.js';
+import { killEnginesAndWait } from '../helpers/engine.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 
 interface Listed {
@@ -63,10 +63,7 @@ beforeAll(async () => {
     ) as { status: string; run: { phase: string } | null };
     return m.status === 'running' && m.run?.phase === 'running' ? true : undefined;
   });
-  expect(killEngines(home).length).toBeGreaterThan(0);
-  await waitFor('the engine gone', () =>
-    Promise.resolve(findEngines(home).length === 0 ? true : undefined),
-  );
+  expect((await killEnginesAndWait(home)).length).toBeGreaterThan(0);
   const containers = execFileSync(
     'docker',
     ['ps', '-aq', '--filter', `label=corral.instance=${made.lost}`],

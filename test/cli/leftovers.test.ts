@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findImagesDir, getDefaultImageTag } from '../../src/backends/docker/index.js';
 import { corral, makeHome, waitFor } from '../helpers/cli.js';
-import { findEngines, killEngines } from '../helpers/engine.js';
+import { killEnginesAndWait } from '../helpers/engine.js';
 import { projectLeftovers } from '../helpers/fence.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
@@ -49,10 +49,7 @@ describe.each(variants)('lost instances and gc (%s)', (_name, backend, extra) =>
       return m.status === 'running' && m.run?.phase === 'running' ? m.run : undefined;
     });
     // The engine dies, and then the sandbox goes (a host reboot, a docker prune).
-    expect(killEngines(home).length).toBeGreaterThan(0);
-    await waitFor('the engine gone', () =>
-      Promise.resolve(findEngines(home).length === 0 ? true : undefined),
-    );
+    expect((await killEnginesAndWait(home)).length).toBeGreaterThan(0);
     if (backend === 'docker') {
       const containers = execFileSync(
         'docker',

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corral, makeHome, readEvents, waitFor } from '../helpers/cli.js';
-import { findEngines, killEngines } from '../helpers/engine.js';
+import { killEnginesAndWait } from '../helpers/engine.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
 const lines = 25;
@@ -158,10 +158,7 @@ async function killNow(home: string, ids: string[]): Promise<string[]> {
       // not written yet
     }
   }
-  killEngines(home);
-  await waitFor('the engine gone', () =>
-    Promise.resolve(findEngines(home).length === 0 ? true : undefined),
-  );
+  await killEnginesAndWait(home);
   return phases;
 }
 

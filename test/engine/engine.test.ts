@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliPath, corral, makeHome, readEvents, waitFor, waitForEnd } from '../helpers/cli.js';
-import { findEngines, killEngines, openSse, type SseMessage } from '../helpers/engine.js';
+import { findEngines, killEnginesAndWait, openSse, type SseMessage } from '../helpers/engine.js';
 import { makeRepo } from '../helpers/git-repo.js';
 
 const distDir = resolve(cliPath, '..', '..');
@@ -164,10 +164,7 @@ describe("every instance's events in one stream (GET /v1/events)", () => {
       });
     });
     // The engine dies while both run on; the next command starts one, which takes them up.
-    expect(killEngines(home).length).toBe(1);
-    await waitFor('the engine gone', () =>
-      Promise.resolve(findEngines(home).length === 0 ? true : undefined),
-    );
+    expect((await killEnginesAndWait(home)).length).toBe(1);
     expect((await corral(home, ['ls'])).code).toBe(0);
     const ended = new Set<string>();
     await new Promise<void>((done) => {

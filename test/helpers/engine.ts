@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { waitFor } from './cli.js';
 
 /** Pids of live engine processes (`…/engine/engine-main.js`) whose CORRAL_HOME is `home`. */
 export function findEngines(home: string): number[] {
@@ -35,6 +36,15 @@ export function killEngines(home: string): number[] {
       // already gone
     }
   }
+  return pids;
+}
+
+/** Kills the home's engines the hard way and waits until none is left; returns their pids. */
+export async function killEnginesAndWait(home: string): Promise<number[]> {
+  const pids = killEngines(home);
+  await waitFor('the engine gone', () =>
+    Promise.resolve(findEngines(home).length === 0 ? true : undefined),
+  );
   return pids;
 }
 

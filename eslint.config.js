@@ -28,7 +28,7 @@ const namingABackend = {
 };
 
 /** What a file in src/<folder> may not import (one rule option: a later one would replace it). */
-function restrictedFor(folder, i, { backendsByName = false } = {}) {
+function restrictedFor(folder, i) {
   const above = layers.slice(i + 1).flat();
   const patterns = [];
   if (above.length) {
@@ -43,31 +43,13 @@ function restrictedFor(folder, i, { backendsByName = false } = {}) {
       message: 'Only the engine and the CLI put the app together.',
     });
   }
-  if (folder !== 'backends' && !backendsByName) patterns.push(namingABackend);
+  if (folder !== 'backends') patterns.push(namingABackend);
   return { 'no-restricted-imports': ['error', { patterns }] };
 }
 
 const layering = layers.flatMap((folders, i) =>
   folders.map((folder) => ({ files: [`src/${folder}/**/*.ts`], rules: restrictedFor(folder, i) })),
 );
-
-// Known debt, each to go behind a backend capability: doctor's image checks and `corral
-// image build` (diagnose, build images), the fence's endpoint and a request's package
-// install (how egress and the model gateway reach a sandbox; adding to its image).
-const namingDockerStill = [
-  { files: ['src/cli/commands/doctor.ts', 'src/cli/commands/image.ts'], layer: 'cli' },
-  {
-    files: ['src/orchestrator/fence-launch.ts', 'src/orchestrator/requests/answer-request.ts'],
-    layer: 'orchestrator',
-  },
-].map(({ files, layer }) => ({
-  files,
-  rules: restrictedFor(
-    layer,
-    layers.findIndex((folders) => folders.includes(layer)),
-    { backendsByName: true },
-  ),
-}));
 
 export default tseslint.config(
   {
@@ -93,5 +75,4 @@ export default tseslint.config(
     },
   },
   ...layering,
-  ...namingDockerStill,
 );

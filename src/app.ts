@@ -4,7 +4,7 @@
  */
 import type { Backend, BackendName } from './backends/backend.js';
 import type { BackendRegistry } from './backends/detect.js';
-import { DockerBackend, resolveRunImage } from './backends/docker/index.js';
+import { DockerBackend } from './backends/docker/index.js';
 import { LocalBackend } from './backends/local/index.js';
 import { Orchestrator, type RunControl } from './orchestrator/index.js';
 import { getCorralHome } from './state/index.js';
@@ -14,8 +14,6 @@ export interface App {
   home: string;
   orchestrator: Orchestrator;
   backends: Record<BackendName, Backend>;
-  docker: DockerBackend;
-  local: LocalBackend;
   /** The index (a cache of the state dirs; its event journal orders every instance's events). */
   index: IndexHandle;
   /** Where lines for people go (in the engine: to whoever asked, lib/notes.ts). */
@@ -50,15 +48,6 @@ export function createApp(
   const orchestrator = new Orchestrator({
     home,
     backends: registry,
-    // A repository with a devcontainer runs in its image with corral's tools (built once).
-    image: async (request) =>
-      (
-        await resolveRunImage({
-          ...request,
-          docker: docker.docker,
-          onProgress: (line) => log(`  ${line}`),
-        })
-      ).image,
     ...(options.runs ? { runs: options.runs } : {}),
     log,
     index,
@@ -68,5 +57,5 @@ export function createApp(
       log,
     },
   });
-  return { home, orchestrator, backends, docker, local, index, log, close: () => index.close() };
+  return { home, orchestrator, backends, index, log, close: () => index.close() };
 }

@@ -19,6 +19,8 @@ import { instanceLabels } from './labels.js';
 export interface ContractContext {
   backend: Backend;
   image: string | null;
+  /** A new backend object over the same home and engine: what an engine restarted makes. */
+  fresh(): Backend;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -236,6 +238,32 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
       await proc.terminate(500);
       const exit = await proc.wait();
       expect(exit.signal === 'SIGKILL' || exit.exitCode === 137, JSON.stringify(exit)).toBe(true);
+    });
+
+    it('is found again with its detached command by a backend made afresh (an engine restarted)', async () => {
+      const { sandbox, spec } = await start();
+      const launched = await sandbox.launch({
+        argv: ['sh', '-c', 'echo up > launched.txt; exec sleep 300'],
+        tag: 'contract',
+      });
+      const ref = JSON.parse(JSON.stringify(launched.ref)) as typeof launched.ref;
+      const again = ctx.fresh();
+      // Before the command has written its file, and after: the file proves it runs.
+      for (let i = 0; i < 100 && !(await exists(join(spec.workspaceDir, 'launched.txt'))); i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const found = await again.findSandbox(spec.instanceId);
+      expect(found, 'findSandbox after a restart').toBeDefined();
+      expect((await found!.exec(['cat', 'launched.txt'])).stdout).toBe('up\n');
+      const adopted = found!.reattach(ref);
+      expect(await adopted.isRunning()).toBe(true);
+      await adopted.signal('KILL');
+      let running = true;
+      for (let i = 0; i < 100 && running; i++) {
+        running = await adopted.isRunning();
+        if (running) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(running, 'the adopted command ends when signalled').toBe(false);
+      expect(await again.findSandbox('contract-never-made')).toBeUndefined();
     });
 
     it('lists its sandboxes by label while they exist', async () => {

@@ -17,12 +17,15 @@ import type {
 } from '../state/index.js';
 import type { ModelPolicy, ModelSpent } from '../protocol/model-policy.js';
 import type { PriceTable } from '../gateway/usage-cost.js';
+import type { BackendImages, EgressRoute, HealthCheck, ModelApi } from './capabilities.js';
+
+export type * from './capabilities.js';
 
 export type { BackendName };
 
 /** One model API the gateway forwards to, adding the real key held in `keyEnv`. */
 export interface FenceModel {
-  api: 'anthropic' | 'openai' | 'google';
+  api: ModelApi;
   /** The real API as the gateway sees it (its origin; the agent's path is appended). */
   upstream: string;
   /** The variable holding the real key; its value is in `SandboxFence.secrets`. */
@@ -202,20 +205,17 @@ export interface SandboxRecord {
   running: boolean;
 }
 
-/** Images a backend built for single instances (an approved package request). */
-export interface InstanceImages {
-  /** Instance id → its image tags, of the images `home` made. */
-  list(home: string): Promise<Map<string, string[]>>;
-  remove(instanceId: string): Promise<unknown>;
-}
-
 export interface Backend {
   readonly name: BackendName;
-  /** Where the backend keeps images built for one instance; absent when it builds none. */
-  readonly instanceImages?: InstanceImages;
+  /** How a sandbox with a way out reaches its model APIs and the hosts it may (capabilities.ts). */
+  readonly egress: EgressRoute;
+  /** What it does with images; absent for a backend whose sandboxes run on none. */
+  readonly images?: BackendImages;
   /** The name under which a sandbox with `open` network reaches the host, or null (same host). */
   readonly hostAlias: string | null;
   probe(): Promise<Probe>;
+  /** What `corral doctor` checks of it besides `probe` (images it needs, tools), once available. */
+  diagnose?(): Promise<HealthCheck[]>;
   /** Checks what `spec` needs (an image, a binary) before anything is created; throws a CorralError. */
   prepare(spec: SandboxSpec): Promise<void>;
   start(spec: SandboxSpec, options?: { signal?: AbortSignal }): Promise<Sandbox>;

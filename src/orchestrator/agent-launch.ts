@@ -53,7 +53,7 @@ export function planAgentAccess(
   env: NodeJS.ProcessEnv,
 ): AgentAccess {
   if (wantsFence(metadata, backend)) {
-    const f = planFence(adapter, paths, env, backend.hostAlias);
+    const f = planFence(adapter, paths, env, backend);
     return {
       endpoints: f.endpoints,
       credentials: f.credentials,
@@ -61,7 +61,7 @@ export function planAgentAccess(
       fence: { ...f.fence, keep: metadata.keep },
     };
   }
-  if (backend.name === 'local' && metadata.network === 'open' && canKeepKeyOut(adapter)) {
+  if (backend.egress.kind === 'host' && metadata.network === 'open' && canKeepKeyOut(adapter)) {
     const { routes, real } = planModelRoutes(adapter, env, null);
     const key = Object.values(real)[0];
     if (key !== undefined && routes.length > 0) {

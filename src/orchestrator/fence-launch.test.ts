@@ -5,7 +5,16 @@ import { fencePlaceholderKey } from '../agents/placeholder-key.js';
 import { planFence } from './fence-launch.js';
 
 const paths = getInstancePaths('/home/me/.corral', 'claude-k3x9q');
-const alias = 'host.docker.internal';
+/** A backend whose egress is a gateway sidecar, with docker's ports. */
+const sidecar = {
+  hostAlias: 'host.docker.internal',
+  egress: {
+    kind: 'sidecar' as const,
+    modelEndpoint: (api: 'anthropic' | 'openai' | 'google') =>
+      `http://gateway:${{ anthropic: 8081, openai: 8082, google: 8083 }[api]}`,
+    filter: 'the gateway',
+  },
+};
 
 describe('planFence', () => {
   it('points claude at the gateway and gives the real key only to the fence', () => {
@@ -16,7 +25,7 @@ describe('planFence', () => {
         ANTHROPIC_API_KEY: 'sk-ant-real',
         ANTHROPIC_BASE_URL: 'http://models:8080',
       },
-      alias,
+      sidecar,
     );
     expect(f.endpoints).toEqual({ ANTHROPIC_BASE_URL: 'http://gateway:8081' });
     expect(f.credentials).toEqual({ ANTHROPIC_API_KEY: fencePlaceholderKey });
@@ -37,7 +46,7 @@ describe('planFence', () => {
   });
 
   it('keeps the OpenAI path on the agent side and the public API by default', () => {
-    const f = planFence(getAgent('codex'), paths, { OPENAI_API_KEY: 'sk-proj-real' }, alias);
+    const f = planFence(getAgent('codex'), paths, { OPENAI_API_KEY: 'sk-proj-real' }, sidecar);
     expect(f.endpoints).toEqual({ OPENAI_BASE_URL: 'http://gateway:8082/v1' });
     expect(f.fence.models).toEqual([
       {
@@ -51,7 +60,7 @@ describe('planFence', () => {
   });
 
   it('needs a credential, like an unfenced launch', () => {
-    expect(() => planFence(getAgent('codex'), paths, {}, alias)).toThrow(/needs OPENAI_API_KEY/);
+    expect(() => planFence(getAgent('codex'), paths, {}, sidecar)).toThrow(/needs OPENAI_API_KEY/);
   });
 
   it("sends the gateway to the host for a model server on the developer's loopback", () => {
@@ -59,14 +68,14 @@ describe('planFence', () => {
       getAgent('claude'),
       paths,
       { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: 'http://127.0.0.1:8080/' },
-      alias,
+      sidecar,
     );
     expect(f.fence.models[0]?.upstream).toBe('http://host.docker.internal:8080');
     expect(f.endpoints).toEqual({ ANTHROPIC_BASE_URL: 'http://gateway:8081' });
   });
 
   it('keeps the Gemini key at the gateway too', () => {
-    const f = planFence(getAgent('gemini'), paths, { GEMINI_API_KEY: 'AIza-real' }, alias);
+    const f = planFence(getAgent('gemini'), paths, { GEMINI_API_KEY: 'AIza-real' }, sidecar);
     expect(f.endpoints).toEqual({ GOOGLE_GEMINI_BASE_URL: 'http://gateway:8083' });
     expect(f.credentials).toEqual({ GEMINI_API_KEY: fencePlaceholderKey });
     expect(f.fence.models).toEqual([
@@ -80,7 +89,7 @@ describe('planFence', () => {
   });
 
   it('fences a command with no model API: no models, no secrets', () => {
-    const f = planFence(getAgent('shell'), paths, {}, alias);
+    const f = planFence(getAgent('shell'), paths, {}, sidecar);
     expect(f.fence.models).toEqual([]);
     expect(f.fence.secrets).toEqual({});
     expect(f.endpoints).toEqual({});

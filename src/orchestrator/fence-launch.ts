@@ -1,7 +1,7 @@
 /**
- * What changes for an instance whose docker sandbox is fenced behind the gateway (every
- * docker instance with a way out: an agent reaching its model API, or a command given
- * `--allow-host`): its model-API endpoints point at the gateway service, its credential
+ * What changes for an instance whose sandbox is fenced behind a gateway sidecar (on a
+ * backend whose egress is one, docker's: every instance with a way out, an agent reaching
+ * its model API or a command given `--allow-host`): its model-API endpoints point at the gateway service, its credential
  * variables hold a fixed placeholder, and the real values go only to the gateway (through
  * the backend's `fence.secrets`). The gateway forwards to the endpoint the host's variable
  * names (a loopback address rewritten to the host as a container sees it) or, when unset,
@@ -12,7 +12,6 @@ import type { AgentAdapter } from '../agents/index.js';
 import { pickCredentials, rewriteLoopback } from '../agents/host-env.js';
 import { fencePlaceholderKey } from '../agents/placeholder-key.js';
 import type { Backend, FenceModel, SandboxFence } from '../backends/backend.js';
-import { getFenceEndpoint } from '../backends/docker/index.js';
 import { CorralError } from '../lib/errors.js';
 import type { InstancePaths, Metadata } from '../state/index.js';
 
@@ -49,9 +48,9 @@ export function canKeepKeyOut(adapter: AgentAdapter): boolean {
   return adapter.endpointVars.every((name) => name in fencedApis);
 }
 
-/** Whether this instance runs fenced: a docker sandbox with a way out. */
+/** Whether this instance runs fenced: a way out, through a gateway beside its sandbox. */
 export function wantsFence(metadata: Metadata, backend: Backend): boolean {
-  return backend.name === 'docker' && metadata.network === 'open';
+  return backend.egress.kind === 'sidecar' && metadata.network === 'open';
 }
 
 /** One model API an agent reaches: which variable names it, where it really is. */
@@ -105,19 +104,21 @@ export function getPlaceholderCredentials(real: Record<string, string>): Record<
 }
 
 /**
- * The fence of one docker instance: its endpoints point at the gateway service.
+ * The fence of one instance behind a sidecar: its endpoints point at the gateway service.
  *
  * @example
- * planFence(claudeAdapter, paths, { ANTHROPIC_API_KEY: 'sk-ant-…' }, 'host.docker.internal').endpoints
+ * planFence(claudeAdapter, paths, { ANTHROPIC_API_KEY: 'sk-ant-…' }, dockerBackend).endpoints
  * // { ANTHROPIC_BASE_URL: 'http://gateway:8081' }
  */
 export function planFence(
   adapter: AgentAdapter,
   paths: InstancePaths,
   env: NodeJS.ProcessEnv,
-  hostAlias: string | null,
+  backend: Pick<Backend, 'hostAlias' | 'egress'>,
 ): FenceLaunch {
-  const { routes, real } = planModelRoutes(adapter, env, hostAlias);
+  const { egress } = backend;
+  if (egress.kind !== 'sidecar') throw new CorralError('INTERNAL', 'planFence needs a sidecar.');
+  const { routes, real } = planModelRoutes(adapter, env, backend.hostAlias);
   const keyEnv = Object.keys(real)[0] ?? '';
   return {
     fence: {
@@ -127,7 +128,7 @@ export function planFence(
       secrets: real,
     },
     endpoints: Object.fromEntries(
-      routes.map((r) => [r.endpointVar, `${getFenceEndpoint(r.api)}${r.path}`]),
+      routes.map((r) => [r.endpointVar, `${egress.modelEndpoint(r.api)}${r.path}`]),
     ),
     credentials: getPlaceholderCredentials(real),
     secrets: Object.values(real),

@@ -67,12 +67,12 @@ export async function collectGarbage(
   }
 
   for (const backend of backends) {
-    const images = backend.instanceImages;
+    const images = backend.images;
     if (!images || !(await backend.probe()).available) continue;
-    for (const [id, tags] of await images.list(store.home)) {
+    for (const [id, tags] of await images.listForInstances(store.home)) {
       if (records.has(id)) continue;
       await act({ kind: 'image', target: tags.join(', '), reason: 'no instance record' }, () =>
-        images.remove(id),
+        images.removeForInstance(id),
       );
     }
   }

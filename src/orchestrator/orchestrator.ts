@@ -120,15 +120,6 @@ export interface RunControl {
 export interface OrchestratorDeps {
   home: string;
   backends: BackendRegistry;
-  /**
-   * The image a docker instance of a repository runs in: the one asked for (`--image`), or
-   * what the repository's devcontainer or corral's defaults give for a command or an agent.
-   */
-  image: (request: {
-    repoRoot: string;
-    purpose: 'command' | 'agent';
-    requested: string | undefined;
-  }) => Promise<string>;
   /** The engine's background runs; absent when the engine runs inside one command. */
   runs?: RunControl;
   log: (line: string) => void;
@@ -179,11 +170,12 @@ export class Orchestrator {
     const backend = await chooseBackend(this.deps.backends, request.backend);
     const needsAgentImage = agent.binary !== null && agent.name !== 'fake';
     let image: string | null = null;
-    if (backend.name === 'docker') {
-      image = await this.deps.image({
+    if (backend.images) {
+      image = await backend.images.resolve({
         repoRoot: (await loadSourceRepo(request.repoDir)).root,
         purpose: needsAgentImage ? 'agent' : 'command',
         requested: request.image,
+        onProgress: (line) => this.deps.log(`  ${line}`),
       });
     }
     const allowHosts = checkHosts([
@@ -414,7 +406,7 @@ export class Orchestrator {
     }
     // The images built for its approved packages go with it.
     await this.backend(m.backend)
-      .instanceImages?.remove(m.id)
+      .images?.removeForInstance(m.id)
       .catch(() => undefined);
     await this.store.remove(m.id);
     return m;
@@ -476,9 +468,13 @@ export class Orchestrator {
     hosts: string[],
   ): Promise<{ metadata: Metadata; policy: EgressPolicy }> {
     const m = await this.store.resolve(ref);
-    // A local sandbox always runs behind sandbox-runtime's proxy; a docker one without a
-    // way out has no gateway to tell.
-    if (change === 'allow' && m.network === 'none' && m.backend === 'docker') {
+    // A sandbox behind a host proxy always has one to tell; one whose way out would be a
+    // sidecar has none without network.
+    if (
+      change === 'allow' &&
+      m.network === 'none' &&
+      this.backend(m.backend).egress.kind === 'sidecar'
+    ) {
       throw new CorralError('USAGE', `${m.id} has no network at all, so no host can be allowed.`, {
         hint: 'Start a new instance with --allow <preset> or --allow-host <host>; only those get a way out.',
       });

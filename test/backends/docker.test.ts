@@ -37,7 +37,11 @@ function ensureImage(): Promise<string> {
   return imageReady;
 }
 
-describeBackendContract('docker', async () => ({ backend, image: await ensureImage() }));
+describeBackendContract('docker', async () => ({
+  backend,
+  image: await ensureImage(),
+  fresh: () => new DockerBackend(),
+}));
 
 describe('docker sandbox', () => {
   let image: string;

@@ -71,7 +71,12 @@ function waitForOutput(proc: SandboxProcess, marker: string): Promise<string> {
 }
 
 describeBackendContract('local', async () => {
-  return { backend: new LocalBackend({ home: await makeHome() }), image: null };
+  const home = await makeHome();
+  return {
+    backend: new LocalBackend({ home }),
+    image: null,
+    fresh: () => new LocalBackend({ home }),
+  };
 });
 
 describe('local backend', () => {

@@ -15,13 +15,16 @@ import { newDockerode } from './load-dockerode.js';
 import { CorralError } from '../../lib/errors.js';
 import type {
   Backend,
-  InstanceImages,
+  BackendImages,
+  EgressRoute,
+  HealthCheck,
   Probe,
   Sandbox,
   SandboxRecord,
   SandboxSpec,
 } from '../backend.js';
-import { listInstanceImages, removeInstanceImages } from './instance-image.js';
+import { diagnoseDocker } from './diagnose.js';
+import { getDockerImages } from './docker-images.js';
 import { labelKeys } from '../labels.js';
 import { execUserLabel, getContainerName, getContainerSpec } from './container-spec.js';
 import { DockerSandbox, removeContainer } from './docker-sandbox.js';
@@ -43,7 +46,7 @@ import {
   sweepComposeProject,
   type ComposeCli,
 } from './compose/index.js';
-import { FencedSandbox, startFenced } from './fenced-start.js';
+import { FencedSandbox, getFenceEndpoint, startFenced } from './fenced-start.js';
 import { getGatewayImageTag } from './gateway-image.js';
 import { getEnforcedLimits, getHardening } from './hardening.js';
 import { splitImageName } from './corral-image-name.js';
@@ -132,12 +135,19 @@ export class DockerBackend implements Backend {
       : detectComposeCli(options);
   }
 
-  /** The engine client, made on first use so a bad DOCKER_HOST only fails docker commands. */
-  readonly instanceImages: InstanceImages = {
-    list: (home) => listInstanceImages(home, this.docker),
-    remove: (instanceId) => removeInstanceImages(instanceId, this.docker),
+  readonly egress: EgressRoute = {
+    kind: 'sidecar',
+    modelEndpoint: getFenceEndpoint,
+    filter: 'the gateway',
   };
 
+  readonly images: BackendImages = getDockerImages(this);
+
+  diagnose(): Promise<HealthCheck[]> {
+    return diagnoseDocker(this);
+  }
+
+  /** The engine client, made on first use so a bad DOCKER_HOST only fails docker commands. */
   get docker(): Dockerode {
     this.client ??= createClient();
     return this.client;

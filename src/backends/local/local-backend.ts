@@ -16,7 +16,7 @@
 import { mkdir, mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Backend, Probe, SandboxRecord, SandboxSpec } from '../backend.js';
+import type { Backend, EgressRoute, Probe, SandboxRecord, SandboxSpec } from '../backend.js';
 import { CorralError } from '../../lib/errors.js';
 import { findCommand } from '../../lib/exec.js';
 import { isValidInstanceId } from '../../lib/id.js';
@@ -68,6 +68,8 @@ export class LocalBackend implements Backend {
   readonly name = 'local' as const;
   /** A local sandbox runs on the host itself: loopback is loopback. */
   readonly hostAlias = null;
+  /** Every sandbox runs behind sandbox-runtime's proxy; model gateways run on the host. */
+  readonly egress: EgressRoute = { kind: 'host', filter: "sandbox-runtime's proxy" };
   readonly #home: string;
   #runtime: SandboxRuntime | undefined;
   #available: Promise<Probe> | undefined;

@@ -3,24 +3,10 @@ import type { Command } from 'commander';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { exec } from '../../lib/exec.js';
 import { ExitCode } from '../../lib/errors.js';
-import {
-  findImagesDir,
-  getAgentImageTag,
-  getDefaultImageTag,
-  getGatewayImageTag,
-} from '../../backends/docker/index.js';
+import type { HealthCheck } from '../../backends/backend.js';
 import { describeEnforcedLimits, isFullyEnforced } from '../../state/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
-
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
-
-const networkNeed = ' (needed by every instance with network: agents, --allow-host)';
 
 async function version(cmd: string, args: string[]): Promise<string | undefined> {
   const r = await exec(cmd, args, { allowFailure: true }).catch(() => undefined);
@@ -36,7 +22,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
     .option('--json', 'print one JSON object: { checks: [...], backends: [...] }')
     .action(async (o: { json?: boolean }) => {
       const app = await ctx.app();
-      const checks: Check[] = [];
+      const checks: HealthCheck[] = [];
       const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
       checks.push({
         name: 'node',
@@ -52,7 +38,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
         fix: 'sudo apt-get install -y git',
       });
       const available: string[] = [];
-      for (const backend of [app.docker, app.local]) {
+      for (const backend of Object.values(app.backends)) {
         const p = await backend.probe();
         if (p.available) available.push(backend.name);
         checks.push({
@@ -70,44 +56,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
             fix: 'run corral as root or in a delegated cgroup v2 subtree, or use --backend docker',
           });
         }
-      }
-      if (available.includes('docker')) {
-        const dir = findImagesDir();
-        const images: Array<{ name: string; tag: string; has?: string; needs?: string }> = [
-          {
-            name: 'sandbox image',
-            tag: getDefaultImageTag(dir),
-            has: ' (Node, npm, Python 3, pip, a C toolchain, git)',
-          },
-          {
-            name: 'agents image',
-            tag: getAgentImageTag(dir),
-            has: ' (Claude Code, Codex, Gemini CLI)',
-            needs: ' (needed by --agent claude|codex|gemini)',
-          },
-          { name: 'gateway image', tag: getGatewayImageTag(dir), needs: networkNeed },
-        ];
-        for (const { name, tag, has = '', needs = '' } of images) {
-          const ok = await app.docker.hasImage(tag);
-          checks.push({
-            name,
-            ok,
-            detail: ok ? `${tag}${has}` : `${tag} not built${needs}`,
-            fix: 'corral image build',
-          });
-        }
-        // The same detection a fenced start uses.
-        const compose = await app.docker.composeCli().catch(() => null);
-        checks.push({
-          name: 'compose',
-          ok: compose !== null,
-          detail: !compose
-            ? `no compose CLI${networkNeed}`
-            : compose.generation === 2
-              ? `${compose.argv.join(' ')} ${compose.version}`
-              : `docker-compose ${compose.version} (v1)`,
-          fix: 'sudo apt-get install -y docker-compose',
-        });
+        if (p.available) checks.push(...((await backend.diagnose?.()) ?? []));
       }
       const writable = await mkdir(app.home, { recursive: true })
         .then(() => access(app.home, constants.W_OK))

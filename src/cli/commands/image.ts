@@ -5,7 +5,7 @@
  * the host's CA bundle unless told not to, plus any `--ca-cert` given.
  */
 import type { Command } from 'commander';
-import { buildImages, getDefaultCaCertFiles } from '../../backends/docker/index.js';
+import { CorralError } from '../../lib/errors.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine, progress } from '../output.js';
 
@@ -35,15 +35,16 @@ export function registerImage(program: Command, ctx: CommandContext): void {
     )
     .action(async (o: ImageBuildOptions) => {
       const app = await ctx.app();
-      await app.docker.prepareEngine();
-      const built = await buildImages({
-        docker: app.docker.docker,
+      const images = Object.values(app.backends).find((b) => b.images)?.images;
+      if (!images) throw new CorralError('INTERNAL', 'No backend of this corral builds images.');
+      const built = await images.buildDefaults({
         baseOnly: Boolean(o.baseOnly),
-        caCertFiles: [...(o.hostCa ? getDefaultCaCertFiles() : []), ...(o.caCert ?? [])],
+        hostCa: o.hostCa,
+        caCertFiles: o.caCert ?? [],
         onImage: (tag) => progress(`corral: building ${tag}`),
         onProgress: (line) => progress(`  ${line}`),
       });
       if (o.json) printJson(built);
-      else for (const tag of [built.base, built.agents, built.gateway]) if (tag) printLine(tag);
+      else for (const tag of Object.values(built)) if (tag) printLine(tag);
     });
 }

@@ -3,20 +3,19 @@
  *
  * Approving a host is the same live policy edit as `corral allow`: the gateway lets the
  * host through from the next connection, nothing restarts. Approving a package builds the
- * instance's own image (its current image plus the package; backends/docker/
- * instance-image.ts), switches the instance to it, and resumes it there with its
- * workspace and, for an agent, its conversation: a running instance is stopped gracefully
- * first with its workspace kept; an ended one must still have its workspace. Without the
- * resume (`--no-resume`) a running instance goes on as it is, and the next `corral resume`
- * uses the new image. Everything
- * that can fail (no workspace, no credentials, the build) fails before the answer is
+ * instance's own image (its current image plus the package, built by its backend's
+ * `images`), switches the instance to it, and resumes it there with its workspace and, for
+ * an agent, its conversation: a running instance is stopped gracefully first with its
+ * workspace kept; an ended one must still have its workspace. Without the resume
+ * (`--no-resume`) a running instance goes on as it is, and the next `corral resume` uses
+ * the new image. Everything that can fail (no workspace, no credentials, the build) fails before the answer is
  * written, so a failed approval leaves the request pending. Rejecting only records the
  * answer, with a reason the agent can read.
  */
 import { stat } from 'node:fs/promises';
 import { getAgent } from '../../agents/index.js';
 import { pickCredentials } from '../../agents/host-env.js';
-import { buildInstanceImage, getDefaultCaCertFiles } from '../../backends/docker/index.js';
+import type { Backend, BackendImages } from '../../backends/backend.js';
 import { cleanWhy, parsePackageSpec, type RequestAnswer } from '../../gateway/policy.js';
 import { CorralError } from '../../lib/errors.js';
 import { isEnded, type Metadata } from '../../state/index.js';
@@ -33,6 +32,7 @@ import { getRequestFiles } from './request-files.js';
 export interface AnswerHost {
   readonly store: InstanceStore;
   readonly home: string;
+  backend(name: Metadata['backend']): Backend;
   stop(ref: string): Promise<Metadata>;
   prepareResume(
     ref: string,
@@ -87,11 +87,12 @@ async function checkPackageApproval(
   o: AnswerHost,
   m: Metadata,
   env: NodeJS.ProcessEnv,
-): Promise<string> {
-  if (m.backend !== 'docker' || m.image === null) {
+): Promise<{ from: string; images: BackendImages }> {
+  const images = o.backend(m.backend).images;
+  if (!images || m.image === null) {
     throw new CorralError(
       'USAGE',
-      `${m.id} runs on the ${m.backend} backend; packages can be added only to a docker instance's image.`,
+      `${m.id} runs on the ${m.backend} backend, which runs on no image; packages can be added only to an instance's image (--backend docker).`,
       { hint: `Reject it (corral reject ${m.id} <n> --reason …), or install it on the host.` },
     );
   }
@@ -106,7 +107,7 @@ async function checkPackageApproval(
   }
   // The resumed run needs the agent's credentials from the asking shell, like `corral resume`.
   pickCredentials(getAgent(m.agent), env);
-  return m.image;
+  return { from: m.image, images };
 }
 
 async function approvePackage(
@@ -116,20 +117,19 @@ async function approvePackage(
   options: ApproveOptions,
 ): Promise<AnswerOutcome> {
   const env = options.env ?? {};
-  const from = await checkPackageApproval(o, m, env);
+  const { from, images } = await checkPackageApproval(o, m, env);
   const spec = parsePackageSpec(request.name);
   if ('error' in spec) throw new CorralError('INTERNAL', spec.error);
   const progress = options.onProgress ?? (() => undefined);
   const files = getRequestFiles(o.store.paths(m.id));
   progress(`corral: building ${m.id}'s image with ${request.name} (on ${from})`);
-  const image = await buildInstanceImage({
+  const image = await images.buildForInstance({
     instanceId: m.id,
     n: request.n,
     home: o.home,
     from,
     packages: [spec],
     dir: files.imageDir,
-    caCertFiles: getDefaultCaCertFiles(),
     npmRegistry: env.npm_config_registry || undefined,
     onProgress: (line) => progress(`  ${line}`),
     signal: options.signal,

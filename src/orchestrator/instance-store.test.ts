@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, stat } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileStamp } from '../lib/fs-atomic.js';
 import { sampleMetadata } from '../state/metadata.fixture.js';
+import { getRecordLockPath } from '../state/index.js';
 import { InstanceStore } from './instance-store.js';
 
 /** The record of a process that has exited: what a finished run's supervisor leaves. */
@@ -92,5 +93,60 @@ describe('InstanceStore hooks', () => {
     expect(lines).toEqual([
       'corral: the index was not updated for sh-unhooked (database is locked); the record is saved, and the next `corral ls` catches up.',
     ]);
+  });
+});
+
+describe('InstanceStore.update', () => {
+  it('applies changes made at once one after the other, so none undoes another', async () => {
+    const store = await storeWith(sampleMetadata({ id: 'sh-busy', status: 'running' }));
+    await Promise.all([
+      store.update('sh-busy', { name: 'busy' }),
+      store.update('sh-busy', { message: 'said' }),
+      store.update('sh-busy', { exitCode: 3 }),
+      store.update('sh-busy', { sandboxId: 'c0ffee' }),
+    ]);
+    expect(await store.load('sh-busy')).toMatchObject({
+      name: 'busy',
+      message: 'said',
+      exitCode: 3,
+      sandboxId: 'c0ffee',
+    });
+  });
+
+  it('waits while another process holds the record, then writes', async () => {
+    const store = await storeWith(sampleMetadata({ id: 'sh-held', status: 'running' }));
+    const holder = spawn('sleep', ['30']);
+    const lockPath = getRecordLockPath(store.home, 'sh-held');
+    await mkdir(dirname(lockPath), { recursive: true });
+    await writeFile(lockPath, String(holder.pid));
+    let done = false;
+    const updating = store.update('sh-held', { message: 'after' }).then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(done).toBe(false);
+    expect((await store.load('sh-held')).message).toBeNull();
+    holder.kill('SIGKILL');
+    await updating;
+    expect((await store.load('sh-held')).message).toBe('after');
+  });
+
+  it('refuses a status change the state machine does not allow and leaves the record', async () => {
+    const store = await storeWith(sampleMetadata({ id: 'sh-done', status: 'succeeded' }));
+    await expect(store.update('sh-done', { status: 'running', message: 'again' })).rejects.toThrow(
+      'sh-done cannot go from succeeded to running.',
+    );
+    expect(await store.load('sh-done')).toMatchObject({ status: 'succeeded', message: null });
+  });
+
+  it('reconciles against the record as it is now: an end written meanwhile stands', async () => {
+    const running = sampleMetadata({
+      id: 'sh-ending',
+      status: 'running',
+      supervisor: goneSupervisor(),
+    });
+    const store = await storeWith(running);
+    await store.update('sh-ending', { status: 'succeeded', supervisor: null });
+    // What `ls` read before that end was written.
+    expect((await store.reconcile(running)).status).toBe('succeeded');
+    expect((await store.load('sh-ending')).status).toBe('succeeded');
   });
 });

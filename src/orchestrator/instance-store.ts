@@ -5,11 +5,18 @@
  * becomes `lost`. It is the one place records are written and state dirs removed, so its
  * hooks are where a cache of them (the index) is kept current; a hook that fails is logged
  * and never fails the write, which stands.
+ *
+ * A change of a record is read, checked and written under that instance's lock (one per
+ * instance, across processes: lib/lock.ts), so two changes at once never undo each other,
+ * and its status moves only as the state machine allows (state/status-machine.ts).
  */
 import { rm } from 'node:fs/promises';
 import { CorralError } from '../lib/errors.js';
+import { acquireLock } from '../lib/lock.js';
 import {
+  checkStatusChange,
   getInstancePaths,
+  getRecordLockPath,
   isSupervisorAlive,
   listInstanceIds,
   loadMetadata,
@@ -28,6 +35,17 @@ export interface InstanceStoreHooks {
 
 /** How long a record may wait, created, for its supervisor to take it up. */
 const startGraceMs = 60_000;
+
+/** A record that says running or starting with nobody left to run it. */
+function isOrphaned(m: Metadata): boolean {
+  if (m.status !== 'running' && m.status !== 'created') return false;
+  if (m.supervisor && isSupervisorAlive(m.supervisor)) return false;
+  // A detached run goes on without its supervisor: the engine takes it up (or finds its
+  // sandbox gone and says it is lost).
+  if (m.run) return false;
+  const prepared = Date.parse(m.preparedAt ?? m.createdAt);
+  return !(m.status === 'created' && Date.now() - prepared < startGraceMs);
+}
 
 export class InstanceStore {
   #hookFailed = false;
@@ -69,10 +87,24 @@ export class InstanceStore {
     }
   }
 
+  /** Applies `change` to the record as it is now, under its lock. */
   async update(id: string, change: Partial<Metadata>): Promise<Metadata> {
-    const next = { ...(await this.load(id)), ...change };
-    await this.save(next);
-    return next;
+    return this.#locked(id, async () => {
+      const current = await this.load(id);
+      if (change.status !== undefined) checkStatusChange(id, current.status, change.status);
+      const next = { ...current, ...change };
+      await this.save(next);
+      return next;
+    });
+  }
+
+  async #locked<T>(id: string, body: () => Promise<T>): Promise<T> {
+    const lock = await acquireLock(getRecordLockPath(this.home, id));
+    try {
+      return await body();
+    } finally {
+      await lock.release();
+    }
   }
 
   /** Ids of every state dir, whether or not its record is readable. */
@@ -96,22 +128,22 @@ export class InstanceStore {
    * within a minute.
    */
   async reconcile(m: Metadata): Promise<Metadata> {
-    if (m.status !== 'running' && m.status !== 'created') return m;
-    if (m.supervisor && isSupervisorAlive(m.supervisor)) return m;
-    // A detached run goes on without its supervisor: the engine takes it up (or finds its
-    // sandbox gone and says it is lost).
-    if (m.run) return m;
-    const prepared = Date.parse(m.preparedAt ?? m.createdAt);
-    if (m.status === 'created' && Date.now() - prepared < startGraceMs) return m;
-    const lost: Metadata = {
-      ...m,
-      status: 'lost',
-      endedAt: m.endedAt ?? new Date().toISOString(),
-      message:
-        'The process supervising this instance is gone; its sandbox may be left over (corral gc removes it).',
-    };
-    await this.save(lost);
-    return lost;
+    if (!isOrphaned(m)) return m;
+    // Judged again under the lock on the record as it is now: a supervisor may have written
+    // its end meanwhile, which must stand.
+    return this.#locked(m.id, async () => {
+      const now = await this.load(m.id);
+      if (!isOrphaned(now)) return now;
+      const lost: Metadata = {
+        ...now,
+        status: 'lost',
+        endedAt: now.endedAt ?? new Date().toISOString(),
+        message:
+          'The process supervising this instance is gone; its sandbox may be left over (corral gc removes it).',
+      };
+      await this.save(lost);
+      return lost;
+    });
   }
 
   /** Finds an instance by exact id, unique id prefix, or unique name. */

@@ -42,6 +42,7 @@ import {
   type ModelPolicy,
 } from '../gateway/policy.js';
 import { expandAllowEntries, expandAllowPresets } from './allow-presets.js';
+import { getSandboxSpec } from './sandbox-spec.js';
 import { createInstance } from './create-instance.js';
 import { loadEgressAttempts, type EgressAttempts } from './egress-attempts.js';
 import { getAgentApis } from './fence-launch.js';
@@ -343,16 +344,9 @@ export class Orchestrator {
         },
       );
     }
-    await backend.prepare({
-      instanceId: m.id,
-      workspaceDir: this.store.paths(m.id).workspace,
-      image: m.image,
-      env: {},
-      limits: m.limits,
-      relax: m.relax,
-      mounts: m.mounts,
-      labels: {},
-    });
+    await backend.prepare(
+      getSandboxSpec(m, { home: this.home, workspace: this.store.paths(m.id).workspace }),
+    );
     return this.store.update(m.id, {
       command: command && command.length ? command : m.command,
       prompt: options.prompt ?? m.prompt,

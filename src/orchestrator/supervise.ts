@@ -22,6 +22,7 @@ import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { getAgent, type OutputParser } from '../agents/index.js';
+import { getSandboxSpec } from './sandbox-spec.js';
 import { hostsToAllow } from '../agents/host-env.js';
 import { loadEgressPolicy, watchEgressPolicy, type PolicyWatcher } from '../gateway/policy.js';
 import type {
@@ -31,7 +32,6 @@ import type {
   Sandbox,
   SandboxProcess,
 } from '../backends/backend.js';
-import { instanceLabels } from '../backends/labels.js';
 import {
   EventBus,
   LineSplitter,
@@ -432,31 +432,23 @@ class InstanceRun {
     const adapter = getAgent(m.agent);
     const baseHosts = m.network === 'open' ? hostsToAllow(adapter, opened.access.endpoints) : [];
     const policy = await loadEgressPolicy(this.paths.policyFile);
-    const sandbox = await this.o.backend.start({
-      instanceId: this.#id,
-      workspaceDir: this.paths.workspace,
-      image: m.image,
-      env: { CORRAL_INSTANCE: this.#id },
-      limits: m.limits,
-      relax: m.relax,
-      mounts: m.mounts,
-      labels: instanceLabels(this.#id, this.o.store.home),
-      network: m.network,
-      allowHosts: [...baseHosts, ...policy.allow],
-      // The agent's CLI, run from the host's install on the local backend.
-      tools: adapter.binary && adapter.binary !== 'sh' ? [adapter.binary] : [],
-      ...(this.o.env.PATH ? { hostPath: this.o.env.PATH } : {}),
-      ...(opened.access.fence
-        ? {
-            fence: {
-              ...opened.access.fence,
-              ...(this.o.env.CORRAL_DOCKER_NETWORK
-                ? { outboundNetwork: this.o.env.CORRAL_DOCKER_NETWORK }
-                : {}),
-            },
-          }
-        : {}),
-    });
+    const fence = opened.access.fence;
+    const sandbox = await this.o.backend.start(
+      getSandboxSpec(
+        m,
+        { home: this.o.store.home, workspace: this.paths.workspace },
+        {
+          allowHosts: [...baseHosts, ...policy.allow],
+          // The agent's CLI, run from the host's install on the local backend.
+          tools: adapter.binary && adapter.binary !== 'sh' ? [adapter.binary] : [],
+          hostPath: this.o.env.PATH,
+          fence:
+            fence && this.o.env.CORRAL_DOCKER_NETWORK
+              ? { ...fence, outboundNetwork: this.o.env.CORRAL_DOCKER_NETWORK }
+              : fence,
+        },
+      ),
+    );
     trace('sandbox started');
     // No gateway logs what this sandbox is refused (no network, or sandbox-runtime's proxy).
     if (!opened.access.fence) this.#summary.readOutput([...baseHosts, ...policy.allow]);

@@ -5,3 +5,4 @@ export * from './metadata.js';
 export * from './instance-ids.js';
 export * from './relaxations.js';
 export * from './supervisor-process.js';
+export * from './status-machine.js';

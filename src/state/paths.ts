@@ -55,3 +55,8 @@ export function getRepoLockPath(home: string, repoPath: string): string {
   const key = createHash('sha256').update(resolve(repoPath)).digest('hex').slice(0, 16);
   return join(home, 'locks', `${key}.lock`);
 }
+
+/** The lock every change of one instance's record is made under (kept out of its state dir). */
+export function getRecordLockPath(home: string, id: string): string {
+  return join(home, 'locks', 'records', `${id}.lock`);
+}

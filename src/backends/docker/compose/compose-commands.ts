@@ -7,7 +7,8 @@
  */
 import type { ComposeCli } from './compose-cli.js';
 
-export type ComposeAction = 'up' | 'logs' | 'stop' | 'down';
+/** What corral asks of Compose: bringing a project up, stopping a kept one (logs and teardown go through the Engine API). */
+export type ComposeAction = 'up' | 'stop';
 
 export interface ComposeTarget {
   /** The project name (the instance id). */
@@ -28,12 +29,8 @@ function actionArgs(cli: ComposeCli, action: ComposeAction): string[] {
   switch (action) {
     case 'up':
       return ['up', '-d', '--no-build', ...(acceptsUpPull(cli) ? ['--pull', 'never'] : [])];
-    case 'logs':
-      return ['logs', '--no-color'];
     case 'stop':
       return ['stop', '--timeout', '3'];
-    case 'down':
-      return ['down', '--volumes', '--remove-orphans', '--timeout', '3'];
   }
 }
 

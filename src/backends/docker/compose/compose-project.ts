@@ -3,7 +3,9 @@
  * containers found by label through the Engine API (so v1's `<project>_agent_1` and v2's
  * `<project>-agent-1` never matter), its logs dumped to compose.log, and taken down with
  * its networks and volumes. Commands run in the agent container through the Engine API
- * too (DockerSandbox over `findContainer('agent')`); Compose is only the lifecycle.
+ * too (DockerSandbox over `findContainer('agent')`). Compose only brings the project up
+ * (and stops a kept one); its logs and its teardown go through the Engine API, off the
+ * Compose CLI's start-up.
  *
  * Images are never pulled: v1 has no `--pull never`, so `up` first checks every image is
  * present and fails with IMAGE_MISSING otherwise.
@@ -21,6 +23,7 @@ import { getComposeEnv, type ComposeCli } from './compose-cli.js';
 import { getComposeArgv, type ComposeAction } from './compose-commands.js';
 import { getComposeFilePath, getComposeLogPath, loadComposeFile } from './compose-file.js';
 import { agentService, type ServiceName } from './instance-plan.js';
+import { readProjectLogs } from './project-logs.js';
 
 /** Labels Compose itself puts on what it creates, v1 and v2 alike. */
 export const composeProjectLabel = 'com.docker.compose.project';
@@ -128,10 +131,17 @@ export class ComposeProject implements AsyncDisposable {
     return new DockerSandbox(this.docker, agent.Id, user);
   }
 
-  /** Dumps `compose logs` of every service into compose.log and returns its path. */
-  async logs(options: CallOptions = {}): Promise<string> {
-    const r = await this.compose('logs', options.signal);
-    await writeFile(this.logFile, r.stdout);
+  /**
+   * Dumps every service's log into compose.log and returns its path (through the Engine
+   * API, as `compose logs` prints them: project-logs.ts).
+   */
+  async logs(): Promise<string> {
+    try {
+      const containers = await this.docker.listContainers({ all: true, filters: this.filters() });
+      await writeFile(this.logFile, await readProjectLogs(this.docker, containers));
+    } catch (error) {
+      await rethrowEngineError(this.docker, error);
+    }
     return this.logFile;
   }
 
@@ -141,8 +151,8 @@ export class ComposeProject implements AsyncDisposable {
   }
 
   /**
-   * Removes the project's containers, networks and volumes. Idempotent; also works when
-   * compose.yml is gone, by label.
+   * Removes the project's containers (with their anonymous volumes) and networks.
+   * Idempotent; also works when compose.yml is gone, by label.
    */
   down(options: CallOptions = {}): Promise<void> {
     this.downing ??= this.takeDown(options.signal).finally(() => {
@@ -155,29 +165,18 @@ export class ComposeProject implements AsyncDisposable {
     return this.down();
   }
 
+  /**
+   * By label through the Engine API, like `compose down` without starting the Compose CLI
+   * (about 1.4 s for v1 at every fenced instance's end); also what works when compose.yml
+   * is gone or a start was partial.
+   */
   private async takeDown(signal?: AbortSignal): Promise<void> {
-    let composeFailure: Error | undefined;
-    try {
-      await this.compose('down', signal);
-    } catch (error) {
-      signal?.throwIfAborted();
-      // compose.yml gone, or the CLI broken: sweep by label instead.
-      composeFailure = error instanceof Error ? error : new Error(String(error));
-    }
-    await this.sweep();
-    if (composeFailure && (await this.leftovers())) throw composeFailure;
+    signal?.throwIfAborted();
+    await sweepComposeProject(this.docker, this.name);
   }
 
-  /** Removes by label whatever of the project is left (a missing compose.yml, a partial up). */
-  private sweep(): Promise<void> {
-    return sweepComposeProject(this.docker, this.name);
-  }
-
-  private async leftovers(): Promise<boolean> {
-    const filters = { label: [`${composeProjectLabel}=${this.name}`] };
-    const containers = await this.docker.listContainers({ all: true, filters });
-    const networks = await this.docker.listNetworks({ filters });
-    return containers.length + networks.length > 0;
+  private filters() {
+    return { label: [`${composeProjectLabel}=${this.name}`] };
   }
 
   private async requireImages(): Promise<void> {

@@ -217,57 +217,36 @@ export class RemoteEngine implements EngineApi {
     });
   }
 
-  async followAllEvents(
-    options: AllEventsOptions,
-    onEntry: (entry: FeedEntry) => void,
-  ): Promise<void> {
-    let after = options.after;
-    let ready = false;
-    await this.#stream(
-      () => `/v1/events?after=${after}&follow=${options.follow}`,
-      (type, data) => {
-        if (type === 'ready') {
-          after = (JSON.parse(data) as { gseq: number }).gseq;
-          if (!ready) options.onReady?.(after);
-          ready = true;
-        }
-        if (type !== 'event') return;
-        const entry = JSON.parse(data) as FeedEntry;
-        after = entry.gseq;
-        onEntry(entry);
-      },
-      options.signal,
-    );
+  followAllEvents(options: AllEventsOptions, onEntry: (entry: FeedEntry) => void): Promise<void> {
+    return this.#follow<FeedEntry>({
+      path: (after) => `/v1/events?after=${after}&follow=${options.follow}`,
+      from: options.after,
+      readyAt: (ready) => (ready as { gseq: number }).gseq,
+      item: 'event',
+      itemAt: (entry) => entry.gseq,
+      onItem: onEntry,
+      options,
+    });
   }
 
-  async followEvents(
+  followEvents(
     ref: string,
     options: FollowOptions,
     onEvent: (event: CorralEvent) => void,
   ): Promise<void> {
-    let after = options.after;
-    let ready = false;
-    await this.#stream(
-      () =>
-        `/v1/instances/${encodeURIComponent(ref)}/events?after=${after}&follow=${options.follow}${options.onNote ? '&notes=true' : ''}`,
-      (type, data) => {
-        if (type === 'note') options.onNote?.((JSON.parse(data) as { line: string }).line);
-        if (type === 'ready') {
-          // From here on a reconnect goes on from where the stream is.
-          after = (JSON.parse(data) as { seq: number }).seq;
-          if (!ready) options.onReady?.(after);
-          ready = true;
-        }
-        if (type !== 'event') return;
-        const event = JSON.parse(data) as CorralEvent;
-        after = event.seq ?? after;
-        onEvent(event);
-      },
-      options.signal,
-    );
+    return this.#follow<CorralEvent>({
+      path: (after) =>
+        `/v1/instances/${encodeURIComponent(ref)}/events?after=${after}&follow=${options.follow}`,
+      from: options.after,
+      readyAt: (ready) => (ready as { seq: number }).seq,
+      item: 'event',
+      itemAt: (event, after) => event.seq ?? after,
+      onItem: onEvent,
+      options,
+    });
   }
 
-  async followOutput(
+  followOutput(
     ref: string,
     options: {
       from: number;
@@ -278,23 +257,53 @@ export class RemoteEngine implements EngineApi {
     },
     onChunk: (chunk: OutputChunkEvent) => void,
   ): Promise<void> {
-    let from = options.from;
+    return this.#follow<OutputChunkEvent>({
+      path: (from) =>
+        `/v1/instances/${encodeURIComponent(ref)}/output?from=${from}&follow=${options.follow}`,
+      from: options.from,
+      readyAt: (ready) => (ready as { offset: number }).offset,
+      item: 'output',
+      itemAt: (chunk) => chunk.end,
+      onItem: onChunk,
+      options,
+    });
+  }
+
+  /**
+   * Follows one of the engine's streams by a cursor: the cursor moves with the `ready`
+   * event (from there on a reconnect goes on from where the stream is, not "from now") and
+   * with each item, so a dropped stream resumes exactly; notes (`&notes=true`, asked for
+   * only when someone prints them) go to `onNote`.
+   */
+  async #follow<T>(how: {
+    path: (cursor: number) => string;
+    from: number;
+    readyAt: (ready: unknown) => number;
+    item: string;
+    itemAt: (item: T, cursor: number) => number;
+    onItem: (item: T) => void;
+    options: {
+      signal?: AbortSignal;
+      onReady?: (cursor: number) => void;
+      onNote?: (line: string) => void;
+    };
+  }): Promise<void> {
+    const { options } = how;
+    let cursor = how.from;
     let ready = false;
     await this.#stream(
-      () =>
-        `/v1/instances/${encodeURIComponent(ref)}/output?from=${from}&follow=${options.follow}${options.onNote ? '&notes=true' : ''}`,
+      () => `${how.path(cursor)}${options.onNote ? '&notes=true' : ''}`,
       (type, data) => {
         if (type === 'note') options.onNote?.((JSON.parse(data) as { line: string }).line);
         if (type === 'ready') {
-          // From here on a reconnect goes on from where the stream is, not "from now".
-          from = (JSON.parse(data) as { offset: number }).offset;
-          if (!ready) options.onReady?.(from);
+          cursor = how.readyAt(JSON.parse(data));
+          if (!ready) options.onReady?.(cursor);
           ready = true;
         }
-        if (type !== 'output') return;
-        const chunk = JSON.parse(data) as OutputChunkEvent;
-        from = chunk.end;
-        onChunk(chunk);
+        if (type !== how.item) return;
+        const item = JSON.parse(data) as T;
+        cursor = how.itemAt(item, cursor);
+        how.onItem(item);
       },
       options.signal,
     );

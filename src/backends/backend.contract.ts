@@ -8,7 +8,7 @@
  * sandbox, the host itself), so a missing tool or a typo never passes for a fence.
  */
 import { access, chmod, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,11 @@ export interface ContractContext {
   image: string | null;
   /** A new backend object over the same home and engine: what an engine restarted makes. */
   fresh(): Backend;
+  /**
+   * An address of this machine that its sandboxes would reach if let through (docker: the
+   * bridge's; local: any of the host's own), where the egress test's servers listen.
+   */
+  hostAddress: string;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -37,7 +42,9 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
     const started: Sandbox[] = [];
     let counter = 0;
 
-    async function start(): Promise<{ sandbox: Sandbox; workspace: string; spec: SandboxSpec }> {
+    async function start(
+      extra: Partial<SandboxSpec> = {},
+    ): Promise<{ sandbox: Sandbox; workspace: string; spec: SandboxSpec }> {
       const id = `contract-${process.pid}-${++counter}`;
       const workspace = join(root, id, 'workspace');
       await mkdir(workspace, { recursive: true });
@@ -49,6 +56,7 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
         env: { CORRAL_CONTRACT: '1' },
         limits: { memoryBytes: 512 * 1024 ** 2, cpus: 1, pids: 256 },
         labels: instanceLabels(id, root),
+        ...extra,
       };
       await ctx.backend.prepare(spec);
       const sandbox = await ctx.backend.start(spec);
@@ -202,6 +210,66 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
         expect(r.stdout).not.toContain('hello from the host');
         expect(r.stdout).toMatch(/rc=1$/m);
         expect(connections).toBe(1);
+      });
+    });
+
+    describe('egress', () => {
+      const servers: Server[] = [];
+      // A proxy may keep its connection open: closed by hand, or close() waits for it.
+      const sockets = new Set<Socket>();
+      const seen = { allowed: 0, other: 0 };
+      const ports = { allowed: 0, other: 0 };
+      beforeAll(async () => {
+        for (const which of ['allowed', 'other'] as const) {
+          const server = createServer((socket) => {
+            sockets.add(socket);
+            seen[which]++;
+            socket.end(`HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\nhello ${which.slice(0, 5)}`);
+          });
+          await new Promise<void>((resolve) => server.listen(0, ctx.hostAddress, resolve));
+          const address = server.address();
+          ports[which] = typeof address === 'object' && address ? address.port : 0;
+          servers.push(server);
+        }
+      });
+      afterAll(async () => {
+        for (const socket of sockets) socket.destroy();
+        for (const server of servers) await new Promise<void>((r) => server.close(() => r()));
+      });
+
+      it('reaches a host its policy allows and not another, and never holds what fences it', async () => {
+        const allowed = `${ctx.hostAddress}:${ports.allowed}`;
+        const stateDir = join(root, `egress-${++counter}`);
+        const policyDir = join(stateDir, 'policy');
+        await mkdir(policyDir, { recursive: true });
+        await writeFile(join(policyDir, 'egress.json'), JSON.stringify({ allow: [allowed] }));
+        const { sandbox } = await start({
+          network: 'open',
+          allowHosts: [allowed],
+          fence: {
+            stateDir,
+            policyDir,
+            models: [],
+            secrets: { CONTRACT_KEY: 'sk-contract-secret' },
+          },
+        });
+        const curl = (port: number) =>
+          sandbox.exec(['curl', '-sS', '--max-time', '10', `http://${ctx.hostAddress}:${port}/`]);
+        const through = await curl(ports.allowed);
+        expect(through.stdout, through.stderr).toBe('hello allow');
+        expect(seen.allowed).toBeGreaterThan(0);
+        const refused = await curl(ports.other);
+        expect(refused.stdout).not.toContain('hello other');
+        expect(seen.other).toBe(0);
+        // What the fence holds for the sandbox never enters it: not in its environment, nor
+        // in that of any process it can see. (The same probe finds a variable it was given.)
+        const env = await sandbox.exec([
+          'sh',
+          '-c',
+          'env; cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n"',
+        ]);
+        expect(env.stdout).toContain('CORRAL_CONTRACT=1');
+        expect(env.stdout).not.toContain('sk-contract-secret');
       });
     });
 

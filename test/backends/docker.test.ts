@@ -14,6 +14,7 @@ import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Limits } from '../../src/state/index.js';
 import type { Sandbox, SandboxProcess, SandboxSpec } from '../../src/backends/backend.js';
+import { hostBridgeAddress } from '../helpers/bridge-address.js';
 import { describeBackendContract } from '../../src/backends/backend.contract.js';
 import { instanceLabels, labelKeys } from '../../src/backends/labels.js';
 import {
@@ -41,6 +42,7 @@ describeBackendContract('docker', async () => ({
   backend,
   image: await ensureImage(),
   fresh: () => new DockerBackend(),
+  hostAddress: hostBridgeAddress(),
 }));
 
 describe('docker sandbox', () => {

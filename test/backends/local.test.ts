@@ -19,7 +19,7 @@ import {
 } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, networkInterfaces, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,12 +70,20 @@ function waitForOutput(proc: SandboxProcess, marker: string): Promise<string> {
   });
 }
 
+/** An IPv4 address of this machine's own (not loopback), where a fenced sandbox would reach it. */
+function firstHostAddress(): string {
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  throw new Error('this machine has no IPv4 address but loopback');
+}
+
 describeBackendContract('local', async () => {
   const home = await makeHome();
   return {
     backend: new LocalBackend({ home }),
     image: null,
     fresh: () => new LocalBackend({ home }),
+    hostAddress: firstHostAddress(),
   };
 });
 

@@ -271,7 +271,10 @@ class InstanceRun {
     const adapter = getAgent(m.agent);
 
     if (adopting && m.run?.phase === 'finishing') {
-      // The work came back already; only the cleanup is left.
+      // The work came back already; only the cleanup is left. Marked first (a supervisor
+      // killed after recording the phase and before its checkpoint left none): the end
+      // said next is then cut back if this one dies too, never said twice.
+      await this.#checkpoint(undefined, true);
       sandbox = await this.o.backend.findSandbox(this.#id);
       return this.#finish(started, sandbox, undefined, {
         exit: { exitCode: m.exitCode, signal: m.signal },

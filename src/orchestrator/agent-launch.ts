@@ -6,8 +6,8 @@
  * adapter's own, its model-API endpoints (loopback rewritten for the sandbox), and the
  * credentials it declares — nothing else from the host. A fenced sandbox (docker, with a
  * way out) gets the gateway's endpoints and placeholder credentials instead
- * (fence-launch.ts); so does a local one, whose gateways the supervisor runs on the host
- * (host-model-gateways.ts).
+ * (fence-launch.ts); so does a local one, whose gateways run in a process of their own on
+ * the host (host-gateway-process.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import type { AgentAdapter, Launch } from '../agents/index.js';
 import { pickCredentials, pickEndpoints } from '../agents/host-env.js';
 import type { Backend, Sandbox, SandboxFence } from '../backends/backend.js';
 import { CorralError } from '../lib/errors.js';
-import type { InstancePaths, Metadata } from '../state/index.js';
+import type { InstancePaths, Metadata, SupervisorRef } from '../state/index.js';
 import {
   canKeepKeyOut,
   getPlaceholderCredentials,
@@ -24,6 +24,7 @@ import {
   wantsFence,
   type ModelRoute,
 } from './fence-launch.js';
+import { startHostGatewayProcess, stopHostGatewayProcess } from './host-gateway-process.js';
 import { loadModelUsage } from './model-usage.js';
 import { loadPriceTable } from './price-table.js';
 import { isOpenModelPolicy } from './model-policy-check.js';
@@ -39,8 +40,8 @@ export interface AgentAccess {
   secrets: string[];
   fence?: SandboxFence;
   /**
-   * Local: model APIs whose gateways the supervisor runs on the host, holding `key`; the
-   * endpoints are theirs once started (host-model-gateways.ts).
+   * Local: model APIs whose gateways run on the host, holding `key`; the endpoints are
+   * theirs once started (host-gateway-process.ts).
    */
   hostGateway?: { routes: ModelRoute[]; key: string };
 }
@@ -83,6 +84,8 @@ export function planAgentAccess(
 
 export interface OpenedAgentAccess {
   access: AgentAccess;
+  /** The host's model gateway process serving the access, to record with the run. */
+  gateway?: SupervisorRef;
   /** Stops what serves the access (the local backend's host-side model gateways). */
   close(): Promise<void>;
 }
@@ -99,7 +102,7 @@ export async function openAgentAccess(
   metadata: Metadata,
   paths: InstancePaths,
   backend: Backend,
-  options: { env: NodeJS.ProcessEnv; home: string; log: (message: string) => void },
+  options: { env: NodeJS.ProcessEnv; home: string },
 ): Promise<OpenedAgentAccess> {
   let access = planAgentAccess(adapter, metadata, paths, backend, options.env);
   const policy = metadata.modelPolicy;
@@ -122,17 +125,18 @@ export async function openAgentAccess(
     };
   }
   if (!access.hostGateway) return { access, close: () => Promise.resolve() };
-  // Loaded only here: a docker run never starts a model gateway in this process.
-  const { startHostModelGateways } = await import('./host-model-gateways.js');
-  const gateways = await startHostModelGateways({
+  const gateway = await startHostGatewayProcess({
     ...access.hostGateway,
-    usageLogPath: paths.usageLog,
+    paths,
     policy,
     spent,
     ...(prices ? { prices } : {}),
-    onError: (message) => options.log(`model gateway: ${message}`),
   });
-  return { access: { ...access, endpoints: gateways.endpoints }, close: () => gateways.close() };
+  return {
+    access: { ...access, endpoints: gateway.endpoints },
+    gateway: gateway.ref,
+    close: () => stopHostGatewayProcess(gateway.ref),
+  };
 }
 
 export interface PreparedLaunch {

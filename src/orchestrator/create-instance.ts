@@ -127,6 +127,8 @@ export async function createInstance(
             tag: randomBytes(6).toString('hex'),
             phase: 'starting',
             process: null,
+            gateway: null,
+            baseHosts: [],
             deadlineAt: request.timeoutMs
               ? new Date(Date.parse(now) + request.timeoutMs).toISOString()
               : null,

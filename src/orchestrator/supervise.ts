@@ -51,6 +51,7 @@ import {
 } from '../state/index.js';
 import { launchFiles, withBringBack } from '../workspace/index.js';
 import { openAgentAccess, prepareLaunch, type OpenedAgentAccess } from './agent-launch.js';
+import { stopHostGatewayProcess } from './host-gateway-process.js';
 import { bringBackOptions, bringBackSafely } from './bring-back-step.js';
 import { followGatewayLogs, type GatewayLogFollower } from './gateway-log-follower.js';
 import type { InstanceStore } from './instance-store.js';
@@ -300,6 +301,8 @@ class InstanceRun {
               ? new Date(Date.now() + m.timeoutMs).toISOString()
               : null,
         stop: this.#stop,
+        gateway: adopting ? (m.run?.gateway ?? null) : null,
+        baseHosts: adopting ? (m.run?.baseHosts ?? []) : [],
       },
     });
 
@@ -343,8 +346,13 @@ class InstanceRun {
             if (s.instanceId === this.#id)
               await this.o.backend.removeSandbox(s.id).catch(() => undefined);
           }
+          // And the host's model gateway it had started (a local agent's).
+          const gateway = this.#metadata.run?.gateway;
+          if (gateway) await stopHostGatewayProcess(gateway);
           tag = randomBytes(6).toString('hex');
-          await this.#update({ run: { ...this.#metadata.run!, tag, process: null } });
+          await this.#update({
+            run: { ...this.#metadata.run!, tag, process: null, gateway: null },
+          });
           if (this.#cursor) {
             this.#cursor = { ...this.#cursor, tag, events: this.bus.bytes };
             await saveRunCursor(this.paths.runCursor, this.#cursor);
@@ -353,8 +361,10 @@ class InstanceRun {
         opened = await openAgentAccess(adapter, this.#metadata, this.paths, this.o.backend, {
           env: this.o.env,
           home: this.o.store.home,
-          log: (message) => this.#log(message),
         });
+        // Recorded at once: an engine that dies from here on leaves it to the next to end.
+        if (opened.gateway)
+          await this.#update({ run: { ...this.#metadata.run!, gateway: opened.gateway } });
         this.#redactor = new Redactor(opened.access.secrets);
         sandbox = await this.#startSandbox(opened);
         // instance.started is on disk before the command's launch is recorded: a supervisor
@@ -455,7 +465,11 @@ class InstanceRun {
     trace('sandbox started');
     // No gateway logs what this sandbox is refused (no network, or sandbox-runtime's proxy).
     if (!opened.access.fence) this.#summary.readOutput([...baseHosts, ...policy.allow]);
-    await this.#update({ sandboxId: sandbox.id, enforcedLimits: sandbox.limits ?? null });
+    await this.#update({
+      sandboxId: sandbox.id,
+      enforcedLimits: sandbox.limits ?? null,
+      ...(this.#metadata.run ? { run: { ...this.#metadata.run, baseHosts } } : {}),
+    });
     this.#push({ id: this.#id, type: 'instance.started', sandboxId: sandbox.id });
     return sandbox;
   }
@@ -466,10 +480,14 @@ class InstanceRun {
     opened: OpenedAgentAccess | undefined,
   ): Promise<PolicyWatcher | undefined> {
     if (!sandbox.setAllowedHosts) return undefined;
+    // A run taken up after its engine died opened nothing: what the first one allowed its
+    // agent's model API is in the record.
     const baseHosts =
-      this.#metadata.network === 'open' && opened
-        ? hostsToAllow(adapter, opened.access.endpoints)
-        : [];
+      this.#metadata.network !== 'open'
+        ? []
+        : opened
+          ? hostsToAllow(adapter, opened.access.endpoints)
+          : (this.#metadata.run?.baseHosts ?? []);
     return watchEgressPolicy({
       path: this.paths.policyFile,
       onChange: (p) =>
@@ -596,7 +614,6 @@ class InstanceRun {
       opened = await openAgentAccess(adapter, m, this.paths, this.o.backend, {
         env: this.o.env,
         home: this.o.store.home,
-        log: (message) => this.#log(message),
       });
       this.#redactor = new Redactor(opened.access.secrets);
       sandbox = await this.#startSandbox(opened);
@@ -689,6 +706,9 @@ class InstanceRun {
     const { exit, bringBack, startError } = end;
     await sandbox?.stop().catch(() => undefined);
     await opened?.close();
+    // A run taken up after its engine died: the gateway the first one started.
+    const gateway = this.#metadata.run?.gateway;
+    if (gateway) await stopHostGatewayProcess(gateway);
     trace('sandbox stopped');
     const status = decideStatus(exit, this.#stop, startError, bringBack.error);
     let workspaceRemoved = false;

@@ -95,6 +95,15 @@ export const RunState = z.object({
   process: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).nullable(),
   deadlineAt: z.string().nullable(),
   stop: z.enum(['cancel', 'timeout', 'budget']).nullable(),
+  gateway: z
+    .object({ pid: z.number().int(), startTicks: z.string().nullable() })
+    .nullable()
+    .default(null)
+    .describe("the host's model gateway process of a local run (it ends with the run)"),
+  baseHosts: z
+    .array(z.string())
+    .default([])
+    .describe("hosts the sandbox reaches besides its policy's (its agent's model API)"),
 });
 export type RunState = z.infer<typeof RunState>;
 

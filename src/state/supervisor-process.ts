@@ -43,3 +43,8 @@ export function isSupervisorAlive(ref: SupervisorRef): boolean {
   if (now.state === 'Z' || now.state === 'X') return false;
   return ref.startTicks === null || now.startTicks === ref.startTicks;
 }
+
+/** A process of this machine by its pid, with its start time (for `isSupervisorAlive`). */
+export function getProcessRef(pid: number): SupervisorRef {
+  return { pid, startTicks: readStartTicks(pid) };
+}

@@ -2,7 +2,7 @@
  * Claude Code on the local backend, the way a user without Docker runs it: `corral run
  * --backend local --agent claude -p …`, the CLI taken from the host's own install (here
  * the test cache, which the fence otherwise hides), behind sandbox-runtime's proxy. The
- * key stays out of the sandbox there too: the supervisor runs the model gateway on the
+ * key stays out of the sandbox there too: the model gateway runs as its own process on the
  * host's loopback and the agent holds the placeholder; with `prices.json` in the home, the
  * gateway meters the cost too. The Anthropic stand-in listens on this machine's loopback.
  */

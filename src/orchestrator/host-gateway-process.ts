@@ -1,0 +1,148 @@
+/**
+ * The local backend's keeper of keys: the model gateways the docker fence runs in its
+ * sidecar, run here as a process of their own on the host (the sidecar's `gateway/main.js`,
+ * listening on loopback only), one per instance, serving every API the agent uses. It is
+ * started detached, like the agent's command, so that an engine killed meanwhile takes
+ * neither the agent's model access nor its key along; the engine that takes the run up
+ * finds it by its record and ends it with the run. The key reaches it on stdin, never on a
+ * command line, in its environment or in a file; it says its ports in the line it prints
+ * when ready (host-gateway.out in the state dir, which the sandbox cannot read). Each call
+ * it forwards is metered into usage.log and held to the instance's model policy and budget
+ * like the sidecar's (one spend for all its APIs).
+ */
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { CorralError } from '../lib/errors.js';
+import type { ModelPolicy, ModelSpent } from '../protocol/model-policy.js';
+import type { PriceTable } from '../gateway/usage-cost.js';
+import {
+  getProcessRef,
+  isSupervisorAlive,
+  type InstancePaths,
+  type SupervisorRef,
+} from '../state/index.js';
+import type { ModelRoute } from './fence-launch.js';
+
+/** The sidecar's entry point, as built (dist/gateway/main.js beside dist/orchestrator/). */
+const gatewayMain = fileURLToPath(new URL('../gateway/main.js', import.meta.url)).replace(
+  /\/src\/gateway\/main\.js$/,
+  '/dist/gateway/main.js',
+);
+
+const readyTimeoutMs = 15_000;
+const keyName = 'CORRAL_MODEL_KEY';
+
+export interface HostGatewayProcess {
+  /** The agent's endpoint variables, pointing at the gateways. */
+  endpoints: Record<string, string>;
+  /** The process, for whoever ends it (this engine or the next). */
+  ref: SupervisorRef;
+}
+
+export async function startHostGatewayProcess(options: {
+  routes: ModelRoute[];
+  /** The real key of the agent's credential (one key serves its one API). */
+  key: string;
+  paths: InstancePaths;
+  prices?: PriceTable;
+  policy: ModelPolicy;
+  spent: ModelSpent;
+}): Promise<HostGatewayProcess> {
+  const { paths, routes } = options;
+  const files = {
+    config: join(paths.dir, 'host-gateway.json'),
+    // Its own egress proxy is never used (the sandbox reaches only the model ports): it
+    // allows nothing.
+    policy: join(paths.dir, 'host-gateway-policy.json'),
+    out: join(paths.dir, 'host-gateway.out'),
+    log: join(paths.dir, 'host-gateway.log'),
+  };
+  await writeFile(files.policy, '{ "allow": [] }\n', { mode: 0o600 });
+  const config = {
+    listenHost: '127.0.0.1',
+    egress: { port: 0, policyPath: files.policy, watch: false, pollMs: 60_000 },
+    models: routes.map((r) => ({
+      api: r.api,
+      port: 0,
+      upstream: r.upstream,
+      keyEnv: keyName,
+      pathPrefix: r.path,
+    })),
+    usageLogPath: paths.usageLog,
+    keysFrom: 'stdin',
+    modelPolicy: options.policy,
+    spent: options.spent,
+    ...(options.prices ? { prices: options.prices } : {}),
+  };
+  await writeFile(files.config, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  const out = openSync(files.out, 'w', 0o600);
+  const log = openSync(files.log, 'a', 0o600);
+  let child;
+  try {
+    child = spawn(process.execPath, [gatewayMain, files.config], {
+      detached: true,
+      stdio: ['pipe', out, log],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+  } finally {
+    closeSync(out);
+    closeSync(log);
+  }
+  child.stdin?.end(JSON.stringify({ [keyName]: options.key }));
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new CorralError('INTERNAL', 'The model gateway did not start.');
+  const ref = getProcessRef(pid);
+  const ports = await waitReady(files, ref);
+  const endpoints: Record<string, string> = {};
+  routes.forEach((route, i) => {
+    endpoints[route.endpointVar] = `http://127.0.0.1:${ports[i]}${route.path}`;
+  });
+  return { endpoints, ref };
+}
+
+async function waitReady(
+  files: { out: string; log: string },
+  ref: SupervisorRef,
+): Promise<number[]> {
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    const line = (await readFile(files.out, 'utf8').catch(() => '')).split('\n')[0] ?? '';
+    if (line.startsWith('{')) {
+      const ready = JSON.parse(line) as { ready?: boolean; models?: Array<{ port: number }> };
+      if (ready.ready) return (ready.models ?? []).map((m) => m.port);
+    }
+    if (!isSupervisorAlive(ref) || Date.now() > deadline) {
+      await stopHostGatewayProcess(ref);
+      const said = (await readFile(files.log, 'utf8').catch(() => '')).trim().split('\n').at(-1);
+      throw new CorralError(
+        'INTERNAL',
+        `The model gateway on the host did not start: ${said || 'no word'}.`,
+      );
+    }
+    await delay(25);
+  }
+}
+
+/** Ends the gateway process (SIGTERM, SIGKILL after 5 s); nothing when it is gone. */
+export async function stopHostGatewayProcess(ref: SupervisorRef): Promise<void> {
+  const signal = (name: NodeJS.Signals) => {
+    if (!isSupervisorAlive(ref)) return false;
+    try {
+      process.kill(ref.pid, name);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!signal('SIGTERM')) return;
+  for (let i = 0; i < 100; i++) {
+    if (!isSupervisorAlive(ref)) return;
+    await delay(50);
+  }
+  signal('SIGKILL');
+}

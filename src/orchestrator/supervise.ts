@@ -22,7 +22,6 @@ import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { getAgent, type OutputParser } from '../agents/index.js';
-import { getSandboxSpec } from './sandbox-spec.js';
 import { hostsToAllow } from '../agents/host-env.js';
 import { loadEgressPolicy, watchEgressPolicy, type PolicyWatcher } from '../gateway/policy.js';
 import type {
@@ -52,6 +51,7 @@ import {
 import { launchFiles, withBringBack } from '../workspace/index.js';
 import { openAgentAccess, prepareLaunch, type OpenedAgentAccess } from './agent-launch.js';
 import { stopHostGatewayProcess } from './host-gateway-process.js';
+import { getSandboxSpec } from './sandbox-spec.js';
 import { bringBackOptions, bringBackSafely } from './bring-back-step.js';
 import { followGatewayLogs, type GatewayLogFollower } from './gateway-log-follower.js';
 import type { InstanceStore } from './instance-store.js';

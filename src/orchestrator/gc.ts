@@ -1,21 +1,26 @@
 /**
  * `corral gc`: removes what corral made that nothing references any more — labelled
- * sandboxes whose instance is not running (unless it is kept), images built for instances
+ * sandboxes whose instance is not running (unless it is kept), host model gateway
+ * processes no run names (a local agent's, left by an engine killed as it started one,
+ * still holding its key), images built for instances
  * whose records are gone, half-made state dirs, workspaces of ended
  * instances that were not kept, base refs and empty or merged `corral/*` branches of
  * instances whose records are gone. A branch that holds work nothing else has is never
  * removed; it is reported instead. `dryRun` lists without removing.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Backend } from '../backends/backend.js';
 import { isEnded, loadMetadata, type Metadata } from '../state/index.js';
 import { git } from '../workspace/index.js';
 import type { InstanceStore } from './instance-store.js';
+import { listHostGatewayProcesses, stopHostGatewayProcess } from './host-gateway-process.js';
 import { loadRepos } from './repo-registry.js';
 import { listTrash } from './trash.js';
 
 export interface GcItem {
-  kind: 'sandbox' | 'state-dir' | 'workspace' | 'trash' | 'base-ref' | 'branch' | 'image';
+  kind:
+    'sandbox' | 'gateway' | 'state-dir' | 'workspace' | 'trash' | 'base-ref' | 'branch' | 'image';
   target: string;
   reason: string;
 }
@@ -64,6 +69,24 @@ export async function collectGarbage(
         () => backend.removeSandbox(s.id),
       );
     }
+  }
+
+  for (const { instanceId, ref } of await listHostGatewayProcesses(store.home)) {
+    const m = records.get(instanceId);
+    if (m && !isEnded(m.status)) {
+      if (m.run?.gateway?.pid === ref.pid) continue;
+      // One just started is recorded a moment later.
+      const config = await stat(join(store.paths(m.id).dir, 'host-gateway.json')).catch(() => null);
+      if (!config || Date.now() - config.mtimeMs < 60_000) continue;
+    }
+    await act(
+      {
+        kind: 'gateway',
+        target: `pid ${ref.pid}`,
+        reason: m ? `no run of ${m.id} names it (${m.status})` : 'no instance record',
+      },
+      () => stopHostGatewayProcess(ref),
+    );
   }
 
   for (const backend of backends) {

@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -145,4 +145,29 @@ export async function stopHostGatewayProcess(ref: SupervisorRef): Promise<void> 
     await delay(50);
   }
   signal('SIGKILL');
+}
+
+/**
+ * The host gateway processes serving instances of `home` (Linux, from /proc): each found by
+ * the config it was started with, `<home>/instances/<id>/host-gateway.json`. For `corral
+ * gc`: one whose run does not name it (an engine killed between starting it and recording
+ * it) serves nobody and holds a key.
+ */
+export async function listHostGatewayProcesses(
+  home: string,
+): Promise<Array<{ instanceId: string; ref: SupervisorRef }>> {
+  const prefix = `${home}/instances/`;
+  const found: Array<{ instanceId: string; ref: SupervisorRef }> = [];
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    const config = cmdline
+      .split('\0')
+      .find((arg) => arg.startsWith(prefix) && arg.endsWith('/host-gateway.json'));
+    const instanceId = config?.slice(prefix.length, -'/host-gateway.json'.length);
+    if (!instanceId || instanceId.includes('/')) continue;
+    const ref = getProcessRef(Number(name));
+    if (isSupervisorAlive(ref)) found.push({ instanceId, ref });
+  }
+  return found;
 }

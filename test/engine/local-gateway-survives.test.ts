@@ -6,9 +6,12 @@
  * and the gateway process ends with the run.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHostGatewayProcess } from '../../src/orchestrator/host-gateway-process.js';
+import { openModelPolicy } from '../../src/protocol/model-policy.js';
+import { getInstancePaths } from '../../src/state/index.js';
 import { ensureAgentCli, getPinnedVersion } from '../helpers/agent-cli.js';
 import { corral, makeHome, waitFor, waitForEnd } from '../helpers/cli.js';
 import { killEnginesAndWait } from '../helpers/engine.js';
@@ -110,4 +113,40 @@ describe('a local agent whose engine is killed mid-run', () => {
       Promise.resolve(hostGateways(home).length === 0 ? true : undefined),
     );
   }, 300_000);
+
+  it('leaves no gateway nobody names after gc: one an engine started and never recorded', async () => {
+    const paths = getInstancePaths(home, 'claude-orphan1');
+    await mkdir(paths.dir, { recursive: true });
+    const gateway = await startHostGatewayProcess({
+      routes: [
+        { endpointVar: 'ANTHROPIC_BASE_URL', api: 'anthropic', upstream: api.url, path: '' },
+      ],
+      key: apiKey,
+      paths,
+      policy: openModelPolicy,
+      spent: { tokens: 0, usd: 0 },
+    });
+    // It serves: a call through it reaches the model with the key.
+    const before = api.requests.length;
+    const call = await fetch(`${gateway.endpoints.ANTHROPIC_BASE_URL}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'corral-placeholder-key' },
+      body: JSON.stringify({
+        model: 'claude-opus-5-5',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(call.status).toBe(200);
+    expect(api.requests.length).toBeGreaterThan(before);
+    expect(hostGateways(home)).toEqual([gateway.ref.pid]);
+
+    const gc = await corral(home, ['gc', '--json']);
+    expect(gc.code, gc.stderr).toBe(0);
+    expect(gc.json<{ removed: Array<{ kind: string; target: string }> }>().removed).toContainEqual({
+      kind: 'gateway',
+      target: `pid ${gateway.ref.pid}`,
+      reason: 'no instance record',
+    });
+    expect(hostGateways(home)).toEqual([]);
+  });
 });

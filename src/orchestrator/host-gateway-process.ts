@@ -92,6 +92,9 @@ export async function startHostGatewayProcess(options: {
     closeSync(out);
     closeSync(log);
   }
+  // A gateway that dies at once is found by waitReady; its closed stdin must not throw here.
+  child.on('error', () => undefined);
+  child.stdin?.on('error', () => undefined);
   child.stdin?.end(JSON.stringify({ [keyName]: options.key }));
   child.unref();
   const pid = child.pid;
@@ -111,9 +114,14 @@ async function waitReady(
 ): Promise<number[]> {
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    const line = (await readFile(files.out, 'utf8').catch(() => '')).split('\n')[0] ?? '';
-    if (line.startsWith('{')) {
-      const ready = JSON.parse(line) as { ready?: boolean; models?: Array<{ port: number }> };
+    const text = await readFile(files.out, 'utf8').catch(() => '');
+    // Only a whole line: it may be read while it is being written.
+    const end = text.indexOf('\n');
+    if (end > 0) {
+      const ready = JSON.parse(text.slice(0, end)) as {
+        ready?: boolean;
+        models?: Array<{ port: number }>;
+      };
       if (ready.ready) return (ready.models ?? []).map((m) => m.port);
     }
     if (!isSupervisorAlive(ref) || Date.now() > deadline) {

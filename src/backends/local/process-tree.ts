@@ -140,7 +140,6 @@ export function signalProcesses(pids: Iterable<number>, signal: NodeJS.Signals):
   }
 }
 
-/** True while any process of group `pgid` exists (zombies included). */
 /**
  * Whether process group `pgid` (a launch: srt and what it runs) still does anything: some
  * process of it is inside the sandbox (a deeper pid namespace than this one) or is not one
@@ -152,6 +151,7 @@ export function isLaunchWorking(pgid: number, table = loadProcessTable()): boole
   return table.some((p) => p.pgrp === pgid && (p.nsDepth > ownDepth || p.comm !== 'socat'));
 }
 
+/** True while any process of group `pgid` exists (zombies included). */
 export function isProcessGroupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);

@@ -20,10 +20,8 @@ export type EgressRoute =
       kind: 'sidecar';
       /** The base URL the agent uses for `api`, inside the sandbox. */
       modelEndpoint(api: ModelApi): string;
-      /** What filters, for people ("the gateway"). */
-      filter: string;
     }
-  | { kind: 'host'; filter: string };
+  | { kind: 'host' };
 
 /** What a new instance's image is chosen from. */
 export interface ImageRequest {

@@ -12,7 +12,6 @@ const sidecar = {
     kind: 'sidecar' as const,
     modelEndpoint: (api: 'anthropic' | 'openai' | 'google') =>
       `http://gateway:${{ anthropic: 8081, openai: 8082, google: 8083 }[api]}`,
-    filter: 'the gateway',
   },
 };
 

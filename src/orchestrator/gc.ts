@@ -2,10 +2,9 @@
  * `corral gc`: removes what corral made that nothing references any more — labelled
  * sandboxes whose instance is not running (unless it is kept), host model gateway
  * processes no run names (a local agent's, left by an engine killed as it started one,
- * still holding its key), images built for instances
- * whose records are gone, half-made state dirs, workspaces of ended
- * instances that were not kept, base refs and empty or merged `corral/*` branches of
- * instances whose records are gone. A branch that holds work nothing else has is never
+ * still holding its key), images built for instances whose records are gone, half-made
+ * state dirs, workspaces of ended instances that were not kept, base refs and empty or
+ * merged `corral/*` branches of instances whose records are gone. A branch that holds work nothing else has is never
  * removed; it is reported instead. `dryRun` lists without removing.
  */
 import { readdir, rm, stat } from 'node:fs/promises';

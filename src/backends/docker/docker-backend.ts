@@ -138,7 +138,6 @@ export class DockerBackend implements Backend {
   readonly egress: EgressRoute = {
     kind: 'sidecar',
     modelEndpoint: getFenceEndpoint,
-    filter: 'the gateway',
   };
 
   readonly images: BackendImages = getDockerImages(this);

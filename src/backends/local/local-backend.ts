@@ -69,7 +69,7 @@ export class LocalBackend implements Backend {
   /** A local sandbox runs on the host itself: loopback is loopback. */
   readonly hostAlias = null;
   /** Every sandbox runs behind sandbox-runtime's proxy; model gateways run on the host. */
-  readonly egress: EgressRoute = { kind: 'host', filter: "sandbox-runtime's proxy" };
+  readonly egress: EgressRoute = { kind: 'host' };
   readonly #home: string;
   #runtime: SandboxRuntime | undefined;
   #available: Promise<Probe> | undefined;

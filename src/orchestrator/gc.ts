@@ -8,7 +8,6 @@
  * removed; it is reported instead. `dryRun` lists without removing.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Backend } from '../backends/backend.js';
 import { isEnded, loadMetadata, type Metadata } from '../state/index.js';
 import { git } from '../workspace/index.js';
@@ -70,14 +69,11 @@ export async function collectGarbage(
     }
   }
 
-  for (const { instanceId, ref } of await listHostGatewayProcesses(store.home)) {
+  for (const { instanceId, ref, ageMs } of await listHostGatewayProcesses(store.home)) {
     const m = records.get(instanceId);
-    if (m && !isEnded(m.status)) {
-      if (m.run?.gateway?.pid === ref.pid) continue;
-      // One just started is recorded a moment later.
-      const config = await stat(join(store.paths(m.id).dir, 'host-gateway.json')).catch(() => null);
-      if (!config || Date.now() - config.mtimeMs < 60_000) continue;
-    }
+    // One just started is recorded a moment later (one of unknown age counts as just started).
+    const young = ageMs === null || ageMs < 60_000;
+    if (m && !isEnded(m.status) && (m.run?.gateway?.pid === ref.pid || young)) continue;
     await act(
       {
         kind: 'gateway',

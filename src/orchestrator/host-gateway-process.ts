@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,8 @@ const gatewayMain = fileURLToPath(new URL('../gateway/main.js', import.meta.url)
 
 const readyTimeoutMs = 15_000;
 const keyName = 'CORRAL_MODEL_KEY';
+/** The config it is started with, in the instance's state dir: also how it is found again. */
+const configName = 'host-gateway.json';
 
 export interface HostGatewayProcess {
   /** The agent's endpoint variables, pointing at the gateways. */
@@ -54,7 +56,7 @@ export async function startHostGatewayProcess(options: {
 }): Promise<HostGatewayProcess> {
   const { paths, routes } = options;
   const files = {
-    config: join(paths.dir, 'host-gateway.json'),
+    config: join(paths.dir, configName),
     // Its own egress proxy is never used (the sandbox reaches only the model ports): it
     // allows nothing.
     policy: join(paths.dir, 'host-gateway-policy.json'),
@@ -157,25 +159,29 @@ export async function stopHostGatewayProcess(ref: SupervisorRef): Promise<void> 
 
 /**
  * The host gateway processes serving instances of `home` (Linux, from /proc): each found by
- * the config it was started with, `<home>/instances/<id>/host-gateway.json`. For `corral
- * gc`: one whose run does not name it (an engine killed between starting it and recording
- * it) serves nobody and holds a key.
+ * the config it was started with, `<home>/instances/<id>/host-gateway.json`, and how long
+ * ago that was written (just before the start; null when it cannot be read). For `corral gc`: one whose run does
+ * not name it (an engine killed between starting it and recording it) serves nobody and
+ * holds a key.
  */
 export async function listHostGatewayProcesses(
   home: string,
-): Promise<Array<{ instanceId: string; ref: SupervisorRef }>> {
+): Promise<Array<{ instanceId: string; ref: SupervisorRef; ageMs: number | null }>> {
   const prefix = `${home}/instances/`;
-  const found: Array<{ instanceId: string; ref: SupervisorRef }> = [];
+  const suffix = `/${configName}`;
+  const found: Array<{ instanceId: string; ref: SupervisorRef; ageMs: number | null }> = [];
   for (const name of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(name)) continue;
     const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
     const config = cmdline
       .split('\0')
-      .find((arg) => arg.startsWith(prefix) && arg.endsWith('/host-gateway.json'));
-    const instanceId = config?.slice(prefix.length, -'/host-gateway.json'.length);
-    if (!instanceId || instanceId.includes('/')) continue;
+      .find((arg) => arg.startsWith(prefix) && arg.endsWith(suffix));
+    const instanceId = config?.slice(prefix.length, -suffix.length);
+    if (!config || !instanceId || instanceId.includes('/')) continue;
     const ref = getProcessRef(Number(name));
-    if (isSupervisorAlive(ref)) found.push({ instanceId, ref });
+    if (!isSupervisorAlive(ref)) continue;
+    const written = await stat(config).catch(() => null);
+    found.push({ instanceId, ref, ageMs: written ? Date.now() - written.mtimeMs : null });
   }
   return found;
 }

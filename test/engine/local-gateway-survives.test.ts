@@ -5,7 +5,6 @@
  * with the real key, the next command's engine takes the run up and brings the work back,
  * and the gateway process ends with the run.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { openModelPolicy } from '../../src/protocol/model-policy.js';
 import { getInstancePaths } from '../../src/state/index.js';
 import { ensureAgentCli, getPinnedVersion } from '../helpers/agent-cli.js';
 import { corral, makeHome, waitFor, waitForEnd } from '../helpers/cli.js';
-import { killEnginesAndWait } from '../helpers/engine.js';
+import { findProcesses, killEnginesAndWait } from '../helpers/engine.js';
 import { sha256 } from '../helpers/fence.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import {
@@ -27,21 +26,9 @@ const apiKey = 'sk-ant-survives-7c1e5a9d3b';
 
 /** Pids of live host gateway processes serving an instance of `home`. */
 function hostGateways(home: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-        const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1];
-        return (
-          state !== 'Z' &&
-          cmdline.some((a) => a.startsWith(home) && a.endsWith('/host-gateway.json'))
-        );
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  return findProcesses((cmdline) =>
+    cmdline.some((a) => a.startsWith(home) && a.endsWith('/host-gateway.json')),
+  );
 }
 
 describe('a local agent whose engine is killed mid-run', () => {

@@ -8,23 +8,36 @@ import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { waitFor } from './cli.js';
 
-/** Pids of live engine processes (`…/engine/engine-main.js`) whose CORRAL_HOME is `home`. */
-export function findEngines(home: string): number[] {
+/**
+ * Pids of live (not zombie) processes whose command line `matches`; `environ` reads the
+ * process's environment when the command line alone does not tell.
+ */
+export function findProcesses(
+  matches: (cmdline: string[], environ: () => string[]) => boolean,
+): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (!cmdline.some((a) => a.endsWith('/engine/engine-main.js'))) continue;
+      const environ = () => readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
+      if (!matches(cmdline, environ)) continue;
       const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1];
-      if (state === 'Z') continue;
-      const environ = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
-      if (environ.includes(`CORRAL_HOME=${home}`)) pids.push(Number(name));
+      if (state !== 'Z') pids.push(Number(name));
     } catch {
       // gone meanwhile
     }
   }
   return pids;
+}
+
+/** Pids of live engine processes (`…/engine/engine-main.js`) whose CORRAL_HOME is `home`. */
+export function findEngines(home: string): number[] {
+  return findProcesses(
+    (cmdline, environ) =>
+      cmdline.some((a) => a.endsWith('/engine/engine-main.js')) &&
+      environ().includes(`CORRAL_HOME=${home}`),
+  );
 }
 
 export function killEngines(home: string): number[] {

@@ -17,6 +17,17 @@ import { CorralEvent, eventSchemaVersion, parseEventLine, type NewEvent } from '
 
 export type Listener = (event: CorralEvent) => void;
 
+/** The line each event pushed in this process was written as (redacted, no newline). */
+const written = new WeakMap<CorralEvent, string>();
+
+/**
+ * An event as JSON: the line its bus wrote (redacted like the file, and not serialized
+ * twice) when it was pushed in this process, else serialized now.
+ */
+export function eventJson(event: CorralEvent): string {
+  return written.get(event) ?? JSON.stringify(event);
+}
+
 export interface EventBusOptions {
   /** Applied to each serialized line (redaction). */
   transform?: (line: string) => string;
@@ -67,7 +78,9 @@ export class EventBus {
 
   /** Bytes of the file once everything pushed so far is written. */
   get bytes(): number {
-    return this.#bytes;
+    let pending = 0;
+    for (const line of this.#pending) pending += Buffer.byteLength(line);
+    return this.#bytes + pending;
   }
 
   /** Changes the redaction of lines pushed from now on. */
@@ -80,14 +93,14 @@ export class EventBus {
       sanitizeStrings({
         v: eventSchemaVersion,
         seq: this.#seq + 1,
-        ts: new Date().toISOString(),
+        ts: isoNow(),
         ...event,
       }),
     );
     this.#seq++;
-    const line = this.#transform(JSON.stringify(full)) + '\n';
-    this.#pending.push(line);
-    this.#bytes += Buffer.byteLength(line);
+    const json = this.#transform(JSON.stringify(full));
+    written.set(full, json);
+    this.#pending.push(json + '\n');
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(() => this.#drain());
@@ -113,6 +126,7 @@ export class EventBus {
     if (this.#pending.length === 0) return;
     const batch = this.#pending.join('');
     this.#pending = [];
+    this.#bytes += Buffer.byteLength(batch);
     this.#writing = this.#writing.then(async () => {
       try {
         await appendFile(this.path, batch);
@@ -130,6 +144,18 @@ export class EventBus {
     await this.#writing;
     if (this.#error) throw this.#error;
   }
+}
+
+let lastMs = 0;
+let lastIso = '';
+/** The time now as ISO 8601, made once per millisecond (a burst of events shares it). */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /**

@@ -81,7 +81,8 @@ describe('events over SSE', () => {
     const dropAt = 5;
     await new Promise<void>((done) => {
       const s = openSse(home, `/v1/instances/${id}/events`, {}, (m) => {
-        if (m.event !== 'event') return;
+        // A batch can hold more than the client reads before it drops the connection.
+        if (m.event !== 'event' || first.length === dropAt) return;
         first.push(m);
         if (first.length === dropAt) {
           s.req.destroy();

@@ -5,7 +5,7 @@
  * on a new run, or `corral allow` then `corral resume` on an instance that was kept (a
  * sandbox without network has no gateway to tell, so only a new run helps there).
  */
-import { describeAllowance } from '../orchestrator/index.js';
+import { describeAllowance } from '../orchestrator/allow-presets.js';
 import type { Metadata } from '../state/index.js';
 
 export interface NetworkHint {

@@ -49,6 +49,7 @@ import {
   type Metadata,
 } from '../state/index.js';
 import { launchFiles, withBringBack } from '../workspace/index.js';
+import { IoWatch } from './run/io-watch.js';
 import { openAgentAccess, prepareLaunch, type OpenedAgentAccess } from './agent-launch.js';
 import { stopHostGatewayProcess } from './host-gateway-process.js';
 import { getSandboxSpec } from './sandbox-spec.js';
@@ -540,40 +541,53 @@ class InstanceRun {
     let termAt = 0;
     let lastLivenessCheck = 0;
     let gone = false;
-    for (;;) {
-      const read =
-        (await tails.stdout.read((c) => pipeline.stdout(c))) +
-        (await tails.stderr.read((c) => pipeline.stderr(c)));
-      if (read > 0) await checkpoint();
-      const done = await existsUnderNoFollow(workspace, [...dir, launchFiles.done]);
-      if (done) break;
-      if (gone) {
-        this.#vanished = true;
-        break;
+    // Something written since the loop last read: read again at once.
+    let written = false;
+    const watch = new IoWatch(workspace, dir, () => {
+      written = true;
+      this.#wake();
+    });
+    try {
+      for (;;) {
+        written = false;
+        await watch.ensure();
+        const read =
+          (await tails.stdout.read((c) => pipeline.stdout(c))) +
+          (await tails.stderr.read((c) => pipeline.stderr(c)));
+        if (read > 0) await checkpoint();
+        const done = await existsUnderNoFollow(workspace, [...dir, launchFiles.done]);
+        if (done) break;
+        if (gone) {
+          this.#vanished = true;
+          break;
+        }
+        if (!Number.isNaN(deadline) && Date.now() >= deadline) this.requestStop('timeout');
+        if (this.#stop && signalled === null) {
+          await this.#update({ run: { ...this.#metadata.run!, stop: this.#stop } });
+          await proc.signal('TERM');
+          signalled = 'TERM';
+          termAt = Date.now();
+        } else if (signalled === 'TERM' && Date.now() - termAt > (this.o.stopGraceMs ?? 5000)) {
+          await proc.signal('KILL');
+          signalled = 'KILL';
+        }
+        if (Date.now() - lastLivenessCheck > 1000 || signalled === 'KILL') {
+          lastLivenessCheck = Date.now();
+          // Read once more after it is found gone: what it wrote last is not lost.
+          gone = !(await proc.isRunning().catch(() => true));
+          if (gone) continue;
+        }
+        if (written) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pollMs);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
       }
-      if (!Number.isNaN(deadline) && Date.now() >= deadline) this.requestStop('timeout');
-      if (this.#stop && signalled === null) {
-        await this.#update({ run: { ...this.#metadata.run!, stop: this.#stop } });
-        await proc.signal('TERM');
-        signalled = 'TERM';
-        termAt = Date.now();
-      } else if (signalled === 'TERM' && Date.now() - termAt > (this.o.stopGraceMs ?? 5000)) {
-        await proc.signal('KILL');
-        signalled = 'KILL';
-      }
-      if (Date.now() - lastLivenessCheck > 1000 || signalled === 'KILL') {
-        lastLivenessCheck = Date.now();
-        // Read once more after it is found gone: what it wrote last is not lost.
-        gone = !(await proc.isRunning().catch(() => true));
-        if (gone) continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+    } finally {
+      watch.close();
     }
     pipeline.end();
     await checkpoint();

@@ -30,10 +30,15 @@ export async function provisionWorkspace(
   // The ref keeps the snapshot commit alive in the source repo and makes it clonable.
   await git(sourceRoot, ['update-ref', getBaseRef(id), tip]);
   try {
+    const mode = await chooseCloneMode(sourceRoot);
     await git(sourceRoot, [
       'clone',
       '--quiet',
-      await chooseCloneMode(sourceRoot),
+      mode,
+      // A new pack made of loose objects: no delta search (it took four fifths of a
+      // 3,000-file clone). Deltas the source already has are kept; loose objects are
+      // stored whole, as they were.
+      ...(mode === '--no-local' ? ['--upload-pack', 'git -c pack.window=0 upload-pack'] : []),
       '--no-checkout',
       '--',
       sourceRoot,

@@ -110,6 +110,26 @@ describe('provisioning', () => {
   });
 });
 
+it('copies a repository of many loose objects as one pack that stands alone', async () => {
+  // Past the threshold (256 loose objects) the clone makes a new pack, without delta search.
+  const files = Object.fromEntries(
+    Array.from({ length: 300 }, (_, i) => [`src/f${i}.txt`, `file ${i}\n`]),
+  );
+  const repo = await makeRepo(files);
+  const loose = /^count: (\d+)$/m.exec(repo.git('count-objects', '-v'))?.[1];
+  expect(Number(loose)).toBeGreaterThan(256);
+  const { workspaceDir, base } = await provision(repo.dir);
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', workspaceDir, ...args], { encoding: 'utf8' });
+  expect(git('count-objects', '-v')).toMatch(/^count: 0$/m);
+  expect(await readFile(join(workspaceDir, 'src', 'f299.txt'), 'utf8')).toBe('file 299\n');
+  expect(git('rev-parse', 'HEAD').trim()).toBe(getBaseTip(base));
+  // Nothing borrowed: with the source gone, every object is still there.
+  execFileSync('rm', ['-rf', repo.dir]);
+  expect(() => git('fsck', '--full', '--no-dangling')).not.toThrow();
+  expect(git('status', '--porcelain')).toBe('');
+});
+
 describe('bring-back', () => {
   it('commits leftovers with the corral author and trailer and fetches the branch', async () => {
     const repo = await makeRepo({ 'a.txt': 'a\n' });

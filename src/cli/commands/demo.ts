@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCorralError } from '../../lib/errors.js';
-import { git } from '../../workspace/index.js';
+import { git } from '../../workspace/git.js';
 import type { EngineApi } from '../../engine/engine-api.js';
 import type { CommandContext } from '../context.js';
 import { runInForeground } from '../foreground.js';

@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../lib/duration.js';
 import { describeEnforcedLimits, listRelaxations, type Metadata } from '../../state/index.js';
-import { allowPresetNames } from '../../orchestrator/index.js';
+import { allowPresetNames } from '../../orchestrator/allow-presets.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress, describeOutcome } from '../egress-text.js';
 import { describeBudget, describeModelCalls, describeModels } from '../model-policy-text.js';

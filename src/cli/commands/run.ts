@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { agentEnvNames } from '../agent-env.js';
 import { requestEnv } from '../engine-connect.js';
-import { allowPresetNames } from '../../orchestrator/index.js';
+import { allowPresetNames } from '../../orchestrator/allow-presets.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress } from '../egress-text.js';
 import { runInForeground } from '../foreground.js';

@@ -1,0 +1,46 @@
+/**
+ * Wakes the engine as soon as a detached command writes: an inotify watch on its
+ * `.git/corral-io/<tag>/` directory (new output, the `done` file) instead of waiting out the
+ * poll interval. Only a hint: the files are still read the careful way (io-tail.ts), and
+ * with no watch (the directory not made yet, a link planted on the way, the host out of
+ * watches) the poll goes on as before. The directory is watched only when every part of
+ * the path is a real directory, never through a link.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export class IoWatch {
+  #watcher: FSWatcher | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly parts: string[],
+    private readonly onChange: () => void,
+  ) {}
+
+  /** Starts watching if it does not yet (call again until it does; cheap once it does). */
+  async ensure(): Promise<void> {
+    if (this.#watcher || this.#closed) return;
+    let dir = this.root;
+    for (const part of this.parts) {
+      dir = join(dir, part);
+      const info = await lstat(dir).catch(() => null);
+      if (!info?.isDirectory()) return;
+    }
+    if (this.#closed) return;
+    try {
+      const watcher = watch(dir, { persistent: false }, () => this.onChange());
+      watcher.on('error', () => watcher.close());
+      this.#watcher = watcher;
+    } catch {
+      // No watch (ENOSPC, the directory gone meanwhile): the poll does the job.
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#watcher?.close();
+  }
+}

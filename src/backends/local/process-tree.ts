@@ -23,20 +23,23 @@ export interface ProcessInfo {
   innerPid: number;
   /** Its command name (what /proc/<pid>/stat says). */
   comm: string;
+  /** Its state letter (R, S, D, Z for a zombie…). */
+  state: string;
 }
 
 function parseStat(
   text: string,
-): Pick<ProcessInfo, 'ppid' | 'pgrp' | 'startTime' | 'comm'> | undefined {
+): Pick<ProcessInfo, 'ppid' | 'pgrp' | 'startTime' | 'comm' | 'state'> | undefined {
   // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
   const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0] ?? '';
   const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
   const startTime = Number(fields[19]);
   if (!Number.isInteger(ppid) || !Number.isInteger(pgrp) || !Number.isFinite(startTime))
     return undefined;
-  return { ppid, pgrp, startTime, comm };
+  return { ppid, pgrp, startTime, comm, state };
 }
 
 function readProcess(pid: number): ProcessInfo | undefined {
@@ -151,12 +154,23 @@ export function isLaunchWorking(pgid: number, table = loadProcessTable()): boole
   return table.some((p) => p.pgrp === pgid && (p.nsDepth > ownDepth || p.comm !== 'socat'));
 }
 
-/** True while any process of group `pgid` exists (zombies included). */
+/**
+ * True while a process of group `pgid` has not ended. Zombies do not count: a group whose
+ * processes all ended is over even while their parent has not reaped them yet (an
+ * orphaned bubblewrap waits for pid 1 to reap it, which on some hosts takes seconds).
+ */
 export function isProcessGroupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const leader = readProcess(pgid);
+  if (leader && leader.pgrp === pgid && !hasEnded(leader)) return true;
+  return loadProcessTable().some((p) => p.pgrp === pgid && !hasEnded(p));
+}
+
+/** A zombie (Z) or a process being torn down (X): it runs no more code. */
+function hasEnded(p: ProcessInfo): boolean {
+  return p.state === 'Z' || p.state === 'X';
 }

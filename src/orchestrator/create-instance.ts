@@ -9,11 +9,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CorralError } from '../lib/errors.js';
 import { newInstanceId, isValidInstanceId } from '../lib/id.js';
-import { acquireLock } from '../lib/lock.js';
 import { trace } from '../lib/trace.js';
 import {
   getInstancesDir,
-  getRepoLockPath,
   metadataSchemaVersion,
   type BackendName,
   type HostMount,
@@ -23,12 +21,20 @@ import {
 } from '../state/index.js';
 import type { ModelPolicy } from '../gateway/policy.js';
 import { EventBus } from '../events/index.js';
-import { loadSourceRepo, provisionWorkspace, snapshotBase } from '../workspace/index.js';
+import {
+  cloneWorkspace,
+  loadSourceRepo,
+  pinBase,
+  snapshotBase,
+  type SourceRepo,
+} from '../workspace/index.js';
 import { writeEgressPolicy } from '../gateway/policy.js';
 import type { InstanceStore } from './instance-store.js';
 
 export interface CreateRequest {
   repoDir: string;
+  /** The source repository, when the caller has already looked it up. */
+  repo?: SourceRepo;
   from?: string;
   agent: string;
   /** The shell agent's command, or extra arguments for an agent CLI. */
@@ -65,28 +71,27 @@ export async function createInstance(
     });
   }
   trace('cli ready');
-  const repo = await loadSourceRepo(request.repoDir);
+  const repo = request.repo ?? (await loadSourceRepo(request.repoDir));
   await mkdir(getInstancesDir(store.home), { recursive: true });
   const id = await reserveId(store, request.agent);
   const paths = store.paths(id);
   const branch = `corral/${id}`;
   try {
-    const lock = await acquireLock(getRepoLockPath(store.home, repo.root));
-    let base;
-    try {
-      base = await snapshotBase(repo, { from: request.from });
-      trace('snapshot');
-      await provisionWorkspace({
-        sourceRoot: repo.root,
-        id,
-        base,
-        branch,
-        workspaceDir: paths.workspace,
-      });
-      trace('clone');
-    } finally {
-      await lock.release();
-    }
+    // No lock on the source repository: the snapshot only adds objects (git writes each
+    // one atomically, and the same object twice is the same file) and a ref of its own,
+    // with an index of its own; the clone only reads. Instances created together are made
+    // at once (under a lock, 20 waited for each other's snapshots, one by one).
+    const base = await snapshotBase(repo, { from: request.from });
+    await pinBase(repo.root, id, base);
+    trace('snapshot');
+    await cloneWorkspace({
+      sourceRoot: repo.root,
+      id,
+      base,
+      branch,
+      workspaceDir: paths.workspace,
+    });
+    trace('clone');
     const now = new Date().toISOString();
     const metadata: Metadata = {
       schemaVersion: metadataSchemaVersion,

@@ -170,10 +170,11 @@ export class Orchestrator {
     const context = await readContextFiles(request.contextFiles ?? []);
     const backend = await chooseBackend(this.deps.backends, request.backend);
     const needsAgentImage = agent.binary !== null && agent.name !== 'fake';
+    const repo = await loadSourceRepo(request.repoDir);
     let image: string | null = null;
     if (backend.images) {
       image = await backend.images.resolve({
-        repoRoot: (await loadSourceRepo(request.repoDir)).root,
+        repoRoot: repo.root,
         purpose: needsAgentImage ? 'agent' : 'command',
         requested: request.image,
         onProgress: (line) => this.deps.log(`  ${line}`),
@@ -201,6 +202,7 @@ export class Orchestrator {
     });
     const metadata = await createInstance(this.store, {
       repoDir: request.repoDir,
+      repo,
       from: request.from,
       agent: agent.name,
       command: request.command,

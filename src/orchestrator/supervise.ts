@@ -75,6 +75,9 @@ export interface SuperviseIO {
   onEvent?: (event: CorralEvent) => void;
 }
 
+/** How often a watched launch directory is read anyway (IoWatch is a hint, not a promise). */
+const watchedPollMs = 1000;
+
 export interface SuperviseOptions {
   store: InstanceStore;
   backend: Backend;
@@ -579,7 +582,9 @@ class InstanceRun {
         }
         if (written) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollMs);
+          // Watched, a write wakes it: the poll is only a safety net (20 quiet runs polled
+          // ten times a second cost the engine a core).
+          const timer = setTimeout(resolve, watch.watching ? watchedPollMs : pollMs);
           this.#wake = () => {
             clearTimeout(timer);
             resolve();

@@ -22,18 +22,35 @@ export interface ProvisionRequest {
   workspaceDir: string;
 }
 
+/** Provisions the workspace: the base pinned, then the clone (tests and simple callers). */
 export async function provisionWorkspace(
   request: ProvisionRequest,
 ): Promise<{ included: string[] }> {
+  await pinBase(request.sourceRoot, request.id, request.base);
+  return cloneWorkspace(request);
+}
+
+/**
+ * Pins the base in the source repository (`refs/corral/bases/<id>`): the ref keeps a
+ * snapshot commit alive and makes it clonable. Done under the repository's lock, with the
+ * snapshot; the clone that follows only reads and needs no lock.
+ */
+export async function pinBase(sourceRoot: string, id: string, base: Base): Promise<void> {
+  await git(sourceRoot, ['update-ref', getBaseRef(id), getBaseTip(base)]);
+}
+
+/** Clones the pinned base into the workspace; on failure removes it and the pin. */
+export async function cloneWorkspace(request: ProvisionRequest): Promise<{ included: string[] }> {
   const { sourceRoot, id, base, branch, workspaceDir } = request;
   const tip = getBaseTip(base);
-  // The ref keeps the snapshot commit alive in the source repo and makes it clonable.
-  await git(sourceRoot, ['update-ref', getBaseRef(id), tip]);
   try {
     const mode = await chooseCloneMode(sourceRoot);
     await git(sourceRoot, [
       'clone',
       '--quiet',
+      // The pinned base comes with the clone's own fetch (no second one).
+      '--config',
+      `remote.origin.fetch=+${getBaseRef(id)}:refs/corral/base`,
       mode,
       // A new pack made of loose objects: no delta search (it took four fifths of a
       // 3,000-file clone). Deltas the source already has are kept; loose objects are
@@ -43,13 +60,6 @@ export async function provisionWorkspace(
       '--',
       sourceRoot,
       workspaceDir,
-    ]);
-    await git(workspaceDir, [
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      'origin',
-      `+${getBaseRef(id)}:refs/corral/base`,
     ]);
     await git(workspaceDir, ['checkout', '--quiet', '-b', branch, tip]);
     await git(workspaceDir, ['remote', 'remove', 'origin']);

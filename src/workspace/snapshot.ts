@@ -9,7 +9,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Base } from '../state/index.js';
-import { git, gitOut } from './git.js';
+import { git } from './git.js';
 import { resolveCommit, type SourceRepo } from './source-repo.js';
 
 export function getBaseRef(id: string): string {
@@ -32,15 +32,13 @@ export async function snapshotBase(repo: SourceRepo, options: { from?: string })
   const tmp = await mkdtemp(join(tmpdir(), 'corral-index-'));
   try {
     const index = join(tmp, 'index');
-    const gitDir = await gitOut(repo.root, ['rev-parse', '--absolute-git-dir']);
     // Starting from a copy of the real index keeps its stat cache, so `add -A` only hashes
     // files that really changed.
-    await copyFile(join(gitDir, 'index'), index).catch(() => undefined);
+    await copyFile(join(repo.gitDir, 'index'), index).catch(() => undefined);
     const env = { GIT_INDEX_FILE: index };
     await git(repo.root, ['add', '-A', '--', '.'], { env });
     const tree = (await git(repo.root, ['write-tree'], { env })).stdout.trim();
-    const headTree = await gitOut(repo.root, ['rev-parse', `${repo.head}^{tree}`]);
-    if (tree === headTree) return { commit: repo.head, snapshot: null, ref: null };
+    if (tree === repo.headTree) return { commit: repo.head, snapshot: null, ref: null };
     const snapshot = (
       await git(
         repo.root,

@@ -11,8 +11,12 @@ import { git } from './git.js';
 export interface SourceRepo {
   /** Absolute path of the repository's top level. */
   root: string;
+  /** Absolute path of its git directory. */
+  gitDir: string;
   /** The commit HEAD points at. */
   head: string;
+  /** That commit's tree. */
+  headTree: string;
 }
 
 export async function loadSourceRepo(dir: string): Promise<SourceRepo> {
@@ -26,22 +30,25 @@ export async function loadSourceRepo(dir: string): Promise<SourceRepo> {
       hint: 'Run corral inside a git repository, or pass --repo <path>.',
     });
   }
-  const top = await git(path, ['rev-parse', '--show-toplevel'], { allowFailure: true });
-  if (top.exitCode !== 0) {
+  // One git for all four (each spawn from a busy engine costs): with no commit yet, git
+  // still says where the repository is before it fails; outside one it says nothing.
+  const r = await git(
+    path,
+    ['rev-parse', '--show-toplevel', '--absolute-git-dir', 'HEAD^{commit}', 'HEAD^{tree}', '--'],
+    { allowFailure: true },
+  );
+  const [root, gitDir, head, headTree] = r.stdout.split('\n').map((l) => l.trim());
+  if (!root || !gitDir) {
     throw new CorralError('NOT_A_GIT_REPO', `${path} is not a git repository.`, {
       hint: 'Run corral inside a git repository (git init && git commit), or pass --repo <path>.',
     });
   }
-  const root = top.stdout.trim();
-  const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], {
-    allowFailure: true,
-  });
-  if (head.exitCode !== 0) {
+  if (r.exitCode !== 0 || !head || !headTree) {
     throw new CorralError('NO_COMMITS', `The repository at ${root} has no commits yet.`, {
       hint: 'Make a first commit (git add -A && git commit -m init), then run corral again.',
     });
   }
-  return { root, head: head.stdout.trim() };
+  return { root, gitDir, head, headTree };
 }
 
 /** Resolves a user-given ref to a commit, or fails with BAD_REF. */

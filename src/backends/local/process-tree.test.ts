@@ -23,7 +23,7 @@ async function zombieGroup(): Promise<number> {
   );
   started.push(parent);
   const pid = await new Promise<number>((resolve) =>
-    parent.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))),
+    parent.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))),
   );
   // Until the child has exited and made its group, it is not a zombie yet.
   for (let i = 0; i < 200; i++) {

@@ -62,17 +62,23 @@ export class IoTail {
     const handle = await openUnderNoFollow(this.root, this.parts);
     if (!handle) return 0;
     try {
-      const size = (await handle.stat()).size;
+      let size = (await handle.stat()).size;
       if (size < this.#offset) this.#offset = size;
       let total = 0;
-      const buffer = Buffer.alloc(chunkBytes);
-      while (total < maxBytes) {
-        const want = Math.min(buffer.length, maxBytes - total);
-        const { bytesRead } = await handle.read(buffer, 0, want, this.#offset);
+      // Nothing new (most reads of a quiet run): no buffer at all. Otherwise each chunk
+      // gets a buffer of its own, only as large as what is there, and only what was read
+      // of it is handed on.
+      while (total < maxBytes && size > this.#offset) {
+        const buffer = Buffer.allocUnsafe(
+          Math.min(chunkBytes, maxBytes - total, size - this.#offset),
+        );
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.#offset);
         if (bytesRead === 0) break;
         this.#offset += bytesRead;
         total += bytesRead;
-        onChunk(Buffer.from(buffer.subarray(0, bytesRead)));
+        onChunk(buffer.subarray(0, bytesRead));
+        // It may have grown meanwhile: what is there by now is read too.
+        if (this.#offset >= size) size = (await handle.stat()).size;
       }
       return total;
     } finally {

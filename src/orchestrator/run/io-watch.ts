@@ -20,6 +20,10 @@ export class IoWatch {
     private readonly onChange: () => void,
   ) {}
 
+  get watching(): boolean {
+    return this.#watcher !== undefined;
+  }
+
   /** Starts watching if it does not yet (call again until it does; cheap once it does). */
   async ensure(): Promise<void> {
     if (this.#watcher || this.#closed) return;
@@ -32,7 +36,10 @@ export class IoWatch {
     if (this.#closed) return;
     try {
       const watcher = watch(dir, { persistent: false }, () => this.onChange());
-      watcher.on('error', () => watcher.close());
+      watcher.on('error', () => {
+        watcher.close();
+        this.#watcher = undefined;
+      });
       this.#watcher = watcher;
     } catch {
       // No watch (ENOSPC, the directory gone meanwhile): the poll does the job.

@@ -89,7 +89,7 @@ function readTestCase(node: XmlNode, suites: readonly string[], tests: TestCaseC
   const name = attr(node, 'name') ?? '';
   const classname = attr(node, 'classname');
   // jest-junit repeats the name in classname by default; vitest puts the file there.
-  const suite = classname && classname !== name ? [classname] : suites.slice(-1);
+  const suite = classname && classname !== name ? [classname] : suites;
   const seconds = Number(attr(node, 'time'));
   tests.add({
     name,
@@ -137,7 +137,16 @@ function nodes(value: unknown): XmlNode[] {
 
 function attr(node: XmlNode, name: string): string | null {
   const value = node[`@${name}`];
-  return typeof value === 'string' ? value : null;
+  return typeof value === 'string' ? decodeCharacterReferences(value) : null;
+}
+
+/** `&#10;` and `&#x41;`, which the parser leaves as they are. */
+function decodeCharacterReferences(text: string): string {
+  if (!text.includes('&#')) return text;
+  return text.replace(/&#(x[0-9a-f]{1,6}|[0-9]{1,7});/gi, (whole, code: string) => {
+    const point = code[0] === 'x' || code[0] === 'X' ? parseInt(code.slice(1), 16) : Number(code);
+    return point <= 0x10ffff ? String.fromCodePoint(point) : whole;
+  });
 }
 
 function count(node: XmlNode, name: string): number | null {

@@ -24,7 +24,7 @@ export function readCargoTestText(
   let closingLine = -1;
   let running = false;
   let binaries = 0;
-  for (let i = 0; i < lines.length && !tests.full; i++) {
+  for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (runningLine.test(line)) {
       running = true;

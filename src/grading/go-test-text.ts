@@ -48,7 +48,7 @@ export function readGoTestText(
     pending = [];
     ran = new Set();
   };
-  for (let i = 0; i < lines.length && !tests.full; i++) {
+  for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const run = runLine.exec(line);
     if (run) {

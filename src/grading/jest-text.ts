@@ -53,7 +53,7 @@ export function readJestText(
     headings = [];
     listed = 0;
   };
-  for (let i = 0; i < lines.length && !tests.full; i++) {
+  for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (isTooDeep(line)) continue;
     const header = fileLine.exec(line);

@@ -38,7 +38,7 @@ export function readMochaSpec(
   let suites: Suite[] = [];
   let rootClosed = false;
   let inSummary = false;
-  for (let i = 0; i < lines.length && !tests.full; i++) {
+  for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (isTooDeep(line)) continue;
     const passing = passingLine.exec(line);

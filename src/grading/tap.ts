@@ -223,9 +223,9 @@ class TapReader {
       // Points of a deeper level whose parent never closed belong to the next one up.
       const parent = this.#levels.at(-1);
       if (parent && parent.indent > indent) {
-        parent.orphans.push(...points);
+        for (const node of points) parent.orphans.push(node);
       } else if (indent === -1) {
-        this.#done.push(...points);
+        for (const node of points) this.#done.push(node);
       } else {
         children = points;
       }

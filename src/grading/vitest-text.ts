@@ -29,7 +29,7 @@ export function readVitestText(
   let closingLine = -1;
   let file: string | null = null;
   let inConsole = false;
-  for (let i = 0; i < lines.length && !tests.full; i++) {
+  for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (inConsole) {
       inConsole = line.trim() !== '';

@@ -146,7 +146,9 @@ function readFiles(files: readonly ResultFile[], options: ReadOptions): TestRepo
     for (const parse of fileParsers) {
       const report = parse(content, options);
       if (!report) continue;
-      byFormat.set(report.format, [...(byFormat.get(report.format) ?? []), report]);
+      const reports = byFormat.get(report.format) ?? [];
+      reports.push(report);
+      byFormat.set(report.format, reports);
       break;
     }
   }

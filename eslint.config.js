@@ -10,7 +10,7 @@ const layers = [
   ['lib'],
   ['protocol'],
   ['events', 'config', 'state'],
-  ['workspace', 'backends', 'agents', 'gateway', 'store'],
+  ['workspace', 'backends', 'agents', 'gateway', 'store', 'grading'],
   ['orchestrator'],
   ['engine', 'server'],
   ['cli'],

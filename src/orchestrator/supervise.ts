@@ -77,6 +77,8 @@ export interface SuperviseIO {
 
 /** How often a watched launch directory is read anyway (IoWatch is a hint, not a promise). */
 const watchedPollMs = 1000;
+/** The least time between two reads of a launch's files that a write asked for. */
+const minReadGapMs = 10;
 
 export interface SuperviseOptions {
   store: InstanceStore;
@@ -544,8 +546,11 @@ class InstanceRun {
     let termAt = 0;
     let lastLivenessCheck = 0;
     let gone = false;
-    // Something written since the loop last read: read again at once.
+    // Something written since the loop last read: read again soon (not sooner than
+    // minReadGapMs after the last read: a sandbox writing a byte at a time must not keep
+    // the engine reading for it alone).
     let written = false;
+    let lastReadAt = 0;
     const watch = new IoWatch(workspace, dir, () => {
       written = true;
       this.#wake();
@@ -553,6 +558,7 @@ class InstanceRun {
     try {
       for (;;) {
         written = false;
+        lastReadAt = Date.now();
         await watch.ensure();
         const read =
           (await tails.stdout.read((c) => pipeline.stdout(c))) +
@@ -580,14 +586,17 @@ class InstanceRun {
           gone = !(await proc.isRunning().catch(() => true));
           if (gone) continue;
         }
-        if (written) continue;
         await new Promise<void>((resolve) => {
           // Watched, a write wakes it: the poll is only a safety net (20 quiet runs polled
           // ten times a second cost the engine a core).
-          const timer = setTimeout(resolve, watch.watching ? watchedPollMs : pollMs);
+          const gap = () => Math.max(0, lastReadAt + minReadGapMs - Date.now());
+          let timer = setTimeout(
+            resolve,
+            written ? gap() : watch.watching ? watchedPollMs : pollMs,
+          );
           this.#wake = () => {
             clearTimeout(timer);
-            resolve();
+            timer = setTimeout(resolve, gap());
           };
         });
       }

@@ -95,7 +95,13 @@ export async function collectGarbage(
     }
   }
 
+  // A state dir with no record yet, younger than this, is an instance being created.
   const halfMadeAgeMs = options.halfMadeAgeMs ?? 10 * 60_000;
+  const isBeingMade = async (id: string): Promise<boolean> => {
+    const info = await stat(store.paths(id).dir).catch(() => null);
+    return info !== null && Date.now() - info.mtimeMs < halfMadeAgeMs;
+  };
+
   for (const id of await store.listIds()) {
     if (records.has(id)) continue;
     const paths = store.paths(id);
@@ -158,6 +164,8 @@ export async function collectGarbage(
       const id = ref.replace(/^refs\/(corral\/bases|heads\/corral)\//, '');
       if (records.has(id)) continue;
       if (ref.startsWith('refs/corral/bases/')) {
+        // An instance being created pins its base before its record is saved.
+        if (await isBeingMade(id)) continue;
         await act(
           { kind: 'base-ref', target: `${repo} ${ref}`, reason: 'no instance record' },
           () => git(repo, ['update-ref', '-d', ref, sha]),

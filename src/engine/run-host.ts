@@ -98,6 +98,7 @@ export class RunHost {
     // command that started it asked for traces.
     const notes = {
       trace: currentNotes()?.trace ?? false,
+      startedAt: performance.now(),
       write: (line: string) => {
         this.noteLog(id, line);
         this.#each(id, (w) => w.onNote?.(line));

@@ -12,6 +12,8 @@ export interface NoteSink {
   write(line: string): void;
   /** The asker wants phase timings (`CORRAL_TRACE=1` in its environment). */
   trace: boolean;
+  /** When the work began (`performance.now()`): its first timing counts from there. */
+  startedAt?: number;
 }
 
 const storage = new AsyncLocalStorage<NoteSink>();

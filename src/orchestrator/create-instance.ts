@@ -70,7 +70,7 @@ export async function createInstance(
       hint: 'Use lowercase letters, digits and dashes (at most 63).',
     });
   }
-  trace('cli ready');
+  trace('ready to create');
   const repo = request.repo ?? (await loadSourceRepo(request.repoDir));
   await mkdir(getInstancesDir(store.home), { recursive: true });
   const id = await reserveId(store, request.agent);

@@ -27,6 +27,7 @@ export function withNoteStream(
         };
         const sink = {
           trace,
+          startedAt: performance.now(),
           write: (line: string) => (open ? send('note', { line }) : fallback(line)),
         };
         void (async () => {

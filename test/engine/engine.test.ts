@@ -180,6 +180,9 @@ describe("every instance's events in one stream (GET /v1/events)", () => {
         }
       });
     });
+    // instance.ended reaches a follower as it is said, a moment before its log is flushed
+    // and the record made final: the logs are compared once the records are.
+    for (const id of ids) expect(await waitForEnd(home, id, 60_000)).toBe('succeeded');
     const gseqs = seen.map((e) => e.gseq);
     expect(gseqs).toEqual([...gseqs].sort((a, b) => a - b));
     expect(new Set(gseqs).size).toBe(gseqs.length);

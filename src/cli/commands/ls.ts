@@ -5,7 +5,11 @@
 import { Option, type Command } from 'commander';
 import { formatDurationMs, parseDurationMs } from '../../lib/duration.js';
 import { instanceStatuses, listRelaxations, type InstanceStatus } from '../../state/index.js';
-import { instanceSorts, type InstanceQuery, type InstanceSort } from '../../store/instance-query.js';
+import {
+  instanceSorts,
+  type InstanceQuery,
+  type InstanceSort,
+} from '../../store/instance-query.js';
 import type { CommandContext } from '../context.js';
 import { outcomeJson } from '../outcome.js';
 import { printJson, printLine, usage } from '../output.js';

@@ -6,6 +6,7 @@
  * `results.summary` is the runner's claim.
  */
 import { z } from 'zod';
+import { parseJsonObject } from './embedded-documents.js';
 import { TestCaseCollector } from './test-case-collector.js';
 import {
   emptyClaim,
@@ -57,12 +58,8 @@ const statuses: Record<string, TestStatus> = {
 /** A report of a CTRF document, or null when `text` is not one. */
 export function parseCtrfJson(text: string, options: ReadOptions = {}): TestReport | null {
   if (!text.includes('"results"')) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
+  const value = parseJsonObject(text);
+  if (value === undefined) return null;
   const parsed = CtrfReport.safeParse(value);
   if (!parsed.success) return null;
   const tests = new TestCaseCollector('ctrf-json', options);

@@ -23,13 +23,13 @@ export function lastJsonDocument(
 ): Found<unknown> | null {
   const whole = text.trim();
   if (whole.startsWith('{') && whole.endsWith('}') && whole.includes(marker)) {
-    const value = parseObject(whole);
+    const value = parseJsonObject(whole);
     if (value !== undefined) return { value, endLine: lines.length - 1 };
   }
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!.trim();
     if (!line.startsWith('{') || !line.includes(marker)) continue;
-    const value = parseObject(line);
+    const value = parseJsonObject(line);
     if (value !== undefined) return { value, endLine: i };
   }
   return null;
@@ -70,7 +70,8 @@ export function lastLineMatching(lines: readonly string[], pattern: RegExp): num
   return -1;
 }
 
-function parseObject(text: string): unknown {
+/** `text` as a JSON object, or undefined (not JSON, or not an object). */
+export function parseJsonObject(text: string): unknown {
   try {
     const value: unknown = JSON.parse(text);
     return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;

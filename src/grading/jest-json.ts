@@ -8,6 +8,7 @@
  * and (jest only) `numRuntimeErrorTestSuites` are the runner's claim.
  */
 import { z } from 'zod';
+import { parseJsonObject } from './embedded-documents.js';
 import { TestCaseCollector } from './test-case-collector.js';
 import {
   emptyClaim,
@@ -55,12 +56,8 @@ const statuses: Record<string, TestStatus> = {
 /** A report of jest's (or vitest's) JSON document, or null when `text` is not one. */
 export function parseJestJson(text: string, options: ReadOptions = {}): TestReport | null {
   if (!text.includes('"testResults"')) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
+  const value = parseJsonObject(text);
+  if (value === undefined) return null;
   return readJestJson(value, options);
 }
 

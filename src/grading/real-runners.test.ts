@@ -216,21 +216,22 @@ test.todo('todo one');
     ...extra,
   ];
 
+  /** Every test of the jest project, as `status id`, sorted. */
+  const everyJestTest = [
+    'passed math.test.js > math > adds',
+    'failed math.test.js > math > fails',
+    'passed math.test.js > top passes',
+    'skipped math.test.js > skipped one',
+    'skipped math.test.js > todo one',
+    'passed other.test.js > other passes',
+  ].sort();
+
   it('reads --json (the document on stdout, the summary on stderr)', async () => {
     const ran = await run(dir, bin('jest'), args('--json'));
     expect(ran.exitCode).toBe(1);
     const report = readTestResults({ output: ran.output, root: dir });
     expect(report?.format).toBe('jest-json');
-    expect(statusesOf(report).sort()).toEqual(
-      [
-        'passed math.test.js > math > adds',
-        'failed math.test.js > math > fails',
-        'passed math.test.js > top passes',
-        'skipped math.test.js > skipped one',
-        'skipped math.test.js > todo one',
-        'passed other.test.js > other passes',
-      ].sort(),
-    );
+    expect(statusesOf(report).sort()).toEqual(everyJestTest);
     expect(report?.claimed).toEqual({
       source: 'jest-json',
       total: 6,
@@ -254,16 +255,7 @@ test.todo('todo one');
     expect(ran.output).toContain('✓ fake (1 ms)');
     const report = readTestResults({ output: ran.output });
     expect(report?.format).toBe('jest-text');
-    expect(statusesOf(report).sort()).toEqual(
-      [
-        'passed math.test.js > math > adds',
-        'failed math.test.js > math > fails',
-        'passed math.test.js > top passes',
-        'skipped math.test.js > skipped one',
-        'skipped math.test.js > todo one',
-        'passed other.test.js > other passes',
-      ].sort(),
-    );
+    expect(statusesOf(report).sort()).toEqual(everyJestTest);
   }, 30_000);
 });
 

@@ -21,20 +21,13 @@ import {
 } from '../state/index.js';
 import type { ModelPolicy } from '../gateway/policy.js';
 import { EventBus } from '../events/index.js';
-import {
-  cloneWorkspace,
-  loadSourceRepo,
-  pinBase,
-  snapshotBase,
-  type SourceRepo,
-} from '../workspace/index.js';
+import { cloneWorkspace, pinBase, snapshotBase, type SourceRepo } from '../workspace/index.js';
 import { writeEgressPolicy } from '../gateway/policy.js';
 import type { InstanceStore } from './instance-store.js';
 
 export interface CreateRequest {
-  repoDir: string;
-  /** The source repository, when the caller has already looked it up. */
-  repo?: SourceRepo;
+  /** The source repository (the caller looked it up: it also picks the image from it). */
+  repo: SourceRepo;
   from?: string;
   agent: string;
   /** The shell agent's command, or extra arguments for an agent CLI. */
@@ -71,7 +64,7 @@ export async function createInstance(
     });
   }
   trace('ready to create');
-  const repo = request.repo ?? (await loadSourceRepo(request.repoDir));
+  const { repo } = request;
   await mkdir(getInstancesDir(store.home), { recursive: true });
   const id = await reserveId(store, request.agent);
   const paths = store.paths(id);

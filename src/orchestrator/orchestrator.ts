@@ -201,7 +201,6 @@ export class Orchestrator {
       network,
     });
     const metadata = await createInstance(this.store, {
-      repoDir: request.repoDir,
       repo,
       from: request.from,
       agent: agent.name,

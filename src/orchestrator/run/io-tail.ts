@@ -11,14 +11,21 @@ import { join } from 'node:path';
 
 const chunkBytes = 256 * 1024;
 
-/** Opens `root/<parts…>` for reading without following a link anywhere below `root`. */
-export async function openUnderNoFollow(root: string, parts: string[]): Promise<FileHandle | null> {
+/** `root/<parts…>` when each part is a real directory (no link on the way), else null. */
+export async function realDirUnder(root: string, parts: string[]): Promise<string | null> {
   let dir = root;
-  for (const part of parts.slice(0, -1)) {
+  for (const part of parts) {
     dir = join(dir, part);
     const info = await lstat(dir).catch(() => null);
     if (!info?.isDirectory()) return null;
   }
+  return dir;
+}
+
+/** Opens `root/<parts…>` for reading without following a link anywhere below `root`. */
+export async function openUnderNoFollow(root: string, parts: string[]): Promise<FileHandle | null> {
+  const dir = await realDirUnder(root, parts.slice(0, -1));
+  if (dir === null) return null;
   const handle = await open(
     join(dir, parts[parts.length - 1]!),
     constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,

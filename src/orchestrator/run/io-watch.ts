@@ -7,8 +7,7 @@
  * the path is a real directory, never through a link.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { realDirUnder } from './io-tail.js';
 
 export class IoWatch {
   #watcher: FSWatcher | undefined;
@@ -27,13 +26,8 @@ export class IoWatch {
   /** Starts watching if it does not yet (call again until it does; cheap once it does). */
   async ensure(): Promise<void> {
     if (this.#watcher || this.#closed) return;
-    let dir = this.root;
-    for (const part of this.parts) {
-      dir = join(dir, part);
-      const info = await lstat(dir).catch(() => null);
-      if (!info?.isDirectory()) return;
-    }
-    if (this.#closed) return;
+    const dir = await realDirUnder(this.root, this.parts);
+    if (dir === null || this.#closed) return;
     try {
       const watcher = watch(dir, { persistent: false }, () => this.onChange());
       watcher.on('error', () => {

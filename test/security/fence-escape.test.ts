@@ -3,8 +3,8 @@
  * Anthropic stand-in through its gateway) and the scripted model has it run attack.sh with
  * its Bash tool, as the agent: reach a host that is not allowed through the proxy and
  * around it, reach the host, the Docker socket and a neighbouring instance's containers,
- * hunt for the real key in the environment, files and /proc, gain capabilities, fork and
- * allocate past its limits. Every attempt must fail (and those that reach the gateway are
+ * hunt for the real key in the environment, files and /proc, gain capabilities. A command
+ * of its own forks and allocates past the limits. Every attempt must fail (and those that reach the gateway are
  * logged as denied), while an allowed host and the model API work. A container on the
  * gateway's outbound network cannot use the neighbour's gateway (its proxy, its
  * requests server). Then `corral allow` and `corral deny` change what the running neighbour may
@@ -145,6 +145,17 @@ try unshare unshare -r true
 control chroot chroot --help
 try chroot chroot / true
 
+echo "attack: finished"
+`;
+}
+
+/**
+ * The limits, attacked: fork and allocate past them. Run as the instance's own command, not
+ * by the agent: the sandbox's pid and memory budgets are the agent's too, and a model CLI
+ * that cannot start a thread while the sleepers hold every pid aborts (seen: Claude Code
+ * exited 134 mid-attack). Same output convention as attackScript.
+ */
+const limitsScript = `#!/bin/bash
 # Fork past the pid limit (bounded: 400 sleepers). dash gives up on a failed fork at once
 # (bash would retry for seconds); counting and reaping use bash builtins only, since no
 # fork succeeds while the sleepers hold every pid. Control: 20 sleepers start and are
@@ -166,9 +177,8 @@ head -c 64M /dev/zero | tail > /dev/null 2>&1 && echo "memory: control ok" || ec
 head -c 2G /dev/zero | tail > /dev/null 2>&1
 rc=$?
 [ "$rc" = 137 ] && echo "memory: blocked" || echo "memory: ESCAPED exit $rc"
-echo "attack: finished"
+echo "limits: finished"
 `;
-}
 
 const script: ScriptTurn[] = [
   {
@@ -435,8 +445,6 @@ describe('the fence, attacked by a hostile agent', () => {
       'mount',
       'unshare',
       'chroot',
-      'fork',
-      'memory',
     ];
     for (const check of attempts) {
       expect(lines, report).toContain(`${check}: control ok`);
@@ -473,6 +481,38 @@ describe('the fence, attacked by a hostile agent', () => {
       expect(text, f).not.toContain(apiKey);
     }
   }, 300_000);
+
+  it('a hostile command cannot fork or allocate past its limits', async () => {
+    await repo.write('limits.sh', limitsScript);
+    repo.git('add', 'limits.sh');
+    repo.git('commit', '-qm', 'limits');
+    const r = await corral(
+      home,
+      [
+        'run',
+        '--memory',
+        '768m',
+        '--pids',
+        '256',
+        '--json',
+        '--',
+        'bash',
+        '-c',
+        'bash limits.sh > limits.out 2>&1',
+      ],
+      { cwd: repo.dir, env, timeoutMs: 180_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<{ branch: string; status: string }>();
+    expect(out.status).toBe('succeeded');
+    const report = repo.show(out.branch, 'limits.out') ?? '';
+    const lines = report.trim().split('\n');
+    expect(lines, report).toContain('limits: finished');
+    for (const check of ['fork', 'memory']) {
+      expect(lines, report).toContain(`${check}: control ok`);
+      expect(lines, report).toContain(`${check}: blocked`);
+    }
+  }, 200_000);
 
   it("another container on the gateway's outbound network can use neither its proxy nor its requests", () => {
     const gateway = execFileSync(

@@ -44,6 +44,10 @@ export const RunRequestSchema = z.object({
   relax: Relaxations.optional(),
   mounts: z.array(HostMount).optional(),
   modelPolicy: ModelPolicy.optional(),
+  baseHistoryOnly: z
+    .boolean()
+    .optional()
+    .describe("the workspace holds the base's history only (a battle's contestants)"),
 });
 
 /** Fails to compile when the orchestrator's RunRequest gains a field this schema would strip. */

@@ -52,6 +52,8 @@ export interface CreateRequest {
   modelPolicy: ModelPolicy;
   /** Started in the background at once: recorded as a run starting (see Orchestrator.create). */
   detached: boolean;
+  /** The workspace gets the base's history only (provision.ts: ProvisionRequest). */
+  baseHistoryOnly: boolean;
 }
 
 export async function createInstance(
@@ -83,6 +85,7 @@ export async function createInstance(
       base,
       branch,
       workspaceDir: paths.workspace,
+      baseHistoryOnly: request.baseHistoryOnly,
     });
     trace('clone');
     const now = new Date().toISOString();

@@ -104,6 +104,11 @@ export interface RunRequest {
    * (`--allow-model-api`, `--model`, `--budget-…`); recorded, and applied on every run.
    */
   modelPolicy?: ModelPolicy;
+  /**
+   * The workspace holds the base and its ancestry only, no other ref or object of the
+   * source repository (a battle's contestants: nothing to copy from).
+   */
+  baseHistoryOnly?: boolean;
 }
 
 /**
@@ -221,6 +226,7 @@ export class Orchestrator {
       mounts: request.mounts ?? [],
       modelPolicy,
       detached: options.detached ?? false,
+      baseHistoryOnly: request.baseHistoryOnly ?? false,
     });
     await rememberRepo(this.home, metadata.sourceRepo);
     return metadata;

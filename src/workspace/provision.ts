@@ -20,6 +20,13 @@ export interface ProvisionRequest {
   base: Base;
   branch: string;
   workspaceDir: string;
+  /**
+   * The workspace gets the base and its ancestry only: no other branch, tag or ref of the
+   * source repository, and none of their objects (a battle's contestants: an agent can read
+   * `git log --all` and `git cat-file --batch-all-objects`, so another contestant's work
+   * must not be in its repository at all). Slower on a big history: a new pack is made.
+   */
+  baseHistoryOnly?: boolean;
 }
 
 /** Provisions the workspace: the base pinned, then the clone (tests and simple callers). */
@@ -44,25 +51,9 @@ export async function cloneWorkspace(request: ProvisionRequest): Promise<{ inclu
   const { sourceRoot, id, base, branch, workspaceDir } = request;
   const tip = getBaseTip(base);
   try {
-    const mode = await chooseCloneMode(sourceRoot);
-    await git(sourceRoot, [
-      'clone',
-      '--quiet',
-      // The pinned base comes with the clone's own fetch (no second one).
-      '--config',
-      `remote.origin.fetch=+${getBaseRef(id)}:refs/corral/base`,
-      mode,
-      // A new pack made of loose objects: no delta search (it took four fifths of a
-      // 3,000-file clone). Deltas the source already has are kept; loose objects are
-      // stored whole, as they were.
-      ...(mode === '--no-local' ? ['--upload-pack', 'git -c pack.window=0 upload-pack'] : []),
-      '--no-checkout',
-      '--',
-      sourceRoot,
-      workspaceDir,
-    ]);
+    if (request.baseHistoryOnly) await fetchBaseOnly(sourceRoot, id, workspaceDir);
+    else await cloneEverything(sourceRoot, id, workspaceDir);
     await git(workspaceDir, ['checkout', '--quiet', '-b', branch, tip]);
-    await git(workspaceDir, ['remote', 'remove', 'origin']);
     const included = await copyIncludedFiles(sourceRoot, workspaceDir);
     return { included };
   } catch (error) {
@@ -71,6 +62,52 @@ export async function cloneWorkspace(request: ProvisionRequest): Promise<{ inclu
     throw error;
   }
 }
+
+/** A clone of the whole repository, objects copied (never hardlinked) or packed anew. */
+async function cloneEverything(
+  sourceRoot: string,
+  id: string,
+  workspaceDir: string,
+): Promise<void> {
+  const mode = await chooseCloneMode(sourceRoot);
+  await git(sourceRoot, [
+    'clone',
+    '--quiet',
+    // The pinned base comes with the clone's own fetch (no second one).
+    '--config',
+    `remote.origin.fetch=+${getBaseRef(id)}:refs/corral/base`,
+    mode,
+    // A new pack made of loose objects: no delta search (it took four fifths of a
+    // 3,000-file clone). Deltas the source already has are kept; loose objects are
+    // stored whole, as they were.
+    ...(mode === '--no-local' ? ['--upload-pack', uploadPack] : []),
+    '--no-checkout',
+    '--',
+    sourceRoot,
+    workspaceDir,
+  ]);
+  await git(workspaceDir, ['remote', 'remove', 'origin']);
+}
+
+/**
+ * A new repository that fetches the pinned base alone: upload-pack sends only the objects
+ * it reaches, and no remote is left behind (nothing names the source repository).
+ */
+async function fetchBaseOnly(sourceRoot: string, id: string, workspaceDir: string): Promise<void> {
+  await git(sourceRoot, ['init', '--quiet', '--', workspaceDir]);
+  await git(workspaceDir, [
+    'fetch',
+    '--quiet',
+    '--no-tags',
+    '--upload-pack',
+    uploadPack,
+    '--',
+    sourceRoot,
+    `+${getBaseRef(id)}:refs/corral/base`,
+  ]);
+}
+
+const uploadPack = 'git -c pack.window=0 upload-pack';
 
 /**
  * Objects are never hardlinked (see the top of the file). A repository that is mostly

@@ -15,7 +15,7 @@ import { provisionWorkspace } from './provision.js';
 import { getBaseTip, snapshotBase } from './snapshot.js';
 import { loadSourceRepo, resolveCommit } from './source-repo.js';
 
-async function provision(repoDir: string, from?: string) {
+async function provision(repoDir: string, from?: string, baseHistoryOnly?: boolean) {
   const repo = await loadSourceRepo(repoDir);
   const base = await snapshotBase(repo, { from });
   const workspaceDir = join(await mkdtemp(join(tmpdir(), 'corral-ws-')), 'workspace');
@@ -26,6 +26,7 @@ async function provision(repoDir: string, from?: string) {
     base,
     branch: `corral/${id}`,
     workspaceDir,
+    baseHistoryOnly,
   });
   return { repo, base, workspaceDir, id };
 }
@@ -108,6 +109,40 @@ describe('provisioning', () => {
     );
     expect(shared.trim()).toBe('0');
   });
+});
+
+it("with the base's history only, holds no other branch, ref or object of the source", async () => {
+  const repo = await makeRepo({ 'a.txt': 'a\n' });
+  repo.git('checkout', '-qb', 'rival');
+  await repo.write('rival.txt', 'the rival contestant wrote this\n');
+  repo.git('add', 'rival.txt');
+  repo.git('commit', '-qm', 'rival work');
+  repo.git('tag', 'rival-tag');
+  repo.git('update-ref', 'refs/corral/bases/other', 'HEAD');
+  repo.git('checkout', '-q', '-');
+  await repo.write('a.txt', 'dirty\n');
+  const rivalBlob = repo.git('rev-parse', 'rival:rival.txt').trim();
+  const holds = (workspaceDir: string) => {
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', workspaceDir, ...args], { encoding: 'utf8' });
+    const objects = git('cat-file', '--batch-all-objects', '--batch-check=%(objectname)');
+    return {
+      rival: objects.includes(rivalBlob),
+      refs: git('for-each-ref', '--format=%(refname)').trim().split('\n'),
+      remotes: git('remote').trim(),
+      head: git('rev-parse', 'HEAD').trim(),
+      a: git('show', 'HEAD:a.txt'),
+    };
+  };
+  // Control: a whole clone carries the rival's objects (what an agent could read).
+  expect(holds((await provision(repo.dir)).workspaceDir).rival).toBe(true);
+  const only = await provision(repo.dir, undefined, true);
+  const seen = holds(only.workspaceDir);
+  expect(seen.rival).toBe(false);
+  expect(seen.refs.sort()).toEqual(['refs/corral/base', 'refs/heads/corral/shell-test1']);
+  expect(seen.remotes).toBe('');
+  expect(seen.head).toBe(getBaseTip(only.base));
+  expect(seen.a).toBe('dirty\n');
 });
 
 it('copies a repository of many loose objects as one pack that stands alone', async () => {

@@ -92,6 +92,18 @@ describe('gradeContestant', () => {
     expect(grade.score).toBe(0);
   });
 
+  it('trusts the results when the base too exits non-zero with nothing failed', () => {
+    const passing = { [numbers]: 'passed', [adds]: 'passed' } as const;
+    const thresholdMissed = sampleRun(passing, { exitCode: 1 });
+    const grade = gradeContestant({
+      base: thresholdMissed,
+      contestant: thresholdMissed,
+      testFilesChanged: [],
+    });
+    expect(grade.flags).toEqual([]);
+    expect(grade.resolved).toBe(true);
+  });
+
   it("flags totals that disagree with the tests listed, unless the base's disagreed too", () => {
     const claiming = sampleReport(fixed, { total: 40, passed: 40 });
     const contestant = { report: claiming, exitCode: 0, failure: null };

@@ -10,7 +10,7 @@ import type { TestReport } from '../../grading/index.js';
 import { countTests, suiteRan, type GradingRun } from './grading-run.js';
 
 export type IntegrityFlagCode =
-  /** The command exited non-zero, yet the results list no failed or errored test. */
+  /** The command exited non-zero, yet the results list no failed or errored test (unlike the base's). */
   | 'exit-code-denies-results'
   /** The runner's own totals disagree with the tests listed, where the base's agreed. */
   | 'claims-disagree'
@@ -79,6 +79,12 @@ export function claimDisagreement(report: TestReport): string | null {
   return differences.length > 0 ? differences.join('; ') : null;
 }
 
+/** The command exited non-zero, yet the results list nothing failed or errored. */
+function exitDeniesResults(run: GradingRun): boolean {
+  if (run.report === null || run.exitCode === null || run.exitCode === 0) return false;
+  return run.report.counts.failed + run.report.counts.errored === 0;
+}
+
 function quoted(names: readonly UnknownTestName[], on: UnknownTestName['on']): string {
   return names
     .filter((unknown) => unknown.on === on)
@@ -109,14 +115,14 @@ export function findIntegrityFlags(input: IntegrityInput): IntegrityFlag[] {
       message: `The branch's test suite did not run: ${notRunReason(contestant)}.`,
     });
   }
-  if (report !== null && contestant.exitCode !== null && contestant.exitCode !== 0) {
-    const { failed, errored, passed } = report.counts;
-    if (failed + errored === 0) {
-      flags.push({
-        code: 'exit-code-denies-results',
-        message: `The test command exited ${contestant.exitCode}, yet its results list no failed test (${passed} passed): the output may not be the runner's.`,
-      });
-    }
+  // A test command that exits non-zero on the base with nothing failed (a coverage threshold,
+  // a linter run after the tests) says nothing through its exit code; only on the branch alone
+  // does it deny the results.
+  if (report !== null && exitDeniesResults(contestant) && !exitDeniesResults(base)) {
+    flags.push({
+      code: 'exit-code-denies-results',
+      message: `The test command exited ${contestant.exitCode}, yet its results list no failed test (${report.counts.passed} passed): the output may not be the runner's.`,
+    });
   }
   const disagreement = report === null ? null : claimDisagreement(report);
   // A runner that counts its own way (node's spec reporter counts parent tests) disagrees on

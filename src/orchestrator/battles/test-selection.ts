@@ -8,7 +8,7 @@
  * 3. the id's trailing part, once both are split into parts at `›` (jest), `>` (our ids),
  *    `::` (pytest), `/` and white space: `report › formats dates`, `report::formats dates`
  *    and `formats dates` all select `test/report.test.ts > report > formats dates`. Parts
- *    match whole and case-sensitively: `dates` does not select `formats dates` by halves.
+ *    match whole and case-sensitively: `mats dates` does not select `formats dates`.
  *
  * Splitting at spaces means `formats dates` also selects a test `dates` in a suite `formats`;
  * that ambiguity is the price of accepting every runner's separator. A name that selects

@@ -1,0 +1,36 @@
+/** Battles: grading each contestant's branch against the base, and ranking the contestants. */
+export { countTests, suiteRan, type GradingRun } from './grading-run.js';
+export {
+  selectNamedTests,
+  selectTests,
+  testNameParts,
+  type TestSelection,
+} from './test-selection.js';
+export {
+  claimDisagreement,
+  findIntegrityFlags,
+  integrityRules,
+  type IntegrityFlag,
+  type IntegrityFlagCode,
+  type IntegrityRule,
+} from './integrity-flags.js';
+export { scoreGrade, scoreWeights, type ScorePart } from './score.js';
+export {
+  gradeContestant,
+  infrastructureReason,
+  listedIdsMax,
+  type FailToPass,
+  type Grade,
+  type GradeInput,
+  type PassToPass,
+} from './grade.js';
+export {
+  defaultRankRule,
+  defaultRankRuleDescription,
+  describeRankRule,
+  parseRankRule,
+  rankKeys,
+  type RankKey,
+  type RankRule,
+} from './rank-rule.js';
+export { rankContestants, type RankEntry, type Ranked } from './rank.js';

@@ -22,6 +22,7 @@ import { registerPush } from './commands/push.js';
 import { registerRequests } from './commands/requests.js';
 import { registerEngine } from './commands/engine.js';
 import { registerServe } from './commands/serve.js';
+import { registerBattle } from './commands/battle.js';
 import { version } from '../lib/version.js';
 
 export function buildProgram(ctx: CommandContext = createContext()): Command {
@@ -48,6 +49,7 @@ export function buildProgram(ctx: CommandContext = createContext()): Command {
   registerRequests(program, ctx);
   registerEngine(program, ctx);
   registerServe(program, ctx);
+  registerBattle(program, ctx);
   program.addHelpText(
     'after',
     `

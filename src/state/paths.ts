@@ -50,6 +50,34 @@ export function getInstancePaths(home: string, id: string): InstancePaths {
   };
 }
 
+/** A battle's state dir: `battles/<id>/` (orchestrator/battles/battle-record.ts). */
+export interface BattlePaths {
+  dir: string;
+  /** The battle's record: its spec, contestants, grades and ranking. */
+  record: string;
+  /** One grading run's results per file: `grading/<who>.json`. */
+  grading: string;
+  /** The self-contained report. */
+  report: string;
+  /** Held by the one process driving the battle. */
+  lock: string;
+}
+
+export function getBattlesDir(home: string): string {
+  return join(home, 'battles');
+}
+
+export function getBattlePaths(home: string, id: string): BattlePaths {
+  const dir = join(getBattlesDir(home), id);
+  return {
+    dir,
+    record: `${dir}/battle.json`,
+    grading: `${dir}/grading`,
+    report: `${dir}/report.html`,
+    lock: `${dir}/driver.lock`,
+  };
+}
+
 /** The lock file guarding git operations on one source repository. */
 export function getRepoLockPath(home: string, repoPath: string): string {
   const key = createHash('sha256').update(resolve(repoPath)).digest('hex').slice(0, 16);

@@ -1,0 +1,59 @@
+/**
+ * The battle driver's seam (orchestrator/battles/battle-instances.ts) over the engine's API:
+ * contestants and grading runs are detached runs the engine supervises, so a battle whose
+ * command is killed loses none of them (`battle resume` waits for them again). Each start
+ * carries the credentials its agent names from this command's environment.
+ */
+import type { EngineApi } from '../engine/engine-api.js';
+import type { BattleInstances } from '../orchestrator/battles/battle-instances.js';
+import { isEnded } from '../state/metadata.js';
+import { agentEnvNames } from './agent-env.js';
+import { requestEnv } from './engine-connect.js';
+
+export function engineBattleInstances(engine: EngineApi): BattleInstances {
+  return {
+    async start(request) {
+      const env = requestEnv(await agentEnvNames(request.agent));
+      return engine.createInstance({ request, env, start: true });
+    },
+
+    async waitForEnd(id, signal) {
+      for (;;) {
+        signal.throwIfAborted();
+        const meta = await engine.getInstance(id);
+        if (isEnded(meta.status)) return meta;
+        const began = Date.now();
+        await engine
+          .followEvents(id, { after: -1, follow: true, signal }, () => undefined)
+          .catch((error: unknown) => {
+            if (!signal.aborted) throw error;
+          });
+        // The stream ended before the record says so: ask again in a moment, not at once.
+        if (Date.now() - began < 200) await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+
+    async readOutput(id, maxChars) {
+      let text = '';
+      await engine.followOutput(id, { from: 0, follow: false }, (chunk) => {
+        text += chunk.text;
+        if (text.length > 2 * maxChars) text = text.slice(-maxChars);
+      });
+      return text.length > maxChars ? text.slice(-maxChars) : text;
+    },
+
+    async changedFiles(id) {
+      return (await engine.diff(id, { stat: true, color: false })).files;
+    },
+
+    async spent(id) {
+      return (await engine.loadPolicy(id)).modelUsage.spent;
+    },
+
+    stop: (id) => engine.stopInstance(id),
+
+    async remove(id, options) {
+      await engine.removeInstance(id, { force: true, deleteBranch: options.deleteBranch });
+    },
+  };
+}

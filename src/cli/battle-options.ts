@@ -1,0 +1,126 @@
+/**
+ * `corral battle`'s options and battle file into a BattleSpec: a flag given wins over the
+ * file's key; every bad value is a one-line usage error naming the flag or the key.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseDurationMs } from '../lib/duration.js';
+import {
+  BattleFile,
+  BattleSpec,
+  checkContestantNames,
+  contestantsFromFile,
+  parseAgentsList,
+  type ContestantSpec,
+} from '../orchestrator/battles/battle-spec.js';
+import { parseBudgetOptions, type BudgetOptionValues } from './model-options.js';
+import { usage } from './output.js';
+
+export interface BattleOptionValues extends BudgetOptionValues {
+  prompt?: string;
+  agents?: string;
+  file?: string;
+  test?: string;
+  setup?: string;
+  failToPass: string[];
+  passToPass: string[];
+  tests: string[];
+  timeout?: string;
+  gradeTimeout?: string;
+  parallel?: string;
+  allowHost: string[];
+  setupAllowHost: string[];
+  rank?: string;
+}
+
+export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
+  const file = o.file === undefined ? null : readBattleFile(o.file);
+  const fileDir = o.file === undefined ? process.cwd() : dirname(resolve(o.file));
+  let contestants: ContestantSpec[];
+  if (o.agents !== undefined) contestants = parseAgentsList(o.agents);
+  else if (file) {
+    contestants = contestantsFromFile(file, (path) => readText(resolve(fileDir, path), path));
+    contestants = contestants.map((c) => ({
+      ...c,
+      context: c.context.map((p) => resolve(fileDir, p)),
+    }));
+  } else throw usage('A battle needs contestants.', 'Give --agents claude,codex or -f battle.yml');
+  checkContestantNames(contestants);
+  const prompt = o.prompt ?? file?.prompt ?? null;
+  const unprompted = contestants.find((c) => c.agent !== 'shell' && !c.prompt && !prompt);
+  if (unprompted) {
+    throw usage(`Contestant '${unprompted.name}' has no task.`, 'Give -p "<task>".');
+  }
+  const test = o.test ?? file?.test;
+  if (!test)
+    throw usage('A battle needs the test command that grades it.', 'Give --test "npm test".');
+  const timeout = o.timeout ?? file?.timeout;
+  const gradeTimeout = o.gradeTimeout ?? file?.['grade-timeout'];
+  return BattleSpec.parse({
+    prompt,
+    contestants,
+    test,
+    setup: o.setup ?? file?.setup ?? null,
+    failToPass: o.failToPass.length ? o.failToPass : (file?.['fail-to-pass'] ?? []),
+    passToPass: o.passToPass.length ? o.passToPass : (file?.['pass-to-pass'] ?? []),
+    tests: o.tests.length ? o.tests : (file?.tests ?? []),
+    timeoutMs: timeout === undefined ? null : duration('--timeout', timeout),
+    ...(gradeTimeout !== undefined
+      ? { gradeTimeoutMs: duration('--grade-timeout', gradeTimeout) }
+      : {}),
+    parallel: parseParallel(o.parallel) ?? file?.parallel ?? defaultParallel(),
+    budget: parseBudgetOptions(o),
+    allowHosts: o.allowHost.length ? o.allowHost : (file?.['allow-host'] ?? []),
+    setupAllowHosts: o.setupAllowHost.length
+      ? o.setupAllowHost
+      : (file?.['setup-allow-host'] ?? []),
+    rank: o.rank ?? file?.rank ?? null,
+  });
+}
+
+/** One sandbox per core, and at most one per 2 GiB of memory; at least one. */
+export function defaultParallel(): number {
+  const byMemory = Math.floor(totalmem() / 2 ** 31);
+  return Math.max(1, Math.min(cpus().length, byMemory));
+}
+
+function readBattleFile(path: string): BattleFile {
+  const text = readText(path, path);
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw usage(`${path} is not YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const parsed = BattleFile.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.join('.') || '(the file)';
+    throw usage(`${path}: ${where}: ${issue.message}.`, 'README "Battles" lists the keys.');
+  }
+  return parsed.data;
+}
+
+function readText(path: string, shown: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw usage(`Cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+  }
+}
+
+function duration(flag: string, text: string): number {
+  const ms = parseDurationMs(text);
+  if (!ms) throw usage(`${flag} '${text}' is not a duration.`, 'Use e.g. 90s, 20m or 1h.');
+  return ms;
+}
+
+function parseParallel(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw usage(`--parallel '${text}' is not a positive whole number.`);
+  return n;
+}

@@ -1,0 +1,65 @@
+/**
+ * Starts a battle's record: checks the source repository, notes the branch it is on (where
+ * `battle merge` goes), claims `battles/<id>/` and writes the first record, before any
+ * sandbox starts. Driving it is driveBattle's; holding it while driving is holdBattle's.
+ */
+import type { BackendChoice } from '../../backends/detect.js';
+import { CorralError } from '../../lib/errors.js';
+import { acquireLock, type Lock } from '../../lib/lock.js';
+import { getBattlePaths, type Limits } from '../../state/index.js';
+import { git, loadSourceRepo } from '../../workspace/index.js';
+import {
+  battleSchemaVersion,
+  newGradingState,
+  reserveBattleId,
+  saveBattle,
+  type BattleRecord,
+} from './battle-record.js';
+import type { BattleSpec } from './battle-spec.js';
+
+export async function createBattle(
+  home: string,
+  input: { repoDir: string; spec: BattleSpec; backend: BackendChoice; limits: Limits },
+): Promise<BattleRecord> {
+  const repo = await loadSourceRepo(input.repoDir);
+  const head = await git(repo.root, ['symbolic-ref', '-q', '--short', 'HEAD'], {
+    allowFailure: true,
+  });
+  const id = await reserveBattleId(home);
+  const record: BattleRecord = {
+    schemaVersion: battleSchemaVersion,
+    id,
+    createdAt: new Date().toISOString(),
+    endedAt: null,
+    status: 'running',
+    repoDir: repo.root,
+    startBranch: head.exitCode === 0 ? head.stdout.trim() : null,
+    base: null,
+    backend: input.backend,
+    limits: input.limits,
+    spec: input.spec,
+    baseGrading: newGradingState(),
+    contestants: input.spec.contestants.map((c) => ({
+      name: c.name,
+      agent: c.agent,
+      model: c.model,
+      instanceId: null,
+      run: null,
+      work: null,
+      spent: null,
+      grading: newGradingState(),
+    })),
+    ranking: null,
+  };
+  await saveBattle(home, record);
+  return record;
+}
+
+/** The one process driving a battle holds this; another `battle resume` is refused. */
+export async function holdBattle(home: string, id: string): Promise<Lock> {
+  return acquireLock(getBattlePaths(home, id).lock, { timeoutMs: 500 }).catch(() => {
+    throw new CorralError('BATTLE_BUSY', `Battle ${id} is being driven by another corral.`, {
+      hint: 'Wait for it, or stop that command (Ctrl-C) and run corral battle resume again.',
+    });
+  });
+}

@@ -1,0 +1,264 @@
+/**
+ * Drives a battle from its record to its ranking: the first contestant's instance snapshots
+ * the developer's tree (the base; every other contestant and the base's grading start from
+ * that commit), then at most `parallel` sandboxes at once run the contestants (each in a
+ * workspace holding the base's history only) and the grading runs (each in a fresh sandbox
+ * on a copy of the graded branch). Every step is saved to the record before the next, so a
+ * driver killed at any moment is taken up by `battle resume`: started instances are waited
+ * for (the engine supervises them meanwhile), unstarted ones started, ungraded ones graded.
+ * On abort (Ctrl-C) the running contestants are stopped, their work brought back, and the
+ * battle is recorded as interrupted.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { maxOutputChars } from '../../grading/input-limits.js';
+import { ModelPolicy } from '../../protocol/model-policy.js';
+import { getBattlePaths, type Metadata } from '../../state/index.js';
+import { getBaseTip } from '../../workspace/index.js';
+import type { RunRequest } from '../orchestrator.js';
+import type { BattleInstances } from './battle-instances.js';
+import {
+  baseGradingName,
+  saveBattle,
+  type BattleRecord,
+  type ContestantState,
+  type GradingState,
+} from './battle-record.js';
+import type { ContestantSpec } from './battle-spec.js';
+import { defaultTestPathspecs, makeGradingScript } from './grading-script.js';
+import { loadBattleResults } from './battle-results.js';
+import { readGrading } from './read-grading.js';
+
+export interface BattleDeps {
+  home: string;
+  instances: BattleInstances;
+  /** Called after every change of the record (a board redraws). */
+  onChange?: (record: BattleRecord) => void;
+}
+
+/** A grading whose sandbox keeps dying is given up (infrastructure) after this many tries. */
+const maxGradingAttempts = 2;
+
+export async function driveBattle(
+  deps: BattleDeps,
+  record: BattleRecord,
+  signal: AbortSignal,
+): Promise<BattleRecord> {
+  const driver = new BattleDriver(deps, record, signal);
+  return driver.drive();
+}
+
+class BattleDriver {
+  #saving: Promise<void> = Promise.resolve();
+  /** Instances this driver waits for now: stopped on abort. */
+  readonly #live = new Set<string>();
+
+  constructor(
+    private readonly deps: BattleDeps,
+    private readonly record: BattleRecord,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async drive(): Promise<BattleRecord> {
+    const { record } = this;
+    record.status = 'running';
+    await this.#save();
+    try {
+      if (record.base === null) await this.#startFirst();
+      const tasks = [
+        () => this.#grade(baseGradingName, record.base!, record.baseGrading),
+        ...record.contestants.map((c) => () => this.#contest(c)),
+      ];
+      await runLimited(record.spec.parallel, tasks, this.signal);
+    } catch (error) {
+      if (!this.signal.aborted) throw error;
+    }
+    if (this.signal.aborted) {
+      await this.#stopLive();
+      record.status = 'interrupted';
+      await this.#save();
+      return record;
+    }
+    const results = await loadBattleResults(this.deps.home, record);
+    record.ranking = results.ranked;
+    record.status = 'graded';
+    record.endedAt = new Date().toISOString();
+    await this.#save();
+    return record;
+  }
+
+  /** The first contestant snapshots the developer's tree: its base is the battle's. */
+  async #startFirst(): Promise<void> {
+    const first = this.record.contestants[0]!;
+    const meta = await this.deps.instances.start(this.#contestantRequest(first, undefined));
+    first.instanceId = meta.id;
+    this.record.base = getBaseTip(meta.base);
+    await this.#save();
+  }
+
+  async #contest(c: ContestantState): Promise<void> {
+    const { instances } = this.deps;
+    if (c.run === null) {
+      if (c.instanceId === null) {
+        const meta = await instances.start(this.#contestantRequest(c, this.record.base!));
+        c.instanceId = meta.id;
+        await this.#save();
+      }
+      const meta = await this.#wait(c.instanceId);
+      c.run = {
+        status: meta.status,
+        exitCode: meta.exitCode,
+        durationMs: meta.durationMs,
+        branch: meta.branch,
+      };
+      const files = await instances.changedFiles(meta.id).catch(() => null);
+      c.work = files && {
+        files: files.length,
+        added: files.reduce((n, f) => n + (f.added ?? 0), 0),
+        deleted: files.reduce((n, f) => n + (f.deleted ?? 0), 0),
+      };
+      if (files === null) c.grading.outcome = 'no-work';
+      c.spent = await instances.spent(meta.id).catch(() => null);
+      await this.#save();
+    }
+    if (c.grading.outcome === null) await this.#grade(c.name, c.run.branch, c.grading);
+  }
+
+  /** Grades `from` (a commit or branch) in fresh sandboxes until an attempt counts. */
+  async #grade(who: string, from: string, state: GradingState): Promise<void> {
+    const { instances } = this.deps;
+    const { spec } = this.record;
+    while (state.outcome === null) {
+      if (state.instanceId === null) {
+        if (state.attempts >= maxGradingAttempts) {
+          state.outcome = 'infrastructure';
+          await this.#save();
+          return;
+        }
+        const script = makeGradingScript({
+          baseTip: this.record.base!,
+          tests: spec.tests.length ? spec.tests : defaultTestPathspecs,
+          setup: spec.setup,
+          test: spec.test,
+        });
+        state.attempts += 1;
+        const meta = await instances.start({
+          ...this.#common(),
+          from,
+          agent: 'shell',
+          command: script.command,
+          name: `${this.record.id}-g-${who}-${state.attempts}`,
+          timeoutMs: spec.gradeTimeoutMs,
+          ...(spec.setupAllowHosts.length ? { allowHosts: spec.setupAllowHosts } : {}),
+        });
+        state.instanceId = meta.id;
+        state.nonce = script.nonce;
+        await this.#save();
+      }
+      const id = state.instanceId;
+      const meta = await this.#wait(id);
+      const output = await instances.readOutput(id, maxOutputChars);
+      const reading = readGrading(meta, output, state.nonce ?? '');
+      if (reading.kind === 'graded') {
+        const dir = getBattlePaths(this.deps.home, this.record.id).grading;
+        await mkdir(dir, { recursive: true });
+        await writeFile(
+          join(dir, `${who}.json`),
+          JSON.stringify({ run: reading.run, changedTests: reading.changedTests }),
+        );
+        state.outcome = 'graded';
+      } else {
+        state.note = reading.note;
+      }
+      state.instanceId = null;
+      state.nonce = null;
+      await this.#save();
+      await instances.remove(id, { deleteBranch: true }).catch(() => undefined);
+    }
+  }
+
+  async #wait(id: string): Promise<Metadata> {
+    this.#live.add(id);
+    try {
+      return await this.deps.instances.waitForEnd(id, this.signal);
+    } finally {
+      this.#live.delete(id);
+    }
+  }
+
+  /** Stops what runs: contestants keep their work (graded on resume as it stands). */
+  async #stopLive(): Promise<void> {
+    const grading = [this.record.baseGrading, ...this.record.contestants.map((c) => c.grading)];
+    await Promise.all(
+      [...this.#live].map(async (id) => {
+        await this.deps.instances.stop(id).catch(() => undefined);
+        const state = grading.find((g) => g.instanceId === id);
+        if (state) {
+          // An interrupted grading is no attempt: it starts anew on resume.
+          await this.deps.instances.remove(id, { deleteBranch: true }).catch(() => undefined);
+          state.instanceId = null;
+          state.nonce = null;
+          state.attempts = Math.max(0, state.attempts - 1);
+        }
+      }),
+    );
+  }
+
+  #contestantRequest(c: ContestantState, from: string | undefined): RunRequest {
+    const spec = this.#specOf(c);
+    const prompt = spec.prompt ?? this.record.spec.prompt;
+    return {
+      ...this.#common(),
+      ...(from !== undefined ? { from } : {}),
+      agent: spec.agent,
+      command: spec.command,
+      name: `${this.record.id}-${c.name}`,
+      ...(prompt !== null ? { prompt } : {}),
+      ...(spec.context.length ? { contextFiles: spec.context } : {}),
+      ...(this.record.spec.allowHosts.length ? { allowHosts: this.record.spec.allowHosts } : {}),
+      ...(this.record.spec.timeoutMs !== null ? { timeoutMs: this.record.spec.timeoutMs } : {}),
+      modelPolicy: ModelPolicy.parse({ model: spec.model, budget: this.record.spec.budget }),
+    };
+  }
+
+  #specOf(c: ContestantState): ContestantSpec {
+    return this.record.spec.contestants.find((s) => s.name === c.name)!;
+  }
+
+  #common() {
+    return {
+      repoDir: this.record.repoDir,
+      backend: this.record.backend,
+      keep: false,
+      interactive: false,
+      limits: this.record.limits,
+      baseHistoryOnly: true,
+    } satisfies Partial<RunRequest>;
+  }
+
+  /** Saves one at a time, in order; tells the board. */
+  #save(): Promise<void> {
+    const snapshot = structuredClone(this.record);
+    this.#saving = this.#saving.then(() => saveBattle(this.deps.home, snapshot));
+    this.deps.onChange?.(snapshot);
+    return this.#saving;
+  }
+}
+
+/** Runs the tasks, at most `limit` at once; stops starting new ones once `signal` aborts. */
+async function runLimited(
+  limit: number,
+  tasks: ReadonlyArray<() => Promise<void>>,
+  signal: AbortSignal,
+): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (next < tasks.length && !signal.aborted) {
+      const task = tasks[next++]!;
+      await task().catch((error: unknown) => errors.push(error));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (errors.length && !signal.aborted) throw errors[0];
+}

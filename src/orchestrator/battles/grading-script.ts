@@ -1,0 +1,116 @@
+/**
+ * The command a grading sandbox runs, and how its output is read back. In a fresh sandbox on
+ * a copy of the contestant's branch (never the sandbox its agent ran in) it: lists the test
+ * files the contestant changed against the base, restores them from the base (protected
+ * tests: deleted ones come back, edited ones are reset; new ones stay), runs the setup, then
+ * the test command, whose exit code becomes the run's own.
+ *
+ * Its own lines carry a nonce (`[corral-grade <nonce>] …`). The list of changed files is
+ * printed before any of the contestant's code runs, so the first such list is the true
+ * one; the setup's verdict is printed after the setup ended, so the last verdict is the
+ * script's (a contestant printing fake markers can only make its own grade worse).
+ */
+import { randomBytes } from 'node:crypto';
+
+/** Where tests live in the common layouts (git pathspecs), when the battle names none. */
+export const defaultTestPathspecs: readonly string[] = [
+  ':(glob)**/test/**',
+  ':(glob)**/tests/**',
+  ':(glob)**/__tests__/**',
+  ':(glob)**/spec/**',
+  ':(glob)**/*.test.*',
+  ':(glob)**/*.spec.*',
+  ':(glob)**/*_test.go',
+  ':(glob)**/test_*.py',
+  ':(glob)**/*_test.py',
+];
+
+export interface GradingScript {
+  /** What the grading instance runs. */
+  command: string[];
+  nonce: string;
+}
+
+/** A setup the script reports as failed exits with this code (tests never ran). */
+export const setupFailedExitCode = 97;
+
+export function makeGradingScript(input: {
+  /** The base commit the protected tests are restored from. */
+  baseTip: string;
+  /** Protected test files (git pathspecs). */
+  tests: readonly string[];
+  setup: string | null;
+  test: string;
+}): GradingScript {
+  const nonce = randomBytes(6).toString('hex');
+  const mark = `[corral-grade ${nonce}]`;
+  const specs = input.tests.map(quote).join(' ');
+  // No hooks, no filters, no pager: git here works on a contestant's files.
+  const git = 'git -c core.hooksPath=/dev/null -c core.fsmonitor= -c core.pager=cat';
+  const lines = [
+    'set -u',
+    `base=${quote(input.baseTip)}`,
+    ...(input.tests.length
+      ? [
+          `${git} diff --no-renames --name-only "$base" -- ${specs} | sed 's/^/${mark} changed /'`,
+          `echo '${mark} changed-end'`,
+          `for spec in ${specs}; do ${git} checkout "$base" -- "$spec" >/dev/null 2>&1; done`,
+        ]
+      : [`echo '${mark} changed-end'`]),
+    ...(input.setup === null
+      ? []
+      : [
+          `( ${input.setup} ) </dev/null`,
+          's=$?',
+          `if [ "$s" != 0 ]; then echo "${mark} setup-exit $s"; exit ${setupFailedExitCode}; fi`,
+        ]),
+    `echo '${mark} setup-exit 0'`,
+    `( ${input.test} ) </dev/null`,
+    't=$?',
+    `echo "${mark} test-exit $t"`,
+    // Nothing of the grading run is kept: a tree as it was makes bring-back cheap.
+    `${git} reset -q --hard >/dev/null 2>&1; ${git} clean -fdq >/dev/null 2>&1`,
+    'exit $t',
+  ];
+  return { command: ['sh', '-c', lines.join('\n')], nonce };
+}
+
+export interface GradingOutput {
+  /** Test files the contestant changed or deleted (as git names them), from the first list. */
+  changedTests: string[];
+  /** The setup's exit code (0 also when there was none); null when the script never said. */
+  setupExit: number | null;
+  /** Whether the test command ran to its end. */
+  testsEnded: boolean;
+  /** The test command's output alone: what came after the setup's verdict. */
+  testOutput: string;
+}
+
+/** Reads the script's own lines out of what the grading run printed. */
+export function readGradingOutput(output: string, nonce: string): GradingOutput {
+  const mark = `[corral-grade ${nonce}] `;
+  const lines = output.split('\n');
+  const changedTests: string[] = [];
+  let listing = true;
+  let setupExit: number | null = null;
+  let setupLine = -1;
+  let testsEnded = false;
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (!line.startsWith(mark)) continue;
+    const said = line.slice(mark.length);
+    if (listing && said.startsWith('changed ')) changedTests.push(said.slice('changed '.length));
+    else if (said === 'changed-end') listing = false;
+    else if (said.startsWith('setup-exit ')) {
+      setupExit = Number(said.slice('setup-exit '.length));
+      setupLine = i;
+      listing = false;
+    } else if (said.startsWith('test-exit ')) testsEnded = true;
+  }
+  const testOutput = setupLine >= 0 ? lines.slice(setupLine + 1).join('\n') : '';
+  return { changedTests, setupExit, testsEnded, testOutput };
+}
+
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}

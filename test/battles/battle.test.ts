@@ -1,0 +1,163 @@
+/**
+ * A battle end to end on the docker backend, with scripted contestants (`shell` entries of a
+ * battle file), each a way a real agent's result can go: one fixes the bug, one edits the
+ * test to pass, one breaks the build, one makes the test command print passes but exit
+ * non-zero, one hangs past its time, one hunts for another's work in its repository. The
+ * repository's own tests grade each in a fresh sandbox (node --test); the ranking must put
+ * the fix first and flag each cheat, and nothing of the grading is left behind.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { corral, makeHome } from '../helpers/cli.js';
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+
+const packageJson = JSON.stringify({
+  name: 'dates',
+  type: 'module',
+  scripts: { test: 'node --test' },
+});
+
+const source = 'export function nextDay(day) {\n  return day + 2;\n}\n';
+
+const tests = `import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nextDay } from '../src/date.js';
+
+test('next day adds one', () => {
+  assert.equal(nextDay(1), 2);
+});
+
+test('keeps numbers numbers', () => {
+  assert.equal(typeof nextDay(1), 'number');
+});
+`;
+
+/** Each contestant's script, run in its sandbox from the workspace. */
+const contestants: Record<string, string> = {
+  fixer: "sed -i 's/day + 2/day + 1/' src/date.js",
+  'test-editor': "sed -i 's/nextDay(1), 2/nextDay(1), 3/' test/date.test.js",
+  breaker: "echo 'export function nextDay(day) { return day +; }' > src/date.js",
+  faker: `node -e "const p=require('./package.json'); p.scripts.test=\\"printf 'TAP version 13\\\\\\\\nok 1 - next day adds one\\\\\\\\nok 2 - keeps numbers numbers\\\\\\\\n1..2\\\\\\\\n'; exit 1\\"; require('fs').writeFileSync('package.json', JSON.stringify(p))"`,
+  hanger: 'sleep 600',
+  spy: [
+    'git cat-file -e "$RIVAL_BLOB" 2>/dev/null && echo rival-found > spy.txt || echo rival-not-found > spy.txt',
+    'git for-each-ref --format="%(refname)" >> spy.txt',
+    'git cat-file --batch-all-objects --batch-check="%(objecttype)" | sort | uniq -c >> spy.txt',
+  ].join('; '),
+};
+
+describe('corral battle (docker)', () => {
+  let repo: TestRepo;
+  let home: string;
+  let rivalBlob = '';
+
+  beforeAll(async () => {
+    home = await makeHome();
+    repo = await makeRepo({
+      'package.json': packageJson,
+      'src/date.js': source,
+      'test/date.test.js': tests,
+    });
+    // Work that is not the base's (another battle's branch, say): no contestant may see it.
+    repo.git('checkout', '-qb', 'rival');
+    await repo.write('rival.txt', 'the rival wrote this\n');
+    repo.git('add', 'rival.txt');
+    repo.git('commit', '-qm', 'rival');
+    rivalBlob = repo.git('rev-parse', 'rival:rival.txt').trim();
+    repo.git('checkout', '-q', '-');
+  });
+
+  it('ranks the real fix first, flags each cheat, and leaves nothing of the grading', async () => {
+    const file = [
+      'test: npm test --silent',
+      'timeout: 20s',
+      'contestants:',
+      ...Object.entries(contestants).map(
+        ([name, script]) =>
+          `  - name: ${name}\n    agent: shell\n    command: ${JSON.stringify(
+            name === 'spy' ? `RIVAL_BLOB=${rivalBlob}; ${script}` : script,
+          )}`,
+      ),
+    ].join('\n');
+    await repo.write('battle.yml', file);
+    const r = await corral(
+      home,
+      ['battle', '-f', join(repo.dir, 'battle.yml'), '--parallel', '3', '--json'],
+      { cwd: repo.dir, timeoutMs: 400_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<{
+      id: string;
+      status: string;
+      winner: string;
+      ranking: Array<{ name: string; rank: number; reason: string }>;
+      contestants: Array<{
+        name: string;
+        branch: string | null;
+        run: { status: string } | null;
+        grade: {
+          resolved: boolean;
+          score: number;
+          flags: Array<{ code: string }>;
+          failToPass: { total: number; passed: number };
+          passToPass: { total: number; passed: number };
+        } | null;
+      }>;
+      base: { run: { exitCode: number } | null };
+    }>();
+    expect(out.status).toBe('graded');
+    expect(out.winner).toBe('fixer');
+    expect(out.ranking[0]).toMatchObject({ name: 'fixer', rank: 1 });
+    const by = Object.fromEntries(out.contestants.map((c) => [c.name, c]));
+    const flags = (name: string) => by[name]!.grade?.flags.map((f) => f.code) ?? [];
+
+    // The base: one test failing (the bug), one passing; so fail-to-pass and pass-to-pass are known.
+    expect(by.fixer!.grade).toMatchObject({
+      resolved: true,
+      failToPass: { total: 1, passed: 1 },
+      passToPass: { total: 1, passed: 1 },
+    });
+    expect(by.fixer!.grade!.score).toBeGreaterThan(0.9);
+    expect(flags('fixer')).toEqual([]);
+    for (const name of ['test-editor', 'breaker', 'faker', 'hanger', 'spy']) {
+      expect(by[name]!.grade?.resolved ?? false, name).toBe(false);
+      expect(out.ranking.find((x) => x.name === name)!.rank, name).toBeGreaterThan(1);
+    }
+    // The edited test was restored before grading, and the edit is reported.
+    expect(flags('test-editor')).toContain('tests-changed');
+    expect(by['test-editor']!.grade!.failToPass.passed).toBe(0);
+    // A build that does not load fails the test that passed on the base.
+    expect(by.breaker!.grade!.passToPass.passed).toBe(0);
+    // Passes printed by a test command that exits 1.
+    expect(flags('faker')).toContain('exit-code-denies-results');
+    expect(by.hanger!.run!.status).toBe('timed-out');
+
+    // The spy's repository held the base's history only.
+    const spy = repo.show(by.spy!.branch!, 'spy.txt') ?? '';
+    expect(spy).toContain('rival-not-found');
+    expect(spy).not.toContain('refs/heads/rival');
+    expect(spy).not.toMatch(/refs\/heads\/corral\/battle-.*-(fixer|faker|breaker)/);
+    // The fixer's work is on its branch, for battle merge.
+    expect(repo.show(by.fixer!.branch!, 'src/date.js')).toContain('day + 1');
+
+    // Nothing of the grading is left: no instance, no branch.
+    const ls = await corral(home, ['ls', '--json']);
+    const ids = ls.json<{ instances: Array<{ id: string; name: string | null }> }>().instances;
+    expect(ids.filter((i) => (i.name ?? '').includes('-g-'))).toEqual([]);
+    expect(repo.git('branch', '--list', 'corral/*-g-*').trim()).toBe('');
+
+    // The record and the listing.
+    const show = await corral(home, ['battle', 'show', out.id, '--json']);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.json<{ ranking: unknown }>().ranking).toEqual(out.ranking);
+    const list = await corral(home, ['battle', 'ls', '--json']);
+    expect(list.json<{ battles: Array<{ id: string; winner: string }> }>().battles).toEqual([
+      expect.objectContaining({ id: out.id, winner: 'fixer' }),
+    ]);
+    const record = JSON.parse(
+      await readFile(join(home, 'battles', out.id, 'battle.json'), 'utf8'),
+    ) as { status: string };
+    expect(record.status).toBe('graded');
+  }, 420_000);
+});

@@ -6,6 +6,7 @@
  */
 import type { EngineApi } from '../engine/engine-api.js';
 import type { BattleInstances } from '../orchestrator/battles/battle-instances.js';
+import { isCorralError } from '../lib/errors.js';
 import { isEnded } from '../state/metadata.js';
 import { agentEnvNames } from './agent-env.js';
 import { requestEnv } from './engine-connect.js';
@@ -15,6 +16,13 @@ export function engineBattleInstances(engine: EngineApi): BattleInstances {
     async start(request) {
       const env = requestEnv(await agentEnvNames(request.agent));
       return engine.createInstance({ request, env, start: true });
+    },
+
+    async find(name) {
+      return engine.getInstance(name).catch((error: unknown) => {
+        if (isCorralError(error) && error.code === 'INSTANCE_NOT_FOUND') return null;
+        throw error;
+      });
     },
 
     async waitForEnd(id, signal) {

@@ -159,5 +159,89 @@ describe('corral battle (docker)', () => {
       await readFile(join(home, 'battles', out.id, 'battle.json'), 'utf8'),
     ) as { status: string };
     expect(record.status).toBe('graded');
+
+    // The battle began from uncommitted changes (battle.yml), so the fix is applied to the
+    // tree, uncommitted; the others' branches are archived.
+    const merged = await corral(home, ['battle', 'merge', out.id, '--json'], { cwd: repo.dir });
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.json()).toMatchObject({ contestant: 'fixer', how: 'applied-to-tree' });
+    expect(await readFile(join(repo.dir, 'src', 'date.js'), 'utf8')).toContain('day + 1');
+    expect(repo.git('status', '--porcelain', '--', 'src')).toBe(' M src/date.js\n');
+    expect(repo.show(`corral/archive/${out.id}/faker`, 'package.json')).toContain('printf');
+    expect(repo.branchExists(by.faker!.branch!)).toBe(false);
+  }, 420_000);
+
+  it('survives its command killed (kill -9) and Ctrl-C: battle resume finishes', async () => {
+    const slow = [
+      'test: npm test --silent',
+      'contestants:',
+      '  - name: slow-fix',
+      '    agent: shell',
+      `    command: "sleep 8; sed -i 's/day + 2/day + 1/' src/date.js"`,
+      '  - name: slow-noop',
+      '    agent: shell',
+      '    command: "sleep 8"',
+    ].join('\n');
+    await repo.write('slow.yml', slow);
+    // Killed once both contestants run: they go on under the engine.
+    let started = '';
+    const killed = await corral(
+      home,
+      ['battle', '-f', join(repo.dir, 'slow.yml'), '--parallel', '3'],
+      {
+        cwd: repo.dir,
+        timeoutMs: 120_000,
+        onSpawn: (child) => {
+          child.stderr?.on('data', (chunk: Buffer) => {
+            started += chunk.toString();
+            if ((started.match(/: running \(/g) ?? []).length >= 2) child.kill('SIGKILL');
+          });
+        },
+      },
+    );
+    expect(killed.code).toBeNull();
+    const id = /(battle-[a-z0-9]{5})/.exec(killed.stderr)?.[1] ?? '';
+    expect(id).not.toBe('');
+    const midway = JSON.parse(await readFile(join(home, 'battles', id, 'battle.json'), 'utf8')) as {
+      status: string;
+    };
+    expect(midway.status).toBe('running');
+
+    const resumed = await corral(home, ['battle', 'resume', id, '--json'], {
+      cwd: repo.dir,
+      timeoutMs: 200_000,
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const out = resumed.json<{ status: string; winner: string }>();
+    expect(out).toMatchObject({ status: 'graded', winner: 'slow-fix' });
+    // Each contestant ran once: the resume took up what the killed command had started.
+    const ls = await corral(home, ['ls', '--json']);
+    const names = ls
+      .json<{ instances: Array<{ name: string | null }> }>()
+      .instances.map((i) => i.name)
+      .filter((n) => n?.startsWith(`${id}-slow`));
+    expect(names.sort()).toEqual([`${id}-slow-fix`, `${id}-slow-noop`]);
+
+    // Ctrl-C: the contestants are stopped (their work kept), the battle interrupted.
+    let seen = '';
+    const interrupted = await corral(home, ['battle', '-f', join(repo.dir, 'slow.yml'), '--json'], {
+      cwd: repo.dir,
+      timeoutMs: 120_000,
+      onSpawn: (child) => {
+        child.stderr?.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (seen.includes(': running (') && !seen.includes('stopping')) child.kill('SIGINT');
+        });
+      },
+    });
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    const stopped = interrupted.json<{ id: string; status: string }>();
+    expect(stopped.status).toBe('interrupted');
+    const again = await corral(home, ['battle', 'resume', stopped.id, '--json'], {
+      cwd: repo.dir,
+      timeoutMs: 200_000,
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json<{ status: string }>().status).toBe('graded');
   }, 420_000);
 });

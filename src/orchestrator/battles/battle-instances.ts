@@ -17,6 +17,8 @@ export interface ChangedFile {
 export interface BattleInstances {
   /** Creates an instance and starts its run in the background; its first record. */
   start(request: RunRequest): Promise<Metadata>;
+  /** The instance of this name, or null: a start a killed driver did not get to record. */
+  find(name: string): Promise<Metadata | null>;
   /** Its record once the run has ended (waits; rejects when `signal` aborts). */
   waitForEnd(id: string, signal: AbortSignal): Promise<Metadata>;
   /** What its run printed (terminal-safe), at most the last `maxChars` of it. */

@@ -75,6 +75,8 @@ export const BattleRecord = z.object({
   startBranch: z.string().nullable(),
   /** The commit every contestant started from (the developer's tree, snapshotted once). */
   base: z.string().nullable(),
+  /** The base is a snapshot of uncommitted changes (merged as a change to the tree, not a commit). */
+  baseDirty: z.boolean().default(false),
   backend: z.enum(['auto', 'docker', 'local']),
   /** Every sandbox's limits, contestants' and grading runs' alike. */
   limits: Limits,
@@ -85,6 +87,17 @@ export const BattleRecord = z.object({
   ranking: z
     .array(z.object({ name: z.string(), rank: z.number().int().positive(), reason: z.string() }))
     .nullable(),
+  /** What `battle merge` did, once it did. */
+  merged: z
+    .object({
+      contestant: z.string(),
+      how: z.enum(['fast-forward', 'merge', 'applied-to-tree']),
+      into: z.string(),
+      commit: z.string(),
+      at: z.string(),
+    })
+    .nullable()
+    .default(null),
 });
 export type BattleRecord = z.infer<typeof BattleRecord>;
 

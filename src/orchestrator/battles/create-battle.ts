@@ -35,6 +35,7 @@ export async function createBattle(
     repoDir: repo.root,
     startBranch: head.exitCode === 0 ? head.stdout.trim() : null,
     base: null,
+    baseDirty: false,
     backend: input.backend,
     limits: input.limits,
     spec: input.spec,
@@ -50,6 +51,7 @@ export async function createBattle(
       grading: newGradingState(),
     })),
     ranking: null,
+    merged: null,
   };
   await saveBattle(home, record);
   return record;

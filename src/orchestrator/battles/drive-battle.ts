@@ -25,7 +25,7 @@ import {
   type GradingState,
 } from './battle-record.js';
 import type { ContestantSpec } from './battle-spec.js';
-import { defaultTestPathspecs, makeGradingScript } from './grading-script.js';
+import { defaultTestPathspecs, makeGradingScript, newGradingNonce } from './grading-script.js';
 import { loadBattleResults } from './battle-results.js';
 import { readGrading } from './read-grading.js';
 
@@ -90,9 +90,12 @@ class BattleDriver {
   /** The first contestant snapshots the developer's tree: its base is the battle's. */
   async #startFirst(): Promise<void> {
     const first = this.record.contestants[0]!;
-    const meta = await this.deps.instances.start(this.#contestantRequest(first, undefined));
+    const request = this.#contestantRequest(first, undefined);
+    const meta =
+      (await this.deps.instances.find(request.name!)) ?? (await this.deps.instances.start(request));
     first.instanceId = meta.id;
     this.record.base = getBaseTip(meta.base);
+    this.record.baseDirty = meta.base.snapshot !== null;
     await this.#save();
   }
 
@@ -100,7 +103,9 @@ class BattleDriver {
     const { instances } = this.deps;
     if (c.run === null) {
       if (c.instanceId === null) {
-        const meta = await instances.start(this.#contestantRequest(c, this.record.base!));
+        // Started by a driver killed before it could record it: taken up, not started twice.
+        const request = this.#contestantRequest(c, this.record.base!);
+        const meta = (await instances.find(request.name!)) ?? (await instances.start(request));
         c.instanceId = meta.id;
         await this.#save();
       }
@@ -130,29 +135,37 @@ class BattleDriver {
     const { spec } = this.record;
     while (state.outcome === null) {
       if (state.instanceId === null) {
-        if (state.attempts >= maxGradingAttempts) {
-          state.outcome = 'infrastructure';
+        // A nonce without an instance: an attempt recorded, then the driver was killed.
+        if (state.nonce === null) {
+          if (state.attempts >= maxGradingAttempts) {
+            state.outcome = 'infrastructure';
+            await this.#save();
+            return;
+          }
+          state.attempts += 1;
+          state.nonce = newGradingNonce();
           await this.#save();
-          return;
         }
         const script = makeGradingScript({
           baseTip: this.record.base!,
           tests: spec.tests.length ? spec.tests : defaultTestPathspecs,
           setup: spec.setup,
           test: spec.test,
+          nonce: state.nonce,
         });
-        state.attempts += 1;
-        const meta = await instances.start({
-          ...this.#common(),
-          from,
-          agent: 'shell',
-          command: script.command,
-          name: `${this.record.id}-g-${who}-${state.attempts}`,
-          timeoutMs: spec.gradeTimeoutMs,
-          ...(spec.setupAllowHosts.length ? { allowHosts: spec.setupAllowHosts } : {}),
-        });
+        const name = `${this.record.id}-g-${who}-${state.attempts}`;
+        const meta =
+          (await instances.find(name)) ??
+          (await instances.start({
+            ...this.#common(),
+            from,
+            agent: 'shell',
+            command: script.command,
+            name,
+            timeoutMs: spec.gradeTimeoutMs,
+            ...(spec.setupAllowHosts.length ? { allowHosts: spec.setupAllowHosts } : {}),
+          }));
         state.instanceId = meta.id;
-        state.nonce = script.nonce;
         await this.#save();
       }
       const id = state.instanceId;

@@ -34,6 +34,11 @@ export interface GradingScript {
 /** A setup the script reports as failed exits with this code (tests never ran). */
 export const setupFailedExitCode = 97;
 
+/** A fresh nonce for one grading attempt (recorded before its instance starts). */
+export function newGradingNonce(): string {
+  return randomBytes(6).toString('hex');
+}
+
 export function makeGradingScript(input: {
   /** The base commit the protected tests are restored from. */
   baseTip: string;
@@ -41,8 +46,10 @@ export function makeGradingScript(input: {
   tests: readonly string[];
   setup: string | null;
   test: string;
+  /** The nonce of an attempt recorded before a restart; else a new one. */
+  nonce?: string;
 }): GradingScript {
-  const nonce = randomBytes(6).toString('hex');
+  const nonce = input.nonce ?? newGradingNonce();
   const mark = `[corral-grade ${nonce}]`;
   const specs = input.tests.map(quote).join(' ');
   // No hooks, no filters, no pager: git here works on a contestant's files.

@@ -1,4 +1,7 @@
-/** Battles: grading each contestant's branch against the base, and ranking the contestants. */
+/**
+ * Battles: grading each contestant's branch against the base, ranking the contestants, and
+ * the leaderboard of agents, models or prompt variants across battles.
+ */
 export { countTests, suiteRan, type GradingRun } from './grading-run.js';
 export {
   selectNamedTests,
@@ -34,3 +37,9 @@ export {
   type RankRule,
 } from './rank-rule.js';
 export { rankContestants, type RankEntry, type Ranked } from './rank.js';
+export {
+  computeLeaderboard,
+  formatLeaderboard,
+  type BattleOutcome,
+  type LeaderboardRow,
+} from './leaderboard.js';

@@ -155,6 +155,11 @@ describe('corral battle (docker)', () => {
     expect(list.json<{ battles: Array<{ id: string; winner: string }> }>().battles).toEqual([
       expect.objectContaining({ id: out.id, winner: 'fixer' }),
     ]);
+    const stats = await corral(home, ['battle', 'stats', '--by', 'variant', '--json']);
+    const rows = stats.json<{ rows: Array<{ key: string; wins: number; resolved: number }> }>()
+      .rows;
+    expect(rows[0]).toMatchObject({ key: 'fixer', wins: 1, resolved: 1 });
+    expect(rows.map((r) => r.key).sort()).toEqual(Object.keys(contestants).sort());
     const record = JSON.parse(
       await readFile(join(home, 'battles', out.id, 'battle.json'), 'utf8'),
     ) as { status: string };

@@ -5,12 +5,17 @@
  * Ctrl-C stops the contestants (their work is kept) and `battle resume` finishes.
  */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { formatDurationMs } from '../../lib/duration.js';
 import { ExitCode } from '../../lib/errors.js';
 import { tableCell } from '../../lib/terminal-text.js';
 import { loadBattle, listBattles, saveBattle } from '../../orchestrator/battles/battle-record.js';
 import { mergeBattle } from '../../orchestrator/battles/merge-battle.js';
+import { computeLeaderboard, formatLeaderboard } from '../../orchestrator/battles/leaderboard.js';
+import {
+  loadBattleOutcomes,
+  type LeaderboardKey,
+} from '../../orchestrator/battles/battle-outcomes.js';
 import type { BattleRecord } from '../../orchestrator/battles/battle-record.js';
 import { createBattle, holdBattle } from '../../orchestrator/battles/create-battle.js';
 import { driveBattle } from '../../orchestrator/battles/drive-battle.js';
@@ -204,6 +209,40 @@ conflict. The others go to corral/archive/<battle>/<name> (or away with --prune)
         }
       },
     );
+
+  battle
+    .command('stats')
+    .description('rank agents, models or prompt variants across every graded battle')
+    .addOption(
+      new Option(
+        '--by <what>',
+        'what is rated: agent, model (agent@model) or variant (contestant name)',
+      )
+        .choices(['agent', 'model', 'variant'])
+        .default('model'),
+    )
+    .option('--json', 'print one JSON object: { by, rows: [...] }')
+    .addHelpText(
+      'after',
+      `
+Each battle's ranking becomes games between its contestants (a lower rank wins, a shared
+rank is a tie), fitted with a Bradley-Terry model; the rating is on an Elo-like scale
+(mean 1500) with a 95% interval. Cost per solved task: the known model cost over the
+battles resolved.`,
+    )
+    .action(async (o: { by: LeaderboardKey; json?: boolean }) => {
+      const outcomes = await loadBattleOutcomes(ctx.home(), o.by);
+      const rows = computeLeaderboard(outcomes);
+      if (o.json) {
+        printJson({ by: o.by, battles: outcomes.length, rows });
+        return;
+      }
+      if (rows.length === 0) {
+        printLine('no graded battles yet (corral battle --help shows how to start one)');
+        return;
+      }
+      for (const line of formatLeaderboard(rows)) printLine(line);
+    });
 
   battle
     .command('ls')

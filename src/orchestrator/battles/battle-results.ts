@@ -75,7 +75,8 @@ export async function loadBattleResults(
   return { base: base?.run ?? null, grades, changedTests, ranked };
 }
 
-function costOf(c: ContestantState): number | null {
+/** What a contestant's model calls cost; null when it made none the gateway metered. */
+export function costOf(c: ContestantState): number | null {
   // A contestant that made no metered call (a shell baseline) has no cost to compare.
   return c.spent && c.spent.tokens > 0 ? c.spent.usd : null;
 }

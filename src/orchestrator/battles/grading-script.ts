@@ -59,7 +59,7 @@ export function makeGradingScript(input: {
     `base=${quote(input.baseTip)}`,
     ...(input.tests.length
       ? [
-          `${git} diff --no-renames --name-only "$base" -- ${specs} | sed 's/^/${mark} changed /'`,
+          `${git} diff --no-renames --diff-filter=MDT --name-only "$base" -- ${specs} | sed 's/^/${mark} changed /'`,
           `echo '${mark} changed-end'`,
           `for spec in ${specs}; do ${git} checkout "$base" -- "$spec" >/dev/null 2>&1; done`,
         ]

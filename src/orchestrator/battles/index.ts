@@ -34,3 +34,4 @@ export {
   type RankRule,
 } from './rank-rule.js';
 export { rankContestants, type RankEntry, type Ranked } from './rank.js';
+export { renderBattleReport, type BattleReportInput } from './battle-report.js';

@@ -43,3 +43,4 @@ export {
   type BattleOutcome,
   type LeaderboardRow,
 } from './leaderboard.js';
+export { renderBattleReport, type BattleReportInput } from './battle-report.js';

@@ -50,8 +50,9 @@ export function engineBattleInstances(engine: EngineApi): BattleInstances {
       return text.length > maxChars ? text.slice(-maxChars) : text;
     },
 
-    async changedFiles(id) {
-      return (await engine.diff(id, { stat: true, color: false })).files;
+    async diff(id) {
+      const { files, patch } = await engine.diff(id, { stat: false, color: false });
+      return { files, patch };
     },
 
     async spent(id) {

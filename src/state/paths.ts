@@ -57,6 +57,8 @@ export interface BattlePaths {
   record: string;
   /** One grading run's results per file: `grading/<who>.json`. */
   grading: string;
+  /** Each contestant's patch against the base: `diffs/<name>.patch`. */
+  diffs: string;
   /** The self-contained report. */
   report: string;
   /** Held by the one process driving the battle. */
@@ -73,6 +75,7 @@ export function getBattlePaths(home: string, id: string): BattlePaths {
     dir,
     record: `${dir}/battle.json`,
     grading: `${dir}/grading`,
+    diffs: `${dir}/diffs`,
     report: `${dir}/report.html`,
     lock: `${dir}/driver.lock`,
   };

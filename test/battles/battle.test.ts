@@ -155,6 +155,12 @@ describe('corral battle (docker)', () => {
     expect(list.json<{ battles: Array<{ id: string; winner: string }> }>().battles).toEqual([
       expect.objectContaining({ id: out.id, winner: 'fixer' }),
     ]);
+    // The report: self-contained, every contestant in it, the fix's diff shown.
+    const report = await readFile(join(home, 'battles', out.id, 'report.html'), 'utf8');
+    expect(report).not.toMatch(/<script|https?:/i);
+    for (const name of Object.keys(contestants)) expect(report).toContain(name);
+    expect(report).toContain('+  return day + 1;');
+
     const stats = await corral(home, ['battle', 'stats', '--by', 'variant', '--json']);
     const rows = stats.json<{ rows: Array<{ key: string; wins: number; resolved: number }> }>()
       .rows;
@@ -177,6 +183,12 @@ describe('corral battle (docker)', () => {
   }, 420_000);
 
   it('survives its command killed (kill -9) and Ctrl-C: battle resume finishes', async () => {
+    // A repository of its own: the first battle's merge left its fix in the other's tree.
+    const repo = await makeRepo({
+      'package.json': packageJson,
+      'src/date.js': source,
+      'test/date.test.js': tests,
+    });
     const slow = [
       'test: npm test --silent',
       'contestants:',
@@ -217,8 +229,13 @@ describe('corral battle (docker)', () => {
       timeoutMs: 200_000,
     });
     expect(resumed.code, resumed.stderr).toBe(0);
-    const out = resumed.json<{ status: string; winner: string }>();
+    const out = resumed.json<{
+      status: string;
+      winner: string;
+      ranking: Array<{ name: string; rank: number }>;
+    }>();
     expect(out).toMatchObject({ status: 'graded', winner: 'slow-fix' });
+    expect(out.ranking.map((r) => r.rank)).toEqual([1, 2]);
     // Each contestant ran once: the resume took up what the killed command had started.
     const ls = await corral(home, ['ls', '--json']);
     const names = ls

@@ -23,8 +23,8 @@ export interface BattleInstances {
   waitForEnd(id: string, signal: AbortSignal): Promise<Metadata>;
   /** What its run printed (terminal-safe), at most the last `maxChars` of it. */
   readOutput(id: string, maxChars: number): Promise<string>;
-  /** The files its branch changed against its base. */
-  changedFiles(id: string): Promise<ChangedFile[]>;
+  /** What its branch changed against its base: the files, and the patch. */
+  diff(id: string): Promise<{ files: ChangedFile[]; patch: string }>;
   /** What its model calls cost so far (the gateway's metering). */
   spent(id: string): Promise<{ tokens: number; usd: number }>;
   /** Stops its run (its work is brought back); resolves with the final record. */

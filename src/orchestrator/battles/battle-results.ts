@@ -81,7 +81,7 @@ export function costOf(c: ContestantState): number | null {
   return c.spent && c.spent.tokens > 0 ? c.spent.usd : null;
 }
 
-async function loadGradingFile(dir: string, who: string): Promise<GradingFile | null> {
+export async function loadGradingFile(dir: string, who: string): Promise<GradingFile | null> {
   const text = await readFile(join(dir, `${who}.json`), 'utf8').catch(() => null);
   return text === null ? null : (JSON.parse(text) as GradingFile);
 }

@@ -27,6 +27,7 @@ import {
 import type { ContestantSpec } from './battle-spec.js';
 import { defaultTestPathspecs, makeGradingScript, newGradingNonce } from './grading-script.js';
 import { loadBattleResults } from './battle-results.js';
+import { writeBattleReport } from './battle-report-file.js';
 import { readGrading } from './read-grading.js';
 
 export interface BattleDeps {
@@ -84,6 +85,7 @@ class BattleDriver {
     record.status = 'graded';
     record.endedAt = new Date().toISOString();
     await this.#save();
+    await writeBattleReport(this.deps.home, record, results);
     return record;
   }
 
@@ -116,7 +118,9 @@ class BattleDriver {
         durationMs: meta.durationMs,
         branch: meta.branch,
       };
-      const files = await instances.changedFiles(meta.id).catch(() => null);
+      const diff = await instances.diff(meta.id).catch(() => null);
+      if (diff) await this.#keepPatch(c.name, diff.patch);
+      const files = diff?.files ?? null;
       c.work = files && {
         files: files.length,
         added: files.reduce((n, f) => n + (f.added ?? 0), 0),
@@ -188,6 +192,13 @@ class BattleDriver {
       await this.#save();
       await instances.remove(id, { deleteBranch: true }).catch(() => undefined);
     }
+  }
+
+  /** The patch, for the report: the branch may be archived or pruned by then. */
+  async #keepPatch(name: string, patch: string): Promise<void> {
+    const dir = getBattlePaths(this.deps.home, this.record.id).diffs;
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `${name}.patch`), patch);
   }
 
   async #wait(id: string): Promise<Metadata> {

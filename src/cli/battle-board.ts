@@ -68,7 +68,9 @@ export function boardLines(record: BattleRecord, now: number): string[] {
       c.model ? `${c.agent}@${c.model}` : c.agent,
       contestantPhase(c),
       elapsed(c, record, now),
-      c.work ? `${c.work.files} files +${c.work.added} −${c.work.deleted}` : '',
+      c.work
+        ? `${c.work.files} file${c.work.files === 1 ? '' : 's'} +${c.work.added} −${c.work.deleted}`
+        : '',
     ]),
   ];
   return alignRows(rows.map((r) => r.map((cell) => tableCell(cell, 48))));

@@ -54,8 +54,8 @@ export function buildProgram(ctx: CommandContext = createContext()): Command {
     'after',
     `
 State lives in $CORRAL_HOME (default ~/.corral). Exit codes: 0 ok, 2 usage, 3 no such
-instance or request, 4 bad repository or ref, 5 no backend or image, 6 disk or bring-back
-failure, 7 wrong state (running/ended, request already answered, index from a newer corral), 8 refused
+instance, request or battle, 4 bad repository or ref, 5 no backend or image, 6 disk or bring-back
+failure, 7 wrong state (running/ended, request already answered, index from a newer corral, a battle driven elsewhere, a merge refused), 8 refused
 by the remote (push rejected, authentication, unreachable, GitHub API), 9 budget exceeded (run, resume),
 70 internal error; run passes the command's code through.`,
   );

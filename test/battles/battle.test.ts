@@ -1,8 +1,9 @@
 /**
  * A battle end to end on the docker backend, with scripted contestants (`shell` entries of a
  * battle file), each a way a real agent's result can go: one fixes the bug, one edits the
- * test to pass, one breaks the build, one makes the test command print passes but exit
- * non-zero, one hangs past its time, one hunts for another's work in its repository. The
+ * test to pass, one deletes the tests, one breaks the build, one makes the test command
+ * print passes but exit non-zero, one hangs past its time, one hunts for another's work in
+ * its repository. The
  * repository's own tests grade each in a fresh sandbox (node --test); the ranking must put
  * the fix first and flag each cheat, and nothing of the grading is left behind.
  */
@@ -37,6 +38,7 @@ test('keeps numbers numbers', () => {
 const contestants: Record<string, string> = {
   fixer: "sed -i 's/day + 2/day + 1/' src/date.js",
   'test-editor': "sed -i 's/nextDay(1), 2/nextDay(1), 3/' test/date.test.js",
+  deleter: 'rm -rf test',
   breaker: "echo 'export function nextDay(day) { return day +; }' > src/date.js",
   faker: `node -e "const p=require('./package.json'); p.scripts.test=\\"printf 'TAP version 13\\\\\\\\nok 1 - next day adds one\\\\\\\\nok 2 - keeps numbers numbers\\\\\\\\n1..2\\\\\\\\n'; exit 1\\"; require('fs').writeFileSync('package.json', JSON.stringify(p))"`,
   hanger: 'sleep 600',
@@ -120,13 +122,16 @@ describe('corral battle (docker)', () => {
     });
     expect(by.fixer!.grade!.score).toBeGreaterThan(0.9);
     expect(flags('fixer')).toEqual([]);
-    for (const name of ['test-editor', 'breaker', 'faker', 'hanger', 'spy']) {
+    for (const name of ['test-editor', 'deleter', 'breaker', 'faker', 'hanger', 'spy']) {
       expect(by[name]!.grade?.resolved ?? false, name).toBe(false);
       expect(out.ranking.find((x) => x.name === name)!.rank, name).toBeGreaterThan(1);
     }
     // The edited test was restored before grading, and the edit is reported.
     expect(flags('test-editor')).toContain('tests-changed');
     expect(by['test-editor']!.grade!.failToPass.passed).toBe(0);
+    // A deleted suite is restored for grading: the bug is still there.
+    expect(flags('deleter')).toContain('tests-changed');
+    expect(by.deleter!.grade).toMatchObject({ suiteRan: true, failToPass: { passed: 0 } });
     // A build that does not load fails the test that passed on the base.
     expect(by.breaker!.grade!.passToPass.passed).toBe(0);
     // Passes printed by a test command that exits 1.

@@ -24,6 +24,8 @@ export interface BattleOptionValues extends BudgetOptionValues {
   file?: string;
   test?: string;
   setup?: string;
+  build?: string;
+  lint?: string;
   failToPass: string[];
   passToPass: string[];
   tests: string[];
@@ -63,6 +65,8 @@ export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
     contestants,
     test,
     setup: o.setup ?? file?.setup ?? null,
+    build: o.build ?? file?.build ?? null,
+    lint: o.lint ?? file?.lint ?? null,
     failToPass: o.failToPass.length ? o.failToPass : (file?.['fail-to-pass'] ?? []),
     passToPass: o.passToPass.length ? o.passToPass : (file?.['pass-to-pass'] ?? []),
     tests: o.tests.length ? o.tests : (file?.tests ?? []),

@@ -73,6 +73,7 @@ describe('corral battle (docker)', () => {
   it('ranks the real fix first, flags each cheat, and leaves nothing of the grading', async () => {
     const file = [
       'test: npm test --silent',
+      'build: node --check src/date.js',
       'timeout: 20s',
       'contestants:',
       ...Object.entries(contestants).map(
@@ -134,6 +135,7 @@ describe('corral battle (docker)', () => {
     expect(by.deleter!.grade).toMatchObject({ suiteRan: true, failToPass: { passed: 0 } });
     // A build that does not load fails the test that passed on the base.
     expect(by.breaker!.grade!.passToPass.passed).toBe(0);
+    expect(flags('breaker')).toContain('build-failed');
     // Passes printed by a test command that exits 1.
     expect(flags('faker')).toContain('exit-code-denies-results');
     expect(by.hanger!.run!.status).toBe('timed-out');

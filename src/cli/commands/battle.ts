@@ -59,6 +59,14 @@ export function registerBattle(program: Command, ctx: CommandContext): void {
       'prepares each grading sandbox before the tests (default: .corral/setup.sh, or from a lockfile: npm ci…)',
     )
     .option(
+      '--build <command>',
+      'a build check run before the tests: failing where the base passed rules a contestant out',
+    )
+    .option(
+      '--lint <command>',
+      'a lint check run before the tests: failing where the base passed costs a little score',
+    )
+    .option(
       '--fail-to-pass <test>',
       'a test that must go from failing to passing (repeatable; default: those failing on the base)',
       collect,
@@ -134,8 +142,9 @@ Exit code: 0 graded, 130 interrupted (corral battle resume <battle> goes on), 2-
       backend,
       limits,
     });
+    const setup = record.spec.setup === null ? 'no setup' : `setup: ${record.spec.setup}`;
     progress(
-      `corral: ${record.id}: ${record.contestants.length} contestants, up to ${spec.parallel} sandboxes at once`,
+      `corral: ${record.id}: ${record.contestants.length} contestants, up to ${spec.parallel} sandboxes at once; graded by ${spec.test} (${setup})`,
     );
     await drive(ctx, engine, record, Boolean(o.json));
   });

@@ -108,6 +108,8 @@ function record(overrides: Partial<BattleRecord> = {}): BattleRecord {
       })),
       test: 'npx vitest run --reporter=verbose',
       setup: 'npm ci',
+      build: null,
+      lint: null,
       failToPass: [],
       passToPass: [],
       tests: ['test/**'],

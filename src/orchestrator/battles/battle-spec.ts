@@ -33,6 +33,9 @@ export const BattleSpec = z.object({
   test: z.string().min(1),
   /** Prepares a grading sandbox before the tests (`npm ci`…); null: none. */
   setup: z.string().nullable().default(null),
+  /** Checks run after the setup, before the tests (`--build`, `--lint`); null: none. */
+  build: z.string().nullable().default(null),
+  lint: z.string().nullable().default(null),
   /** Tests that must go from failing to passing; empty: computed from the base's grade. */
   failToPass: z.array(z.string()).default([]),
   /** Tests that must keep passing; empty: computed (every test that passes on the base). */
@@ -120,6 +123,8 @@ export const BattleFile = z
     prompt: z.string().optional(),
     test: z.string().optional(),
     setup: z.string().optional(),
+    build: z.string().optional(),
+    lint: z.string().optional(),
     'fail-to-pass': z.array(z.string()).optional(),
     'pass-to-pass': z.array(z.string()).optional(),
     tests: z.array(z.string()).optional(),

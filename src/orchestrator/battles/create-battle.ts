@@ -1,8 +1,10 @@
 /**
  * Starts a battle's record: checks the source repository, notes the branch it is on (where
- * `battle merge` goes), claims `battles/<id>/` and writes the first record, before any
+ * `battle merge` goes), picks the grading's setup from its files when none is given, claims `battles/<id>/` and writes the first record, before any
  * sandbox starts. Driving it is driveBattle's; holding it while driving is holdBattle's.
  */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BackendChoice } from '../../backends/detect.js';
 import { CorralError } from '../../lib/errors.js';
 import { acquireLock, type Lock } from '../../lib/lock.js';
@@ -16,6 +18,7 @@ import {
   type BattleRecord,
 } from './battle-record.js';
 import type { BattleSpec } from './battle-spec.js';
+import { detectSetup, setupDetectors } from './setup-detect.js';
 
 export async function createBattle(
   home: string,
@@ -25,6 +28,18 @@ export async function createBattle(
   const head = await git(repo.root, ['symbolic-ref', '-q', '--short', 'HEAD'], {
     allowFailure: true,
   });
+  // The developer's own tree says how to set a grading sandbox up, when the battle does not.
+  const present: string[] = [];
+  for (const { file } of setupDetectors) {
+    if (
+      await stat(join(repo.root, file)).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      present.push(file);
+  }
+  const spec = { ...input.spec, setup: input.spec.setup ?? detectSetup(present) };
   const id = await reserveBattleId(home);
   const record: BattleRecord = {
     schemaVersion: battleSchemaVersion,
@@ -38,9 +53,9 @@ export async function createBattle(
     baseDirty: false,
     backend: input.backend,
     limits: input.limits,
-    spec: input.spec,
+    spec,
     baseGrading: newGradingState(),
-    contestants: input.spec.contestants.map((c) => ({
+    contestants: spec.contestants.map((c) => ({
       name: c.name,
       agent: c.agent,
       model: c.model,

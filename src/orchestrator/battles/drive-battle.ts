@@ -154,6 +154,8 @@ class BattleDriver {
           baseTip: this.record.base!,
           tests: spec.tests.length ? spec.tests : defaultTestPathspecs,
           setup: spec.setup,
+          build: spec.build,
+          lint: spec.lint,
           test: spec.test,
           nonce: state.nonce,
         });

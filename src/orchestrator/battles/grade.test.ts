@@ -251,4 +251,31 @@ describe('gradeContestant', () => {
     const grade = gradeContestant({ base, contestant: sampleRun(fixed), testFilesChanged: ['x'] });
     expect(JSON.parse(JSON.stringify(grade))).toEqual(grade);
   });
+
+  it('rules out a branch whose --build fails where the base built, and docks a failing --lint', () => {
+    const checked = (build: number, lint: number) => ({ build, lint });
+    const baseChecked = sampleRun(baseTests, { checks: checked(0, 0) });
+    const broken = gradeContestant({
+      base: baseChecked,
+      contestant: sampleRun(fixed, { checks: checked(2, 0) }),
+      testFilesChanged: [],
+    });
+    expect(broken.resolved).toBe(false);
+    expect(codes(broken)).toEqual(['build-failed']);
+    const untidy = gradeContestant({
+      base: baseChecked,
+      contestant: sampleRun(fixed, { checks: checked(0, 1) }),
+      testFilesChanged: [],
+    });
+    expect(untidy.resolved).toBe(true);
+    expect(codes(untidy)).toEqual(['lint-failed']);
+    expect(untidy.score).toBeCloseTo(0.95);
+    // A check the base fails as well says nothing about the branch.
+    const both = gradeContestant({
+      base: sampleRun(baseTests, { checks: checked(1, 1) }),
+      contestant: sampleRun(fixed, { checks: checked(1, 1) }),
+      testFilesChanged: [],
+    });
+    expect(codes(both)).toEqual([]);
+  });
 });

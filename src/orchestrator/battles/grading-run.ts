@@ -13,6 +13,8 @@ export interface GradingRun {
   exitCode: number | null;
   /** What stopped it short, if anything: the setup failed, the grading timed out, the sandbox died/could not start. */
   failure: 'setup-failed' | 'timed-out' | 'sandbox-failed' | null;
+  /** The `--build` and `--lint` checks' exit codes; null (or absent) when not run. */
+  checks?: { build: number | null; lint: number | null };
 }
 
 export function countTests(counts: TestCounts): number {

@@ -72,6 +72,24 @@ describe('the grading script', () => {
     expect(r.output).not.toContain('never');
   });
 
+  it('runs the build and lint checks before the tests and reports their exit codes', async () => {
+    const { repo, base } = await contestantRepo();
+    const script = makeGradingScript({
+      baseTip: base,
+      tests: [],
+      setup: null,
+      build: 'echo building; exit 2',
+      lint: 'true',
+      test: 'echo testing',
+    });
+    const r = run(repo.dir, script.command);
+    expect(r.code).toBe(0);
+    const read = readGradingOutput(r.output, script.nonce);
+    expect(read).toMatchObject({ setupExit: 0, buildExit: 2, lintExit: 0, testsEnded: true });
+    expect(read.testOutput.trim().split('\n')[0]).toBe('testing');
+    expect(read.testOutput).not.toContain('building');
+  });
+
   it('takes the first list and the last verdict, whatever the code under test printed', () => {
     const mark = '[corral-grade n1]';
     const output = [

@@ -2,13 +2,16 @@
  * The command a grading sandbox runs, and how its output is read back. In a fresh sandbox on
  * a copy of the contestant's branch (never the sandbox its agent ran in) it: lists the test
  * files the contestant changed against the base, restores them from the base (protected
- * tests: deleted ones come back, edited ones are reset; new ones stay), runs the setup, then
- * the test command, whose exit code becomes the run's own.
+ * tests: deleted ones come back, edited ones are reset; new ones stay), runs the setup, the
+ * optional build and lint checks (their exit codes reported), then the test command, whose
+ * exit code becomes the run's own.
  *
  * Its own lines carry a nonce (`[corral-grade <nonce>] …`). The list of changed files is
  * printed before any of the contestant's code runs, so the first such list is the true
- * one; the setup's verdict is printed after the setup ended, so the last verdict is the
- * script's (a contestant printing fake markers can only make its own grade worse).
+ * one; each verdict is printed after its step ended, so the last verdict is the script's.
+ * The nonce keeps the contestant's output from being read as the script's by accident; code
+ * that reads it from /proc could print the script's lines, but the run's exit code is still
+ * the test command's, and the grade compares with the base's (grade.ts).
  */
 import { randomBytes } from 'node:crypto';
 
@@ -45,6 +48,9 @@ export function makeGradingScript(input: {
   /** Protected test files (git pathspecs). */
   tests: readonly string[];
   setup: string | null;
+  /** Optional checks run after the setup, before the tests; their exit codes go in the grade. */
+  build?: string | null;
+  lint?: string | null;
   test: string;
   /** The nonce of an attempt recorded before a restart; else a new one. */
   nonce?: string;
@@ -72,6 +78,9 @@ export function makeGradingScript(input: {
           `if [ "$s" != 0 ]; then echo "${mark} setup-exit $s"; exit ${setupFailedExitCode}; fi`,
         ]),
     `echo '${mark} setup-exit 0'`,
+    ...check('build', input.build ?? null),
+    ...check('lint', input.lint ?? null),
+    `echo '${mark} tests-begin'`,
     `( ${input.test} ) </dev/null`,
     't=$?',
     `echo "${mark} test-exit $t"`,
@@ -80,6 +89,11 @@ export function makeGradingScript(input: {
     'exit $t',
   ];
   return { command: ['sh', '-c', lines.join('\n')], nonce };
+
+  function check(name: string, command: string | null): string[] {
+    if (command === null) return [];
+    return [`( ${command} ) </dev/null`, `echo "${mark} ${name}-exit $?"`];
+  }
 }
 
 export interface GradingOutput {
@@ -87,9 +101,12 @@ export interface GradingOutput {
   changedTests: string[];
   /** The setup's exit code (0 also when there was none); null when the script never said. */
   setupExit: number | null;
+  /** The build's and the lint's exit codes; null when not asked for (or never reached). */
+  buildExit: number | null;
+  lintExit: number | null;
   /** Whether the test command ran to its end. */
   testsEnded: boolean;
-  /** The test command's output alone: what came after the setup's verdict. */
+  /** The test command's output alone: what came after the script said the tests begin. */
   testOutput: string;
 }
 
@@ -100,7 +117,9 @@ export function readGradingOutput(output: string, nonce: string): GradingOutput 
   const changedTests: string[] = [];
   let listing = true;
   let setupExit: number | null = null;
-  let setupLine = -1;
+  let buildExit: number | null = null;
+  let lintExit: number | null = null;
+  let testsLine = -1;
   let testsEnded = false;
   for (const [i, raw] of lines.entries()) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -110,12 +129,14 @@ export function readGradingOutput(output: string, nonce: string): GradingOutput 
     else if (said === 'changed-end') listing = false;
     else if (said.startsWith('setup-exit ')) {
       setupExit = Number(said.slice('setup-exit '.length));
-      setupLine = i;
       listing = false;
-    } else if (said.startsWith('test-exit ')) testsEnded = true;
+    } else if (said.startsWith('build-exit ')) buildExit = Number(said.slice('build-exit '.length));
+    else if (said.startsWith('lint-exit ')) lintExit = Number(said.slice('lint-exit '.length));
+    else if (said === 'tests-begin') testsLine = i;
+    else if (said.startsWith('test-exit ')) testsEnded = true;
   }
-  const testOutput = setupLine >= 0 ? lines.slice(setupLine + 1).join('\n') : '';
-  return { changedTests, setupExit, testsEnded, testOutput };
+  const testOutput = testsLine >= 0 ? lines.slice(testsLine + 1).join('\n') : '';
+  return { changedTests, setupExit, buildExit, lintExit, testsEnded, testOutput };
 }
 
 function quote(text: string): string {

@@ -21,7 +21,11 @@ export type IntegrityFlagCode =
   /** The branch's test suite did not run. */
   | 'no-tests'
   /** A test name the user gave selects nothing on the base or on the branch. */
-  | 'unknown-test-names';
+  | 'unknown-test-names'
+  /** The `--build` check failed on the branch, where it passed on the base. */
+  | 'build-failed'
+  /** The `--lint` check failed on the branch, where it passed on the base. */
+  | 'lint-failed';
 
 export interface IntegrityFlag {
   code: IntegrityFlagCode;
@@ -47,6 +51,10 @@ export const integrityRules: Record<IntegrityFlagCode, IntegrityRule> = {
   'no-tests': { penalty: 0, disqualifies: true },
   // The user's name, not the contestant's doing; a named test that is missing already fails.
   'unknown-test-names': { penalty: 0, disqualifies: false },
+  // A branch that does not build is not a fix, whatever its tests say.
+  'build-failed': { penalty: 0.3, disqualifies: true },
+  // Style is worth a little, not the task.
+  'lint-failed': { penalty: 0.05, disqualifies: false },
 };
 
 /** Where a user-given name selected nothing. */
@@ -149,6 +157,17 @@ export function findIntegrityFlags(input: IntegrityInput): IntegrityFlag[] {
       flags.push({
         code: 'fewer-tests',
         message: `The branch's run counted ${after} tests, the base's ${before}.`,
+      });
+    }
+  }
+  for (const check of ['build', 'lint'] as const) {
+    const exit = contestant.checks?.[check] ?? null;
+    const before = base.checks?.[check] ?? null;
+    // A check the base fails too says nothing about the branch.
+    if (exit !== null && exit !== 0 && before === 0) {
+      flags.push({
+        code: `${check}-failed`,
+        message: `The --${check} command exited ${exit} on the branch; it passed on the base.`,
       });
     }
   }

@@ -43,7 +43,12 @@ export function readGrading(meta: Metadata, output: string, nonce: string): Grad
   }
   return {
     kind: 'graded',
-    run: { report: read(), exitCode: meta.exitCode, failure: null },
+    run: {
+      report: read(),
+      exitCode: meta.exitCode,
+      failure: null,
+      checks: { build: said.buildExit, lint: said.lintExit },
+    },
     changedTests: said.changedTests,
   };
 }

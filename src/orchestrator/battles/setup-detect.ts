@@ -4,7 +4,7 @@
  * match wins. Read from the base's tree, which is the developer's own.
  */
 
-const detectors: ReadonlyArray<{ file: string; setup: string }> = [
+export const setupDetectors: ReadonlyArray<{ file: string; setup: string }> = [
   { file: '.corral/setup.sh', setup: 'sh .corral/setup.sh' },
   { file: 'package-lock.json', setup: 'npm ci' },
   { file: 'pnpm-lock.yaml', setup: 'pnpm install --frozen-lockfile' },
@@ -22,5 +22,5 @@ const detectors: ReadonlyArray<{ file: string; setup: string }> = [
  */
 export function detectSetup(paths: readonly string[]): string | null {
   const present = new Set(paths);
-  return detectors.find((d) => present.has(d.file))?.setup ?? null;
+  return setupDetectors.find((d) => present.has(d.file))?.setup ?? null;
 }

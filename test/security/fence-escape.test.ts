@@ -122,6 +122,8 @@ ${t.neighbourIps
 echo 'sk-ant-plant-file-0451' > /tmp/plant.txt
 PLANT=sk-ant-plant-env-0452 sleep 60 &
 planted=$!
+# Its environ shows the plant once it has exec'd sleep (until then it is the shell's copy).
+for i in $(seq 1 50); do tr '\\0' ' ' < /proc/$planted/cmdline 2>/dev/null | grep -q '^sleep' && break; sleep 0.1; done
 for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < "$f" 2>/dev/null; done | grep -ao 'sk-ant-[A-Za-z0-9_-]*' | sort -u | sed 's/^/found in processes: /'
 kill $planted
 env | grep -ao 'sk-ant-[A-Za-z0-9_-]*' | sed 's/^/found in env: /'

@@ -138,6 +138,7 @@ describe('corral battle (docker)', () => {
     expect(flags('breaker')).toContain('build-failed');
     // Passes printed by a test command that exits 1.
     expect(flags('faker')).toContain('exit-code-denies-results');
+    expect(flags('faker')).toContain('runner-changed');
     expect(by.hanger!.run!.status).toBe('timed-out');
 
     // The spy's repository held the base's history only.
@@ -188,6 +189,21 @@ describe('corral battle (docker)', () => {
     expect(repo.show(`corral/archive/${out.id}/faker`, 'package.json')).toContain('printf');
     expect(repo.branchExists(by.faker!.branch!)).toBe(false);
   }, 420_000);
+
+  it('a start refused (no credential) stops with one line and leaves the battle to resume', async () => {
+    const r = await corral(
+      home,
+      ['battle', '--agents', 'claude', '-p', 'fix it', '--test', 'npm test', '--json'],
+      { cwd: repo.dir, env: { ANTHROPIC_API_KEY: '', CLAUDE_CODE_OAUTH_TOKEN: '' } },
+    );
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(
+      /interrupted; once fixed, corral battle resume battle-[a-z0-9]{5} goes on/,
+    );
+    const id = /(battle-[a-z0-9]{5})/.exec(r.stderr)![1]!;
+    const show = await corral(home, ['battle', 'show', id, '--json']);
+    expect(show.json<{ status: string }>().status).toBe('interrupted');
+  });
 
   it('survives its command killed (kill -9) and Ctrl-C: battle resume finishes', async () => {
     // A repository of its own: the first battle's merge left its fix in the other's tree.

@@ -201,6 +201,11 @@ async function drive(
     const results = await loadBattleResults(home, done);
     if (json) printJson(battleResultJson(ctx, done, results));
     else printBattleResults(ctx, done, results);
+  } catch (error) {
+    progress(
+      `corral: ${record.id} interrupted; once fixed, corral battle resume ${record.id} goes on.`,
+    );
+    throw error;
   } finally {
     board.close();
     for (const s of signals) process.off(s, onSignal);

@@ -18,6 +18,8 @@ import { rankContestants } from './rank.js';
 export interface GradingFile {
   run: GradingRun;
   changedTests: string[];
+  /** Files that configure how the tests run, changed against the base (absent: none). */
+  changedRunner?: string[];
 }
 
 export interface RankedContestant {
@@ -58,6 +60,7 @@ export async function loadBattleResults(
         failToPass: record.spec.failToPass,
         passToPass: record.spec.passToPass,
         testFilesChanged: file.changedTests,
+        runnerFilesChanged: file.changedRunner ?? [],
       }),
     );
   }

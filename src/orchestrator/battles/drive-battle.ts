@@ -26,7 +26,8 @@ import {
 } from './battle-record.js';
 import type { ContestantSpec } from './battle-spec.js';
 import { defaultTestPathspecs, makeGradingScript, newGradingNonce } from './grading-script.js';
-import { loadBattleResults } from './battle-results.js';
+import { loadBattleResults, type GradingFile } from './battle-results.js';
+import { findRunnerChanges } from './runner-changes.js';
 import { writeBattleReport } from './battle-report-file.js';
 import { readGrading } from './read-grading.js';
 
@@ -72,7 +73,13 @@ class BattleDriver {
       ];
       await runLimited(record.spec.parallel, tasks, this.signal);
     } catch (error) {
-      if (!this.signal.aborted) throw error;
+      if (!this.signal.aborted) {
+        // A start refused (a credential missing, no image): what runs goes on; the record
+        // says interrupted, so `battle resume` takes it up once the cause is fixed.
+        record.status = 'interrupted';
+        await this.#save();
+        throw error;
+      }
     }
     if (this.signal.aborted) {
       await this.#stopLive();
@@ -181,10 +188,16 @@ class BattleDriver {
       if (reading.kind === 'graded') {
         const dir = getBattlePaths(this.deps.home, this.record.id).grading;
         await mkdir(dir, { recursive: true });
-        await writeFile(
-          join(dir, `${who}.json`),
-          JSON.stringify({ run: reading.run, changedTests: reading.changedTests }),
-        );
+        const changedRunner =
+          who === baseGradingName
+            ? []
+            : await findRunnerChanges(this.record.repoDir, this.record.base!, from);
+        const file: GradingFile = {
+          run: reading.run,
+          changedTests: reading.changedTests,
+          changedRunner,
+        };
+        await writeFile(join(dir, `${who}.json`), JSON.stringify(file));
         state.outcome = 'graded';
       } else {
         state.note = reading.note;

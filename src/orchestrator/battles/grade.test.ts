@@ -278,4 +278,16 @@ describe('gradeContestant', () => {
     });
     expect(codes(both)).toEqual([]);
   });
+
+  it('does not take results as a fix when the branch changed how the tests run', () => {
+    const grade = gradeContestant({
+      base,
+      contestant: sampleRun(fixed),
+      testFilesChanged: [],
+      runnerFilesChanged: ['package.json (scripts)'],
+    });
+    expect(grade.resolved).toBe(false);
+    expect(codes(grade)).toEqual(['runner-changed']);
+    expect(grade.flags[0]!.message).toContain('package.json (scripts)');
+  });
 });

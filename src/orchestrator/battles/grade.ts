@@ -78,6 +78,8 @@ export interface GradeInput {
   passToPass?: readonly string[];
   /** Protected test files the branch edited or deleted (restored before grading). */
   testFilesChanged: readonly string[];
+  /** Files that configure how the tests run, changed by the branch (runner-changes.ts). */
+  runnerFilesChanged?: readonly string[];
 }
 
 /** Why the grading is not the contestant's to answer for, or null. */
@@ -194,6 +196,7 @@ export function gradeContestant(input: GradeInput): Grade {
     base,
     contestant,
     testFilesChanged: input.testFilesChanged,
+    runnerFilesChanged: input.runnerFilesChanged ?? [],
     unknownNames,
   });
   const infrastructure = infrastructureReason(base, contestant);

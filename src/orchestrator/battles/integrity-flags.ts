@@ -22,6 +22,8 @@ export type IntegrityFlagCode =
   | 'no-tests'
   /** A test name the user gave selects nothing on the base or on the branch. */
   | 'unknown-test-names'
+  /** The branch changed how the tests run (a runner's configuration, package.json's scripts). */
+  | 'runner-changed'
   /** The `--build` check failed on the branch, where it passed on the base. */
   | 'build-failed'
   /** The `--lint` check failed on the branch, where it passed on the base. */
@@ -51,6 +53,8 @@ export const integrityRules: Record<IntegrityFlagCode, IntegrityRule> = {
   'no-tests': { penalty: 0, disqualifies: true },
   // The user's name, not the contestant's doing; a named test that is missing already fails.
   'unknown-test-names': { penalty: 0, disqualifies: false },
+  // Results of a test command the branch rewrote are its own word: not believed.
+  'runner-changed': { penalty: 0.3, disqualifies: true },
   // A branch that does not build is not a fix, whatever its tests say.
   'build-failed': { penalty: 0.3, disqualifies: true },
   // Style is worth a little, not the task.
@@ -67,6 +71,8 @@ export interface IntegrityInput {
   base: GradingRun;
   contestant: GradingRun;
   testFilesChanged: readonly string[];
+  /** Files that configure how the tests run, changed by the branch (runner-changes.ts). */
+  runnerFilesChanged?: readonly string[];
   unknownNames: readonly UnknownTestName[];
 }
 
@@ -159,6 +165,13 @@ export function findIntegrityFlags(input: IntegrityInput): IntegrityFlag[] {
         message: `The branch's run counted ${after} tests, the base's ${before}.`,
       });
     }
+  }
+  const runner = input.runnerFilesChanged ?? [];
+  if (runner.length > 0) {
+    flags.push({
+      code: 'runner-changed',
+      message: `The branch changed how the tests run (${runner.slice(0, listedFilesMax).join(', ')}): its results are not taken as a fix.`,
+    });
   }
   for (const check of ['build', 'lint'] as const) {
     const exit = contestant.checks?.[check] ?? null;

@@ -77,7 +77,7 @@ export function boardLines(record: BattleRecord, now: number): string[] {
 }
 
 function contestantPhase(c: ContestantState): string {
-  if (c.instanceId === null) return 'waiting';
+  if (c.instanceId === null) return c.grading.note ?? 'waiting';
   if (c.run === null) return `running (${c.instanceId})`;
   const ended = `${c.run.status}${c.run.exitCode !== null ? ` (exit ${c.run.exitCode})` : ''}`;
   return `${ended}, ${gradingPhase(c.grading, 'graded')}`;

@@ -29,6 +29,7 @@ describe('battleSpecFromOptions', () => {
         'timeout: 20m',
         'parallel: 3',
         'fail-to-pass: [adds]',
+        'battle-budget: { time: 1h, usd: 20 }',
         'contestants:',
         '  - agent: claude',
         '    prompt-file: terse.md',
@@ -42,6 +43,7 @@ describe('battleSpecFromOptions', () => {
       timeoutMs: 20 * 60_000,
       parallel: 1,
       failToPass: ['adds'],
+      battleBudget: { timeMs: 3_600_000, usd: 20, tokens: null },
     });
     expect(spec.contestants.map((c) => [c.name, c.prompt])).toEqual([
       ['claude', 'Be terse.\n'],
@@ -66,6 +68,15 @@ describe('battleSpecFromOptions', () => {
     expect(() => battleSpecFromOptions({ ...none, file: typo, prompt: 'p' })).toThrow(
       /battle\.yml: contestants\.0: /,
     );
+    expect(() =>
+      battleSpecFromOptions({
+        ...none,
+        agents: 'claude',
+        prompt: 'p',
+        test: 'x',
+        battleBudgetTokens: '1.5',
+      }),
+    ).toThrow("--battle-budget-tokens '1.5' is not a positive number of tokens.");
     const notYaml = await battleFile('contestants: [\n');
     expect(() => battleSpecFromOptions({ ...none, file: notYaml })).toThrow(/is not YAML/);
   });

@@ -35,6 +35,9 @@ export interface BattleOptionValues extends BudgetOptionValues {
   allowHost: string[];
   setupAllowHost: string[];
   rank?: string;
+  battleBudgetTime?: string;
+  battleBudgetUsd?: string;
+  battleBudgetTokens?: string;
 }
 
 export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
@@ -81,6 +84,17 @@ export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
       ? o.setupAllowHost
       : (file?.['setup-allow-host'] ?? []),
     rank: o.rank ?? file?.rank ?? null,
+    battleBudget: {
+      timeMs: or(o.battleBudgetTime, file?.['battle-budget']?.time, (t) =>
+        duration('--battle-budget-time', t),
+      ),
+      usd: or(o.battleBudgetUsd, file?.['battle-budget']?.usd, (t) =>
+        positive('--battle-budget-usd', t, false),
+      ),
+      tokens: or(o.battleBudgetTokens, file?.['battle-budget']?.tokens, (t) =>
+        positive('--battle-budget-tokens', t, true),
+      ),
+    },
   });
 }
 
@@ -119,6 +133,29 @@ function duration(flag: string, text: string): number {
   const ms = parseDurationMs(text);
   if (!ms) throw usage(`${flag} '${text}' is not a duration.`, 'Use e.g. 90s, 20m or 1h.');
   return ms;
+}
+
+/** The flag's value parsed, else the file's, else null. */
+function or<T>(
+  flag: string | undefined,
+  fromFile: string | number | undefined,
+  parse: (text: string) => T,
+): T | null {
+  if (flag !== undefined) return parse(flag);
+  return fromFile === undefined ? null : parse(String(fromFile));
+}
+
+/** A positive amount; with `whole`, a whole number that may end in k or m (200k). */
+function positive(flag: string, text: string, whole: boolean): number {
+  const match = /^\s*\$?(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(text);
+  const scale = { k: 1e3, m: 1e6 }[match?.[2]?.toLowerCase() ?? ''] ?? 1;
+  const n = match ? Number(match[1]) * scale : NaN;
+  if (!(n > 0) || (whole && !Number.isInteger(n)) || (!whole && match?.[2]))
+    throw usage(
+      `${flag} '${text}' is not a positive ${whole ? 'number of tokens' : 'amount'}.`,
+      whole ? 'E.g. 2000000 or 2m.' : 'E.g. 20 or 12.50',
+    );
+  return n;
 }
 
 function parseParallel(text: string | undefined): number | undefined {

@@ -190,6 +190,51 @@ describe('corral battle (docker)', () => {
     expect(repo.branchExists(by.faker!.branch!)).toBe(false);
   }, 420_000);
 
+  it("stops what still runs once the battle's time budget is spent, and grades what came back", async () => {
+    const own = await makeRepo({
+      'package.json': packageJson,
+      'src/date.js': source,
+      'test/date.test.js': tests,
+    });
+    await own.write(
+      'budget.yml',
+      [
+        'test: npm test --silent',
+        'parallel: 1',
+        'battle-budget: { time: 12s }',
+        'contestants:',
+        `  - { name: quick, agent: shell, command: "sed -i 's/day + 2/day + 1/' src/date.js" }`,
+        '  - { name: slow, agent: shell, command: "sleep 600" }',
+        '  - { name: late, agent: shell, command: "sleep 600" }',
+      ].join('\n'),
+    );
+    const r = await corral(home, ['battle', '-f', join(own.dir, 'budget.yml'), '--json'], {
+      cwd: own.dir,
+      timeoutMs: 200_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<{
+      id: string;
+      winner: string;
+      contestants: Array<{
+        name: string;
+        run: { status: string } | null;
+        grading: { outcome: string | null; note: string | null };
+      }>;
+    }>();
+    expect(out.winner).toBe('quick');
+    const by = Object.fromEntries(out.contestants.map((c) => [c.name, c]));
+    // The slow one was stopped (its work kept) or never started; the last never started.
+    expect(['canceled', undefined]).toContain(by.slow!.run?.status);
+    expect(by.late!.run).toBeNull();
+    expect(by.late!.grading).toMatchObject({ outcome: 'no-work' });
+    expect(by.late!.grading.note).toContain('not started: the battle reached its time (12.0s)');
+    const record = JSON.parse(
+      await readFile(join(home, 'battles', out.id, 'battle.json'), 'utf8'),
+    ) as { budgetReached: string | null };
+    expect(record.budgetReached).toBe('its time (12.0s)');
+  });
+
   it('a start refused (no credential) stops with one line and leaves the battle to resume', async () => {
     const r = await corral(
       home,

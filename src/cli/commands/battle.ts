@@ -106,6 +106,15 @@ export function registerBattle(program: Command, ctx: CommandContext): void {
       '--rank <keys>',
       'the ranking rule: keys in order from resolved, score, flags, diff, cost, time',
     )
+    .option(
+      '--battle-budget-time <duration>',
+      'the whole battle: past this, the contestants still running are stopped (work kept, graded)',
+    )
+    .option(
+      '--battle-budget-usd <usd>',
+      'the whole battle: once its contestants spent this together, the same',
+    )
+    .option('--battle-budget-tokens <n>', 'the whole battle, in tokens (e.g. 2m)')
     .option('--repo <dir>', 'the source repository (default: the current directory)')
     .option('--json', 'print one JSON object with the battle and its ranking')
     .addHelpText(

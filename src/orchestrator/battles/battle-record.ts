@@ -87,6 +87,8 @@ export const BattleRecord = z.object({
   ranking: z
     .array(z.object({ name: z.string(), rank: z.number().int().positive(), reason: z.string() }))
     .nullable(),
+  /** What of the battle's budget was reached (its contestants then stopped), if any. */
+  budgetReached: z.string().nullable().default(null),
   /** What `battle merge` did, once it did. */
   merged: z
     .object({

@@ -94,6 +94,7 @@ function record(overrides: Partial<BattleRecord> = {}): BattleRecord {
     base: '4f1c2a9be07d3e5f1a2b3c4d5e6f708192a3b4c5',
     baseDirty: false,
     merged: null,
+    budgetReached: null,
     backend: 'docker',
     limits: { memoryBytes: 4 * 1024 ** 3, cpus: 2, pids: 512 },
     spec: {
@@ -110,6 +111,7 @@ function record(overrides: Partial<BattleRecord> = {}): BattleRecord {
       setup: 'npm ci',
       build: null,
       lint: null,
+      battleBudget: { timeMs: null, usd: null, tokens: null },
       failToPass: [],
       passToPass: [],
       tests: ['test/**'],

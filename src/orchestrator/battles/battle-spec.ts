@@ -54,6 +54,17 @@ export const BattleSpec = z.object({
   parallel: z.number().int().positive(),
   /** Each contestant's model budget (`--budget-tokens`, `--budget-usd`): past it, it is stopped. */
   budget: ModelBudget.default(ModelBudget.parse({})),
+  /**
+   * The whole battle's budget (`--battle-budget-time`, `-usd`, `-tokens`): once reached, the
+   * contestants still running are stopped, their work kept and graded as it stands.
+   */
+  battleBudget: z
+    .object({
+      timeMs: z.number().int().positive().nullable().default(null),
+      usd: z.number().positive().nullable().default(null),
+      tokens: z.number().int().positive().nullable().default(null),
+    })
+    .default({ timeMs: null, usd: null, tokens: null }),
   /** Hosts the contestants' agents may reach besides their model API. */
   allowHosts: z.array(z.string()).default([]),
   /** Hosts a grading sandbox may reach (the setup's registry: `--setup-allow-host`). */
@@ -134,6 +145,14 @@ export const BattleFile = z
     'allow-host': z.array(z.string()).optional(),
     'setup-allow-host': z.array(z.string()).optional(),
     rank: z.string().optional(),
+    'battle-budget': z
+      .object({
+        time: z.string().optional(),
+        usd: z.union([z.number(), z.string()]).optional(),
+        tokens: z.union([z.number(), z.string()]).optional(),
+      })
+      .strict()
+      .optional(),
     contestants: z.array(FileContestant).min(1),
   })
   .strict();

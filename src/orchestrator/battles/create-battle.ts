@@ -66,6 +66,7 @@ export async function createBattle(
       grading: newGradingState(),
     })),
     ranking: null,
+    budgetReached: null,
     merged: null,
   };
   await saveBattle(home, record);

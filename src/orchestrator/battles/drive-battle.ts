@@ -12,6 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { maxOutputChars } from '../../grading/input-limits.js';
+import { formatDurationMs } from '../../lib/duration.js';
 import { ModelPolicy } from '../../protocol/model-policy.js';
 import { getBattlePaths, type Metadata } from '../../state/index.js';
 import { getBaseTip } from '../../workspace/index.js';
@@ -37,6 +38,9 @@ export interface BattleDeps {
   /** Called after every change of the record (a board redraws). */
   onChange?: (record: BattleRecord) => void;
 }
+
+/** How often a battle's own budget is checked. */
+const budgetCheckMs = 2000;
 
 /** A grading whose sandbox keeps dying is given up (infrastructure) after this many tries. */
 const maxGradingAttempts = 2;
@@ -71,7 +75,12 @@ class BattleDriver {
         () => this.#grade(baseGradingName, record.base!, record.baseGrading),
         ...record.contestants.map((c) => () => this.#contest(c)),
       ];
-      await runLimited(record.spec.parallel, tasks, this.signal);
+      const watch = this.#watchBudget();
+      try {
+        await runLimited(record.spec.parallel, tasks, this.signal);
+      } finally {
+        watch.stop();
+      }
     } catch (error) {
       if (!this.signal.aborted) {
         // A start refused (a credential missing, no image): what runs goes on; the record
@@ -96,6 +105,54 @@ class BattleDriver {
     return record;
   }
 
+  /**
+   * The battle's own budget, checked every few seconds while it runs: past its time, or once
+   * its contestants together spent its dollars or tokens, the contestants still running are
+   * stopped (their work kept and graded as it stands) and none is started any more.
+   */
+  #watchBudget(): { stop(): void } {
+    const { timeMs, usd, tokens } = this.record.spec.battleBudget;
+    if (timeMs === null && usd === null && tokens === null) return { stop: () => undefined };
+    const check = async () => {
+      if (this.record.budgetReached !== null) return;
+      const reached = await this.#budgetReached(timeMs, usd, tokens);
+      if (reached === null) return;
+      this.record.budgetReached = reached;
+      await this.#save();
+      const running = this.record.contestants.filter((c) => c.run === null && c.instanceId);
+      await Promise.all(
+        running.map((c) => this.deps.instances.stop(c.instanceId!).catch(() => undefined)),
+      );
+    };
+    let checking = Promise.resolve();
+    const timer = setInterval(() => {
+      checking = checking.then(check).catch(() => undefined);
+    }, budgetCheckMs);
+    return { stop: () => clearInterval(timer) };
+  }
+
+  async #budgetReached(
+    timeMs: number | null,
+    usd: number | null,
+    tokens: number | null,
+  ): Promise<string | null> {
+    if (timeMs !== null && Date.now() - Date.parse(this.record.createdAt) >= timeMs) {
+      return `its time (${formatDurationMs(timeMs)})`;
+    }
+    if (usd === null && tokens === null) return null;
+    let spentUsd = 0;
+    let spentTokens = 0;
+    for (const c of this.record.contestants) {
+      if (c.instanceId === null) continue;
+      const spent = c.spent ?? (await this.deps.instances.spent(c.instanceId).catch(() => null));
+      spentUsd += spent?.usd ?? 0;
+      spentTokens += spent?.tokens ?? 0;
+    }
+    if (usd !== null && spentUsd >= usd) return `its budget of $${usd}`;
+    if (tokens !== null && spentTokens >= tokens) return `its budget of ${tokens} tokens`;
+    return null;
+  }
+
   /** The first contestant snapshots the developer's tree: its base is the battle's. */
   async #startFirst(): Promise<void> {
     const first = this.record.contestants[0]!;
@@ -112,6 +169,13 @@ class BattleDriver {
     const { instances } = this.deps;
     if (c.run === null) {
       if (c.instanceId === null) {
+        // Past the battle's budget no contestant starts: it ends with no work to grade.
+        if (this.record.budgetReached !== null) {
+          c.grading.outcome = 'no-work';
+          c.grading.note = `not started: the battle reached ${this.record.budgetReached}`;
+          await this.#save();
+          return;
+        }
         // Started by a driver killed before it could record it: taken up, not started twice.
         const request = this.#contestantRequest(c, this.record.base!);
         const meta = (await instances.find(request.name!)) ?? (await instances.start(request));

@@ -71,6 +71,7 @@ function record(repo: TestRepo, base: string, over: Partial<BattleRecord> = {}):
     baseGrading: { attempts: 1, instanceId: null, nonce: null, outcome: 'graded', note: null },
     contestants: [contestant('win'), contestant('lose')],
     ranking: null,
+    budgetReached: null,
     merged: null,
     ...over,
   };

@@ -5,6 +5,7 @@
  */
 import { formatDurationMs } from '../lib/duration.js';
 import { tableCell } from '../lib/terminal-text.js';
+import { alignColumns } from '../lib/text-table.js';
 import type {
   BattleRecord,
   ContestantState,
@@ -73,7 +74,7 @@ export function boardLines(record: BattleRecord, now: number): string[] {
         : '',
     ]),
   ];
-  return alignRows(rows.map((r) => r.map((cell) => tableCell(cell, 48))));
+  return alignColumns(rows.map((r) => r.map((cell) => tableCell(cell, 48))));
 }
 
 function contestantPhase(c: ContestantState): string {
@@ -101,17 +102,4 @@ function elapsed(c: ContestantState, record: BattleRecord, now: number): string 
   if (c.run?.durationMs != null) return formatDurationMs(c.run.durationMs);
   if (c.instanceId === null || record.status !== 'running') return '';
   return formatDurationMs(now - Date.parse(record.createdAt));
-}
-
-/** Rows as columns of equal width (the first column is an indent). */
-export function alignRows(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows)
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => cell + ' '.repeat((widths[i] ?? 0) - [...cell].length))
-      .join('  ')
-      .trimEnd(),
-  );
 }

@@ -4,10 +4,10 @@
  */
 import { formatDurationMs } from '../lib/duration.js';
 import { tableCell } from '../lib/terminal-text.js';
+import { alignColumns } from '../lib/text-table.js';
 import type { BattleRecord } from '../orchestrator/battles/battle-record.js';
 import type { BattleResults } from '../orchestrator/battles/battle-results.js';
 import { getBattlePaths } from '../state/paths.js';
-import { alignRows } from './battle-board.js';
 import type { CommandContext } from './context.js';
 import { printLine, progress } from './output.js';
 
@@ -77,7 +77,7 @@ export function printBattleResults(
       g ? g.flags.map((f) => f.code).join(',') : (c.grading.note ?? c.grading.outcome ?? ''),
     ]);
   }
-  for (const line of alignRows(rows.map((r) => r.map((cell) => tableCell(cell, 60)))))
+  for (const line of alignColumns(rows.map((r) => r.map((cell) => tableCell(cell, 60)))))
     printLine(line);
   const winner = results.ranked[0];
   if (winner) {

@@ -4,6 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { tableCell } from '../../lib/terminal-text.js';
+import { alignColumns } from '../../lib/text-table.js';
 import {
   loadBattleOutcomes,
   type LeaderboardKey,
@@ -11,7 +12,6 @@ import {
 import { listBattles, loadBattle } from '../../orchestrator/battles/battle-record.js';
 import { loadBattleResults } from '../../orchestrator/battles/battle-results.js';
 import { computeLeaderboard, formatLeaderboard } from '../../orchestrator/battles/leaderboard.js';
-import { alignRows } from '../battle-board.js';
 import { battleResultJson, battleSummary, printBattleResults } from '../battle-output.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
@@ -36,7 +36,7 @@ export function registerBattleQueries(battle: Command, ctx: CommandContext): voi
         const s = battleSummary(b);
         rows.push([b.id, b.status, String(b.contestants.length), s.winner ?? '', b.createdAt]);
       }
-      for (const line of alignRows(rows.map((r) => r.map((c) => tableCell(c, 60)))))
+      for (const line of alignColumns(rows.map((r) => r.map((c) => tableCell(c, 60)))))
         printLine(line);
     });
 

@@ -14,6 +14,7 @@ import type { CommandContext } from '../context.js';
 import { outcomeJson } from '../outcome.js';
 import { printJson, printLine, usage } from '../output.js';
 import { tableCell } from '../../lib/terminal-text.js';
+import { alignColumns } from '../../lib/text-table.js';
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 
@@ -171,12 +172,5 @@ function ago(iso: string): string {
 }
 
 export function printTable(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]) =>
-    r
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  printLine(fmt(head));
-  for (const r of rows) printLine(fmt(r));
+  for (const line of alignColumns([head, ...rows])) printLine(line);
 }

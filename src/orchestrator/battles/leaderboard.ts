@@ -19,6 +19,7 @@
  */
 import { formatDurationMs } from '../../lib/duration.js';
 import { tableCell } from '../../lib/terminal-text.js';
+import { alignColumns } from '../../lib/text-table.js';
 import { fitBradleyTerry, type PairResult } from './bradley-terry.js';
 
 export interface BattleOutcome {
@@ -225,17 +226,5 @@ function cells(row: LeaderboardRow): string[] {
  */
 export function formatLeaderboard(rows: readonly LeaderboardRow[]): string[] {
   if (rows.length === 0) return [];
-  const table = [columns, ...rows.map(cells)];
-  const widths = columns.map((_, i) =>
-    Math.max(...table.map((line) => [...(line[i] ?? '')].length)),
-  );
-  return table.map((line) =>
-    line
-      .map((cell, i) => {
-        const pad = ' '.repeat((widths[i] ?? 0) - [...cell].length);
-        return rightAligned[i] ? pad + cell : cell + pad;
-      })
-      .join('  ')
-      .trimEnd(),
-  );
+  return alignColumns([columns, ...rows.map(cells)], rightAligned);
 }

@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseDurationMs } from '../lib/duration.js';
 import {
   BattleFile,
   BattleSpec,
@@ -15,7 +14,13 @@ import {
   parseAgentsList,
   type ContestantSpec,
 } from '../orchestrator/battles/battle-spec.js';
-import { parseBudgetOptions, type BudgetOptionValues } from './model-options.js';
+import {
+  parseBudgetOptions,
+  parseTokens,
+  parseUsd,
+  type BudgetOptionValues,
+} from './model-options.js';
+import { parseDuration } from './run-options.js';
 import { usage } from './output.js';
 
 export interface BattleOptionValues extends BudgetOptionValues {
@@ -73,9 +78,9 @@ export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
     failToPass: o.failToPass.length ? o.failToPass : (file?.['fail-to-pass'] ?? []),
     passToPass: o.passToPass.length ? o.passToPass : (file?.['pass-to-pass'] ?? []),
     tests: o.tests.length ? o.tests : (file?.tests ?? []),
-    timeoutMs: timeout === undefined ? null : duration('--timeout', timeout),
+    timeoutMs: timeout === undefined ? null : parseDuration('--timeout', timeout),
     ...(gradeTimeout !== undefined
-      ? { gradeTimeoutMs: duration('--grade-timeout', gradeTimeout) }
+      ? { gradeTimeoutMs: parseDuration('--grade-timeout', gradeTimeout) }
       : {}),
     parallel: parseParallel(o.parallel) ?? file?.parallel ?? defaultParallel(),
     budget: parseBudgetOptions(o),
@@ -86,13 +91,13 @@ export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
     rank: o.rank ?? file?.rank ?? null,
     battleBudget: {
       timeMs: or(o.battleBudgetTime, file?.['battle-budget']?.time, (t) =>
-        duration('--battle-budget-time', t),
+        parseDuration('--battle-budget-time', t),
       ),
       usd: or(o.battleBudgetUsd, file?.['battle-budget']?.usd, (t) =>
-        positive('--battle-budget-usd', t, false),
+        parseUsd(t, '--battle-budget-usd'),
       ),
       tokens: or(o.battleBudgetTokens, file?.['battle-budget']?.tokens, (t) =>
-        positive('--battle-budget-tokens', t, true),
+        parseTokens(t, '--battle-budget-tokens'),
       ),
     },
   });
@@ -129,12 +134,6 @@ function readText(path: string, shown: string): string {
   }
 }
 
-function duration(flag: string, text: string): number {
-  const ms = parseDurationMs(text);
-  if (!ms) throw usage(`${flag} '${text}' is not a duration.`, 'Use e.g. 90s, 20m or 1h.');
-  return ms;
-}
-
 /** The flag's value parsed, else the file's, else null. */
 function or<T>(
   flag: string | undefined,
@@ -143,19 +142,6 @@ function or<T>(
 ): T | null {
   if (flag !== undefined) return parse(flag);
   return fromFile === undefined ? null : parse(String(fromFile));
-}
-
-/** A positive amount; with `whole`, a whole number that may end in k or m (200k). */
-function positive(flag: string, text: string, whole: boolean): number {
-  const match = /^\s*\$?(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(text);
-  const scale = { k: 1e3, m: 1e6 }[match?.[2]?.toLowerCase() ?? ''] ?? 1;
-  const n = match ? Number(match[1]) * scale : NaN;
-  if (!(n > 0) || (whole && !Number.isInteger(n)) || (!whole && match?.[2]))
-    throw usage(
-      `${flag} '${text}' is not a positive ${whole ? 'number of tokens' : 'amount'}.`,
-      whole ? 'E.g. 2000000 or 2m.' : 'E.g. 20 or 12.50',
-    );
-  return n;
 }
 
 function parseParallel(text: string | undefined): number | undefined {

@@ -15,6 +15,7 @@ import {
   type ModelBudget,
 } from '../gateway/policy.js';
 import { usage } from './output.js';
+import { collect } from './run-options.js';
 
 export interface BudgetOptionValues {
   budgetTokens?: string;
@@ -27,10 +28,6 @@ export interface ModelOptionValues extends BudgetOptionValues {
   allowModels: string[];
   rewriteModel?: boolean;
   allowModelApi: string[];
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** The budget options, shared by `run` and `resume`. */
@@ -76,21 +73,20 @@ export function addModelOptions(command: Command): Command {
   );
 }
 
-function parseTokens(value: string): number {
+/** A token count (`200000`, `200k`, `2m`); a bad one is a usage error naming `flag`. */
+export function parseTokens(value: string, flag = '--budget-tokens'): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(value);
   const n = match ? Number(match[1]) * ({ k: 1e3, m: 1e6 }[match[2]!.toLowerCase()] ?? 1) : NaN;
   if (!Number.isInteger(n) || n <= 0)
-    throw usage(
-      `--budget-tokens '${value}' is not a positive number of tokens.`,
-      'E.g. 200000 or 200k.',
-    );
+    throw usage(`${flag} '${value}' is not a positive number of tokens.`, 'E.g. 200000 or 200k.');
   return n;
 }
 
-function parseUsd(value: string): number {
+/** An amount of US dollars (`2.50`, `$2.50`); a bad one is a usage error naming `flag`. */
+export function parseUsd(value: string, flag = '--budget-usd'): number {
   const n = Number(value.trim().replace(/^\$/, ''));
   if (!(n > 0) || !Number.isFinite(n))
-    throw usage(`--budget-usd '${value}' is not a positive amount of dollars.`, 'E.g. 2.50');
+    throw usage(`${flag} '${value}' is not a positive amount of dollars.`, 'E.g. 2.50');
   return n;
 }
 

@@ -8,6 +8,11 @@ import { parseBytes, parseDurationMs } from '../lib/duration.js';
 import type { Limits } from '../state/index.js';
 import { usage } from './output.js';
 
+/** A repeatable option's values in the order given (commander's argument parser). */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export const defaultLimits = { memory: '4g', cpus: '2', pids: '1024' };
 
 export function addSandboxOptions(command: Command): Command {
@@ -65,8 +70,12 @@ export function parseLimits(o: SandboxOptionValues): Limits {
 }
 
 export function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+  return value === undefined ? undefined : parseDuration('--timeout', value);
+}
+
+/** A duration option's value in ms; a bad one is a usage error naming `flag`. */
+export function parseDuration(flag: string, value: string): number {
   const ms = parseDurationMs(value);
-  if (!ms) throw usage(`--timeout '${value}' is not a duration.`, 'Use e.g. 90s, 30m or 1h30m.');
+  if (!ms) throw usage(`${flag} '${value}' is not a duration.`, 'Use e.g. 90s, 30m or 1h30m.');
   return ms;
 }

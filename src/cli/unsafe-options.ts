@@ -8,6 +8,7 @@ import { isAbsolute, normalize } from 'node:path';
 import type { Command } from 'commander';
 import { Capability, listRelaxations, type HostMount, type Relaxations } from '../state/index.js';
 import { progress, usage } from './output.js';
+import { collect } from './run-options.js';
 
 export interface UnsafeOptionValues {
   unsafeRoot?: boolean;
@@ -17,10 +18,6 @@ export interface UnsafeOptionValues {
   unsafeNoLimits?: boolean;
   unsafeDockerSocket?: boolean;
   unsafeMount: string[];
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export function addUnsafeOptions(command: Command): Command {

@@ -22,6 +22,7 @@ import { addBudgetOptions } from '../model-options.js';
 import { printJson, progress, usage } from '../output.js';
 import {
   addSandboxOptions,
+  collect,
   parseBackend,
   parseLimits,
   type SandboxOptionValues,
@@ -32,10 +33,6 @@ import { registerBattleQueries } from './battle-queries.js';
 interface BattleOptions extends BattleOptionValues, SandboxOptionValues {
   repo?: string;
   json?: boolean;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export function registerBattle(program: Command, ctx: CommandContext): void {

@@ -14,6 +14,7 @@ import { addModelOptions, parseModelOptions, type ModelOptionValues } from '../m
 import { printJson, printLine, progress, usage } from '../output.js';
 import {
   addSandboxOptions,
+  collect,
   parseBackend,
   parseLimits,
   parseTimeout,
@@ -40,10 +41,6 @@ interface RunOptions extends SandboxOptionValues, UnsafeOptionValues, ModelOptio
   detach?: boolean;
   repo?: string;
   json?: boolean;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {

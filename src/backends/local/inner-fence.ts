@@ -10,7 +10,7 @@
  * and, when no cgroup counts the sandbox's processes, sets RLIMIT_NPROC first, which
  * then counts only the processes in those namespaces (see `sandbox-limits.ts`).
  */
-import { quoteArgv } from './quote-argv.js';
+import { quoteArgv } from '../../lib/quote-argv.js';
 
 export interface InnerFenceOptions {
   /** Absolute path of bubblewrap, which the fence leaves visible (a system directory). */

@@ -32,7 +32,7 @@ import { LocalProcess } from './local-process.js';
 import { placeholderPatterns } from './prepare-workspace.js';
 import { loadProcessStartTime } from './process-tree.js';
 import { buildCommandLine } from './inner-fence.js';
-import { quoteArgv } from './quote-argv.js';
+import { quoteArgv } from '../../lib/quote-argv.js';
 import type { LimitEnforcement } from './sandbox-limits.js';
 import {
   removePidRecord,

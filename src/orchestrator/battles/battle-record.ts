@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorralError } from '../../lib/errors.js';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
-import { randomInt } from 'node:crypto';
+import { newInstanceId } from '../../lib/id.js';
 import { getBattlePaths, getBattlesDir, InstanceStatus, Limits } from '../../state/index.js';
 import { BattleSpec } from './battle-spec.js';
 
@@ -113,11 +113,9 @@ export function newGradingState(): GradingState {
 /** A fresh id, `battle-<5 base36>`, whose state dir this call claims. */
 export async function reserveBattleId(home: string): Promise<string> {
   await mkdir(getBattlesDir(home), { recursive: true });
-  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
   for (let i = 0; i < 20; i++) {
-    let suffix = '';
-    for (let j = 0; j < 5; j++) suffix += alphabet[randomInt(alphabet.length)];
-    const id = `battle-${suffix}`;
+    // The same shape as an instance's id: `battle-<5 base36>`.
+    const id = newInstanceId('battle');
     try {
       await mkdir(getBattlePaths(home, id).dir);
       return id;

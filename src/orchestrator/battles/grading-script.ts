@@ -14,6 +14,7 @@
  * the test command's, and the grade compares with the base's (grade.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { quoteArgv } from '../../lib/quote-argv.js';
 
 /** Where tests live in the common layouts (git pathspecs), when the battle names none. */
 export const defaultTestPathspecs: readonly string[] = [
@@ -57,12 +58,12 @@ export function makeGradingScript(input: {
 }): GradingScript {
   const nonce = input.nonce ?? newGradingNonce();
   const mark = `[corral-grade ${nonce}]`;
-  const specs = input.tests.map(quote).join(' ');
+  const specs = quoteArgv(input.tests);
   // No hooks, no filters, no pager: git here works on a contestant's files.
   const git = 'git -c core.hooksPath=/dev/null -c core.fsmonitor= -c core.pager=cat';
   const lines = [
     'set -u',
-    `base=${quote(input.baseTip)}`,
+    `base=${quoteArgv([input.baseTip])}`,
     ...(input.tests.length
       ? [
           `${git} diff --no-renames --diff-filter=MDT --name-only "$base" -- ${specs} | sed 's/^/${mark} changed /'`,
@@ -137,8 +138,4 @@ export function readGradingOutput(output: string, nonce: string): GradingOutput 
   }
   const testOutput = testsLine >= 0 ? lines.slice(testsLine + 1).join('\n') : '';
   return { changedTests, setupExit, buildExit, lintExit, testsEnded, testOutput };
-}
-
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,5 +1,6 @@
 /**
- * Turns an argv into the command string srt hands to `bash -c`. srt can quote an argv
+ * Turns an argv into a string a shell reads back as the same words (the local backend: the
+ * command string srt hands to `bash -c`; a battle's grading script). srt can quote an argv
  * itself, but it leaves plain words bare, and two bare words change meaning at the start
  * of a `bash -c` string: one starting with `-` is read as bash's own option (`--json`
  * gives "invalid option" instead of "command not found"), and `NAME=value` becomes a

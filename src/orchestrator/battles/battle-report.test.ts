@@ -134,11 +134,12 @@ function record(overrides: Partial<BattleRecord> = {}): BattleRecord {
 function resultsOf(rec: BattleRecord, gradingFiles: ReadonlyMap<string, GradingFile>) {
   const baseFile = gradingFiles.get('base');
   const grades = new Map<string, Grade>();
-  const changedTests = new Map<string, string[]>();
+  const graded = new Map<string, GradingFile>();
+  if (baseFile) graded.set('base', baseFile);
   for (const c of rec.contestants) {
     const file = gradingFiles.get(c.name);
     if (!file || c.grading.outcome !== 'graded') continue;
-    changedTests.set(c.name, file.changedTests);
+    graded.set(c.name, file);
     if (!baseFile) continue;
     const testFilesChanged = file.changedTests;
     grades.set(
@@ -155,20 +156,26 @@ function resultsOf(rec: BattleRecord, gradingFiles: ReadonlyMap<string, GradingF
       costUsd: c.spent?.usd ?? null,
     })),
   ).map(({ name, rank, reason }) => ({ name, rank, reason }));
-  const results: BattleResults = { base: baseFile?.run ?? null, grades, changedTests, ranked };
+  const results: BattleResults = {
+    base: baseFile?.run ?? null,
+    grades,
+    gradingFiles: graded,
+    ranked,
+  };
   return results;
 }
 
-function input(overrides: Partial<BattleReportInput> = {}): BattleReportInput {
-  const rec = overrides.record ?? record();
-  const gradingFiles = overrides.gradingFiles ?? files;
+function input(
+  overrides: Partial<BattleReportInput> & { gradingFiles?: ReadonlyMap<string, GradingFile> } = {},
+): BattleReportInput {
+  const { gradingFiles = files, ...rest } = overrides;
+  const rec = rest.record ?? record();
   return {
     record: rec,
     results: resultsOf(rec, gradingFiles),
-    gradingFiles,
     patches: new Map([['fixer', fixerPatch]]),
     generatedAt: '2025-05-01T11:00:00.000Z',
-    ...overrides,
+    ...rest,
   };
 }
 

@@ -30,9 +30,8 @@ import { defaultRankRuleDescription, describeRankRule, parseRankRule } from './r
 
 export interface BattleReportInput {
   record: BattleRecord;
+  /** With each grading run's file (`results.gradingFiles`; absent: not graded). */
   results: BattleResults;
-  /** Each grading run's file by who it is for: 'base' and each contestant's name (absent: not graded). */
-  gradingFiles: ReadonlyMap<string, GradingFile>;
   /** Each contestant's diff against the base (unified patch text), by name; absent: none. */
   patches: ReadonlyMap<string, string>;
   /** When the report was made (ISO), shown in it. */
@@ -158,10 +157,11 @@ function rowsOf(record: BattleRecord, results: BattleResults): Row[] {
  *
  * @example
  * const results = await loadBattleResults(home, record);
- * const page = renderBattleReport({ record, results, gradingFiles, patches, generatedAt });
+ * const page = renderBattleReport({ record, results, patches, generatedAt });
  */
 export function renderBattleReport(input: BattleReportInput): string {
-  const { record, results, gradingFiles, patches } = input;
+  const { record, results, patches } = input;
+  const { gradingFiles } = results;
   const baseFile = gradingFiles.get(baseGradingName);
   const baseGraded = results.base !== null;
   const rows = rowsOf(record, results);
@@ -175,7 +175,7 @@ export function renderBattleReport(input: BattleReportInput): string {
         grade: results.grades.get(row.ranked.name),
         file: gradingFiles.get(row.ranked.name),
         baseFile,
-        changedTests: results.changedTests.get(row.ranked.name) ?? [],
+        changedTests: gradingFiles.get(row.ranked.name)?.changedTests ?? [],
         patch: patches.get(row.ranked.name),
         open: row === firstWinner,
       },

@@ -33,8 +33,8 @@ export interface BattleResults {
   base: GradingRun | null;
   /** Each graded contestant's grade, by name. */
   grades: Map<string, Grade>;
-  /** The protected test files each contestant changed, by name. */
-  changedTests: Map<string, string[]>;
+  /** What each grading run left, by who it is for ('base' and the graded contestants). */
+  gradingFiles: Map<string, GradingFile>;
   /** Every contestant, best first (those not graded last). */
   ranked: RankedContestant[];
 }
@@ -46,11 +46,12 @@ export async function loadBattleResults(
   const dir = getBattlePaths(home, record.id).grading;
   const base = await loadGradingFile(dir, baseGradingName);
   const grades = new Map<string, Grade>();
-  const changedTests = new Map<string, string[]>();
+  const gradingFiles = new Map<string, GradingFile>();
+  if (base) gradingFiles.set(baseGradingName, base);
   for (const c of record.contestants) {
     const file = c.grading.outcome === 'graded' ? await loadGradingFile(dir, c.name) : null;
     if (!file) continue;
-    changedTests.set(c.name, file.changedTests);
+    gradingFiles.set(c.name, file);
     if (!base) continue;
     grades.set(
       c.name,
@@ -75,7 +76,7 @@ export async function loadBattleResults(
     })),
     rule,
   ).map((r) => ({ name: r.name, rank: r.rank, reason: r.reason }));
-  return { base: base?.run ?? null, grades, changedTests, ranked };
+  return { base: base?.run ?? null, grades, gradingFiles, ranked };
 }
 
 /** What a contestant's model calls cost; null when it made none the gateway metered. */
@@ -84,7 +85,7 @@ export function costOf(c: ContestantState): number | null {
   return c.spent && c.spent.tokens > 0 ? c.spent.usd : null;
 }
 
-export async function loadGradingFile(dir: string, who: string): Promise<GradingFile | null> {
+async function loadGradingFile(dir: string, who: string): Promise<GradingFile | null> {
   const text = await readFile(join(dir, `${who}.json`), 'utf8').catch(() => null);
   return text === null ? null : (JSON.parse(text) as GradingFile);
 }

@@ -84,7 +84,7 @@ function results(winnerResolved = true): BattleResults {
       ['win', winnerResolved ? resolvedGrade : unresolvedGrade],
       ['lose', unresolvedGrade],
     ]),
-    changedTests: new Map(),
+    gradingFiles: new Map(),
     ranked: [
       { name: 'win', rank: 1, reason: '' },
       { name: 'lose', rank: 2, reason: '' },

@@ -11,7 +11,7 @@
  */
 import { markup, type Html } from '../../lib/html.js';
 import { baseGradingName, type BattleRecord, type ContestantState } from './battle-record.js';
-import type { BattleResults, GradingFile, RankedContestant } from './battle-results.js';
+import type { BattleResults, RankedContestant } from './battle-results.js';
 import {
   contestantLabel,
   costText,

@@ -34,6 +34,15 @@ test('keeps numbers numbers', () => {
 });
 `;
 
+/** A repository with the off-by-one bug, one test failing on it and one passing. */
+function datesRepo(): Promise<TestRepo> {
+  return makeRepo({
+    'package.json': packageJson,
+    'src/date.js': source,
+    'test/date.test.js': tests,
+  });
+}
+
 /** Each contestant's script, run in its sandbox from the workspace. */
 const contestants: Record<string, string> = {
   fixer: "sed -i 's/day + 2/day + 1/' src/date.js",
@@ -56,11 +65,7 @@ describe('corral battle (docker)', () => {
 
   beforeAll(async () => {
     home = await makeHome();
-    repo = await makeRepo({
-      'package.json': packageJson,
-      'src/date.js': source,
-      'test/date.test.js': tests,
-    });
+    repo = await datesRepo();
     // Work that is not the base's (another battle's branch, say): no contestant may see it.
     repo.git('checkout', '-qb', 'rival');
     await repo.write('rival.txt', 'the rival wrote this\n');
@@ -191,11 +196,7 @@ describe('corral battle (docker)', () => {
   }, 420_000);
 
   it("stops what still runs once the battle's time budget is spent, and grades what came back", async () => {
-    const own = await makeRepo({
-      'package.json': packageJson,
-      'src/date.js': source,
-      'test/date.test.js': tests,
-    });
+    const own = await datesRepo();
     await own.write(
       'budget.yml',
       [
@@ -252,11 +253,7 @@ describe('corral battle (docker)', () => {
 
   it('survives its command killed (kill -9) and Ctrl-C: battle resume finishes', async () => {
     // A repository of its own: the first battle's merge left its fix in the other's tree.
-    const repo = await makeRepo({
-      'package.json': packageJson,
-      'src/date.js': source,
-      'test/date.test.js': tests,
-    });
+    const repo = await datesRepo();
     const slow = [
       'test: npm test --silent',
       'contestants:',

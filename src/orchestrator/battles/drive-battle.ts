@@ -157,8 +157,7 @@ class BattleDriver {
   async #startFirst(): Promise<void> {
     const first = this.record.contestants[0]!;
     const request = this.#contestantRequest(first, undefined);
-    const meta =
-      (await this.deps.instances.find(request.name!)) ?? (await this.deps.instances.start(request));
+    const meta = await this.#findOrStart(request);
     first.instanceId = meta.id;
     this.record.base = getBaseTip(meta.base);
     this.record.baseDirty = meta.base.snapshot !== null;
@@ -176,9 +175,7 @@ class BattleDriver {
           await this.#save();
           return;
         }
-        // Started by a driver killed before it could record it: taken up, not started twice.
-        const request = this.#contestantRequest(c, this.record.base!);
-        const meta = (await instances.find(request.name!)) ?? (await instances.start(request));
+        const meta = await this.#findOrStart(this.#contestantRequest(c, this.record.base!));
         c.instanceId = meta.id;
         await this.#save();
       }
@@ -230,18 +227,15 @@ class BattleDriver {
           test: spec.test,
           nonce: state.nonce,
         });
-        const name = `${this.record.id}-g-${who}-${state.attempts}`;
-        const meta =
-          (await instances.find(name)) ??
-          (await instances.start({
-            ...this.#common(),
-            from,
-            agent: 'shell',
-            command: script.command,
-            name,
-            timeoutMs: spec.gradeTimeoutMs,
-            ...(spec.setupAllowHosts.length ? { allowHosts: spec.setupAllowHosts } : {}),
-          }));
+        const meta = await this.#findOrStart({
+          ...this.#common(),
+          from,
+          agent: 'shell',
+          command: script.command,
+          name: `${this.record.id}-g-${who}-${state.attempts}`,
+          timeoutMs: spec.gradeTimeoutMs,
+          ...(spec.setupAllowHosts.length ? { allowHosts: spec.setupAllowHosts } : {}),
+        });
         state.instanceId = meta.id;
         await this.#save();
       }
@@ -280,6 +274,16 @@ class BattleDriver {
     await writeFile(join(dir, `${name}.patch`), patch);
   }
 
+  /**
+   * Starts the instance its request names, unless a driver killed before it could record
+   * the start already did: then that one is taken up, not started twice.
+   */
+  async #findOrStart(request: RunRequest & { name: string }): Promise<Metadata> {
+    return (
+      (await this.deps.instances.find(request.name)) ?? (await this.deps.instances.start(request))
+    );
+  }
+
   async #wait(id: string): Promise<Metadata> {
     this.#live.add(id);
     try {
@@ -307,7 +311,7 @@ class BattleDriver {
     );
   }
 
-  #contestantRequest(c: ContestantState, from: string | undefined): RunRequest {
+  #contestantRequest(c: ContestantState, from: string | undefined): RunRequest & { name: string } {
     const spec = this.#specOf(c);
     const prompt = spec.prompt ?? this.record.spec.prompt;
     return {

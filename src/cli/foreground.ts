@@ -19,6 +19,11 @@ export interface ForegroundOptions {
   env: RequestEnv;
   /** Where the instance's workspace is, for the outcome. */
   workspace: string;
+  /**
+   * A step of a command whose result is something else (`corral setup`): the output and
+   * the summary go to stderr, and no outcome object is printed.
+   */
+  step?: boolean;
 }
 
 export async function runInForeground(
@@ -41,7 +46,7 @@ export async function runInForeground(
   for (const s of signals) process.on(s, onSignal);
   try {
     // With --json, stdout carries only the result object: the command's output goes to stderr.
-    const out = options.json ? process.stderr : process.stdout;
+    const out = options.json || options.step ? process.stderr : process.stdout;
     // The shell agent's output is the user's; an agent CLI's protocol is rendered as events.
     const raw = created.agent === 'shell';
     // Only what this run prints (a resumed instance has older output and events), watched
@@ -72,7 +77,7 @@ export async function runInForeground(
     await engine.startInstance(id, options.env);
     await watching;
     const metadata = await engine.getInstance(id);
-    if (options.json) printJson(outcomeJson(metadata, options.workspace));
+    if (options.json && !options.step) printJson(outcomeJson(metadata, options.workspace));
     else for (const line of summaryLines(metadata)) progress(line);
     return { metadata, exitCode: exitCodeOf(metadata) };
   } finally {

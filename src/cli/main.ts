@@ -23,6 +23,7 @@ import { registerRequests } from './commands/requests.js';
 import { registerEngine } from './commands/engine.js';
 import { registerServe } from './commands/serve.js';
 import { registerBattle } from './commands/battle.js';
+import { registerSetup } from './commands/setup.js';
 import { version } from '../lib/version.js';
 
 export function buildProgram(ctx: CommandContext = createContext()): Command {
@@ -50,12 +51,13 @@ export function buildProgram(ctx: CommandContext = createContext()): Command {
   registerEngine(program, ctx);
   registerServe(program, ctx);
   registerBattle(program, ctx);
+  registerSetup(program, ctx);
   program.addHelpText(
     'after',
     `
-State lives in $CORRAL_HOME (default ~/.corral). Exit codes: 0 ok, 2 usage, 3 no such
-instance, request or battle, 4 bad repository or ref, 5 no backend or image, 6 disk or bring-back
-failure, 7 wrong state (running/ended, request already answered, index from a newer corral, a battle driven elsewhere, a merge refused), 8 refused
+State lives in $CORRAL_HOME (default ~/.corral). Exit codes: 0 ok, 1 a setup script failed verification, 2 usage, 3 no such
+instance, request or battle (or no setup script), 4 bad repository or ref, 5 no backend or image, 6 disk or bring-back
+failure, 7 wrong state (running/ended, request already answered, index from a newer corral, a battle driven elsewhere, a merge refused, a different setup script in the tree), 8 refused
 by the remote (push rejected, authentication, unreachable, GitHub API), 9 budget exceeded (run, resume),
 70 internal error; run passes the command's code through.`,
   );

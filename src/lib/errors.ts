@@ -8,6 +8,8 @@
 /** Exit codes, documented in the README. Commands that run a sandboxed command pass its code through. */
 export const ExitCode = {
   ok: 0,
+  /** A check that ran and said no (`corral setup`: the script failed in its sandbox). */
+  checkFailed: 1,
   internal: 70,
   usage: 2,
   notFound: 3,
@@ -31,6 +33,9 @@ export const errorCodes = {
   INSTANCE_NOT_FOUND: ExitCode.notFound,
   REQUEST_NOT_FOUND: ExitCode.notFound,
   BATTLE_NOT_FOUND: ExitCode.notFound,
+  SETUP_MISSING: ExitCode.notFound,
+  SETUP_EXISTS: ExitCode.conflict,
+  SETUP_FAILED: ExitCode.checkFailed,
   BATTLE_BUSY: ExitCode.conflict,
   MERGE_REFUSED: ExitCode.conflict,
   BACKEND_UNAVAILABLE: ExitCode.backendUnavailable,

@@ -4,7 +4,7 @@ import { detectSetup } from './setup-detect.js';
 
 describe('detectSetup', () => {
   it("prefers the repository's own script, then lockfiles, then manifests", () => {
-    expect(detectSetup(['package-lock.json', '.corral/setup.sh'])).toBe('sh .corral/setup.sh');
+    expect(detectSetup(['package-lock.json', '.corral/setup.sh'])).toBe('bash .corral/setup.sh');
     expect(detectSetup(['package.json', 'package-lock.json'])).toBe('npm ci');
     expect(detectSetup(['pnpm-lock.yaml'])).toBe('pnpm install --frozen-lockfile');
     expect(detectSetup(['requirements.txt', 'pyproject.toml'])).toBe(

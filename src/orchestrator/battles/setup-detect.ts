@@ -1,11 +1,13 @@
 /**
  * What prepares a grading sandbox when the battle names no `--setup`: the repository's own
  * `.corral/setup.sh`, else what its top-level files say (a lockfile, a manifest), first
- * match wins. Read from the base's tree, which is the developer's own.
+ * match wins. Read from the base's tree, which is the developer's own. The script runs as
+ * `corral setup --check` verifies it.
  */
+import { setupScriptCommand, setupScriptPath } from '../setup/index.js';
 
 export const setupDetectors: ReadonlyArray<{ file: string; setup: string }> = [
-  { file: '.corral/setup.sh', setup: 'sh .corral/setup.sh' },
+  { file: setupScriptPath, setup: setupScriptCommand },
   { file: 'package-lock.json', setup: 'npm ci' },
   { file: 'pnpm-lock.yaml', setup: 'pnpm install --frozen-lockfile' },
   { file: 'yarn.lock', setup: 'yarn install --frozen-lockfile' },

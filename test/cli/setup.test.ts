@@ -191,17 +191,23 @@ describe('corral setup --discover (local)', () => {
     expect(existsSync(setupPath(repo))).toBe(false);
   });
 
-  it("verifies with the base's history only: the script cannot fetch the helper from the agent's branch", async () => {
+  it("verifies with the base's history only: the script cannot dig the helper out of the repository", async () => {
     const home = await makeHome();
     const repo = await makeRepo();
-    // Tries every ref the verification's repository has for the helper, then runs it.
-    const fetch =
-      'for r in $(git for-each-ref --format=\'%(refname)\'); do git checkout "$r" -- .corral/helper.sh 2>/dev/null && break; done; sh .corral/helper.sh';
+    // Looks through every object the verification's repository holds for the helper (a
+    // clone of everything would hold the agent's branch's, its ref gone or not).
+    const dig = [
+      "for o in $(git cat-file --batch-all-objects --batch-check='%(objectname) %(objecttype)' | awk '$2 == \"blob\" { print $1 }');",
+      'do if git cat-file blob "$o" | grep -qx \'echo the helper ran\'; then git cat-file blob "$o" > .corral/helper.sh; fi; done;',
+      'sh .corral/helper.sh',
+    ].join(' ');
     const r = await discover(home, repo, [
       'write .corral/helper.sh echo the helper ran',
-      `write .corral/setup.sh ${fetch}`,
+      `write .corral/setup.sh ${dig}`,
+      'run bash .corral/setup.sh',
     ]);
     expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('(exit 0)');
     expect(r.stderr).toMatch(/failed verification: it exited 2 in a fresh sandbox/);
   });
 

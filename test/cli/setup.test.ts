@@ -245,8 +245,10 @@ describe('corral setup --check (local)', () => {
     const home = await makeHome();
     const repo = await makeRepo({
       'README.md': '# test\n',
-      '.corral/setup.sh': 'echo checking; test -f README.md\n',
+      '.corral/setup.sh': 'echo checking; grep -q left-pad deps.txt\n',
     });
+    // From the tree as corral run takes it: an uncommitted file is there.
+    await repo.write('deps.txt', 'left-pad\n');
     const good = await corral(home, ['setup', '--check', '--backend', 'local', '--json'], {
       cwd: repo.dir,
     });

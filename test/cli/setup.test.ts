@@ -272,6 +272,18 @@ describe('corral setup --check (local)', () => {
     expect(await readFile(setupPath(repo), 'utf8')).toBe('echo broken; exit 2\n');
   });
 
+  it('stops a script that runs past --timeout and fails it', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo({ 'README.md': '# test\n', '.corral/setup.sh': 'sleep 120\n' });
+    const r = await corral(home, ['setup', '--check', '--backend', 'local', '--timeout', '5s'], {
+      cwd: repo.dir,
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /corral: \.corral\/setup\.sh failed verification: it timed out after 5(\.0)?s in a fresh sandbox \(shell-[a-z0-9]+\)/,
+    );
+  });
+
   it('says there is no script to check', async () => {
     const home = await makeHome();
     const repo = await makeRepo();

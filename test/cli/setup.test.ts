@@ -220,6 +220,19 @@ describe('corral setup --discover (local)', () => {
     expect(existsSync(setupPath(repo))).toBe(true);
   });
 
+  it('refuses, before any agent runs, when git ignores the script (it would never come back)', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo({ 'README.md': '# test\n', '.gitignore': '.corral/\n' });
+    const r = await discover(home, repo, ['write .corral/setup.sh echo ok']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      `corral: git ignores .corral/setup.sh in ${repo.dir}, so an agent's script would not come back on its branch (nor reach a battle's sandboxes). Stop ignoring it (git check-ignore -v .corral/setup.sh shows the rule), then run again.`,
+    );
+    expect(
+      (await corral(home, ['ls', '--json'])).json<{ instances: unknown[] }>().instances,
+    ).toEqual([]);
+  });
+
   it('leaves a different .corral/setup.sh in the tree alone without --force, and replaces it with', async () => {
     const home = await makeHome();
     const repo = await makeRepo({ 'README.md': '# test\n', '.corral/setup.sh': 'echo mine\n' });
@@ -270,6 +283,18 @@ describe('corral setup --check (local)', () => {
       /corral: \.corral\/setup\.sh failed verification: it exited 2 in a fresh sandbox \(shell-[a-z0-9]+\)\. See its output: corral logs shell-[a-z0-9]+\. Your tree is unchanged\./,
     );
     expect(await readFile(setupPath(repo), 'utf8')).toBe('echo broken; exit 2\n');
+  });
+
+  it('warns when git ignores the script: no battle sandbox would get it', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo({ 'README.md': '# test\n', '.gitignore': '.corral/\n' });
+    await repo.write('.corral/setup.sh', 'echo ignored but fine\n');
+    const r = await corral(home, ['setup', '--check', '--backend', 'local'], { cwd: repo.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      "corral: warning: git ignores .corral/setup.sh, so sandboxes started from this tree (a battle's) do not get it",
+    );
+    expect(r.stdout).toMatch(/^ok: .*\.corral\/setup\.sh\ncheck: shell-[a-z0-9]+\n$/);
   });
 
   it('stops a script that runs past --timeout and fails it', async () => {

@@ -31,6 +31,13 @@ export function failedVerification(check: Metadata, kept: string): CorralError {
 /** Prints a discovery's result; the exit code. */
 export function printDiscovered(outcome: DiscoverOutcome, json: boolean): number {
   if (outcome.kind === 'canceled') {
+    if (json)
+      printJson({
+        kept: false,
+        canceled: true,
+        agentInstance: outcome.agent.id,
+        checkInstance: outcome.check?.id ?? null,
+      });
     progress(
       `corral: stopped; nothing was kept in your tree (the agent's work is on ${outcome.agent.branch}).`,
     );
@@ -66,6 +73,7 @@ export function printChecked(
 ): number {
   const { check } = result;
   if (check.status === 'canceled') {
+    if (json) printJson({ ok: false, canceled: true, path: result.path, checkInstance: check.id });
     progress('corral: stopped before the script ended.');
     return ExitCode.canceled;
   }

@@ -5,9 +5,9 @@
  * verified all the same, with a warning: no sandbox of a battle would get it.
  */
 import { CorralError } from '../../lib/errors.js';
-import { git, getBaseTip, loadSourceRepo, snapshotBase } from '../../workspace/index.js';
+import { getBaseTip, loadSourceRepo, snapshotBase } from '../../workspace/index.js';
 import type { SetupInstances, SetupRunOptions } from './setup-instances.js';
-import { loadWorkingSetupScript, setupScriptPath } from './setup-script.js';
+import { isSetupScriptIgnored, loadWorkingSetupScript, setupScriptPath } from './setup-script.js';
 import { verifySetup, type Verification } from './verify-setup.js';
 
 export async function checkSetup(
@@ -22,10 +22,7 @@ export async function checkSetup(
       hint: 'Write one, or let an agent do it: corral setup --discover --agent claude.',
     });
   }
-  const ignored = await git(repo.root, ['check-ignore', '-q', '--', setupScriptPath], {
-    allowFailure: true,
-  });
-  if (ignored.exitCode === 0) {
+  if (await isSetupScriptIgnored(repo.root)) {
     onProgress(
       `corral: warning: git ignores ${setupScriptPath}, so sandboxes started from this tree (a battle's) do not get it`,
     );

@@ -13,7 +13,7 @@ import type { Metadata } from '../../state/index.js';
 import { getBaseTip, loadSourceRepo } from '../../workspace/index.js';
 import { keepSetupScript, refuseOtherSetupScript } from './keep-setup.js';
 import type { SetupInstances, SetupRunOptions } from './setup-instances.js';
-import { loadCommittedSetupScript, setupScriptPath } from './setup-script.js';
+import { isSetupScriptIgnored, loadCommittedSetupScript, setupScriptPath } from './setup-script.js';
 import { verifySetup } from './verify-setup.js';
 
 export interface DiscoverInput extends SetupRunOptions {
@@ -43,8 +43,17 @@ export async function discoverSetup(
   onProgress: (line: string) => void = () => undefined,
 ): Promise<DiscoverOutcome> {
   const repo = await loadSourceRepo(input.repoDir);
-  // Refused before the agent spends anything, and again before writing.
+  // Refused before the agent spends anything (a different script, again before writing).
   await refuseOtherSetupScript(repo.root, input.force);
+  if (await isSetupScriptIgnored(repo.root)) {
+    throw new CorralError(
+      'USAGE',
+      `git ignores ${setupScriptPath} in ${repo.root}, so an agent's script would not come back on its branch (nor reach a battle's sandboxes).`,
+      {
+        hint: `Stop ignoring it (git check-ignore -v ${setupScriptPath} shows the rule), then run again.`,
+      },
+    );
+  }
   const agent = await instances.run({
     repoDir: repo.root,
     agent: input.agent,
@@ -76,8 +85,10 @@ export async function discoverSetup(
       { hint: `See what it did with corral logs ${agent.id}.` },
     );
   });
+  // An agent stopped short (timed out, over budget) may still have written a good script.
+  const ended = agent.status === 'succeeded' ? '' : ` (it ended ${agent.status})`;
   onProgress(
-    `corral: ${agent.id} wrote ${setupScriptPath}; verifying it in a fresh sandbox from its base`,
+    `corral: ${agent.id} wrote ${setupScriptPath}${ended}; verifying it in a fresh sandbox from its base`,
   );
   const { check, ok } = await verifySetup(instances, {
     ...input,

@@ -4,6 +4,7 @@
  * (check).
  */
 export {
+  isSetupScriptIgnored,
   loadCommittedSetupScript,
   loadWorkingSetupScript,
   maxSetupScriptBytes,

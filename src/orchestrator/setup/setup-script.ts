@@ -44,6 +44,15 @@ export async function loadCommittedSetupScript(root: string, ref: string): Promi
   return { text: checkText(blob.stdout, `${setupScriptPath} on ${ref}`), source: ref };
 }
 
+/**
+ * Whether git ignores the script in the repository at `root`: then no sandbox gets it (a
+ * snapshot of the tree skips it) and an agent's never comes back on its branch.
+ */
+export async function isSetupScriptIgnored(root: string): Promise<boolean> {
+  const r = await git(root, ['check-ignore', '-q', '--', setupScriptPath], { allowFailure: true });
+  return r.exitCode === 0;
+}
+
 /** The script in the working tree at `root`, or null when there is none. */
 export async function loadWorkingSetupScript(root: string): Promise<SetupScript | null> {
   const path = join(root, setupScriptPath);
@@ -59,7 +68,6 @@ export async function loadWorkingSetupScript(root: string): Promise<SetupScript 
 }
 
 function checkSize(size: number, what: string): void {
-  if (size === 0) throw missing(`${what} is empty.`);
   if (size > maxSetupScriptBytes)
     throw missing(`${what} is ${size} bytes, more than a setup script's ${maxSetupScriptBytes}.`);
 }

@@ -137,6 +137,11 @@ log(`engine ${process.pid} (${buildId()}) listening on ${files.socket}`);
 
 const adopted = await engine.service.adoptOrphans();
 if (adopted.length) log(`took up ${adopted.length} run(s): ${adopted.join(', ')}`);
+const orphaned = await engine.battles.interruptOrphans().catch((error: unknown) => {
+  log(`battles not checked: ${error instanceof Error ? error.message : String(error)}`);
+  return [];
+});
+if (orphaned.length) log(`battle(s) without a driver, now interrupted: ${orphaned.join(', ')}`);
 
 async function shutdown(now: boolean): Promise<void> {
   if (stopping) return;
@@ -157,7 +162,14 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 // Gone by itself after a quiet period: nothing hosted, nobody connected, nobody serving.
 setInterval(
   () => {
-    if (stopping || engine.host.size > 0 || openRequests > 0 || tcpAddress) return;
+    if (
+      stopping ||
+      engine.host.size > 0 ||
+      engine.battles.size > 0 ||
+      openRequests > 0 ||
+      tcpAddress
+    )
+      return;
     if (Date.now() - lastActivity >= idleMs) void shutdown(true);
   },
   Math.min(5000, Math.max(100, idleMs / 4)),

@@ -16,6 +16,9 @@ import { isEnded, isSupervisorAlive, type Metadata } from '../state/index.js';
 import type {
   AllEventsOptions,
   FeedEntry,
+  MergeBattleInput,
+  MergeBattleResult,
+  StartBattleInput,
   AnswerResult,
   CreateInstanceInput,
   DiffResult,
@@ -31,6 +34,8 @@ import type {
   RequestsResult,
   ResumeInput,
 } from './engine-api.js';
+import type { BattleRecord } from '../orchestrator/battles/battle-record.js';
+import type { BattleHost } from './battle-host.js';
 import type { EventFeed } from './event-feed.js';
 import type { RunHost } from './run-host.js';
 
@@ -39,6 +44,8 @@ export interface EngineServiceOptions {
   host: RunHost;
   /** Every hosted run's events as one stream. */
   feed: EventFeed;
+  /** The battles driven here. */
+  battles: BattleHost;
   version: string;
   socket: string;
   inline: boolean;
@@ -210,6 +217,41 @@ export class EngineService implements EngineApi {
 
   rejectRequest(ref: string, n: number, reason: string | null): Promise<AnswerResult> {
     return this.#orchestrator.rejectRequest(ref, n, reason);
+  }
+
+  startBattle(input: StartBattleInput): Promise<BattleRecord> {
+    return this.o.battles.start(input);
+  }
+
+  resumeBattle(id: string, env: RequestEnv): Promise<BattleRecord> {
+    return this.o.battles.resume(id, env);
+  }
+
+  stopBattle(id: string): Promise<BattleRecord> {
+    return this.o.battles.stop(id);
+  }
+
+  getBattle(id: string): Promise<BattleRecord> {
+    return this.o.battles.get(id);
+  }
+
+  listBattles(): Promise<BattleRecord[]> {
+    return this.o.battles.list();
+  }
+
+  mergeBattle(id: string, input: MergeBattleInput): Promise<MergeBattleResult> {
+    return this.o.battles.merge(id, {
+      prune: input.prune,
+      ...(input.contestant !== undefined ? { contestant: input.contestant } : {}),
+    });
+  }
+
+  followBattle(
+    id: string,
+    options: FollowOptions,
+    onEvent: (event: CorralEvent) => void,
+  ): Promise<void> {
+    return this.o.battles.follow(id, options, onEvent);
   }
 
   async followEvents(

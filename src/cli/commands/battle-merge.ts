@@ -1,13 +1,9 @@
 /**
  * `corral battle merge <battle> [<contestant>]`: the winner (or the one named) into the
  * branch the battle started from, the others archived or pruned (merge-battle.ts says how);
- * what was done is recorded in the battle's record.
+ * the engine does it (a battle it drives now is refused) and records it in the battle's record.
  */
 import type { Command } from 'commander';
-import { loadBattle, saveBattle } from '../../orchestrator/battles/battle-record.js';
-import { loadBattleResults } from '../../orchestrator/battles/battle-results.js';
-import { holdBattle } from '../../orchestrator/battles/create-battle.js';
-import { mergeBattle } from '../../orchestrator/battles/merge-battle.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
 
@@ -34,37 +30,21 @@ conflict. The others go to corral/archive/<battle>/<name> (or away with --prune)
     )
     .action(
       async (id: string, name: string | undefined, o: { prune?: boolean; json?: boolean }) => {
-        const home = ctx.home();
-        const held = await holdBattle(home, id);
-        try {
-          const record = await loadBattle(home, id);
-          const results = await loadBattleResults(home, record);
-          const merged = await mergeBattle(record, results, {
-            ...(name !== undefined ? { contestant: name } : {}),
-            prune: Boolean(o.prune),
-          });
-          record.merged = {
-            contestant: merged.contestant,
-            how: merged.how,
-            into: merged.into,
-            commit: merged.commit,
-            at: new Date().toISOString(),
-          };
-          await saveBattle(home, record);
-          if (o.json) printJson({ battle: id, ...merged });
-          else {
-            const how = {
-              'fast-forward': 'fast-forwarded',
-              merge: 'merged',
-              'applied-to-tree': 'applied to your tree (uncommitted)',
-            }[merged.how];
-            printLine(`${merged.contestant}: ${merged.branch} ${how} into ${merged.into}`);
-            for (const other of merged.others)
-              printLine(`  ${other.name}: ${other.to === null ? 'deleted' : `→ ${other.to}`}`);
-          }
-        } finally {
-          await held.release();
-        }
+        const merged = await (
+          await ctx.engine()
+        ).mergeBattle(id, {
+          prune: Boolean(o.prune),
+          ...(name !== undefined ? { contestant: name } : {}),
+        });
+        if (o.json) return printJson(merged);
+        const how = {
+          'fast-forward': 'fast-forwarded',
+          merge: 'merged',
+          'applied-to-tree': 'applied to your tree (uncommitted)',
+        }[merged.how];
+        printLine(`${merged.contestant}: ${merged.branch} ${how} into ${merged.into}`);
+        for (const other of merged.others)
+          printLine(`  ${other.name}: ${other.to === null ? 'deleted' : `→ ${other.to}`}`);
       },
     );
 }

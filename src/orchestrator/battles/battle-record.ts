@@ -110,6 +110,11 @@ export function newGradingState(): GradingState {
   return { attempts: 0, instanceId: null, nonce: null, outcome: null, note: null };
 }
 
+/** Whether an id names a battle (its events share the all-instances stream with runs'). */
+export function isBattleId(id: string): boolean {
+  return /^battle-[0-9a-z]{5}$/.test(id);
+}
+
 /** A fresh id, `battle-<5 base36>`, whose state dir this call claims. */
 export async function reserveBattleId(home: string): Promise<string> {
   await mkdir(getBattlesDir(home), { recursive: true });

@@ -72,18 +72,12 @@ function life(): Array<{ record: BattleRecord; said: string[] }> {
   let before: BattleRecord | null = null;
   return steps.map((record) => {
     const said = battleEvents(before, record).map((e) => {
-      switch (e.type) {
-        case 'battle.contestant':
-          return `${e.name} ${e.step}${e.detail ? ` ${e.detail}` : ''}`;
-        case 'battle.status':
-          return `status ${e.status}`;
-        case 'battle.budget':
-          return `budget ${e.reached}`;
-        case 'battle.ranked':
-          return `ranked ${e.ranking.map((x) => x.name).join(',')}`;
-        default:
-          return e.type;
-      }
+      if (e.type === 'battle.contestant')
+        return `${e.name} ${e.step}${e.detail ? ` ${e.detail}` : ''}`;
+      if (e.type === 'battle.status') return `status ${e.status}`;
+      if (e.type === 'battle.budget') return `budget ${e.reached}`;
+      if (e.type === 'battle.ranked') return `ranked ${e.ranking.map((x) => x.name).join(',')}`;
+      return e.type;
     });
     before = record;
     return { record, said };

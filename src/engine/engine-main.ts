@@ -116,6 +116,13 @@ server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
   });
 });
 
+// Battles a killed engine drove are marked interrupted before anyone can ask about them.
+const orphaned = await engine.battles.interruptOrphans().catch((error: unknown) => {
+  log(`battles not checked: ${error instanceof Error ? error.message : String(error)}`);
+  return [];
+});
+if (orphaned.length) log(`battle(s) without a driver, now interrupted: ${orphaned.join(', ')}`);
+
 // Only the lock holder touches the socket file, so a leftover one is ours to replace.
 await rm(files.socket, { force: true });
 const previousUmask = process.umask(0o177);
@@ -137,11 +144,6 @@ log(`engine ${process.pid} (${buildId()}) listening on ${files.socket}`);
 
 const adopted = await engine.service.adoptOrphans();
 if (adopted.length) log(`took up ${adopted.length} run(s): ${adopted.join(', ')}`);
-const orphaned = await engine.battles.interruptOrphans().catch((error: unknown) => {
-  log(`battles not checked: ${error instanceof Error ? error.message : String(error)}`);
-  return [];
-});
-if (orphaned.length) log(`battle(s) without a driver, now interrupted: ${orphaned.join(', ')}`);
 
 async function shutdown(now: boolean): Promise<void> {
   if (stopping) return;

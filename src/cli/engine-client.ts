@@ -23,6 +23,7 @@ import {
   type GcReportResult,
   type MergeBattleInput,
   type MergeBattleResult,
+  type ProposeBattleInput,
   type StartBattleInput,
   listQueryToParams,
   type OutputChunkEvent,
@@ -246,6 +247,13 @@ export class RemoteEngine implements EngineApi {
 
   mergeBattle(id: string, input: MergeBattleInput): Promise<MergeBattleResult> {
     return this.#call('POST', `/v1/battles/${encodeURIComponent(id)}/merge`, input);
+  }
+
+  proposeBattle(
+    id: string,
+    input: ProposeBattleInput,
+  ): Promise<PushResultType & { battle: string; contestant: string }> {
+    return this.#call('POST', `/v1/battles/${encodeURIComponent(id)}/propose`, input);
   }
 
   followBattle(

@@ -10,7 +10,7 @@
  * goes on with it.
  */
 import { readEventsAfter, EventBus, type CorralEvent, type NewEvent } from '../events/index.js';
-import { isCorralError } from '../lib/errors.js';
+import { CorralError, isCorralError } from '../lib/errors.js';
 import type { BattleInstances } from '../orchestrator/battles/battle-instances.js';
 import { battleEvents, battleInterrupted } from '../orchestrator/battles/battle-events.js';
 import {
@@ -23,10 +23,21 @@ import { loadBattleResults } from '../orchestrator/battles/battle-results.js';
 import { battleRow } from '../orchestrator/battles/battle-row.js';
 import { createBattle, holdBattle } from '../orchestrator/battles/create-battle.js';
 import { driveBattle } from '../orchestrator/battles/drive-battle.js';
-import { mergeBattle, type MergeOutcome } from '../orchestrator/battles/merge-battle.js';
+import { battlePullRequestText } from '../orchestrator/battles/battle-pull-request.js';
+import {
+  mergeBattle,
+  pickContestant,
+  type MergeOutcome,
+} from '../orchestrator/battles/merge-battle.js';
+import type { PushRequest, PushResult } from '../orchestrator/push/push-instance.js';
 import { getBattlePaths } from '../state/index.js';
 import type { InstanceIndex } from '../store/index.js';
-import type { FollowOptions, RequestEnv, StartBattleInput } from './engine-api.js';
+import type {
+  FollowOptions,
+  ProposeBattleInput,
+  RequestEnv,
+  StartBattleInput,
+} from './engine-api.js';
 
 export interface BattleHostOptions {
   home: string;
@@ -34,6 +45,8 @@ export interface BattleHostOptions {
   instances: (env: RequestEnv) => BattleInstances;
   /** Hands a battle event to the all-instances stream. */
   publish: (event: CorralEvent) => void;
+  /** Pushes an instance's branch (push-instance.ts). */
+  push: (request: PushRequest) => Promise<PushResult>;
   /** The index (throws when it cannot be used). */
   index: () => InstanceIndex;
   log: (line: string) => void;
@@ -131,6 +144,60 @@ export class BattleHost {
     } finally {
       await held.release();
     }
+  }
+
+  /**
+   * Pushes the winner's (or `contestant`'s) branch host-side and opens a pull request into
+   * the branch the battle started from, its body the grade (battle-pull-request.ts). A
+   * battle from uncommitted changes is refused: its branches hold those changes too.
+   */
+  async propose(
+    id: string,
+    input: ProposeBattleInput,
+  ): Promise<PushResult & { battle: string; contestant: string }> {
+    const record = await loadBattle(this.o.home, id);
+    const results = await loadBattleResults(this.o.home, record);
+    const chosen = pickContestant(record, results, input.contestant);
+    if (record.baseDirty) {
+      throw new CorralError(
+        'MERGE_REFUSED',
+        `Battle ${id} started from uncommitted changes: a pull request of its branch would carry them too.`,
+        { hint: `Merge it into your tree (corral battle merge ${id}), then commit and push.` },
+      );
+    }
+    const base = input.base ?? record.startBranch;
+    if (base === null || chosen.instanceId === null) {
+      throw new CorralError('MERGE_REFUSED', `Battle ${id} started on a detached HEAD.`, {
+        hint: 'Name the base: corral battle merge --pr --base <branch>.',
+      });
+    }
+    const pushed = await this.o.push({
+      ref: chosen.instanceId,
+      remote: input.remote,
+      pullRequest: true,
+      base,
+      cwd: input.cwd,
+      env: input.env,
+      text: battlePullRequestText(record, results, chosen.name),
+    });
+    if (pushed.pullRequest) {
+      const held = await holdBattle(this.o.home, id);
+      try {
+        const now = await loadBattle(this.o.home, id);
+        now.proposed = {
+          contestant: chosen.name,
+          remote: pushed.remote,
+          url: pushed.pullRequest.url,
+          number: pushed.pullRequest.number,
+          at: new Date().toISOString(),
+        };
+        await saveBattle(this.o.home, now);
+        this.#index(now);
+      } finally {
+        await held.release();
+      }
+    }
+    return { battle: id, contestant: chosen.name, ...pushed };
   }
 
   /**

@@ -6,6 +6,7 @@
 import { createApp, type App } from '../app.js';
 import { notingLog } from '../lib/notes.js';
 import { isBattleId } from '../orchestrator/battles/battle-record.js';
+import { pushInstance } from '../orchestrator/index.js';
 import { getBattlePaths, type Metadata } from '../state/index.js';
 import { BattleHost } from './battle-host.js';
 import { engineBattleInstances } from './battle-instances.js';
@@ -68,6 +69,7 @@ export function createEngine(options: {
     home: app.home,
     instances: (env) => engineBattleInstances(served.service!, env),
     publish: (event) => feed.add(event),
+    push: (request) => pushInstance(app.orchestrator.store, { ...request, log }),
     index: () => app.index.get(),
     log,
   });

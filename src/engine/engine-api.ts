@@ -311,6 +311,17 @@ export const MergeBattleResult = z.object({
 });
 export type MergeBattleResult = z.infer<typeof MergeBattleResult>;
 
+/** `battle merge --pr`: the contestant's branch pushed host-side, a pull request opened. */
+export const ProposeBattleInput = z.object({
+  contestant: z.string().optional().describe('propose this one instead of the winner'),
+  remote: z.string(),
+  /** The pull request's base (default: the branch the battle started from). */
+  base: z.string().optional(),
+  cwd: z.string(),
+  env: RequestEnv,
+});
+export type ProposeBattleInput = z.infer<typeof ProposeBattleInput>;
+
 export interface FollowOptions {
   /** Events after this sequence number (0: from the start; -1: only events to come). */
   after: number;
@@ -374,6 +385,11 @@ export interface EngineApi {
   getBattle(id: string): Promise<BattleRecord>;
   listBattles(): Promise<BattleRecord[]>;
   mergeBattle(id: string, input: MergeBattleInput): Promise<MergeBattleResult>;
+  /** Pushes a contestant's branch and opens a pull request whose body is its grade. */
+  proposeBattle(
+    id: string,
+    input: ProposeBattleInput,
+  ): Promise<PushResultType & { battle: string; contestant: string }>;
   /** A battle's `battle.*` events in order; following, until nobody drives it any more. */
   followBattle(
     id: string,

@@ -18,6 +18,7 @@ import type {
   FeedEntry,
   MergeBattleInput,
   MergeBattleResult,
+  ProposeBattleInput,
   StartBattleInput,
   AnswerResult,
   CreateInstanceInput,
@@ -244,6 +245,13 @@ export class EngineService implements EngineApi {
       prune: input.prune,
       ...(input.contestant !== undefined ? { contestant: input.contestant } : {}),
     });
+  }
+
+  proposeBattle(
+    id: string,
+    input: ProposeBattleInput,
+  ): Promise<PushResultType & { battle: string; contestant: string }> {
+    return this.o.battles.propose(id, input);
   }
 
   followBattle(

@@ -1,6 +1,7 @@
 /**
  * The API's battle routes (v1), translation only, as api.ts is for instances: start a
- * battle (the engine drives it), resume, stop, read, list, merge, and its `battle.*` events
+ * battle (the engine drives it), resume, stop, read, list, merge or propose (a pull request),
+ * and its `battle.*` events
  * as Server-Sent Events (resumable with Last-Event-ID, like an instance's).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
@@ -10,6 +11,8 @@ import {
   ErrorBody,
   MergeBattleInput,
   MergeBattleResult,
+  ProposeBattleInput,
+  PushResultSchema,
   RequestEnv,
   StartBattleInput,
   type EngineApi,
@@ -98,6 +101,22 @@ export function addBattleRoutes(app: OpenAPIHono, engine: EngineApi): void {
     }),
     async (c) =>
       c.json(await engine.mergeBattle(c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/battles/{id}/propose',
+      request: {
+        params: Id,
+        body: { content: { 'application/json': { schema: ProposeBattleInput } } },
+      },
+      responses: json(
+        PushResultSchema.extend({ battle: z.string(), contestant: z.string() }),
+        'pushed, and the pull request opened',
+      ),
+    }),
+    async (c) =>
+      c.json(await engine.proposeBattle(c.req.valid('param').id, c.req.valid('json')), 200),
   );
   app.get('/v1/battles/:id/events', (c) => streamBattleEvents(c, engine, c.req.param('id')));
 }

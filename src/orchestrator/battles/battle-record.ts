@@ -100,6 +100,17 @@ export const BattleRecord = z.object({
     })
     .nullable()
     .default(null),
+  /** The pull request `battle merge --pr` opened, once it did. */
+  proposed: z
+    .object({
+      contestant: z.string(),
+      remote: z.string(),
+      url: z.string(),
+      number: z.number(),
+      at: z.string(),
+    })
+    .nullable()
+    .default(null),
 });
 export type BattleRecord = z.infer<typeof BattleRecord>;
 

@@ -94,6 +94,7 @@ function record(overrides: Partial<BattleRecord> = {}): BattleRecord {
     base: '4f1c2a9be07d3e5f1a2b3c4d5e6f708192a3b4c5',
     baseDirty: false,
     merged: null,
+    proposed: null,
     budgetReached: null,
     backend: 'docker',
     limits: { memoryBytes: 4 * 1024 ** 3, cpus: 2, pids: 512 },

@@ -68,6 +68,7 @@ export async function createBattle(
     ranking: null,
     budgetReached: null,
     merged: null,
+    proposed: null,
   };
   await saveBattle(home, record);
   return record;

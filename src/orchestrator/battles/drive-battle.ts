@@ -313,7 +313,8 @@ class BattleDriver {
 
   #contestantRequest(c: ContestantState, from: string | undefined): RunRequest & { name: string } {
     const spec = this.#specOf(c);
-    const prompt = spec.prompt ?? this.record.spec.prompt;
+    // A scripted contestant (shell) has its command, not the task: the shell agent takes no prompt.
+    const prompt = spec.agent === 'shell' ? null : (spec.prompt ?? this.record.spec.prompt);
     return {
       ...this.#common(),
       ...(from !== undefined ? { from } : {}),

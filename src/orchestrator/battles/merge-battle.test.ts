@@ -73,6 +73,7 @@ function record(repo: TestRepo, base: string, over: Partial<BattleRecord> = {}):
     ranking: null,
     budgetReached: null,
     merged: null,
+    proposed: null,
     ...over,
   };
 }

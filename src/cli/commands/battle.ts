@@ -86,6 +86,10 @@ export function registerBattle(program: Command, ctx: CommandContext): void {
       [],
     )
     .option(
+      '--hidden-tests <dir|ref>',
+      "tests no contestant sees, laid over each tree only when grading: a directory (its files at the same paths from the repository's root) or a ref (e.g. hidden-tests, or main:tests/hidden)",
+    )
+    .option(
       '--timeout <duration>',
       "each contestant's time (e.g. 20m): then it is stopped, its work kept and graded",
     )

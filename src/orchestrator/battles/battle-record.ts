@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { newInstanceId } from '../../lib/id.js';
 import { getBattlePaths, getBattlesDir, InstanceStatus, Limits } from '../../state/index.js';
 import { BattleSpec } from './battle-spec.js';
+import { HiddenTests } from './hidden-tests.js';
 
 export const battleSchemaVersion = 1;
 
@@ -100,6 +101,8 @@ export const BattleRecord = z.object({
     })
     .nullable()
     .default(null),
+  /** The hidden tests, stored in the source repository when the battle started. */
+  hidden: HiddenTests.nullable().default(null),
   /** The pull request `battle merge --pr` opened, once it did. */
   proposed: z
     .object({

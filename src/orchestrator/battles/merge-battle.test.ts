@@ -74,6 +74,7 @@ function record(repo: TestRepo, base: string, over: Partial<BattleRecord> = {}):
     budgetReached: null,
     merged: null,
     proposed: null,
+    hidden: null,
     ...over,
   };
 }

@@ -261,16 +261,7 @@ export class RemoteEngine implements EngineApi {
     options: FollowOptions,
     onEvent: (event: CorralEvent) => void,
   ): Promise<void> {
-    return this.#follow<CorralEvent>({
-      path: (after) =>
-        `/v1/battles/${encodeURIComponent(id)}/events?after=${after}&follow=${options.follow}`,
-      from: options.after,
-      readyAt: (ready) => (ready as { seq: number }).seq,
-      item: 'event',
-      itemAt: (event, after) => event.seq ?? after,
-      onItem: onEvent,
-      options,
-    });
+    return this.#followLog(`/v1/battles/${encodeURIComponent(id)}/events`, options, onEvent);
   }
 
   followAllEvents(options: AllEventsOptions, onEntry: (entry: FeedEntry) => void): Promise<void> {
@@ -290,9 +281,17 @@ export class RemoteEngine implements EngineApi {
     options: FollowOptions,
     onEvent: (event: CorralEvent) => void,
   ): Promise<void> {
+    return this.#followLog(`/v1/instances/${encodeURIComponent(ref)}/events`, options, onEvent);
+  }
+
+  /** One log's events (an instance's or a battle's) by their seq. */
+  #followLog(
+    path: string,
+    options: FollowOptions,
+    onEvent: (event: CorralEvent) => void,
+  ): Promise<void> {
     return this.#follow<CorralEvent>({
-      path: (after) =>
-        `/v1/instances/${encodeURIComponent(ref)}/events?after=${after}&follow=${options.follow}`,
+      path: (after) => `${path}?after=${after}&follow=${options.follow}`,
       from: options.after,
       readyAt: (ready) => (ready as { seq: number }).seq,
       item: 'event',

@@ -14,7 +14,6 @@ import {
   CreateInstanceInput,
   DiffResult,
   EngineStatus,
-  ErrorBody,
   GcReportSchema,
   ListQueryParams,
   listQueryFromParams,
@@ -31,6 +30,7 @@ import {
 import { ExitCode, isCorralError } from '../lib/errors.js';
 import { Metadata } from '../state/metadata.js';
 import { addBattleRoutes } from './battle-routes.js';
+import { json } from './route-responses.js';
 import { streamAllEvents, streamEvents, streamOutput } from './sse.js';
 
 const statusByExit: Record<number, 400 | 404 | 409 | 422 | 500 | 502 | 503> = {
@@ -43,17 +43,6 @@ const statusByExit: Record<number, 400 | 404 | 409 | 422 | 500 | 502 | 503> = {
   [ExitCode.remote]: 502,
   [ExitCode.internal]: 500,
 };
-
-const errors = {
-  400: { description: 'bad input', content: { 'application/json': { schema: ErrorBody } } },
-  404: { description: 'no such instance', content: { 'application/json': { schema: ErrorBody } } },
-  409: { description: 'wrong state', content: { 'application/json': { schema: ErrorBody } } },
-};
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { 'application/json': { schema } } },
-  ...errors,
-});
 
 const Ref = z.object({ ref: z.string().describe('instance id, unique id prefix, or name') });
 const InstanceBody = z.object({ instance: Metadata });

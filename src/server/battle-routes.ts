@@ -8,7 +8,6 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   BattleBody,
   BattlesBody,
-  ErrorBody,
   MergeBattleInput,
   MergeBattleResult,
   ProposeBattleInput,
@@ -17,21 +16,8 @@ import {
   StartBattleInput,
   type EngineApi,
 } from '../engine/engine-api.js';
+import { json } from './route-responses.js';
 import { streamBattleEvents } from './sse.js';
-
-const errors = {
-  400: { description: 'bad input', content: { 'application/json': { schema: ErrorBody } } },
-  404: { description: 'no such battle', content: { 'application/json': { schema: ErrorBody } } },
-  409: {
-    description: 'driven by another corral',
-    content: { 'application/json': { schema: ErrorBody } },
-  },
-};
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { 'application/json': { schema } } },
-  ...errors,
-});
 
 const Id = z.object({ id: z.string().describe('the battle id') });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { corral, makeHome, waitFor } from '../helpers/cli.js';
 import { findEngines, killEnginesAndWait, openSse, type SseMessage } from '../helpers/engine.js';
-import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import { makeDatesRepo } from '../helpers/dates-repo.js';
 
 const battleFile = (seconds: number) =>
   [
@@ -23,19 +23,6 @@ const battleFile = (seconds: number) =>
     `    command: "sleep ${seconds}"`,
   ].join('\n');
 
-function datesRepo(): Promise<TestRepo> {
-  return makeRepo({
-    'src/date.js': 'export function nextDay(day) {\n  return day + 2;\n}\n',
-    'test/date.test.js': [
-      "import { test } from 'node:test';",
-      "import assert from 'node:assert/strict';",
-      "import { nextDay } from '../src/date.js';",
-      "test('next day adds one', () => assert.equal(nextDay(1), 2));",
-      '',
-    ].join('\n'),
-  });
-}
-
 interface Entry {
   gseq: number;
   event: { type: string; id: string; name?: string; step?: string; status?: string };
@@ -48,7 +35,7 @@ describe('battles hosted by the engine (docker)', () => {
   });
 
   it('puts its battle.* events in the joint stream, its logs, and the index', async () => {
-    const repo = await datesRepo();
+    const repo = await makeDatesRepo();
     await repo.write('battle.yml', battleFile(1));
     // The engine first (a command that asks it something starts it), then a follower of
     // every event from now on.
@@ -101,7 +88,7 @@ describe('battles hosted by the engine (docker)', () => {
   }, 300_000);
 
   it('survives its engine killed (kill -9) mid-battle: interrupted, then resumed to the end', async () => {
-    const repo = await datesRepo();
+    const repo = await makeDatesRepo();
     await repo.write('slow.yml', battleFile(10));
     let seen = '';
     let killed: number[] = [];

@@ -11,19 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corral, makeHome } from '../helpers/cli.js';
-import { makeRepo } from '../helpers/git-repo.js';
+import { dateTests, makeDatesRepo } from '../helpers/dates-repo.js';
 
-const visible = [
-  "import { test } from 'node:test';",
-  "import assert from 'node:assert/strict';",
-  "import { nextDay } from '../src/date.js';",
-  "test('next day of one', () => assert.equal(nextDay(1), 2));",
-  '',
-].join('\n');
-
-const hidden = visible
-  .replace("'next day of one'", "'next day of five (hidden-marker-7q2)'")
-  .replace('nextDay(1), 2', 'nextDay(5), 6');
+const hidden = dateTests([['next day of five (hidden-marker-7q2)', 'nextDay(5)', '6']]);
 
 const spyCommand =
   "(git cat-file --batch-all-objects --batch='%(objectname)' | grep -c hidden-marker-7q2;" +
@@ -48,11 +38,7 @@ const battleFile = [
 describe('corral battle --hidden-tests', () => {
   it('grades with tests no contestant could see', async () => {
     const home = await makeHome();
-    const repo = await makeRepo({
-      'src/date.js': 'export function nextDay(day) {\n  return day + 2;\n}\n',
-      'test/date.test.js': visible,
-      '.gitignore': 'battle.yml\n',
-    });
+    const repo = await makeDatesRepo({ '.gitignore': 'battle.yml\n' });
     await repo.write('battle.yml', battleFile);
     const dir = await mkdtemp(join(tmpdir(), 'corral-hidden-'));
     await mkdir(join(dir, 'test'));

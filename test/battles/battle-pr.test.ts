@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corral, makeHome } from '../helpers/cli.js';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
-import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import { makeDatesRepo } from '../helpers/dates-repo.js';
+import type { TestRepo } from '../helpers/git-repo.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../helpers/stand-in/github-stand-in.js';
 
 const token = `corraltok_${randomBytes(20).toString('hex')}`;
@@ -37,17 +38,7 @@ let github: GitHubStandIn;
 
 beforeAll(async () => {
   home = await makeHome();
-  repo = await makeRepo({
-    'src/date.js': 'export function nextDay(day) {\n  return day + 2;\n}\n',
-    'test/date.test.js': [
-      "import { test } from 'node:test';",
-      "import assert from 'node:assert/strict';",
-      "import { nextDay } from '../src/date.js';",
-      "test('next day adds one', () => assert.equal(nextDay(1), 2));",
-      '',
-    ].join('\n'),
-    '.gitignore': 'battle.yml\n',
-  });
+  repo = await makeDatesRepo({ '.gitignore': 'battle.yml\n' });
   await repo.write('battle.yml', battleFile);
   gitRoot = await mkdtemp(join(tmpdir(), 'corral-git-root-'));
   await mkdir(join(gitRoot, 'acme/dates.git'), { recursive: true });

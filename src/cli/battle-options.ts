@@ -35,6 +35,8 @@ export interface BattleOptionValues extends BudgetOptionValues {
   passToPass: string[];
   tests: string[];
   hiddenTests?: string;
+  /** The same as `timeout` (the issue's name for it, beside the token and dollar budgets). */
+  budgetTime?: string;
   timeout?: string;
   gradeTimeout?: string;
   parallel?: string;
@@ -67,7 +69,9 @@ export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
   const test = o.test ?? file?.test;
   if (!test)
     throw usage('A battle needs the test command that grades it.', 'Give --test "npm test".');
-  const timeout = o.timeout ?? file?.timeout;
+  if (o.timeout !== undefined && o.budgetTime !== undefined)
+    throw usage('--budget-time and --timeout are the same limit.', 'Give one of them.');
+  const timeout = o.timeout ?? o.budgetTime ?? file?.timeout;
   const gradeTimeout = o.gradeTimeout ?? file?.['grade-timeout'];
   return BattleSpec.parse({
     prompt,
@@ -82,7 +86,10 @@ export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
     hiddenTests:
       hiddenTestsSource(o.hiddenTests, process.cwd()) ??
       hiddenTestsSource(file?.['hidden-tests'], fileDir),
-    timeoutMs: timeout === undefined ? null : parseDuration('--timeout', timeout),
+    timeoutMs:
+      timeout === undefined
+        ? null
+        : parseDuration(o.budgetTime !== undefined ? '--budget-time' : '--timeout', timeout),
     ...(gradeTimeout !== undefined
       ? { gradeTimeoutMs: parseDuration('--grade-timeout', gradeTimeout) }
       : {}),

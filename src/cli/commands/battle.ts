@@ -93,6 +93,10 @@ export function registerBattle(program: Command, ctx: CommandContext): void {
       '--timeout <duration>',
       "each contestant's time (e.g. 20m): then it is stopped, its work kept and graded",
     )
+    .option(
+      '--budget-time <duration>',
+      'the same as --timeout (with --budget-tokens, --budget-usd)',
+    )
     .option('--grade-timeout <duration>', 'each grading run (setup and tests), default 10m')
     .option('--parallel <n>', 'sandboxes at once (default: one per core, one per 2 GiB)')
     .option(

@@ -10,7 +10,13 @@ import { z } from 'zod';
 import { CorralError } from '../../lib/errors.js';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { newInstanceId } from '../../lib/id.js';
-import { getBattlePaths, getBattlesDir, InstanceStatus, Limits } from '../../state/index.js';
+import {
+  getBattlePaths,
+  getBattlesDir,
+  InstanceStatus,
+  Limits,
+  Summary,
+} from '../../state/index.js';
 import { BattleSpec } from './battle-spec.js';
 import { HiddenTests } from './hidden-tests.js';
 
@@ -61,6 +67,8 @@ export const ContestantState = z.object({
   work: WorkSize.nullable(),
   /** What its model calls cost, metered by the gateway; null when unknown. */
   spent: z.object({ tokens: z.number(), usd: z.number() }).nullable(),
+  /** Its run's summary (tool calls, refusals, hosts it could not reach), once it ended. */
+  summary: Summary.nullable().default(null),
   grading: GradingState,
 });
 export type ContestantState = z.infer<typeof ContestantState>;

@@ -71,6 +71,7 @@ export async function createBattle(
       run: null,
       work: null,
       spent: null,
+      summary: null,
       grading: newGradingState(),
     })),
     ranking: null,

@@ -197,6 +197,7 @@ class BattleDriver {
       };
       if (files === null) c.grading.outcome = 'no-work';
       c.spent = await instances.spent(meta.id).catch(() => null);
+      c.summary = meta.summary;
       await this.#save();
     }
     if (c.grading.outcome === null) await this.#grade(c.name, c.run.branch, c.grading);

@@ -51,6 +51,27 @@ describe('battleSpecFromOptions', () => {
     ]);
   });
 
+  it('takes --budget-time as the contestant timeout, and a hidden tests directory made absolute', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'corral-hidden-opt-'));
+    const spec = battleSpecFromOptions({
+      ...none,
+      agents: 'claude',
+      prompt: 'p',
+      test: 'x',
+      budgetTime: '90s',
+      hiddenTests: dir,
+    });
+    expect(spec).toMatchObject({ timeoutMs: 90_000, hiddenTests: dir });
+    const ref = battleSpecFromOptions({
+      ...none,
+      agents: 'c',
+      prompt: 'p',
+      test: 'x',
+      hiddenTests: 'main:hidden',
+    });
+    expect(ref.hiddenTests).toBe('main:hidden');
+  });
+
   it('says what is missing or wrong, in one line', async () => {
     expect(() => battleSpecFromOptions({ ...none, agents: 'claude', test: 'x' })).toThrow(
       "Contestant 'claude' has no task.",
@@ -77,6 +98,10 @@ describe('battleSpecFromOptions', () => {
         battleBudgetTokens: '1.5',
       }),
     ).toThrow("--battle-budget-tokens '1.5' is not a positive number of tokens.");
+    const both = { ...none, agents: 'claude', prompt: 'p', test: 'x', timeout: '1m' };
+    expect(() => battleSpecFromOptions({ ...both, budgetTime: '2m' })).toThrow(
+      '--budget-time and --timeout are the same limit.',
+    );
     const notYaml = await battleFile('contestants: [\n');
     expect(() => battleSpecFromOptions({ ...none, file: notYaml })).toThrow(/is not YAML/);
   });

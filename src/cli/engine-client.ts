@@ -21,6 +21,10 @@ import {
   type FeedEntry,
   type FollowOptions,
   type GcReportResult,
+  type MergeBattleInput,
+  type MergeBattleResult,
+  type ProposeBattleInput,
+  type StartBattleInput,
   listQueryToParams,
   type OutputChunkEvent,
   type PolicyResult,
@@ -31,6 +35,7 @@ import {
   type ResumeInput,
 } from '../engine/engine-api.js';
 import type { CorralEvent } from '../events/events.js';
+import type { BattleRecord } from '../orchestrator/battles/battle-record.js';
 import { CorralError, errorCodes } from '../lib/errors.js';
 import type { Metadata } from '../state/metadata.js';
 
@@ -217,6 +222,48 @@ export class RemoteEngine implements EngineApi {
     });
   }
 
+  async startBattle(input: StartBattleInput): Promise<BattleRecord> {
+    return (await this.#call<{ battle: BattleRecord }>('POST', '/v1/battles', input)).battle;
+  }
+
+  async resumeBattle(id: string, env: RequestEnv): Promise<BattleRecord> {
+    const path = `/v1/battles/${encodeURIComponent(id)}/resume`;
+    return (await this.#call<{ battle: BattleRecord }>('POST', path, { env })).battle;
+  }
+
+  async stopBattle(id: string): Promise<BattleRecord> {
+    const path = `/v1/battles/${encodeURIComponent(id)}/stop`;
+    return (await this.#call<{ battle: BattleRecord }>('POST', path)).battle;
+  }
+
+  async getBattle(id: string): Promise<BattleRecord> {
+    const path = `/v1/battles/${encodeURIComponent(id)}`;
+    return (await this.#call<{ battle: BattleRecord }>('GET', path)).battle;
+  }
+
+  async listBattles(): Promise<BattleRecord[]> {
+    return (await this.#call<{ battles: BattleRecord[] }>('GET', '/v1/battles')).battles;
+  }
+
+  mergeBattle(id: string, input: MergeBattleInput): Promise<MergeBattleResult> {
+    return this.#call('POST', `/v1/battles/${encodeURIComponent(id)}/merge`, input);
+  }
+
+  proposeBattle(
+    id: string,
+    input: ProposeBattleInput,
+  ): Promise<PushResultType & { battle: string; contestant: string }> {
+    return this.#call('POST', `/v1/battles/${encodeURIComponent(id)}/propose`, input);
+  }
+
+  followBattle(
+    id: string,
+    options: FollowOptions,
+    onEvent: (event: CorralEvent) => void,
+  ): Promise<void> {
+    return this.#followLog(`/v1/battles/${encodeURIComponent(id)}/events`, options, onEvent);
+  }
+
   followAllEvents(options: AllEventsOptions, onEntry: (entry: FeedEntry) => void): Promise<void> {
     return this.#follow<FeedEntry>({
       path: (after) => `/v1/events?after=${after}&follow=${options.follow}`,
@@ -234,9 +281,17 @@ export class RemoteEngine implements EngineApi {
     options: FollowOptions,
     onEvent: (event: CorralEvent) => void,
   ): Promise<void> {
+    return this.#followLog(`/v1/instances/${encodeURIComponent(ref)}/events`, options, onEvent);
+  }
+
+  /** One log's events (an instance's or a battle's) by their seq. */
+  #followLog(
+    path: string,
+    options: FollowOptions,
+    onEvent: (event: CorralEvent) => void,
+  ): Promise<void> {
     return this.#follow<CorralEvent>({
-      path: (after) =>
-        `/v1/instances/${encodeURIComponent(ref)}/events?after=${after}&follow=${options.follow}`,
+      path: (after) => `${path}?after=${after}&follow=${options.follow}`,
       from: options.after,
       readyAt: (ready) => (ready as { seq: number }).seq,
       item: 'event',

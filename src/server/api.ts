@@ -14,7 +14,6 @@ import {
   CreateInstanceInput,
   DiffResult,
   EngineStatus,
-  ErrorBody,
   GcReportSchema,
   ListQueryParams,
   listQueryFromParams,
@@ -30,6 +29,8 @@ import {
 } from '../engine/engine-api.js';
 import { ExitCode, isCorralError } from '../lib/errors.js';
 import { Metadata } from '../state/metadata.js';
+import { addBattleRoutes } from './battle-routes.js';
+import { json } from './route-responses.js';
 import { streamAllEvents, streamEvents, streamOutput } from './sse.js';
 
 const statusByExit: Record<number, 400 | 404 | 409 | 422 | 500 | 502 | 503> = {
@@ -42,17 +43,6 @@ const statusByExit: Record<number, 400 | 404 | 409 | 422 | 500 | 502 | 503> = {
   [ExitCode.remote]: 502,
   [ExitCode.internal]: 500,
 };
-
-const errors = {
-  400: { description: 'bad input', content: { 'application/json': { schema: ErrorBody } } },
-  404: { description: 'no such instance', content: { 'application/json': { schema: ErrorBody } } },
-  409: { description: 'wrong state', content: { 'application/json': { schema: ErrorBody } } },
-};
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { 'application/json': { schema } } },
-  ...errors,
-});
 
 const Ref = z.object({ ref: z.string().describe('instance id, unique id prefix, or name') });
 const InstanceBody = z.object({ instance: Metadata });
@@ -328,6 +318,8 @@ export function createApi(options: ApiOptions): OpenAPIHono {
     async (c) => c.json(await engine.gc(c.req.valid('json')), 200),
   );
 
+  addBattleRoutes(app, engine);
+
   if (options.serve) {
     const serve = options.serve;
     // `corral serve`: TCP is open while this stream is; the client leaving closes it.
@@ -367,7 +359,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
       title: 'corral engine API',
       version: '1',
       description:
-        'Instances, their events (Server-Sent Events at /v1/instances/{ref}/events and /v1/events, resumable with Last-Event-ID), requests, policy, diff and the engine itself.',
+        'Instances, their events (Server-Sent Events at /v1/instances/{ref}/events and /v1/events, resumable with Last-Event-ID), requests, policy, diff, battles (their events at /v1/battles/{id}/events) and the engine itself.',
     },
   });
   return app;

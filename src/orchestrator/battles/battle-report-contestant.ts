@@ -64,9 +64,22 @@ function runFacts(section: ContestantSection): Html {
 <dt>Branch</dt><dd><code>${run?.branch ?? '—'}</code></dd>
 <dt>Changed</dt><dd>${changed}</dd>
 <dt>Cost</dt><dd>${costText(c)}${tokens}</dd>
+<dt>Transcript</dt><dd>${transcript(c)}</dd>
 <dt>Grading</dt><dd>${c?.grading.outcome ?? 'not done'}${attempts}</dd>
 <dt>Rank</dt><dd>${section.ranked.rank}: ${section.ranked.reason}</dd>
 </dl>`;
+}
+
+/** What its run did, in one line (the whole transcript: `corral battle logs <battle> <name>`). */
+function transcript(c: ContestantState | undefined): string {
+  const s = c?.summary;
+  if (!s) return '—';
+  const parts = [plural(s.toolCalls, 'tool call')];
+  if (s.denials.length) parts.push(`refused by its CLI: ${s.denials.join(', ')}`);
+  if (s.egressDenied) parts.push(`${plural(s.egressDenied, 'connection')} denied`);
+  if (s.modelCallsDenied) parts.push(`${plural(s.modelCallsDenied, 'model call')} refused`);
+  if (s.unreachableHosts.length) parts.push(`could not reach ${s.unreachableHosts.join(', ')}`);
+  return parts.join('; ');
 }
 
 function breakdown(grade: Grade): Html {

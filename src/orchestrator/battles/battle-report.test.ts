@@ -47,6 +47,19 @@ function contestant(name: string, overrides: Partial<ContestantState> = {}): Con
     run: { status: 'succeeded', exitCode: 0, durationMs: 252_000, branch: `corral/${name}` },
     work: { files: 1, added: 3, deleted: 1 },
     spent: { tokens: 48_210, usd: 0.42 },
+    summary: {
+      inputTokens: 40_000,
+      outputTokens: 8_210,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      costUsd: 0.42,
+      filesChanged: 1,
+      toolCalls: 17,
+      denials: ['Bash'],
+      egressDenied: 2,
+      modelCallsDenied: 0,
+      unreachableHosts: ['evil.example<script>'],
+    },
     grading: { attempts: 1, instanceId: null, nonce: null, outcome: 'graded', note: null },
     ...overrides,
   };
@@ -94,6 +107,8 @@ function record(overrides: Partial<BattleRecord> = {}): BattleRecord {
     base: '4f1c2a9be07d3e5f1a2b3c4d5e6f708192a3b4c5',
     baseDirty: false,
     merged: null,
+    proposed: null,
+    hidden: null,
     budgetReached: null,
     backend: 'docker',
     limits: { memoryBytes: 4 * 1024 ** 3, cpus: 2, pids: 512 },
@@ -115,6 +130,7 @@ function record(overrides: Partial<BattleRecord> = {}): BattleRecord {
       failToPass: [],
       passToPass: [],
       tests: ['test/**'],
+      hiddenTests: null,
       timeoutMs: 1_800_000,
       gradeTimeoutMs: 600_000,
       parallel: 2,
@@ -256,6 +272,13 @@ describe('renderBattleReport', () => {
     );
     expect(hostile).toContain(`<li><code>${escape(hostileFile)}</code></li>`);
     expect(hostile).toContain('title="The branch changed 1 protected test file');
+  });
+
+  it("sums up each run's transcript in a line, hosts it named escaped", () => {
+    const fixer = sectionOf(page, 'fixer');
+    expect(fixer).toContain(
+      '<dt>Transcript</dt><dd>17 tool calls; refused by its CLI: Bash; 2 connections denied; could not reach evil.example&lt;script&gt;</dd>',
+    );
   });
 
   it('shows the score part by part, summing to the score', () => {

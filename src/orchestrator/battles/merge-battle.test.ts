@@ -53,6 +53,7 @@ function record(repo: TestRepo, base: string, over: Partial<BattleRecord> = {}):
     },
     work: { files: 1, added: 1, deleted: 1 },
     spent: null,
+    summary: null,
     grading: { attempts: 1, instanceId: null, nonce: null, outcome: 'graded' as const, note: null },
   });
   return {
@@ -73,6 +74,8 @@ function record(repo: TestRepo, base: string, over: Partial<BattleRecord> = {}):
     ranking: null,
     budgetReached: null,
     merged: null,
+    proposed: null,
+    hidden: null,
     ...over,
   };
 }

@@ -1,0 +1,109 @@
+/**
+ * The page's one connection to every instance's events (`GET /v1/events`), shared by all
+ * pages: it keeps the instances store current, tells listeners (the requests page, the
+ * open instance, notifications) what happened, and reports whether it is connected. It
+ * asks only for events to come; once the stream says it is ready it lists the instances and
+ * requests, so nothing said in between is missed.
+ */
+import { api } from './api.js';
+import { openEventStream, type EventStream, type StreamState } from './event-stream.js';
+import { InstancesStore } from './instances-store.js';
+import { notifyLive } from './notifications.js';
+import type { CorralEvent, FeedEntry } from './types.js';
+
+export type FeedListener = (event: CorralEvent, live: boolean) => void;
+
+export class LiveFeed {
+  readonly instances: InstancesStore;
+  #state: StreamState = 'connecting';
+  #stream: EventStream | undefined;
+  #listeners = new Set<FeedListener>();
+  #stateListeners = new Set<() => void>();
+  #fetches = new Map<string, number>();
+  #loadError: string | null = null;
+
+  constructor() {
+    this.instances = new InstancesStore((id) => this.#refetch(id));
+  }
+
+  get loadError(): string | null {
+    return this.#loadError;
+  }
+
+  start(): void {
+    let listed = false;
+    this.#stream = openEventStream(
+      '/v1/events',
+      { after: -1, cursorKey: 'gseq', closeOnEnd: false },
+      {
+        onMessage: (data, live) => {
+          let entry: FeedEntry;
+          try {
+            entry = JSON.parse(data) as FeedEntry;
+          } catch {
+            return;
+          }
+          this.instances.apply(entry.event);
+          for (const listener of this.#listeners) listener(entry.event, live);
+          notifyLive(entry.event, live);
+        },
+        onState: (state) => {
+          this.#state = state;
+          if (state === 'live' && !listed) {
+            listed = true;
+            void this.#list();
+          }
+          for (const listener of this.#stateListeners) listener();
+        },
+      },
+    );
+  }
+
+  async #list(): Promise<void> {
+    try {
+      const [instances, requests] = await Promise.all([api.listInstances(), api.listRequests()]);
+      this.instances.load(instances, requests);
+      this.#loadError = null;
+    } catch (error) {
+      this.#loadError = error instanceof Error ? error.message : String(error);
+      this.instances.load([], []);
+    }
+  }
+
+  /** Fetches one record again; a later fetch of the same one wins over an earlier. */
+  #refetch(id: string): void {
+    const n = (this.#fetches.get(id) ?? 0) + 1;
+    this.#fetches.set(id, n);
+    setTimeout(() => {
+      if (this.#fetches.get(id) !== n) return;
+      api.getInstance(id).then(
+        (meta) => {
+          if (this.#fetches.get(id) === n) this.instances.upsert(meta);
+        },
+        () => undefined,
+      );
+    }, 100);
+  }
+
+  /** Events as they arrive (after being applied to the store). */
+  listen(listener: FeedListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  onState = (listener: () => void): (() => void) => {
+    this.#stateListeners.add(listener);
+    return () => this.#stateListeners.delete(listener);
+  };
+
+  getState = (): StreamState => this.#state;
+
+  /** Drops the stream and reconnects from the cursor (the page's "reconnect" button). */
+  reconnect(): void {
+    this.#stream?.reconnect();
+  }
+
+  close(): void {
+    this.#stream?.close();
+  }
+}

@@ -52,7 +52,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
                   reject(errorFromBody(400, data));
                   req.destroy();
                 } else if (message.event === 'serving') {
-                  const url = `${data.url}/#token=${data.token}`;
+                  const url = `${data.url}/#token=${encodeURIComponent(data.token ?? '')}`;
                   if (o.json) printJson({ url: data.url, token: data.token });
                   else printLine(url);
                   progress(

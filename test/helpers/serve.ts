@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { cliPath } from './cli.js';
 
 export interface Serving {
@@ -16,9 +17,15 @@ export interface Serving {
   stop(): Promise<void>;
 }
 
-export function startServe(home: string, args: string[] = []): Promise<Serving> {
+/** Serves `home`: on a free port with a new token, or on the port and with the token given. */
+export function startServe(
+  home: string,
+  options: { port?: number; token?: string } = {},
+): Promise<Serving> {
+  const args = ['serve', '--port', String(options.port ?? 0), '--json'];
+  if (options.token) args.push('--token', options.token);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--json', ...args], {
+    const child = spawn(process.execPath, [cliPath, ...args], {
       env: { ...process.env, CORRAL_HOME: home, CORRAL_ENGINE_IDLE_MS: '5000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -80,5 +87,17 @@ export function http(
     );
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/** A TCP port free on 127.0.0.1 now (for serving again on the same address). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
   });
 }

@@ -34,6 +34,8 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           globalSetup: ['test/web/global-setup.ts'],
+          // A page catches up in its own time: poll for what it shows, for a while.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
         },
       },
     ],

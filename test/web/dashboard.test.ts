@@ -10,10 +10,10 @@
  * Screenshots of each page go to test-results/screenshots/.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { corral, makeHome } from '../helpers/cli.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import { freePort, startServe, type Serving } from '../helpers/serve.js';
@@ -21,15 +21,14 @@ import { freePort, startServe, type Serving } from '../helpers/serve.js';
 const chromiumPath = '/usr/bin/chromium';
 const shots = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 
+/** Runs until the test opens each gate (a file it writes into the workspace's .git). */
 const longScript = [
   'say step one',
-  'run sleep 2',
   'say step two',
-  'run sleep 2',
+  'run while [ ! -e .git/gate1 ]; do sleep 0.2; done',
   'say step three',
-  'run sleep 2',
   'say step four',
-  'run sleep 2',
+  'run while [ ! -e .git/gate2 ]; do sleep 0.2; done',
   'write notes.txt notes from the long run',
   'say all done',
 ].join('\n');
@@ -64,6 +63,10 @@ describe('the dashboard in a browser', () => {
 
   const shot = (name: string) =>
     page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const openGate = (id: string, gate: string) =>
+    writeFile(join(home, 'instances', id, 'workspace', '.git', gate), '');
+  const loggedText = async (id: string) =>
+    readFile(join(home, 'instances', id, 'events.ndjson'), 'utf8');
   const notes = () => page.evaluate(() => (globalThis as unknown as { __notes: string[] }).__notes);
   const run = async (name: string, script: string, extra: string[] = []) => {
     const r = await corral(
@@ -109,6 +112,13 @@ describe('the dashboard in a browser', () => {
     page.on('pageerror', (e) => console.error('page error:', e.message));
   });
 
+  // What the page showed when a test failed, to look at.
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && page) {
+      await shot(`failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
+    }
+  });
+
   afterAll(async () => {
     await browser?.close();
     await serving?.stop();
@@ -151,7 +161,9 @@ describe('the dashboard in a browser', () => {
     // The agent asks for a host (the gateway's log line); the table and a notification say so.
     const requestsLog = join(home, 'instances', long, 'requests.log');
     await appendFile(requestsLog, requestLine(1, 'pkg.example.test', 'to fetch <b>fixtures</b>'));
-    await expect.poll(() => row(long).getByText('1 waiting').count(), { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(() => row(long).locator('a.pending').textContent(), { timeout: 20_000 })
+      .toBe('1 waiting');
     await expect
       .poll(notes)
       .toEqual(expect.arrayContaining([`${long} asks for host pkg.example.test`]));
@@ -182,7 +194,7 @@ describe('the dashboard in a browser', () => {
     // The long one's transcript streams in while it runs.
     await row(long).locator('td.name a').click();
     const transcript = page.getByTestId('transcript');
-    await expect.poll(() => transcript.textContent(), { timeout: 20_000 }).toContain('step one');
+    await expect.poll(() => transcript.textContent(), { timeout: 20_000 }).toContain('step two');
     expect(await page.locator('.badge').first().textContent()).toBe('running');
     await shot('instance-transcript');
 
@@ -199,18 +211,26 @@ describe('the dashboard in a browser', () => {
       { status: 'approved' },
     ]);
 
-    // Back to the long run; serving stops while it goes on, and a second request opens.
+    // Back to the long run; serving stops while it goes on and says more, a second request too.
     await page.goBack();
     await expect.poll(() => transcript.textContent()).toContain('request 1 approved');
     const notesBefore = await notes();
     await serving.stop();
     await expect.poll(() => page.getByTestId('stream-state').textContent()).toBe('reconnecting…');
     await appendFile(requestsLog, requestLine(2, 'other.example.test', 'while nobody watched'));
-    await new Promise((r) => setTimeout(r, 2500));
+    await openGate(long, 'gate1');
+    await expect
+      .poll(() => loggedText(long))
+      .toMatch(/step four[\s\S]*other\.example\.test|other\.example\.test[\s\S]*step four/);
+    expect(await transcript.textContent()).not.toContain('step four');
     serving = await startServe(home, { port, token });
     await expect
       .poll(() => page.getByTestId('stream-state').textContent(), { timeout: 20_000 })
       .toBe('live');
+    await expect.poll(() => transcript.textContent()).toContain('step four');
+    expect(await page.locator('.badge').first().textContent()).toBe('running');
+    // And live again from there.
+    await openGate(long, 'gate2');
     await expect
       .poll(() => page.getByTestId('transcript-state').textContent(), { timeout: 60_000 })
       .toContain('the run ended');
@@ -235,7 +255,7 @@ describe('the dashboard in a browser', () => {
 
     // What was replayed updated the page but notified nobody; what came live did, once each.
     await page.getByRole('link', { name: 'Instances', exact: true }).click();
-    await expect.poll(() => row(long).getByText('1 waiting').count()).toBe(1);
+    await expect.poll(() => row(long).locator('a.pending').textContent()).toBe('1 waiting');
     const all = await notes();
     expect(all.filter((t) => t.includes('other.example.test'))).toEqual([]);
     expect(new Set(all).size).toBe(all.length);
@@ -271,5 +291,60 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('link', { name: 'Instances', exact: true }).click();
     await shot('phone-dark-instances');
     expect(csp).toEqual([]);
+  });
+
+  it('stops, resumes with a new prompt, pushes and removes an instance from its page', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    const row = (id: string) => page.locator(`tr[data-id="${id}"]`);
+    const state = () => page.getByTestId('transcript-state').textContent();
+    const badge = () => page.locator('.instance .badge').first().textContent();
+
+    // Stop a run that would go on for minutes.
+    const sleeper = await run('sleeper', ['say going to sleep', 'run sleep 300'].join('\n'));
+    await page.goto(`${serving.url}/#/instances/${sleeper}`);
+    await expect
+      .poll(() => page.getByTestId('transcript').textContent())
+      .toContain('going to sleep');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(badge, { timeout: 30_000 }).toBe('canceled');
+    await expect.poll(state).toContain('the run ended');
+
+    // Resume a kept one with a new prompt: the transcript follows the new run.
+    const kept = await run('kept', 'say first run', ['--keep']);
+    await page.goto(`${serving.url}/#/instances/${kept}`);
+    await expect.poll(badge, { timeout: 30_000 }).toBe('succeeded');
+    await page
+      .getByLabel('Resume with a new prompt')
+      .fill('say second run\nwrite second.txt again');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect
+      .poll(() => page.getByTestId('transcript').textContent(), { timeout: 30_000 })
+      .toContain('second run');
+    await expect.poll(badge, { timeout: 30_000 }).toBe('succeeded');
+    const text = (await page.getByTestId('transcript').textContent()) ?? '';
+    expect(text.split('first run')).toHaveLength(2);
+    expect(text.split('second run')).toHaveLength(2);
+    await shot('instance-resumed');
+
+    // Push its branch to another repository.
+    const remote = await makeRepo({ 'README.md': '# remote\n' });
+    await page.getByLabel('Push the branch to').fill(remote.dir);
+    await page.getByRole('button', { name: 'Push' }).click();
+    await expect
+      .poll(() => page.locator('.actions [role=status]').textContent(), { timeout: 30_000 })
+      .toMatch(/^Pushed corral\//);
+    expect(remote.show(`corral/${kept}`, 'second.txt')).toBe('again\n');
+
+    // Remove it (asked twice); it leaves the table.
+    await page.getByRole('button', { name: 'Remove…' }).click();
+    await page.getByRole('button', { name: `Really remove ${kept}` }).click();
+    await expect.poll(() => page.url()).toMatch(/#\/$/);
+    await expect.poll(() => row(sleeper).count()).toBe(1);
+    expect(await row(kept).count()).toBe(0);
+    const ls = await corral(home, ['ls', '--json']);
+    expect(
+      ls.json<{ instances: Array<{ id: string }> }>().instances.map((i) => i.id),
+    ).not.toContain(kept);
   });
 });

@@ -67,15 +67,47 @@ export function ActionsPanel({
   };
 
   return (
-    <div className="actions" aria-label="Actions">
-      <div className="row">
-        {!ended && (
+    <div className="actions" role="group" aria-label="Actions">
+      {!ended && (
+        <div className="row">
           <button type="button" disabled={busy !== null} onClick={() => void stop()}>
             {busy === 'stop' ? 'Stopping…' : 'Stop'}
           </button>
-        )}
-        {ended &&
-          (confirmRemove ? (
+        </div>
+      )}
+      {ended && (
+        <form className="resume" onSubmit={resume}>
+          <label htmlFor="resume-prompt">Resume with a new prompt</label>
+          <textarea
+            id="resume-prompt"
+            rows={2}
+            value={prompt}
+            disabled={meta.workspaceRemoved}
+            placeholder={
+              meta.workspaceRemoved
+                ? 'Its workspace is gone (an instance run with --keep can be resumed).'
+                : 'What to do next'
+            }
+            onChange={(e) => setPrompt(e.target.value)}
+          />
+          <div className="row">
+            <button type="submit" disabled={busy !== null || meta.workspaceRemoved}>
+              {busy === 'resume' ? 'Resuming…' : 'Resume'}
+            </button>
+          </div>
+        </form>
+      )}
+      {ended && (
+        <div className="row">
+          <form className="row push" onSubmit={push}>
+            <label htmlFor="push-remote">Push the branch to</label>
+            <input id="push-remote" value={remote} onChange={(e) => setRemote(e.target.value)} />
+            <button type="submit" disabled={busy !== null || !remote.trim()}>
+              {busy === 'push' ? 'Pushing…' : 'Push'}
+            </button>
+          </form>
+          <span className="spacer" />
+          {confirmRemove ? (
             <>
               <button
                 type="button"
@@ -90,37 +122,22 @@ export function ActionsPanel({
               </button>
             </>
           ) : (
-            <button type="button" disabled={busy !== null} onClick={() => setConfirmRemove(true)}>
+            <button
+              type="button"
+              className="danger"
+              disabled={busy !== null}
+              onClick={() => setConfirmRemove(true)}
+            >
               Remove…
             </button>
-          ))}
-      </div>
-      {ended && (
-        <form className="resume" onSubmit={resume}>
-          <label htmlFor="resume-prompt">Resume with a new prompt</label>
-          <textarea
-            id="resume-prompt"
-            rows={3}
-            value={prompt}
-            onChange={(e) => setPrompt(e.target.value)}
-          />
-          <button type="submit" disabled={busy !== null || meta.workspaceRemoved}>
-            {busy === 'resume' ? 'Resuming…' : 'Resume'}
-          </button>
-        </form>
+          )}
+        </div>
       )}
-      {ended && (
-        <form className="row" onSubmit={push}>
-          <label htmlFor="push-remote">Push the branch to</label>
-          <input id="push-remote" value={remote} onChange={(e) => setRemote(e.target.value)} />
-          <button type="submit" disabled={busy !== null || !remote.trim()}>
-            {busy === 'push' ? 'Pushing…' : 'Push'}
-          </button>
-        </form>
+      {message && (
+        <p className={message.bad ? 'error' : 'muted'} role="status">
+          {message.text}
+        </p>
       )}
-      <p className={message?.bad ? 'error' : 'muted'} role="status" aria-live="polite">
-        {message?.text ?? ''}
-      </p>
     </div>
   );
 }

@@ -101,3 +101,21 @@ describe('InstancesStore', () => {
     expect(store.getSnapshot()[0]?.pending).toEqual([1]);
   });
 });
+
+describe('InstancesStore and records that lag their events', () => {
+  it('keeps the status the last lifecycle event said until the record shows it', () => {
+    const store = new InstancesStore(() => undefined);
+    store.load([meta('a', '2026-01-01T00:00:00Z')], []);
+    store.apply(
+      ev({ type: 'instance.ended', id: 'a', status: 'succeeded', exitCode: 0, durationMs: 9 }),
+    );
+    // The engine had not saved the ended record yet when it was fetched.
+    expect(store.upsert(meta('a', '2026-01-01T00:00:00Z', 'running'))).toBe(false);
+    expect(store.getSnapshot()[0]?.meta.status).toBe('succeeded');
+    expect(store.upsert(meta('a', '2026-01-01T00:00:00Z', 'succeeded'))).toBe(true);
+    // Resumed: started again, the old ended record is behind.
+    store.apply(ev({ type: 'instance.started', id: 'a', sandboxId: 's' }));
+    expect(store.upsert(meta('a', '2026-01-01T00:00:00Z', 'succeeded'))).toBe(false);
+    expect(store.getSnapshot()[0]?.meta.status).toBe('running');
+  });
+});

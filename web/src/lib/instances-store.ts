@@ -3,7 +3,9 @@
  * event stream without listing them all again. Each row is replaced (never mutated) when
  * its instance changes, so a table of many rows re-renders only the rows that changed.
  * Lifecycle events change the row's status at once and ask for that one record again (for
- * its summary, exit and times); usage adds to live token counts until the run's summary
+ * its summary, exit and times); a record that does not show the last lifecycle event yet
+ * (the engine saves it just after saying the event) keeps the event's status and is asked
+ * for again; usage adds to live token counts until the run's summary
  * has them; requests opened and answered keep each row's pending count.
  */
 import type { CorralEvent, InstanceRequest, Metadata } from './types.js';
@@ -21,6 +23,8 @@ export class InstancesStore {
   #order: string[] = [];
   #listeners = new Set<() => void>();
   #snapshot: readonly InstanceRow[] = [];
+  /** What the last lifecycle event of each instance said of its record. */
+  #lifecycle = new Map<string, Partial<Metadata>>();
   /** Live counts and requests of instances whose record has not arrived yet. */
   #early = new Map<string, Omit<InstanceRow, 'meta'>>();
   loaded = false;
@@ -49,7 +53,8 @@ export class InstancesStore {
     for (const r of requests) {
       if (r.status === 'pending') pending.set(r.id, [...(pending.get(r.id) ?? []), r.n]);
     }
-    for (const meta of instances) {
+    for (const listed of instances) {
+      const { meta } = this.#withLifecycle(listed);
       const old = this.#rows.get(meta.id) ?? this.#early.get(meta.id);
       this.#rows.set(meta.id, {
         meta,
@@ -63,8 +68,12 @@ export class InstancesStore {
     this.#changed();
   }
 
-  /** A record fetched again (after a lifecycle event). */
-  upsert(meta: Metadata): void {
+  /**
+   * A record fetched again (after a lifecycle event), or returned by an action. Returns
+   * false when it is behind the last lifecycle event (then fetch it again, a little later).
+   */
+  upsert(fetched: Metadata): boolean {
+    const { meta, current } = this.#withLifecycle(fetched);
     const old = this.#rows.get(meta.id) ?? this.#early.get(meta.id);
     this.#rows.set(meta.id, {
       meta,
@@ -74,6 +83,14 @@ export class InstancesStore {
     this.#early.delete(meta.id);
     this.#sort();
     this.#changed();
+    return current;
+  }
+
+  /** The record with what the last lifecycle event said, when the record does not show it yet. */
+  #withLifecycle(meta: Metadata): { meta: Metadata; current: boolean } {
+    const patch = this.#lifecycle.get(meta.id);
+    if (!patch || patch.status === meta.status) return { meta, current: true };
+    return { meta: { ...meta, ...patch }, current: false };
   }
 
   remove(id: string): void {
@@ -105,7 +122,9 @@ export class InstancesStore {
       event.type === 'instance.started' ||
       event.type === 'instance.ended'
     ) {
-      if (next.meta) next = { ...next, meta: { ...next.meta, ...lifecycleChange(event) } };
+      const change = lifecycleChange(event);
+      this.#lifecycle.set(event.id, change);
+      if (next.meta) next = { ...next, meta: { ...next.meta, ...change } };
       this.refetch(event.id);
     } else if (event.type === 'agent.usage') {
       next = {

@@ -11,6 +11,9 @@ import { InstancesStore } from './instances-store.js';
 import { notifyLive } from './notifications.js';
 import type { CorralEvent, FeedEntry } from './types.js';
 
+/** How often a record that lags its last lifecycle event is fetched again (400 ms apart). */
+const maxRefetches = 25;
+
 export type FeedListener = (event: CorralEvent, live: boolean) => void;
 
 export class LiveFeed {
@@ -70,19 +73,26 @@ export class LiveFeed {
     }
   }
 
-  /** Fetches one record again; a later fetch of the same one wins over an earlier. */
-  #refetch(id: string): void {
-    const n = (this.#fetches.get(id) ?? 0) + 1;
+  /**
+   * Fetches one record again; a later fetch of the same one wins over an earlier, and a
+   * record not yet saved with the last lifecycle event is fetched again, a little later.
+   */
+  #refetch(id: string, tries = 0): void {
+    const n = tries === 0 ? (this.#fetches.get(id) ?? 0) + 1 : (this.#fetches.get(id) ?? 0);
     this.#fetches.set(id, n);
-    setTimeout(() => {
-      if (this.#fetches.get(id) !== n) return;
-      api.getInstance(id).then(
-        (meta) => {
-          if (this.#fetches.get(id) === n) this.instances.upsert(meta);
-        },
-        () => undefined,
-      );
-    }, 100);
+    setTimeout(
+      () => {
+        if (this.#fetches.get(id) !== n) return;
+        api.getInstance(id).then(
+          (meta) => {
+            if (this.#fetches.get(id) !== n) return;
+            if (!this.instances.upsert(meta) && tries < maxRefetches) this.#refetch(id, tries + 1);
+          },
+          () => undefined,
+        );
+      },
+      tries === 0 ? 100 : 400,
+    );
   }
 
   /** Events as they arrive (after being applied to the store). */

@@ -138,7 +138,7 @@ const Row = memo(function Row({ row }: { row: InstanceRow }) {
       </td>
       <td className="name">
         <a href={hrefs.instance(m.id)}>{m.name ? cleanText(m.name) : m.id}</a>
-        {m.name && <span className="muted small"> {m.id}</span>}
+        {m.name && <span className="muted small id"> {m.id}</span>}
       </td>
       <td className="wide">{m.agent}</td>
       <td>
@@ -151,7 +151,8 @@ const Row = memo(function Row({ row }: { row: InstanceRow }) {
       <td className="num">
         {row.pending.length > 0 ? (
           <a className="pending" href={hrefs.requests}>
-            {row.pending.length} waiting
+            {row.pending.length}
+            <span className="wide"> waiting</span>
           </a>
         ) : (
           '–'

@@ -125,6 +125,11 @@ describe('the dashboard in a browser', () => {
   });
 
   it('signs in from the printed address, streams instances, approves a request, survives a dropped stream', async () => {
+    // The table is kept by the event stream: the list itself is fetched once, however much happens.
+    const lists: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/v1/instances') lists.push(r.url());
+    });
     const csp: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
@@ -291,6 +296,7 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('link', { name: 'Instances', exact: true }).click();
     await shot('phone-dark-instances');
     expect(csp).toEqual([]);
+    expect(lists).toHaveLength(1);
   });
 
   it('stops, resumes with a new prompt, pushes and removes an instance from its page', async () => {
@@ -335,6 +341,16 @@ describe('the dashboard in a browser', () => {
       .poll(() => page.locator('.actions [role=status]').textContent(), { timeout: 30_000 })
       .toMatch(/^Pushed corral\//);
     expect(remote.show(`corral/${kept}`, 'second.txt')).toBe('again\n');
+
+    // Serving again with another token: the page says it is signed out, and takes the new one.
+    await serving.stop();
+    const newToken = 'another-token-abcdefghijklmnopqrstu';
+    serving = await startServe(home, { port, token: newToken });
+    await expect.poll(() => page.getByTestId('stream-state').textContent()).toBe('signed out');
+    await shot('signed-out');
+    await page.getByLabel('Token').fill(newToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('stream-state').textContent()).toBe('live');
 
     // Remove it (asked twice); it leaves the table.
     await page.getByRole('button', { name: 'Remove…' }).click();

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   if (state !== 'signed-in') {
     root.render(
       <StrictMode>
-        <SignIn refused={state === 'refused'} onSignedIn={() => void main()} />
+        <main>
+          <SignIn refused={state === 'refused'} onSignedIn={() => void main()} />
+        </main>
       </StrictMode>,
     );
     return;

@@ -2,18 +2,20 @@
  * The page's frame: a header with the pages (real links), the live stream's state and the
  * notifications switch, and the page the address names.
  */
-import { FeedContext, useInstanceRows, useStreamState } from '../lib/hooks.js';
+import { FeedContext, useInstanceRows, useSignedOut, useStreamState } from '../lib/hooks.js';
 import type { LiveFeed } from '../lib/live-feed.js';
 import { hrefs, useRoute } from '../lib/route.js';
 import { InstancePage } from '../pages/instance-page.js';
 import { InstancesPage } from '../pages/instances-page.js';
 import { RequestsPage } from '../pages/requests-page.js';
 import { NotifySwitch } from './notify-switch.js';
+import { SignIn } from './sign-in.js';
 
 export function App({ feed }: { feed: LiveFeed }) {
   return (
     <FeedContext.Provider value={feed}>
       <Header />
+      <SignedOut feed={feed} />
       <main id="main">
         <Page />
       </main>
@@ -39,6 +41,22 @@ function Page() {
   }
 }
 
+/** The session was refused mid-way: sign in again here, the page goes on where it was. */
+function SignedOut({ feed }: { feed: LiveFeed }) {
+  const signedOut = useSignedOut();
+  if (!signedOut) return null;
+  return (
+    <div className="banner" role="alert">
+      <SignIn
+        refused={false}
+        title="Signed out"
+        why="corral serve was started again with another token."
+        onSignedIn={() => feed.signedIn()}
+      />
+    </div>
+  );
+}
+
 const stateText = {
   connecting: 'connecting…',
   live: 'live',
@@ -49,6 +67,7 @@ const stateText = {
 function Header() {
   const route = useRoute();
   const state = useStreamState();
+  const signedOut = useSignedOut();
   const rows = useInstanceRows();
   const pending = rows.reduce((n, r) => n + r.pending.length, 0);
   return (
@@ -65,7 +84,7 @@ function Header() {
         </a>
       </nav>
       <span className={`conn conn-${state}`} role="status" data-testid="stream-state">
-        {stateText[state]}
+        {signedOut ? 'signed out' : stateText[state]}
       </span>
       <NotifySwitch />
     </header>

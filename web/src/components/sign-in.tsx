@@ -5,7 +5,13 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../lib/api.js';
 
-export function SignIn(props: { refused: boolean; onSignedIn: () => void }) {
+export function SignIn(props: {
+  refused: boolean;
+  onSignedIn: () => void;
+  title?: string;
+  /** Why signing in is asked for again. */
+  why?: string;
+}) {
   const [token, setToken] = useState('');
   const [refused, setRefused] = useState(props.refused);
   const submit = async (e: FormEvent) => {
@@ -14,8 +20,9 @@ export function SignIn(props: { refused: boolean; onSignedIn: () => void }) {
     else setRefused(true);
   };
   return (
-    <main className="sign-in">
-      <h1>corral</h1>
+    <section className="sign-in" aria-labelledby="sign-in-title">
+      <h1 id="sign-in-title">{props.title ?? 'corral'}</h1>
+      {props.why && <p>{props.why}</p>}
       <p>
         Open the address <code>corral serve</code> printed (it carries the token), or paste the
         token here.
@@ -36,6 +43,6 @@ export function SignIn(props: { refused: boolean; onSignedIn: () => void }) {
         />
         <button type="submit">Sign in</button>
       </form>
-    </main>
+    </section>
   );
 }

@@ -30,6 +30,8 @@ export interface EventStream {
   close(): void;
   /** Drops the connection and opens a new one from the cursor at once. */
   reconnect(): void;
+  /** Opens a closed stream again, from its cursor. */
+  resume(): void;
 }
 
 const maxPauseMs = 5000;
@@ -108,6 +110,12 @@ export function openEventStream(
       if (closed) return;
       clearTimeout(timer);
       source?.close();
+      connect();
+    },
+    resume() {
+      clearTimeout(timer);
+      source?.close();
+      closed = false;
       connect();
     },
   };

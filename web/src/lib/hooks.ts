@@ -26,6 +26,12 @@ export function useStreamState(): StreamState {
   return useSyncExternalStore(feed.onState, feed.getState);
 }
 
+/** Whether the page lost its session (serving started again with another token). */
+export function useSignedOut(): boolean {
+  const feed = useFeed();
+  return useSyncExternalStore(feed.onState, feed.getSignedOut);
+}
+
 /** Calls `listener` for each event of the joint stream while the component is mounted. */
 export function useFeedEvents(listener: FeedListener): void {
   const feed = useFeed();

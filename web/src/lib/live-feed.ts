@@ -5,7 +5,7 @@
  * asks only for events to come; once the stream says it is ready it lists the instances and
  * requests, so nothing said in between is missed.
  */
-import { api } from './api.js';
+import { api, ApiError } from './api.js';
 import { openEventStream, type EventStream, type StreamState } from './event-stream.js';
 import { InstancesStore } from './instances-store.js';
 import { notifyLive } from './notifications.js';
@@ -24,6 +24,7 @@ export class LiveFeed {
   #stateListeners = new Set<() => void>();
   #fetches = new Map<string, number>();
   #loadError: string | null = null;
+  #signedOut = false;
 
   constructor() {
     this.instances = new InstancesStore((id) => this.#refetch(id));
@@ -52,6 +53,7 @@ export class LiveFeed {
         },
         onState: (state) => {
           this.#state = state;
+          if (state === 'down') void this.#checkSession();
           if (state === 'live' && !listed) {
             listed = true;
             void this.#list();
@@ -93,6 +95,34 @@ export class LiveFeed {
       },
       tries === 0 ? 100 : 400,
     );
+  }
+
+  /**
+   * A stream that keeps failing may have lost its session: `corral serve` started again
+   * with a new token. Then the page says so (and asks for the new address) instead of
+   * reconnecting in vain.
+   */
+  async #checkSession(): Promise<void> {
+    try {
+      await api.engine();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401 && !this.#signedOut) {
+        this.#signedOut = true;
+        this.#stream?.close();
+        for (const listener of this.#stateListeners) listener();
+      }
+    }
+  }
+
+  /** Whether the session was refused (a new token is needed). */
+  getSignedOut = (): boolean => this.#signedOut;
+
+  /** Signed in again: follow the stream again from where it was. */
+  signedIn(): void {
+    if (!this.#signedOut) return;
+    this.#signedOut = false;
+    this.#stream?.resume();
+    for (const listener of this.#stateListeners) listener();
   }
 
   /** Events as they arrive (after being applied to the store). */

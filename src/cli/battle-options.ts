@@ -2,7 +2,7 @@
  * `corral battle`'s options and battle file into a BattleSpec: a flag given wins over the
  * file's key; every bad value is a one-line usage error naming the flag or the key.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -34,6 +34,7 @@ export interface BattleOptionValues extends BudgetOptionValues {
   failToPass: string[];
   passToPass: string[];
   tests: string[];
+  hiddenTests?: string;
   timeout?: string;
   gradeTimeout?: string;
   parallel?: string;
@@ -78,6 +79,9 @@ export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
     failToPass: o.failToPass.length ? o.failToPass : (file?.['fail-to-pass'] ?? []),
     passToPass: o.passToPass.length ? o.passToPass : (file?.['pass-to-pass'] ?? []),
     tests: o.tests.length ? o.tests : (file?.tests ?? []),
+    hiddenTests:
+      hiddenTestsSource(o.hiddenTests, process.cwd()) ??
+      hiddenTestsSource(file?.['hidden-tests'], fileDir),
     timeoutMs: timeout === undefined ? null : parseDuration('--timeout', timeout),
     ...(gradeTimeout !== undefined
       ? { gradeTimeoutMs: parseDuration('--grade-timeout', gradeTimeout) }
@@ -101,6 +105,16 @@ export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
       ),
     },
   });
+}
+
+/**
+ * A directory of hidden tests, made absolute (the engine resolves nothing against this
+ * command's directory); anything else is taken for a ref of the repository.
+ */
+function hiddenTestsSource(value: string | undefined, dir: string): string | null {
+  if (value === undefined) return null;
+  const path = resolve(dir, value);
+  return existsSync(path) && statSync(path).isDirectory() ? path : value;
 }
 
 /** One sandbox per core, and at most one per 2 GiB of memory; at least one. */

@@ -21,6 +21,10 @@ import {
   type FeedEntry,
   type FollowOptions,
   type GcReportResult,
+  type MergeBattleInput,
+  type MergeBattleResult,
+  type ProposeBattleInput,
+  type StartBattleInput,
   listQueryToParams,
   type OutputChunkEvent,
   type PolicyResult,
@@ -31,6 +35,7 @@ import {
   type ResumeInput,
 } from '../engine/engine-api.js';
 import type { CorralEvent } from '../events/events.js';
+import type { BattleRecord } from '../orchestrator/battles/battle-record.js';
 import { CorralError, errorCodes } from '../lib/errors.js';
 import type { Metadata } from '../state/metadata.js';
 
@@ -214,6 +219,57 @@ export class RemoteEngine implements EngineApi {
   rejectRequest(ref: string, n: number, reason: string | null): Promise<AnswerResult> {
     return this.#call('POST', `/v1/instances/${encodeURIComponent(ref)}/requests/${n}/reject`, {
       reason,
+    });
+  }
+
+  async startBattle(input: StartBattleInput): Promise<BattleRecord> {
+    return (await this.#call<{ battle: BattleRecord }>('POST', '/v1/battles', input)).battle;
+  }
+
+  async resumeBattle(id: string, env: RequestEnv): Promise<BattleRecord> {
+    const path = `/v1/battles/${encodeURIComponent(id)}/resume`;
+    return (await this.#call<{ battle: BattleRecord }>('POST', path, { env })).battle;
+  }
+
+  async stopBattle(id: string): Promise<BattleRecord> {
+    const path = `/v1/battles/${encodeURIComponent(id)}/stop`;
+    return (await this.#call<{ battle: BattleRecord }>('POST', path)).battle;
+  }
+
+  async getBattle(id: string): Promise<BattleRecord> {
+    const path = `/v1/battles/${encodeURIComponent(id)}`;
+    return (await this.#call<{ battle: BattleRecord }>('GET', path)).battle;
+  }
+
+  async listBattles(): Promise<BattleRecord[]> {
+    return (await this.#call<{ battles: BattleRecord[] }>('GET', '/v1/battles')).battles;
+  }
+
+  mergeBattle(id: string, input: MergeBattleInput): Promise<MergeBattleResult> {
+    return this.#call('POST', `/v1/battles/${encodeURIComponent(id)}/merge`, input);
+  }
+
+  proposeBattle(
+    id: string,
+    input: ProposeBattleInput,
+  ): Promise<PushResultType & { battle: string; contestant: string }> {
+    return this.#call('POST', `/v1/battles/${encodeURIComponent(id)}/propose`, input);
+  }
+
+  followBattle(
+    id: string,
+    options: FollowOptions,
+    onEvent: (event: CorralEvent) => void,
+  ): Promise<void> {
+    return this.#follow<CorralEvent>({
+      path: (after) =>
+        `/v1/battles/${encodeURIComponent(id)}/events?after=${after}&follow=${options.follow}`,
+      from: options.after,
+      readyAt: (ready) => (ready as { seq: number }).seq,
+      item: 'event',
+      itemAt: (event, after) => event.seq ?? after,
+      onItem: onEvent,
+      options,
     });
   }
 

@@ -33,6 +33,11 @@ export function renderEvent(event: CorralEvent): string | null {
     case 'gateway.denied':
     case 'request.opened':
     case 'request.answered':
+    case 'battle.status':
+    case 'battle.contestant':
+    case 'battle.budget':
+    case 'battle.ranked':
+    case 'battle.merged':
       return sanitizeTerminalText(`  ${describeEvent(event)}`);
     case 'raw':
       // A stdout line the adapter did not understand is protocol, not for people: it stays

@@ -5,7 +5,11 @@
  */
 import { createApp, type App } from '../app.js';
 import { notingLog } from '../lib/notes.js';
-import type { Metadata } from '../state/index.js';
+import { isBattleId } from '../orchestrator/battles/battle-record.js';
+import { pushInstance } from '../orchestrator/index.js';
+import { getBattlePaths, type Metadata } from '../state/index.js';
+import { BattleHost } from './battle-host.js';
+import { engineBattleInstances } from './battle-instances.js';
 import { EngineService } from './engine-service.js';
 import { EventFeed } from './event-feed.js';
 import { RunHost } from './run-host.js';
@@ -14,6 +18,7 @@ export interface Engine {
   app: App;
   host: RunHost;
   service: EngineService;
+  battles: BattleHost;
 }
 
 export function createEngine(options: {
@@ -47,22 +52,37 @@ export function createEngine(options: {
     // Inline, the command is the engine: its notes are its own progress lines.
     options.inline ? (_id, line) => options.log(line) : undefined,
   ));
+  // A battle's events are in the joint stream too, read from its own log.
   const feed = new EventFeed({
     journal: () => app.index.get().journal,
-    eventsPath: (id) => app.orchestrator.store.paths(id).events,
-    flush: (id) => host.flush(id),
+    eventsPath: (id) =>
+      isBattleId(id)
+        ? getBattlePaths(app.home, id).events
+        : app.orchestrator.store.paths(id).events,
+    flush: (id) => (isBattleId(id) ? battles.flush(id) : host.flush(id)),
     log: options.log,
   });
   host.onEvent((event) => feed.add(event));
-  const service = new EngineService({
+  // The battles' drivers start their runs through the service, made right after.
+  const served: { service?: EngineService } = {};
+  const battles = new BattleHost({
+    home: app.home,
+    instances: (env) => engineBattleInstances(served.service!, env),
+    publish: (event) => feed.add(event),
+    push: (request) => pushInstance(app.orchestrator.store, { ...request, log }),
+    index: () => app.index.get(),
+    log,
+  });
+  const service = (served.service = new EngineService({
     app,
     host,
     feed,
+    battles,
     version: options.version,
     socket: options.socket,
     inline: options.inline,
     ...(options.tcp ? { tcp: options.tcp } : {}),
     ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}),
-  });
-  return { app, host, service };
+  }));
+  return { app, host, service, battles };
 }

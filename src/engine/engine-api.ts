@@ -18,6 +18,8 @@ import { instanceSorts, type InstanceQuery } from '../store/instance-query.js';
 import type { AnswerOutcome, InstanceRequests } from '../orchestrator/requests/index.js';
 import type { PushResult } from '../orchestrator/push/index.js';
 import type { RunRequest } from '../orchestrator/orchestrator.js';
+import { BattleRecord } from '../orchestrator/battles/battle-record.js';
+import { BattleSpec } from '../orchestrator/battles/battle-spec.js';
 
 /** The environment a request carries: the agent's credentials and endpoints, the user's PATH. */
 export const RequestEnv = z
@@ -279,6 +281,47 @@ export const OutputChunkSchema = z.object({
 });
 export type OutputChunkEvent = z.infer<typeof OutputChunkSchema>;
 
+/** A battle to start: its spec, where, and the credentials its contestants' agents name. */
+export const StartBattleInput = z.object({
+  repoDir: z.string().describe('the source repository (absolute path)'),
+  spec: BattleSpec,
+  backend: z.enum(['auto', 'docker', 'local']),
+  limits: Limits,
+  env: RequestEnv,
+});
+export type StartBattleInput = z.infer<typeof StartBattleInput>;
+
+export const BattleBody = z.object({ battle: BattleRecord });
+export const BattlesBody = z.object({ battles: z.array(BattleRecord) });
+
+export const MergeBattleInput = z.object({
+  contestant: z.string().optional().describe('merge this one instead of the winner'),
+  prune: z.boolean().describe("delete the other contestants' branches instead of archiving them"),
+});
+export type MergeBattleInput = z.infer<typeof MergeBattleInput>;
+
+export const MergeBattleResult = z.object({
+  battle: z.string(),
+  contestant: z.string(),
+  branch: z.string(),
+  into: z.string(),
+  how: z.enum(['fast-forward', 'merge', 'applied-to-tree']),
+  commit: z.string(),
+  others: z.array(z.object({ name: z.string(), branch: z.string(), to: z.string().nullable() })),
+});
+export type MergeBattleResult = z.infer<typeof MergeBattleResult>;
+
+/** `battle merge --pr`: the contestant's branch pushed host-side, a pull request opened. */
+export const ProposeBattleInput = z.object({
+  contestant: z.string().optional().describe('propose this one instead of the winner'),
+  remote: z.string(),
+  /** The pull request's base (default: the branch the battle started from). */
+  base: z.string().optional(),
+  cwd: z.string(),
+  env: RequestEnv,
+});
+export type ProposeBattleInput = z.infer<typeof ProposeBattleInput>;
+
 export interface FollowOptions {
   /** Events after this sequence number (0: from the start; -1: only events to come). */
   after: number;
@@ -332,6 +375,27 @@ export interface EngineApi {
     options: { resume: boolean; env: RequestEnv },
   ): Promise<AnswerResult>;
   rejectRequest(ref: string, n: number, reason: string | null): Promise<AnswerResult>;
+
+  /** Writes a battle's record and drives it here (the engine's, not the asking command's). */
+  startBattle(input: StartBattleInput): Promise<BattleRecord>;
+  /** Drives again a battle nobody drives (its record as it stands; a graded one is left). */
+  resumeBattle(id: string, env: RequestEnv): Promise<BattleRecord>;
+  /** Stops driving it (the contestants stopped, their work kept); its record then. */
+  stopBattle(id: string): Promise<BattleRecord>;
+  getBattle(id: string): Promise<BattleRecord>;
+  listBattles(): Promise<BattleRecord[]>;
+  mergeBattle(id: string, input: MergeBattleInput): Promise<MergeBattleResult>;
+  /** Pushes a contestant's branch and opens a pull request whose body is its grade. */
+  proposeBattle(
+    id: string,
+    input: ProposeBattleInput,
+  ): Promise<PushResultType & { battle: string; contestant: string }>;
+  /** A battle's `battle.*` events in order; following, until nobody drives it any more. */
+  followBattle(
+    id: string,
+    options: FollowOptions,
+    onEvent: (event: CorralEvent) => void,
+  ): Promise<void>;
 
   /**
    * Every instance's events (those of runs this engine hosted), each with its place in the

@@ -127,6 +127,13 @@ server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
   });
 });
 
+// Battles a killed engine drove are marked interrupted before anyone can ask about them.
+const orphaned = await engine.battles.interruptOrphans().catch((error: unknown) => {
+  log(`battles not checked: ${error instanceof Error ? error.message : String(error)}`);
+  return [];
+});
+if (orphaned.length) log(`battle(s) without a driver, now interrupted: ${orphaned.join(', ')}`);
+
 // Only the lock holder touches the socket file, so a leftover one is ours to replace.
 await rm(files.socket, { force: true });
 const previousUmask = process.umask(0o177);
@@ -168,7 +175,14 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 // Gone by itself after a quiet period: nothing hosted, nobody connected, nobody serving.
 setInterval(
   () => {
-    if (stopping || engine.host.size > 0 || openRequests > 0 || tcpAddress) return;
+    if (
+      stopping ||
+      engine.host.size > 0 ||
+      engine.battles.size > 0 ||
+      openRequests > 0 ||
+      tcpAddress
+    )
+      return;
     if (Date.now() - lastActivity >= idleMs) void shutdown(true);
   },
   Math.min(5000, Math.max(100, idleMs / 4)),

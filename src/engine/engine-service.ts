@@ -16,6 +16,10 @@ import { isEnded, isSupervisorAlive, type Metadata } from '../state/index.js';
 import type {
   AllEventsOptions,
   FeedEntry,
+  MergeBattleInput,
+  MergeBattleResult,
+  ProposeBattleInput,
+  StartBattleInput,
   AnswerResult,
   CreateInstanceInput,
   DiffResult,
@@ -31,6 +35,8 @@ import type {
   RequestsResult,
   ResumeInput,
 } from './engine-api.js';
+import type { BattleRecord } from '../orchestrator/battles/battle-record.js';
+import type { BattleHost } from './battle-host.js';
 import type { EventFeed } from './event-feed.js';
 import type { RunHost } from './run-host.js';
 
@@ -39,6 +45,8 @@ export interface EngineServiceOptions {
   host: RunHost;
   /** Every hosted run's events as one stream. */
   feed: EventFeed;
+  /** The battles driven here. */
+  battles: BattleHost;
   version: string;
   socket: string;
   inline: boolean;
@@ -210,6 +218,48 @@ export class EngineService implements EngineApi {
 
   rejectRequest(ref: string, n: number, reason: string | null): Promise<AnswerResult> {
     return this.#orchestrator.rejectRequest(ref, n, reason);
+  }
+
+  startBattle(input: StartBattleInput): Promise<BattleRecord> {
+    return this.o.battles.start(input);
+  }
+
+  resumeBattle(id: string, env: RequestEnv): Promise<BattleRecord> {
+    return this.o.battles.resume(id, env);
+  }
+
+  stopBattle(id: string): Promise<BattleRecord> {
+    return this.o.battles.stop(id);
+  }
+
+  getBattle(id: string): Promise<BattleRecord> {
+    return this.o.battles.get(id);
+  }
+
+  listBattles(): Promise<BattleRecord[]> {
+    return this.o.battles.list();
+  }
+
+  mergeBattle(id: string, input: MergeBattleInput): Promise<MergeBattleResult> {
+    return this.o.battles.merge(id, {
+      prune: input.prune,
+      ...(input.contestant !== undefined ? { contestant: input.contestant } : {}),
+    });
+  }
+
+  proposeBattle(
+    id: string,
+    input: ProposeBattleInput,
+  ): Promise<PushResultType & { battle: string; contestant: string }> {
+    return this.o.battles.propose(id, input);
+  }
+
+  followBattle(
+    id: string,
+    options: FollowOptions,
+    onEvent: (event: CorralEvent) => void,
+  ): Promise<void> {
+    return this.o.battles.follow(id, options, onEvent);
   }
 
   async followEvents(

@@ -146,6 +146,46 @@ export const CorralEvent = z.discriminatedUnion('type', [
     by: z.string().nullable(),
     reason: z.string().nullable(),
   }),
+  /** A battle's own events (`id` is the battle's): its status, each contestant's steps, its ranking. */
+  z.object({
+    ...common,
+    type: z.literal('battle.status'),
+    status: z.enum(['running', 'interrupted', 'graded']),
+    /** Why it was interrupted (a start refused, its driver gone), when it was. */
+    reason: z.string().nullable(),
+    /** The error that interrupted it, for a client to report with its own exit code. */
+    error: z
+      .object({ code: z.string(), message: z.string(), hint: z.string().optional() })
+      .nullable(),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('battle.contestant'),
+    /** The contestant's name, or `base` for the base's grading. */
+    name: z.string(),
+    step: z.enum(['started', 'ended', 'grading', 'graded', 'no-work', 'infrastructure']),
+    instanceId: z.string().nullable(),
+    /** What the step came to, for one line: the run's status, a note. */
+    detail: z.string().nullable(),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('battle.budget'),
+    reached: z.string(),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('battle.ranked'),
+    ranking: z.array(z.object({ name: z.string(), rank: z.number().int(), reason: z.string() })),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('battle.merged'),
+    contestant: z.string(),
+    how: z.string(),
+    into: z.string(),
+    commit: z.string(),
+  }),
   z.object({
     ...common,
     type: z.literal('raw'),
@@ -225,6 +265,16 @@ export function describeEvent(event: CorralEvent): string {
       return `request ${event.n}: ${event.kind} ${event.name} (${event.why}); answer with corral approve/reject ${event.id} ${event.n}`;
     case 'request.answered':
       return `request ${event.n} ${event.decision}${event.by ? ` by ${event.by}` : ''}: ${event.kind} ${event.name}${event.reason ? ` (${event.reason})` : ''}`;
+    case 'battle.status':
+      return `battle ${event.status}${event.reason ? `: ${event.reason}` : ''}`;
+    case 'battle.contestant':
+      return `${event.name}: ${event.step}${event.detail ? ` (${event.detail})` : ''}`;
+    case 'battle.budget':
+      return `battle reached ${event.reached}; the contestants still running are stopped`;
+    case 'battle.ranked':
+      return `ranked: ${event.ranking.map((r) => `${r.rank}. ${r.name}`).join(', ')}`;
+    case 'battle.merged':
+      return `merged ${event.contestant} into ${event.into} (${event.how}, ${event.commit.slice(0, 12)})`;
     case 'raw':
       return event.line;
   }

@@ -30,6 +30,7 @@ import {
 } from '../engine/engine-api.js';
 import { ExitCode, isCorralError } from '../lib/errors.js';
 import { Metadata } from '../state/metadata.js';
+import { addBattleRoutes } from './battle-routes.js';
 import { streamAllEvents, streamEvents, streamOutput } from './sse.js';
 
 const statusByExit: Record<number, 400 | 404 | 409 | 422 | 500 | 502 | 503> = {
@@ -328,6 +329,8 @@ export function createApi(options: ApiOptions): OpenAPIHono {
     async (c) => c.json(await engine.gc(c.req.valid('json')), 200),
   );
 
+  addBattleRoutes(app, engine);
+
   if (options.serve) {
     const serve = options.serve;
     // `corral serve`: TCP is open while this stream is; the client leaving closes it.
@@ -367,7 +370,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
       title: 'corral engine API',
       version: '1',
       description:
-        'Instances, their events (Server-Sent Events at /v1/instances/{ref}/events and /v1/events, resumable with Last-Event-ID), requests, policy, diff and the engine itself.',
+        'Instances, their events (Server-Sent Events at /v1/instances/{ref}/events and /v1/events, resumable with Last-Event-ID), requests, policy, diff, battles (their events at /v1/battles/{id}/events) and the engine itself.',
     },
   });
   return app;

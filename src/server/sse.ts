@@ -1,6 +1,6 @@
 /**
- * Server-Sent Events for an instance's events and output, and for every instance's events
- * at once. Each event's SSE id is its sequence number (in the joint stream, its gseq),
+ * Server-Sent Events for an instance's events and output, a battle's events, and every
+ * instance's (and battle's) events at once. Each event's SSE id is its sequence number (in the joint stream, its gseq),
  * so a client that reconnects with `Last-Event-ID` (or `?after=`) gets exactly what it
  * missed, then live events. A client never slows a run down: what the
  * engine hands over goes into a bounded queue that a writer drains at the client's pace,
@@ -8,8 +8,8 @@
  */
 import type { Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import type { EngineApi } from '../engine/engine-api.js';
-import { eventJson } from '../events/index.js';
+import type { EngineApi, FollowOptions } from '../engine/engine-api.js';
+import { eventJson, type CorralEvent } from '../events/index.js';
 
 /** How far (bytes of messages not yet written) a client may fall behind before it is dropped. */
 export const maxQueuedBytes = 8 * 1024 * 1024;
@@ -134,14 +134,25 @@ const ready = (pump: Pump, data: Record<string, number>) =>
 
 /** `GET /v1/instances/:ref/events[?after=N][&follow=false]` */
 export function streamEvents(c: Context, engine: EngineApi, ref: string): Response {
-  const follow = c.req.query('follow') !== 'false';
+  return streamSeqEvents(c, (options, onEvent) => engine.followEvents(ref, options, onEvent));
+}
+
+/** `GET /v1/battles/:id/events[?after=N][&follow=false]`: a battle's `battle.*` events. */
+export function streamBattleEvents(c: Context, engine: EngineApi, id: string): Response {
+  return streamSeqEvents(c, (options, onEvent) => engine.followBattle(id, options, onEvent));
+}
+
+/** One log's events (an instance's or a battle's), each message's id its seq. */
+function streamSeqEvents(
+  c: Context,
+  follow: (options: FollowOptions, onEvent: (event: CorralEvent) => void) => Promise<void>,
+): Response {
   const after = cursorOf(c);
   return pumped(c, (pump) =>
-    engine.followEvents(
-      ref,
+    follow(
       {
         after,
-        follow,
+        follow: c.req.query('follow') !== 'false',
         signal: pump.abort.signal,
         onReady: (seq) => ready(pump, { seq }),
         ...noteOption(c, pump),

@@ -63,6 +63,8 @@ export interface BattlePaths {
   report: string;
   /** Held by the one process driving the battle. */
   lock: string;
+  /** Its `battle.*` events, one per line (as an instance's events.ndjson). */
+  events: string;
 }
 
 export function getBattlesDir(home: string): string {
@@ -78,6 +80,7 @@ export function getBattlePaths(home: string, id: string): BattlePaths {
     diffs: `${dir}/diffs`,
     report: `${dir}/report.html`,
     lock: `${dir}/driver.lock`,
+    events: `${dir}/events.ndjson`,
   };
 }
 

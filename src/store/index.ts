@@ -7,6 +7,7 @@ export * from './instance-index.js';
 export * from './index-handle.js';
 export * from './instance-query.js';
 export * from './event-journal.js';
+export * from './battle-table.js';
 export { getSchemaVersion, migrate, type MigrationResult } from './migrate.js';
 export { migrations, type Migration } from './migrations/index.js';
 export { scanStateDirs, type SkippedStateDir, type StateDirScan } from './scan-state-dirs.js';

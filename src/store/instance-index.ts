@@ -17,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { Metadata } from '../state/index.js';
+import { BattleTable } from './battle-table.js';
 import { EventJournal } from './event-journal.js';
 import { compileInstanceQuery, type InstanceQuery } from './instance-query.js';
 import { instanceColumns, toInstanceRow, type InstanceRow } from './instance-row.js';
@@ -50,6 +51,8 @@ export class InstanceIndex {
   readonly path: string;
   /** The all-instances event journal, on the same connection. */
   readonly journal: EventJournal;
+  /** The battles and their contestants, on the same connection. */
+  readonly battles: BattleTable;
   readonly #db: Database;
   readonly #upsert: Statement<[InstanceRow]>;
   readonly #remove: Statement<[string]>;
@@ -63,6 +66,7 @@ export class InstanceIndex {
     this.#db = db;
     this.path = path;
     this.journal = new EventJournal(db);
+    this.battles = new BattleTable(db);
     this.#upsert = db.prepare(
       `INSERT OR REPLACE INTO instances (${instanceColumns.join(', ')}) VALUES (${instanceColumns.map((c) => `@${c}`).join(', ')})`,
     );

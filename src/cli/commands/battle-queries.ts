@@ -1,6 +1,7 @@
 /**
- * `corral battle ls | show | stats`: the battles in this home, one battle's grades and
- * ranking, and the leaderboard across all graded battles. Read-only.
+ * `corral battle ls | show | logs | stats`: the battles in this home, one battle's grades
+ * and ranking, what a battle (or one contestant in it) did, and the leaderboard across all
+ * graded battles. Read-only.
  */
 import { Option, type Command } from 'commander';
 import { tableCell } from '../../lib/terminal-text.js';
@@ -9,11 +10,13 @@ import {
   loadBattleOutcomes,
   type LeaderboardKey,
 } from '../../orchestrator/battles/battle-outcomes.js';
-import { listBattles, loadBattle } from '../../orchestrator/battles/battle-record.js';
+import { describeEvent } from '../../events/index.js';
+import { CorralError } from '../../lib/errors.js';
 import { loadBattleResults } from '../../orchestrator/battles/battle-results.js';
 import { computeLeaderboard, formatLeaderboard } from '../../orchestrator/battles/leaderboard.js';
 import { battleResultJson, battleSummary, printBattleResults } from '../battle-output.js';
 import type { CommandContext } from '../context.js';
+import { defaultView, showInstanceLogs } from './logs.js';
 import { printJson, printLine } from '../output.js';
 
 export function registerBattleQueries(battle: Command, ctx: CommandContext): void {
@@ -22,7 +25,7 @@ export function registerBattleQueries(battle: Command, ctx: CommandContext): voi
     .description('list the battles, newest first')
     .option('--json', 'print one JSON object: { battles: [...] }')
     .action(async (o: { json?: boolean }) => {
-      const all = await listBattles(ctx.home());
+      const all = await (await ctx.engine()).listBattles();
       if (o.json) {
         printJson({ battles: all.map((b) => battleSummary(b)) });
         return;
@@ -46,11 +49,52 @@ export function registerBattleQueries(battle: Command, ctx: CommandContext): voi
     .argument('<battle>', 'the battle id')
     .option('--json', 'print one JSON object with the battle and its ranking')
     .action(async (id: string, o: { json?: boolean }) => {
-      const record = await loadBattle(ctx.home(), id);
+      const record = await (await ctx.engine()).getBattle(id);
       const results = await loadBattleResults(ctx.home(), record);
       if (o.json) printJson(battleResultJson(ctx, record, results));
       else printBattleResults(ctx, record, results);
     });
+
+  battle
+    .command('logs')
+    .description("what a battle did (its steps), or one contestant's run; -f follows it live")
+    .argument('<battle>', 'the battle id')
+    .argument('[contestant]', "a contestant's name: its agent's events (or output)")
+    .option('-f, --follow', 'keep printing until it ends')
+    .option('--raw', "the contestant's raw output instead of its events")
+    .option('--json', 'the events as NDJSON')
+    .action(
+      async (
+        id: string,
+        name: string | undefined,
+        o: { follow?: boolean; raw?: boolean; json?: boolean },
+      ) => {
+        const engine = await ctx.engine();
+        const record = await engine.getBattle(id);
+        const follow = Boolean(o.follow);
+        if (name === undefined) {
+          await engine.followBattle(id, { after: 0, follow }, (event) => {
+            if (o.json) printLine(JSON.stringify(event));
+            else printLine(tableCell(`${event.ts}  ${describeEvent(event)}`, 400));
+          });
+          return;
+        }
+        const c = record.contestants.find((x) => x.name === name);
+        if (!c) {
+          throw new CorralError('INSTANCE_NOT_FOUND', `Battle ${id} has no contestant '${name}'.`, {
+            hint: `Its contestants: ${record.contestants.map((x) => x.name).join(', ')}.`,
+          });
+        }
+        if (c.instanceId === null) {
+          throw new CorralError('INSTANCE_NOT_FOUND', `${name} in ${id} has not started.`, {
+            hint: `corral battle resume ${id} goes on with it.`,
+          });
+        }
+        const m = await engine.getInstance(c.instanceId);
+        const view = o.json ? 'ndjson' : o.raw ? 'raw' : defaultView(m);
+        await showInstanceLogs(engine, m, view, { follow });
+      },
+    );
 
   battle
     .command('stats')

@@ -1,20 +1,22 @@
 /**
  * `corral battle`: several agents on one task from one base, each graded in a fresh sandbox
  * by the repository's own tests, ranked; and `battle resume`, which goes on with one (merge
- * is battle-merge.ts; ls, show and stats are battle-queries.ts). The battle is driven from
- * this command, its sandboxes supervised by the engine; Ctrl-C stops the contestants (their
- * work is kept) and `battle resume` finishes.
+ * is battle-merge.ts; ls, show and stats are battle-queries.ts). The engine drives the
+ * battle and supervises its sandboxes; this command watches it (the board) and prints the
+ * ranking. Ctrl-C stops the contestants (their work is kept) and `battle resume` finishes;
+ * a killed command leaves the battle going on in the engine (`battle resume` watches it).
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { EngineApi } from '../../engine/engine-api.js';
+import type { EngineApi, RequestEnv } from '../../engine/engine-api.js';
+import type { CorralEvent } from '../../events/index.js';
 import { ExitCode } from '../../lib/errors.js';
-import { loadBattle, type BattleRecord } from '../../orchestrator/battles/battle-record.js';
+import type { BattleRecord } from '../../orchestrator/battles/battle-record.js';
 import { loadBattleResults } from '../../orchestrator/battles/battle-results.js';
-import { createBattle, holdBattle } from '../../orchestrator/battles/create-battle.js';
-import { driveBattle } from '../../orchestrator/battles/drive-battle.js';
+import { agentEnvNames } from '../agent-env.js';
 import { BattleBoard } from '../battle-board.js';
-import { engineBattleInstances } from '../battle-instances.js';
+import { errorFromBody } from '../engine-client.js';
+import { requestEnv } from '../engine-connect.js';
 import { battleSpecFromOptions, type BattleOptionValues } from '../battle-options.js';
 import { battleResultJson, battleSummary, printBattleResults } from '../battle-output.js';
 import type { CommandContext } from '../context.js';
@@ -29,6 +31,8 @@ import {
 } from '../run-options.js';
 import { registerBattleMerge } from './battle-merge.js';
 import { registerBattleQueries } from './battle-queries.js';
+
+type BattleStatusEvent = Extract<CorralEvent, { type: 'battle.status' }>;
 
 interface BattleOptions extends BattleOptionValues, SandboxOptionValues {
   repo?: string;
@@ -80,6 +84,10 @@ export function registerBattle(program: Command, ctx: CommandContext): void {
       'protected test files, restored from the base before grading (repeatable git pathspec; default: the common layouts)',
       collect,
       [],
+    )
+    .option(
+      '--hidden-tests <dir|ref>',
+      "tests no contestant sees, laid over each tree only when grading: a directory (its files at the same paths from the repository's root) or a ref (e.g. hidden-tests, or main:tests/hidden)",
     )
     .option(
       '--timeout <duration>',
@@ -142,17 +150,18 @@ Exit code: 0 graded, 130 interrupted (corral battle resume <battle> goes on), 2-
     const limits = parseLimits(o);
     const backend = parseBackend(o.backend);
     const engine = await ctx.engine();
-    const record = await createBattle(ctx.home(), {
+    const record = await engine.startBattle({
       repoDir: resolve(o.repo ?? process.cwd()),
       spec,
       backend,
       limits,
+      env: await battleEnv(spec),
     });
     const setup = record.spec.setup === null ? 'no setup' : `setup: ${record.spec.setup}`;
     progress(
       `corral: ${record.id}: ${record.contestants.length} contestants, up to ${spec.parallel} sandboxes at once; graded by ${spec.test} (${setup})`,
     );
-    await drive(ctx, engine, record, Boolean(o.json));
+    await follow(ctx, engine, record, Boolean(o.json));
   });
 
   battle
@@ -161,60 +170,114 @@ Exit code: 0 graded, 130 interrupted (corral battle resume <battle> goes on), 2-
     .argument('<battle>', 'the battle id')
     .option('--json', 'print one JSON object with the battle and its ranking')
     .action(async (id: string, o: { json?: boolean }) => {
-      const record = await loadBattle(ctx.home(), id);
       const engine = await ctx.engine();
-      await drive(ctx, engine, record, Boolean(o.json));
+      const env = await battleEnv(await engine.getBattle(id));
+      await follow(ctx, engine, await engine.resumeBattle(id, env), Boolean(o.json));
     });
 
   registerBattleMerge(battle, ctx);
   registerBattleQueries(battle, ctx);
 }
 
-async function drive(
+/**
+ * Follows a battle the engine drives, drawing the board, to its end: the ranked results,
+ * or, interrupted, the way on. Ctrl-C asks the engine to stop it (the contestants' work is
+ * kept); a killed command leaves it driven by the engine (`battle resume` watches again).
+ */
+async function follow(
   ctx: CommandContext,
   engine: EngineApi,
   record: BattleRecord,
   json: boolean,
 ): Promise<void> {
   const home = ctx.home();
-  const held = await holdBattle(home, record.id);
   const controller = new AbortController();
+  let stopping = false;
   const onSignal = () => {
-    if (controller.signal.aborted) return;
+    if (stopping) return;
+    stopping = true;
     progress(`corral: stopping ${record.id}; the contestants' work is kept…`);
-    controller.abort();
+    // The stream ends once the engine stopped it; if the engine cannot be asked, stop following.
+    engine.stopBattle(record.id).catch(() => controller.abort());
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
   const board = new BattleBoard();
+  board.update(record);
+  const refresh = latestOnly(async () => board.update(await engine.getBattle(record.id)));
+  // What the last status event said: the error that interrupted it, if one did.
+  const last: { error: BattleStatusEvent['error'] } = { error: null };
   try {
-    const done = await driveBattle(
-      {
-        home,
-        instances: engineBattleInstances(engine),
-        onChange: (r) => board.update(r),
+    await engine.followBattle(
+      record.id,
+      { after: 0, follow: true, signal: controller.signal },
+      (event) => {
+        if (event.type === 'battle.status') last.error = event.error;
+        refresh();
       },
-      record,
-      controller.signal,
     );
+    await refresh.settled();
+    const done = await engine.getBattle(record.id);
+    board.update(done);
     board.close();
-    if (done.status === 'interrupted') {
-      progress(`corral: ${done.id} interrupted; corral battle resume ${done.id} goes on.`);
-      if (json) printJson(battleSummary(done));
-      process.exitCode = ExitCode.canceled;
+    if (done.status === 'graded') {
+      const results = await loadBattleResults(home, done);
+      if (json) printJson(battleResultJson(ctx, done, results));
+      else printBattleResults(ctx, done, results);
       return;
     }
-    const results = await loadBattleResults(home, done);
-    if (json) printJson(battleResultJson(ctx, done, results));
-    else printBattleResults(ctx, done, results);
-  } catch (error) {
-    progress(
-      `corral: ${record.id} interrupted; once fixed, corral battle resume ${record.id} goes on.`,
-    );
-    throw error;
+    const cause = last.error;
+    if (cause && !stopping) {
+      progress(
+        `corral: ${done.id} interrupted; once fixed, corral battle resume ${done.id} goes on.`,
+      );
+      throw errorFromBody(500, { error: cause });
+    }
+    progress(`corral: ${done.id} interrupted; corral battle resume ${done.id} goes on.`);
+    if (json) printJson(battleSummary(done));
+    process.exitCode = ExitCode.canceled;
   } finally {
     board.close();
     for (const s of signals) process.off(s, onSignal);
-    await held.release();
   }
+}
+
+/** The credentials and endpoints every contestant's agent names, from this environment. */
+async function battleEnv(battle: {
+  contestants: ReadonlyArray<{ agent: string }>;
+}): Promise<RequestEnv> {
+  const env: RequestEnv = {};
+  for (const agent of new Set(['shell', ...battle.contestants.map((c) => c.agent)])) {
+    Object.assign(env, requestEnv(await agentEnvNames(agent)));
+  }
+  return env;
+}
+
+/**
+ * Runs `work` when called, one at a time: calls while it runs fold into one more run
+ * after it (a board redrawn from the newest record, not once per event).
+ */
+function latestOnly(work: () => Promise<void>): (() => void) & { settled(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const call = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = work()
+      .catch(() => undefined)
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          call();
+        }
+      });
+  };
+  return Object.assign(call, {
+    async settled() {
+      while (running) await running;
+    },
+  });
 }

@@ -15,14 +15,14 @@ import { outcomeJson } from '../outcome.js';
 import { printJson, progress } from '../output.js';
 import { renderEvent } from '../render-event.js';
 
-type View = 'raw' | 'events' | 'ndjson';
+export type View = 'raw' | 'events' | 'ndjson';
 
-function defaultView(m: Metadata): View {
+export function defaultView(m: Metadata): View {
   return m.agent === 'shell' || m.interactive ? 'raw' : 'events';
 }
 
 /** Prints an instance's output or events, from the start, following until it ends when asked. */
-async function show(
+export async function showInstanceLogs(
   engine: EngineApi,
   m: Metadata,
   view: View,
@@ -65,7 +65,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
         return;
       }
       const view: View = o.json ? 'ndjson' : o.raw ? 'raw' : defaultView(m);
-      await show(engine, m, view, { follow: Boolean(o.follow) });
+      await showInstanceLogs(engine, m, view, { follow: Boolean(o.follow) });
     });
 
   program
@@ -82,7 +82,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
       const detach = () => controller.abort();
       process.once('SIGINT', detach);
       try {
-        await show(engine, m, defaultView(m), {
+        await showInstanceLogs(engine, m, defaultView(m), {
           follow: true,
           signal: controller.signal,
           out: o.json ? process.stderr : process.stdout,

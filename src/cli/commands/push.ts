@@ -46,7 +46,7 @@ export function registerPush(program: Command, ctx: CommandContext): void {
 }
 
 /** What a push takes from this shell: the tokens and settings it may use, nothing else. */
-function pushEnv(): Record<string, string> {
+export function pushEnv(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined) continue;

@@ -1,8 +1,8 @@
 /**
  * What a battle needs of instances, and nothing more: start one in the background, wait for
  * its end, read what it printed and what it changed, stop and remove it. The battle driver
- * programs against this seam; the CLI gives it the engine's API (a client over the socket),
- * and an engine hosting battles itself would give it its own service.
+ * programs against this seam; the engine that hosts the battle gives it its own services
+ * (engine/battle-instances.ts).
  */
 import type { Metadata } from '../../state/index.js';
 import type { RunRequest } from '../orchestrator.js';

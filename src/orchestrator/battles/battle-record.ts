@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { newInstanceId } from '../../lib/id.js';
 import { getBattlePaths, getBattlesDir, InstanceStatus, Limits } from '../../state/index.js';
 import { BattleSpec } from './battle-spec.js';
+import { HiddenTests } from './hidden-tests.js';
 
 export const battleSchemaVersion = 1;
 
@@ -100,6 +101,19 @@ export const BattleRecord = z.object({
     })
     .nullable()
     .default(null),
+  /** The hidden tests, stored in the source repository when the battle started. */
+  hidden: HiddenTests.nullable().default(null),
+  /** The pull request `battle merge --pr` opened, once it did. */
+  proposed: z
+    .object({
+      contestant: z.string(),
+      remote: z.string(),
+      url: z.string(),
+      number: z.number(),
+      at: z.string(),
+    })
+    .nullable()
+    .default(null),
 });
 export type BattleRecord = z.infer<typeof BattleRecord>;
 
@@ -108,6 +122,11 @@ export const baseGradingName = 'base';
 
 export function newGradingState(): GradingState {
   return { attempts: 0, instanceId: null, nonce: null, outcome: null, note: null };
+}
+
+/** Whether an id names a battle (its events share the all-instances stream with runs'). */
+export function isBattleId(id: string): boolean {
+  return /^battle-[0-9a-z]{5}$/.test(id);
 }
 
 /** A fresh id, `battle-<5 base36>`, whose state dir this call claims. */

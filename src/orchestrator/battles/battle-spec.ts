@@ -42,6 +42,8 @@ export const BattleSpec = z.object({
   passToPass: z.array(z.string()).default([]),
   /** Git pathspecs of the protected test files, restored from the base before grading. */
   tests: z.array(z.string()).default([]),
+  /** Tests no contestant sees, laid over the tree when grading: a directory (absolute) or a ref. */
+  hiddenTests: z.string().nullable().default(null),
   /** Per contestant: its run is stopped (timed-out) after this long, its work kept. */
   timeoutMs: z.number().int().positive().nullable().default(null),
   /** Per grading run (setup and tests together). */
@@ -139,6 +141,7 @@ export const BattleFile = z
     'fail-to-pass': z.array(z.string()).optional(),
     'pass-to-pass': z.array(z.string()).optional(),
     tests: z.array(z.string()).optional(),
+    'hidden-tests': z.string().optional(),
     timeout: z.string().optional(),
     'grade-timeout': z.string().optional(),
     parallel: z.number().int().positive().optional(),

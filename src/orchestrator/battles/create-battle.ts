@@ -1,9 +1,10 @@
 /**
  * Starts a battle's record: checks the source repository, notes the branch it is on (where
- * `battle merge` goes), picks the grading's setup from its files when none is given, claims `battles/<id>/` and writes the first record, before any
- * sandbox starts. Driving it is driveBattle's; holding it while driving is holdBattle's.
+ * `battle merge` goes), picks the grading's setup from its files when none is given, claims
+ * `battles/<id>/`, stores the hidden tests (hidden-tests.ts) and writes the first record,
+ * before any sandbox starts. Driving it is driveBattle's; holding it while driving is holdBattle's.
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendChoice } from '../../backends/detect.js';
 import { CorralError } from '../../lib/errors.js';
@@ -18,6 +19,7 @@ import {
   type BattleRecord,
 } from './battle-record.js';
 import type { BattleSpec } from './battle-spec.js';
+import { storeHiddenTests } from './hidden-tests.js';
 import { detectSetup, setupDetectors } from './setup-detect.js';
 
 export async function createBattle(
@@ -41,6 +43,12 @@ export async function createBattle(
   }
   const spec = { ...input.spec, setup: input.spec.setup ?? detectSetup(present) };
   const id = await reserveBattleId(home);
+  const hidden = spec.hiddenTests
+    ? await storeHiddenTests(repo.root, id, spec.hiddenTests).catch(async (error: unknown) => {
+        await rm(getBattlePaths(home, id).dir, { recursive: true, force: true });
+        throw error;
+      })
+    : null;
   const record: BattleRecord = {
     schemaVersion: battleSchemaVersion,
     id,
@@ -68,6 +76,8 @@ export async function createBattle(
     ranking: null,
     budgetReached: null,
     merged: null,
+    proposed: null,
+    hidden,
   };
   await saveBattle(home, record);
   return record;

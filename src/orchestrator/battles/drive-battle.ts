@@ -28,6 +28,7 @@ import {
 import type { ContestantSpec } from './battle-spec.js';
 import { defaultTestPathspecs, makeGradingScript, newGradingNonce } from './grading-script.js';
 import { loadBattleResults, type GradingFile } from './battle-results.js';
+import { makeGradingCommit } from './hidden-tests.js';
 import { findRunnerChanges } from './runner-changes.js';
 import { writeBattleReport } from './battle-report-file.js';
 import { readGrading } from './read-grading.js';
@@ -218,9 +219,11 @@ class BattleDriver {
           state.nonce = newGradingNonce();
           await this.#save();
         }
+        const { hidden } = this.record;
         const script = makeGradingScript({
           baseTip: this.record.base!,
           tests: spec.tests.length ? spec.tests : defaultTestPathspecs,
+          ...(hidden ? { hiddenPaths: hidden.paths } : {}),
           setup: spec.setup,
           build: spec.build,
           lint: spec.lint,
@@ -229,7 +232,7 @@ class BattleDriver {
         });
         const meta = await this.#findOrStart({
           ...this.#common(),
-          from,
+          from: hidden ? await makeGradingCommit(this.record.repoDir, from, hidden) : from,
           agent: 'shell',
           command: script.command,
           name: `${this.record.id}-g-${who}-${state.attempts}`,
@@ -313,7 +316,8 @@ class BattleDriver {
 
   #contestantRequest(c: ContestantState, from: string | undefined): RunRequest & { name: string } {
     const spec = this.#specOf(c);
-    const prompt = spec.prompt ?? this.record.spec.prompt;
+    // A scripted contestant (shell) has its command, not the task: the shell agent takes no prompt.
+    const prompt = spec.agent === 'shell' ? null : (spec.prompt ?? this.record.spec.prompt);
     return {
       ...this.#common(),
       ...(from !== undefined ? { from } : {}),

@@ -2,7 +2,8 @@
  * The command a grading sandbox runs, and how its output is read back. In a fresh sandbox on
  * a copy of the contestant's branch (never the sandbox its agent ran in) it: lists the test
  * files the contestant changed against the base, restores them from the base (protected
- * tests: deleted ones come back, edited ones are reset; new ones stay), runs the setup, the
+ * tests: deleted ones come back, edited ones are reset; new ones stay), puts the hidden
+ * tests in place (when the battle has them), runs the setup, the
  * optional build and lint checks (their exit codes reported), then the test command, whose
  * exit code becomes the run's own.
  *
@@ -48,6 +49,12 @@ export function makeGradingScript(input: {
   baseTip: string;
   /** Protected test files (git pathspecs). */
   tests: readonly string[];
+  /**
+   * Hidden tests' paths: the graded commit is then a grading commit (hidden-tests.ts), the
+   * tip with them laid over; changes are listed against the tip (HEAD^), and they are put
+   * back after the protected files are restored.
+   */
+  hiddenPaths?: readonly string[];
   setup: string | null;
   /** Optional checks run after the setup, before the tests; their exit codes go in the grade. */
   build?: string | null;
@@ -59,6 +66,8 @@ export function makeGradingScript(input: {
   const nonce = input.nonce ?? newGradingNonce();
   const mark = `[corral-grade ${nonce}]`;
   const specs = quoteArgv(input.tests);
+  const hidden = input.hiddenPaths ?? [];
+  const graded = hidden.length ? ' HEAD^' : '';
   // No hooks, no filters, no pager: git here works on a contestant's files.
   const git = 'git -c core.hooksPath=/dev/null -c core.fsmonitor= -c core.pager=cat';
   const lines = [
@@ -66,11 +75,12 @@ export function makeGradingScript(input: {
     `base=${quoteArgv([input.baseTip])}`,
     ...(input.tests.length
       ? [
-          `${git} diff --no-renames --diff-filter=MDT --name-only "$base" -- ${specs} | sed 's/^/${mark} changed /'`,
+          `${git} diff --no-renames --diff-filter=MDT --name-only "$base"${graded} -- ${specs} | sed 's/^/${mark} changed /'`,
           `echo '${mark} changed-end'`,
           `for spec in ${specs}; do ${git} checkout "$base" -- "$spec" >/dev/null 2>&1; done`,
         ]
       : [`echo '${mark} changed-end'`]),
+    ...(hidden.length ? [`${git} checkout HEAD -- ${quoteArgv(hidden)} >/dev/null 2>&1`] : []),
     ...(input.setup === null
       ? []
       : [

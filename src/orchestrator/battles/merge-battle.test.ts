@@ -73,6 +73,8 @@ function record(repo: TestRepo, base: string, over: Partial<BattleRecord> = {}):
     ranking: null,
     budgetReached: null,
     merged: null,
+    proposed: null,
+    hidden: null,
     ...over,
   };
 }

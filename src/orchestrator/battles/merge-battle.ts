@@ -65,7 +65,8 @@ export async function mergeBattle(
   return { contestant: chosen.name, branch, into, how, commit, others };
 }
 
-function pickContestant(
+/** The contestant to merge: the one named, else the winner (refused when there is none). */
+export function pickContestant(
   record: BattleRecord,
   results: BattleResults,
   name: string | undefined,

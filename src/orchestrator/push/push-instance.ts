@@ -33,6 +33,8 @@ export interface PushRequest {
   pullRequest: boolean;
   /** Base branch of the pull request (default: the repository's default branch). */
   base?: string;
+  /** The pull request's title and body (default: from the instance, pull-request-text.ts). */
+  text?: { title: string; body: string };
   env?: NodeJS.ProcessEnv;
   /** Where a relative repository path given as the remote is resolved. */
   cwd?: string;
@@ -133,8 +135,10 @@ export async function pushInstance(
     const api = new GitHubApi(apiUrl, credential.token);
     const base = request.base ?? (await api.getDefaultBranch(github));
     pullRequest = await api.openPullRequest(github, {
-      title: getPullRequestTitle(m, await getCommitSubject(m)),
-      body: getPullRequestBody(m),
+      ...(request.text ?? {
+        title: getPullRequestTitle(m, await getCommitSubject(m)),
+        body: getPullRequestBody(m),
+      }),
       head: m.branch,
       base,
     });

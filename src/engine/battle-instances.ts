@@ -1,22 +1,18 @@
 /**
- * The battle driver's seam (orchestrator/battles/battle-instances.ts) over the engine's API:
- * contestants and grading runs are detached runs the engine supervises, so a battle whose
- * command is killed loses none of them (`battle resume` waits for them again). Each start
- * carries the credentials its agent names from this command's environment.
+ * The battle driver's seam (orchestrator/battles/battle-instances.ts) over the engine's
+ * services: contestants and grading runs are detached runs the engine supervises, so a
+ * battle whose driver is gone loses none of them (`battle resume` waits for them again).
+ * Each start carries the credentials the battle's command sent along (kept in memory only,
+ * for as long as the battle is driven).
  */
-import type { EngineApi } from '../engine/engine-api.js';
 import type { BattleInstances } from '../orchestrator/battles/battle-instances.js';
 import { isCorralError } from '../lib/errors.js';
 import { isEnded } from '../state/metadata.js';
-import { agentEnvNames } from './agent-env.js';
-import { requestEnv } from './engine-connect.js';
+import type { EngineApi, RequestEnv } from './engine-api.js';
 
-export function engineBattleInstances(engine: EngineApi): BattleInstances {
+export function engineBattleInstances(engine: EngineApi, env: RequestEnv): BattleInstances {
   return {
-    async start(request) {
-      const env = requestEnv(await agentEnvNames(request.agent));
-      return engine.createInstance({ request, env, start: true });
-    },
+    start: (request) => engine.createInstance({ request, env, start: true }),
 
     async find(name) {
       return engine.getInstance(name).catch((error: unknown) => {

@@ -1,0 +1,135 @@
+/**
+ * Hidden tests (`--hidden-tests <dir|ref>`): tests no contestant ever sees, laid over the
+ * tree only when grading. When the battle starts they are stored in the source repository
+ * as a commit of their own (a directory's files at the same paths from the repository's
+ * root; a ref's tree, e.g. `hidden-tests` or `main:tests/hidden`, as it is), kept alive by
+ * `refs/corral/hidden/<battle>`. Contestants never get it: their workspaces fetch the
+ * base's history alone. For each grading, a grading commit is made host-side: the graded
+ * tip's tree with the hidden files laid over it, its parent the tip, so the grading script
+ * lists the changed tests against the tip (HEAD^) and puts the hidden files back after
+ * restoring the protected ones from the base. All of it is plumbing on objects (a
+ * temporary index, write-tree, commit-tree): no checkout, no hook, no filter runs.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { CorralError } from '../../lib/errors.js';
+import { git } from '../../workspace/index.js';
+
+export const HiddenTests = z.object({
+  /** What the battle was given: a directory (absolute) or a ref. */
+  source: z.string(),
+  /** The commit holding them alone. */
+  commit: z.string(),
+  /** Their paths from the repository's root. */
+  paths: z.array(z.string()),
+});
+export type HiddenTests = z.infer<typeof HiddenTests>;
+
+const identity = {
+  GIT_AUTHOR_NAME: 'corral',
+  GIT_AUTHOR_EMAIL: 'corral@localhost',
+  GIT_COMMITTER_NAME: 'corral',
+  GIT_COMMITTER_EMAIL: 'corral@localhost',
+};
+
+/** Stores the hidden tests of battle `id` in the repository; refuses a source with none. */
+export async function storeHiddenTests(
+  repoDir: string,
+  id: string,
+  source: string,
+): Promise<HiddenTests> {
+  const isDir = await stat(source).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  const tree = isDir ? await treeOfDirectory(repoDir, source) : await treeOfRef(repoDir, source);
+  const listed = await git(repoDir, ['ls-tree', '-r', '-z', '--name-only', tree]);
+  const paths = listed.stdout.split('\0').filter(Boolean);
+  if (paths.length === 0) {
+    throw new CorralError('USAGE', `--hidden-tests ${source} holds no file.`, {
+      hint: 'Give a directory of test files, or a ref whose tree holds them.',
+    });
+  }
+  const commit = (
+    await git(repoDir, ['commit-tree', tree, '-m', `corral: hidden tests of ${id}`], {
+      env: identity,
+    })
+  ).stdout.trim();
+  await git(repoDir, ['update-ref', `refs/corral/hidden/${id}`, commit]);
+  return { source, commit, paths };
+}
+
+/** `tip` with the hidden files laid over its tree: the commit a grading run starts from. */
+export async function makeGradingCommit(
+  repoDir: string,
+  tip: string,
+  hidden: HiddenTests,
+): Promise<string> {
+  return withIndex(async (env) => {
+    await git(repoDir, ['read-tree', `${tip}^{tree}`], { env });
+    const entries = await git(repoDir, ['ls-tree', '-r', '-z', hidden.commit]);
+    // `<mode> <type> <object>\t<path>` entries, as update-index --index-info takes them.
+    const lines = entries.stdout
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => {
+        const [meta, path] = entry.split('\t') as [string, string];
+        const [mode, , object] = meta.split(' ');
+        return `${mode} ${object}\t${path}`;
+      });
+    await git(repoDir, ['update-index', '-z', '--index-info'], {
+      env,
+      input: lines.join('\0') + '\0',
+    });
+    const tree = (await git(repoDir, ['write-tree'], { env })).stdout.trim();
+    const commit = await git(
+      repoDir,
+      ['commit-tree', tree, '-p', tip, '-m', 'corral: the hidden tests, for grading'],
+      { env: { ...env, ...identity } },
+    );
+    return commit.stdout.trim();
+  });
+}
+
+async function treeOfDirectory(repoDir: string, dir: string): Promise<string> {
+  return withIndex(async (env) => {
+    // The directory's own files only: no .gitignore of the repository decides what counts.
+    await git(
+      repoDir,
+      ['--work-tree', dir, '-c', 'core.excludesFile=/dev/null', 'add', '-A', '-f', '--', '.'],
+      { env },
+    );
+    return (await git(repoDir, ['write-tree'], { env })).stdout.trim();
+  });
+}
+
+async function treeOfRef(repoDir: string, ref: string): Promise<string> {
+  // `ref:path` names a tree already; a branch or a tag peels to its commit's tree.
+  const r = ref.startsWith('-')
+    ? null
+    : await git(repoDir, ['rev-parse', '--verify', '--quiet', ref], { allowFailure: true });
+  const object = r?.exitCode === 0 ? r.stdout.trim() : null;
+  const tree =
+    object &&
+    (await git(repoDir, ['rev-parse', '--verify', '--quiet', `${object}^{tree}`], {
+      allowFailure: true,
+    }));
+  if (!tree || tree.exitCode !== 0) {
+    throw new CorralError('USAGE', `--hidden-tests ${ref} is neither a directory nor a ref.`, {
+      hint: 'Give a directory of test files, or a ref (a branch, or ref:path) of the repository.',
+    });
+  }
+  return tree.stdout.trim();
+}
+
+/** Runs `work` with a temporary index of its own (the repository's index is not touched). */
+async function withIndex<T>(work: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'corral-index-'));
+  try {
+    return await work({ GIT_INDEX_FILE: join(dir, 'index') });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

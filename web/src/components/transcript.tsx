@@ -261,6 +261,25 @@ function LineBody({ event }: { event: CorralEvent }) {
       return (
         <span className="life">{`ended ${event.status}${event.exitCode === null ? '' : ` (exit ${event.exitCode})`}`}</span>
       );
+    // A battle's own events (its stream, not an instance's): one line each, until the battle pages.
+    case 'battle.status':
+      return (
+        <span className="life">{`battle ${event.status}${event.reason ? `: ${t(event.reason)}` : ''}`}</span>
+      );
+    case 'battle.contestant':
+      return (
+        <span className="life">{`${t(event.name)}: ${event.step}${event.detail ? ` (${t(event.detail)})` : ''}`}</span>
+      );
+    case 'battle.budget':
+      return <span className="life">{`battle reached ${t(event.reached)}`}</span>;
+    case 'battle.ranked':
+      return (
+        <span className="life">{`ranked: ${event.ranking.map((r) => `${r.rank}. ${t(r.name)}`).join(', ')}`}</span>
+      );
+    case 'battle.merged':
+      return (
+        <span className="life">{`merged ${t(event.contestant)} into ${t(event.into)} (${t(event.how)})`}</span>
+      );
     case 'raw':
       return <span className="raw">{t(event.line)}</span>;
   }

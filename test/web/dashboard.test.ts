@@ -299,16 +299,33 @@ describe('the dashboard in a browser', () => {
     expect(lists).toHaveLength(1);
   });
 
-  it('stops, resumes with a new prompt, pushes and removes an instance from its page', async () => {
+  it('rejects a request; stops, resumes, pushes and removes an instance from its page', async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.emulateMedia({ colorScheme: 'light' });
     const row = (id: string) => page.locator(`tr[data-id="${id}"]`);
     const state = () => page.getByTestId('transcript-state').textContent();
     const badge = () => page.locator('.instance .badge').first().textContent();
 
-    // Stop a run that would go on for minutes.
+    // The request left waiting by the first test, rejected with a reason the agent can read.
+    await page.goto(`${serving.url}/#/requests`);
+    const waiting = page.locator('[data-request$=":2"]');
+    await expect.poll(() => waiting.count()).toBe(1);
+    await waiting.getByPlaceholder('reason (optional)').fill('not <this> one');
+    await waiting.getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => page.getByText('No agent is waiting').count()).toBe(1);
+    const answered = await corral(home, ['requests', '--all', '--json']);
+    expect(
+      answered.json<{ requests: Array<{ n: number; answer: { reason: string } | null }> }>()
+        .requests,
+    ).toMatchObject([{ n: 1 }, { n: 2, answer: { reason: 'not <this> one' } }]);
+
+    // Stop a run that would go on for minutes; its page is reached from the keyboard.
     const sleeper = await run('sleeper', ['say going to sleep', 'run sleep 300'].join('\n'));
-    await page.goto(`${serving.url}/#/instances/${sleeper}`);
+    await page.getByRole('link', { name: 'Instances', exact: true }).click();
+    await expect.poll(() => row(sleeper).count()).toBe(1);
+    await row(sleeper).locator('td.name a').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).toContain(`#/instances/${sleeper}`);
     await expect
       .poll(() => page.getByTestId('transcript').textContent())
       .toContain('going to sleep');

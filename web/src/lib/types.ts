@@ -17,8 +17,11 @@ export interface FeedEntry {
   event: CorralEvent;
 }
 
-/** The statuses an instance can have, in the order the filter offers them. */
-export const statuses: readonly InstanceStatus[] = [
+/**
+ * The statuses an instance can have, in the order the filter offers them (values cannot be
+ * imported from the engine's code; the check below fails to compile when one is missing).
+ */
+export const statuses = [
   'created',
   'running',
   'succeeded',
@@ -27,7 +30,9 @@ export const statuses: readonly InstanceStatus[] = [
   'timed-out',
   'budget-exceeded',
   'lost',
-];
+] as const satisfies readonly InstanceStatus[];
+type Missing = Exclude<InstanceStatus, (typeof statuses)[number]>;
+export const statusesCovered: [Missing] extends [never] ? true : false = true;
 
 export function isEndedStatus(status: InstanceStatus): boolean {
   return status !== 'created' && status !== 'running';

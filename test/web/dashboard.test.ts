@@ -122,6 +122,12 @@ describe('the dashboard in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await serving?.stop();
+    // A test that failed half-way may leave a run waiting at a gate: stop what still runs.
+    if (!home) return;
+    const ls = await corral(home, ['ls', '--json']);
+    for (const i of ls.json<{ instances: Array<{ id: string; status: string }> }>().instances) {
+      if (i.status === 'running' || i.status === 'created') await corral(home, ['stop', i.id]);
+    }
   });
 
   it('signs in from the printed address, streams instances, approves a request, survives a dropped stream', async () => {

@@ -1,7 +1,8 @@
 // ESLint flat config: typescript-eslint's type-checked rules, with the two the house
 // style insists on (no floating promises, exhaustive switches) as errors, and the folder
 // layering of STYLE.md: imports flow one way, from lib up to cli, and nothing above
-// src/backends names a backend's folder (the registry in app.ts is the one exception).
+// src/backends names a backend's folder (the registry in app.ts is the one exception); the
+// dashboard (web/) takes only types from src.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -75,4 +76,22 @@ export default tseslint.config(
     },
   },
   ...layering,
+  {
+    // The dashboard is a client of the API: from src it takes types only (erased from the bundle).
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+src/',
+              allowTypeImports: true,
+              message: 'web/ takes only the API types from src (import type).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,6 +1,6 @@
 // Runs before `npm test`: makes a fresh machine ready for the whole suite. Installs the
 // npm dependencies if they are missing, prepares the host (Docker engine, base image,
-// bubblewrap; needs root or passwordless sudo — see scripts/setup-host.sh), builds the
+// bubblewrap, chromium; needs root or passwordless sudo — see scripts/setup-host.sh), builds the
 // CLI, the default sandbox image, the agents image and the gateway image. Every step is
 // skipped when already done.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,11 +23,12 @@ const isRoot = process.getuid?.() === 0;
 const sudo = isRoot ? [] : spawnSync('sudo', ['-n', 'true']).status === 0 ? ['sudo', '-n'] : null;
 const ready =
   spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0 &&
-  spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0;
+  spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0 &&
+  existsSync('/usr/bin/chromium');
 if (!ready) {
   if (!sudo) {
     log(
-      'the system tests need a Docker engine and bubblewrap; run `sudo bash scripts/setup-host.sh` once, then npm test again',
+      'the system tests need a Docker engine and bubblewrap, the dashboard tests chromium; run `sudo bash scripts/setup-host.sh` once, then npm test again',
     );
     process.exit(1);
   }

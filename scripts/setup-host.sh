@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian machine for corral's full test suite: the packages the local
-# backend needs (bubblewrap, socat, ripgrep), a compiler for better-sqlite3, a running
-# Docker engine, and a base image made without any registry (debootstrap + docker import),
+# backend needs (bubblewrap, socat, ripgrep), chromium for the dashboard's browser tests,
+# a compiler for better-sqlite3, a running Docker engine, and a base image made without any registry (debootstrap + docker import),
 # tagged as the name the sandbox Dockerfile's FROM uses. Idempotent: every step is skipped when already done.
 # Needs root (apt-get, dockerd). Used by .ci/run; a developer may run it once by hand.
 set -euo pipefail
@@ -18,6 +18,8 @@ command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 command -v docker-compose >/dev/null || need_pkgs+=(docker-compose)
 command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 command -v iptables >/dev/null || need_pkgs+=(iptables)
+# The dashboard's browser tests drive Debian's chromium (playwright-core, no browser download).
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 if ((${#need_pkgs[@]})); then
   log "installing ${need_pkgs[*]}"
   apt-get update -qq

@@ -14,11 +14,14 @@ import { createAdaptorServer } from '@hono/node-server';
 import { getCorralHome } from '../state/index.js';
 import { getCurrentSupervisor } from '../state/supervisor-process.js';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { CorralError } from '../lib/errors.js';
 import { createApi, type ServeSession } from '../server/api.js';
 import { withNoteStream } from '../server/note-stream.js';
+import { createTcpApp } from '../server/tcp-app.js';
 import { tcpGuard } from '../server/tcp-guard.js';
+import { loadWebAssets } from '../server/web-assets.js';
 import { buildId } from './build-id.js';
 import { createEngine } from './create-engine.js';
 import { getEngineFiles, saveEngineInfo } from './engine-files.js';
@@ -52,7 +55,10 @@ const engine = createEngine({
 
 const api = createApi({ engine: engine.service, serve: startServing });
 
-/** The API on TCP for `corral serve`, behind a token; one session at a time. */
+/** The dashboard's build, beside the engine's in dist/ (dist/web). */
+const webDir = fileURLToPath(new URL('../web', import.meta.url));
+
+/** The API and the dashboard on TCP for `corral serve`, behind a token; one session at a time. */
 async function startServing(options: {
   host: string;
   port: number;
@@ -76,8 +82,13 @@ async function startServing(options: {
   // The Host header must name the port really served (known once listening, for --port 0).
   let guard: ReturnType<typeof tcpGuard> = (c) =>
     c.json({ error: { code: 'USAGE', message: 'Not serving yet.' } }, 503);
-  const tcpApi = createApi({ engine: engine.service, guard: (c) => guard(c) });
-  const tcp = createAdaptorServer({ fetch: tcpApi.fetch });
+  const tcpApp = createTcpApp({
+    engine: engine.service,
+    assets: await loadWebAssets(webDir),
+    guard: (c, isAsset) => guard(c, isAsset),
+    token: () => token,
+  });
+  const tcp = createAdaptorServer({ fetch: tcpApp.fetch });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', (error: NodeJS.ErrnoException) =>
       reject(

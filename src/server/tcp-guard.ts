@@ -1,8 +1,9 @@
 /**
- * What keeps the API safe on TCP (`corral serve`): every request needs the session's token
- * (`Authorization: Bearer …`, or the `corral_token` cookie a browser page sets), compared in
- * constant time; the Host header must name the address served (no DNS rebinding: a page of
- * another site that resolves its name to 127.0.0.1 still sends its own name); and a request
+ * What keeps the API safe on TCP (`corral serve`): every API request needs the session's
+ * token (`Authorization: Bearer …`, or the `corral_token` cookie the dashboard's session
+ * sets), compared in constant time; only the dashboard's own files load without it. For
+ * every request, the Host header must name the address served (no DNS rebinding: a page of
+ * another site that resolves its name to 127.0.0.1 still sends its own name), and a request
  * a browser marks with a foreign Origin is refused (no cross-site requests).
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -28,10 +29,13 @@ function tokenOf(c: Context): string | null {
   return m?.[1] ? decodeURIComponent(m[1]) : null;
 }
 
-export function tcpGuard(options: TcpGuardOptions): (c: Context) => Response | undefined {
+/** The guard; `isAsset`: the request is for one of the dashboard's files (no token needed). */
+export function tcpGuard(
+  options: TcpGuardOptions,
+): (c: Context, isAsset?: boolean) => Response | undefined {
   const hosts = new Set(options.hosts.map((h) => h.toLowerCase()));
   const origins = new Set(options.hosts.map((h) => `http://${h.toLowerCase()}`));
-  return (c) => {
+  return (c, isAsset = false) => {
     const host = (c.req.header('host') ?? '').toLowerCase();
     if (!hosts.has(host)) {
       return c.json(
@@ -46,6 +50,7 @@ export function tcpGuard(options: TcpGuardOptions): (c: Context) => Response | u
         403,
       );
     }
+    if (isAsset) return undefined;
     const given = tokenOf(c);
     if (!given || !sameToken(given, options.token)) {
       return c.json(

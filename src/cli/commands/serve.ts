@@ -1,9 +1,9 @@
 /**
- * `corral serve`: the engine's API (and, later, the dashboard) on TCP, bound to 127.0.0.1
- * and behind a token, for as long as this command runs. It prints the address with the
- * token (`http://127.0.0.1:7070/#token=…`); Ctrl-C ends serving (the engine goes on).
- * Another address than loopback needs `--token`: the API is not opened beyond this machine
- * on a token nobody chose.
+ * `corral serve`: the web dashboard and the engine's API on TCP, bound to 127.0.0.1 and
+ * behind a token, for as long as this command runs. It prints the address with the token
+ * (`http://127.0.0.1:7070/#token=…`: opened in a browser, the page trades it for a session
+ * cookie); Ctrl-C ends serving (the engine goes on). Another address than loopback needs
+ * `--token`: the API is not opened beyond this machine on a token nobody chose.
  */
 import { request } from 'node:http';
 import type { Command } from 'commander';
@@ -16,7 +16,9 @@ import { printJson, printLine, progress, usage } from '../output.js';
 export function registerServe(program: Command, ctx: CommandContext): void {
   program
     .command('serve')
-    .description("serve the engine's API on 127.0.0.1 behind a token, until Ctrl-C")
+    .description(
+      "serve the web dashboard and the engine's API on 127.0.0.1 behind a token, until Ctrl-C; open the printed address in a browser",
+    )
     .option('--port <port>', 'the TCP port (0: any free one)', '7070')
     .option(
       '--host <address>',
@@ -24,7 +26,10 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       '127.0.0.1',
     )
     .option('--token <secret>', 'the token clients must present (default: a new random one)')
-    .option('--json', 'print one JSON object { url, token } once serving, then keep serving')
+    .option(
+      '--json',
+      'print one JSON object { url, token } once serving (url without the token), then keep serving',
+    )
     .action(async (o: { port: string; host: string; token?: string; json?: boolean }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -52,11 +57,11 @@ export function registerServe(program: Command, ctx: CommandContext): void {
                   reject(errorFromBody(400, data));
                   req.destroy();
                 } else if (message.event === 'serving') {
-                  const url = `${data.url}/#token=${data.token}`;
+                  const url = `${data.url}/#token=${encodeURIComponent(data.token ?? '')}`;
                   if (o.json) printJson({ url: data.url, token: data.token });
                   else printLine(url);
                   progress(
-                    'corral: serving the engine API; Ctrl-C stops serving (the engine goes on)',
+                    'corral: serving the dashboard and the engine API; open the address above in a browser. Ctrl-C stops serving (the engine goes on)',
                   );
                 }
               },

@@ -1,0 +1,138 @@
+/**
+ * `corral serve` as a browser meets it: the dashboard's files load without a token, under
+ * a strict Content-Security-Policy and with no inline script; every API call needs the
+ * token, which the page trades once (POST /v1/session with the bearer) for an HttpOnly,
+ * SameSite=Strict cookie; a request from another origin or naming another host is
+ * refused, cookie or not; and serving beyond loopback needs a chosen token.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corral, makeHome } from '../helpers/cli.js';
+import { http, startServe, type Serving } from '../helpers/serve.js';
+
+describe('corral serve: the dashboard and its security', () => {
+  let home: string;
+  let serving: Serving;
+  let host: string;
+
+  beforeAll(async () => {
+    home = await makeHome();
+    serving = await startServe(home);
+    host = new URL(serving.url).host;
+  });
+  afterAll(async () => {
+    await serving?.stop();
+  });
+
+  it('serves the page and its assets without a token, with a strict CSP and no inline script', async () => {
+    const page = await http(`${serving.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    const scripts = [...page.body.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [tag, inner] of scripts) {
+      expect(tag).toMatch(/\bsrc="\/assets\/[\w.-]+\.js"/);
+      expect(inner?.trim()).toBe('');
+    }
+    const src = /src="(\/assets\/[\w.-]+\.js)"/.exec(page.body)?.[1];
+    const js = await http(`${serving.url}${src}`);
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(js.headers['cache-control']).toContain('immutable');
+    expect(js.headers['x-content-type-options']).toBe('nosniff');
+    // Anything that is not one of the built files is not a way around the token.
+    expect((await http(`${serving.url}/assets/../v1/instances`)).status).toBe(401);
+    expect((await http(`${serving.url}/no-such-file`)).status).toBe(401);
+  });
+
+  it('needs the token for every API call; the session trades it for an HttpOnly, SameSite=Strict cookie', async () => {
+    const none = await http(`${serving.url}/v1/instances`);
+    expect(none.status).toBe(401);
+    expect(none.headers['content-security-policy']).toBeDefined();
+    expect((await http(`${serving.url}/v1/events?follow=false`)).status).toBe(401);
+
+    const wrong = await http(`${serving.url}/v1/session`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-the-token' },
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+
+    const session = await http(`${serving.url}/v1/session`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${serving.token}`, origin: serving.url },
+    });
+    expect(session.status).toBe(200);
+    const cookie = String(session.headers['set-cookie']);
+    expect(cookie).toMatch(/^corral_token=[^;]+;/);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    expect(cookie).toContain('Path=/');
+    const pair = cookie.split(';')[0]!;
+
+    const listed = await http(`${serving.url}/v1/instances`, { headers: { cookie: pair } });
+    expect(listed.status).toBe(200);
+    expect(JSON.parse(listed.body)).toEqual({ instances: [] });
+    const forged = await http(`${serving.url}/v1/instances`, {
+      headers: { cookie: 'corral_token=guess' },
+    });
+    expect(forged.status).toBe(401);
+  });
+
+  it('refuses a request from another origin, and one naming another host, token or not', async () => {
+    const auth = { authorization: `Bearer ${serving.token}` };
+    const foreign = await http(`${serving.url}/v1/session`, {
+      method: 'POST',
+      headers: { ...auth, origin: 'http://evil.test' },
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers['set-cookie']).toBeUndefined();
+    const gc = await http(`${serving.url}/v1/gc`, {
+      method: 'POST',
+      headers: {
+        ...auth,
+        cookie: `corral_token=${serving.token}`,
+        origin: 'http://evil.test',
+        'content-type': 'application/json',
+      },
+      body: '{"dryRun":true}',
+    });
+    expect(gc.status).toBe(403);
+    // The same call from the page's own origin passes.
+    const ok = await http(`${serving.url}/v1/gc`, {
+      method: 'POST',
+      headers: { ...auth, origin: serving.url, 'content-type': 'application/json' },
+      body: '{"dryRun":true}',
+    });
+    expect(ok.status).toBe(200);
+
+    // DNS rebinding: a page of another site whose name resolves to 127.0.0.1.
+    for (const path of ['/', '/v1/instances']) {
+      const rebound = await http(`${serving.url}${path}`, {
+        headers: { ...auth, host: `evil.test:${new URL(serving.url).port}` },
+      });
+      expect(rebound.status).toBe(421);
+    }
+    const localhost = await http(`${serving.url}/v1/instances`, {
+      headers: { ...auth, host: `localhost:${new URL(serving.url).port}` },
+    });
+    expect(localhost.status).toBe(200);
+    expect(host).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  it('refuses to serve beyond loopback without a chosen token', async () => {
+    const other = await makeHome();
+    const r = await corral(other, ['serve', '--host', '0.0.0.0', '--port', '0']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Serving on 0.0.0.0 would open the API beyond this machine');
+    expect(r.stderr).toContain('--token');
+  });
+});

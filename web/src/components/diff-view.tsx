@@ -1,0 +1,72 @@
+/**
+ * The instance's work against its base (`GET /v1/instances/{id}/diff`): the files with
+ * their added and deleted line counts, then each file's patch with additions and deletions
+ * coloured. Every path and line is text.
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api, describeError } from '../lib/api.js';
+import { cleanText } from '../lib/clean-text.js';
+import { parsePatch } from '../lib/parse-patch.js';
+import type { DiffResult } from '../lib/types.js';
+
+export function DiffView({ id, version }: { id: string; version: string }) {
+  const [diff, setDiff] = useState<DiffResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    api.diff(id).then(
+      (d) => {
+        setDiff(d);
+        setError(null);
+      },
+      (e: unknown) => setError(describeError(e)),
+    );
+  }, [id]);
+  // Loaded again whenever the record changes (a run ended: its branch moved).
+  useEffect(load, [load, version]);
+  const files = useMemo(() => (diff ? parsePatch(diff.patch) : []), [diff]);
+  return (
+    <div className="diff" data-testid="diff">
+      <div className="row">
+        <button type="button" onClick={load}>
+          Refresh
+        </button>
+        {diff && (
+          <span className="muted small">
+            {cleanText(diff.branch)} against {diff.base.slice(0, 12)}
+          </span>
+        )}
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {diff && diff.files.length === 0 && <p className="muted">No changes against the base.</p>}
+      {diff && diff.files.length > 0 && (
+        <ul className="diff-files">
+          {diff.files.map((f) => (
+            <li key={f.path}>
+              <code>{cleanText(f.path)}</code> <span className="add">+{f.added ?? '?'}</span>{' '}
+              <span className="del">−{f.deleted ?? '?'}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {files.map((file) => (
+        <section key={file.path} className="diff-file" aria-label={`diff of ${file.path}`}>
+          <h3>
+            <code>{file.path}</code>
+          </h3>
+          <pre>
+            {file.lines.map((line, i) => (
+              <span key={i} className={`dl dl-${line.kind}`}>
+                {line.text}
+                {'\n'}
+              </span>
+            ))}
+          </pre>
+        </section>
+      ))}
+    </div>
+  );
+}

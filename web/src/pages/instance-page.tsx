@@ -1,0 +1,148 @@
+/**
+ * One instance: its record (status, agent, branch, prompt), its actions, and three views:
+ * the live transcript, the diff against its base, and the egress policy. The record comes
+ * from the live store when the instance is listed there (kept current by the joint
+ * stream), fetched once otherwise.
+ */
+import { useEffect, useState } from 'react';
+import { ActionsPanel } from '../components/actions-panel.js';
+import { DiffView } from '../components/diff-view.js';
+import { Elapsed } from '../components/elapsed.js';
+import { PolicyPanel } from '../components/policy-panel.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { Transcript } from '../components/transcript.js';
+import { api, describeError } from '../lib/api.js';
+import { cleanText } from '../lib/clean-text.js';
+import { useFeed, useInstanceRows } from '../lib/hooks.js';
+import { hrefs } from '../lib/route.js';
+
+const tabs = ['transcript', 'diff', 'policy'] as const;
+type Tab = (typeof tabs)[number];
+const tabNames: Record<Tab, string> = {
+  transcript: 'Transcript',
+  diff: 'Diff',
+  policy: 'Egress policy',
+};
+
+export function InstancePage({ id }: { id: string }) {
+  const feed = useFeed();
+  const rows = useInstanceRows();
+  const row = rows.find((r) => r.meta.id === id);
+  const [error, setError] = useState<string | null>(null);
+  const [tab, setTab] = useState<Tab>('transcript');
+
+  useEffect(() => {
+    if (row) return;
+    api.getInstance(id).then(
+      (meta) => feed.instances.upsert(meta),
+      (e: unknown) => setError(describeError(e)),
+    );
+    // Only when the page opens (the `key` is the id): later changes come through the store.
+  }, []);
+
+  if (!row) {
+    return (
+      <section>
+        <p>
+          <a href={hrefs.instances}>← Instances</a>
+        </p>
+        {error ? (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        ) : (
+          <p className="muted">Loading {id}…</p>
+        )}
+      </section>
+    );
+  }
+  const m = row.meta;
+  return (
+    <section aria-labelledby="instance-title" className="instance">
+      <p>
+        <a href={hrefs.instances}>← Instances</a>
+      </p>
+      <div className="page-head">
+        <h1 id="instance-title">{m.name ? cleanText(m.name) : m.id}</h1>
+        <StatusBadge status={m.status} />
+      </div>
+      <dl className="facts">
+        <dt>Id</dt>
+        <dd>
+          <code>{m.id}</code>
+        </dd>
+        <dt>Agent</dt>
+        <dd>
+          {m.agent} on {m.backend}
+        </dd>
+        <dt>Branch</dt>
+        <dd>
+          <code>{cleanText(m.branch)}</code>
+        </dd>
+        <dt>Elapsed</dt>
+        <dd>
+          <Elapsed meta={m} />
+        </dd>
+        {row.pending.length > 0 && (
+          <>
+            <dt>Requests</dt>
+            <dd>
+              <a href={hrefs.requests}>{row.pending.length} waiting</a>
+            </dd>
+          </>
+        )}
+        {m.message && (
+          <>
+            <dt>Note</dt>
+            <dd>{cleanText(m.message)}</dd>
+          </>
+        )}
+      </dl>
+      {m.prompt && (
+        <details className="prompt">
+          <summary>Prompt</summary>
+          <pre>{cleanText(m.prompt)}</pre>
+        </details>
+      )}
+      <ActionsPanel
+        meta={m}
+        onChanged={(meta) => feed.instances.upsert(meta)}
+        onRemoved={() => feed.instances.remove(m.id)}
+      />
+      <div className="tabs" role="tablist" aria-label="Views">
+        {tabs.map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            id={`tab-${t}`}
+            aria-selected={tab === t}
+            aria-controls={`panel-${t}`}
+            onClick={() => setTab(t)}
+          >
+            {tabNames[t]}
+          </button>
+        ))}
+      </div>
+      {/* The transcript stays mounted (and following) while another view is shown. */}
+      <div
+        role="tabpanel"
+        id="panel-transcript"
+        aria-labelledby="tab-transcript"
+        hidden={tab !== 'transcript'}
+      >
+        <Transcript id={m.id} />
+      </div>
+      {tab === 'diff' && (
+        <div role="tabpanel" id="panel-diff" aria-labelledby="tab-diff">
+          <DiffView id={m.id} version={`${m.status}:${m.endedAt ?? ''}`} />
+        </div>
+      )}
+      {tab === 'policy' && (
+        <div role="tabpanel" id="panel-policy" aria-labelledby="tab-policy">
+          <PolicyPanel id={m.id} />
+        </div>
+      )}
+    </section>
+  );
+}

@@ -6,4 +6,5 @@ export * from './bring-back.js';
 export * from './bring-back-script.js';
 export * from './diff.js';
 export { git, gitOut } from './git.js';
+export { corralIdentity, withTempIndex } from './plumbing.js';
 export * from './push/index.js';

@@ -10,12 +10,10 @@
  * restoring the protected ones from the base. All of it is plumbing on objects (a
  * temporary index, write-tree, commit-tree): no checkout, no hook, no filter runs.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { CorralError } from '../../lib/errors.js';
-import { git } from '../../workspace/index.js';
+import { corralIdentity, git, withTempIndex } from '../../workspace/index.js';
 
 export const HiddenTests = z.object({
   /** What the battle was given: a directory (absolute) or a ref. */
@@ -26,13 +24,6 @@ export const HiddenTests = z.object({
   paths: z.array(z.string()),
 });
 export type HiddenTests = z.infer<typeof HiddenTests>;
-
-const identity = {
-  GIT_AUTHOR_NAME: 'corral',
-  GIT_AUTHOR_EMAIL: 'corral@localhost',
-  GIT_COMMITTER_NAME: 'corral',
-  GIT_COMMITTER_EMAIL: 'corral@localhost',
-};
 
 /** Stores the hidden tests of battle `id` in the repository; refuses a source with none. */
 export async function storeHiddenTests(
@@ -54,7 +45,7 @@ export async function storeHiddenTests(
   }
   const commit = (
     await git(repoDir, ['commit-tree', tree, '-m', `corral: hidden tests of ${id}`], {
-      env: identity,
+      env: corralIdentity,
     })
   ).stdout.trim();
   await git(repoDir, ['update-ref', `refs/corral/hidden/${id}`, commit]);
@@ -67,7 +58,7 @@ export async function makeGradingCommit(
   tip: string,
   hidden: HiddenTests,
 ): Promise<string> {
-  return withIndex(async (env) => {
+  return withTempIndex(async (env) => {
     await git(repoDir, ['read-tree', `${tip}^{tree}`], { env });
     const entries = await git(repoDir, ['ls-tree', '-r', '-z', hidden.commit]);
     // `<mode> <type> <object>\t<path>` entries, as update-index --index-info takes them.
@@ -87,14 +78,14 @@ export async function makeGradingCommit(
     const commit = await git(
       repoDir,
       ['commit-tree', tree, '-p', tip, '-m', 'corral: the hidden tests, for grading'],
-      { env: { ...env, ...identity } },
+      { env: { ...env, ...corralIdentity } },
     );
     return commit.stdout.trim();
   });
 }
 
 async function treeOfDirectory(repoDir: string, dir: string): Promise<string> {
-  return withIndex(async (env) => {
+  return withTempIndex(async (env) => {
     // The directory's own files only: no .gitignore of the repository decides what counts.
     await git(
       repoDir,
@@ -122,14 +113,4 @@ async function treeOfRef(repoDir: string, ref: string): Promise<string> {
     });
   }
   return tree.stdout.trim();
-}
-
-/** Runs `work` with a temporary index of its own (the repository's index is not touched). */
-async function withIndex<T>(work: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'corral-index-'));
-  try {
-    return await work({ GIT_INDEX_FILE: join(dir, 'index') });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }

@@ -5,24 +5,12 @@
  * with the base's history only, so the script finds what the base holds and nothing an agent
  * left elsewhere. The commit is kept alive by the base ref its instance pins.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { git } from '../../workspace/index.js';
+import { corralIdentity, git, withTempIndex } from '../../workspace/index.js';
 import { setupScriptPath } from './setup-script.js';
-
-const identity = {
-  GIT_AUTHOR_NAME: 'corral',
-  GIT_AUTHOR_EMAIL: 'corral@localhost',
-  GIT_COMMITTER_NAME: 'corral',
-  GIT_COMMITTER_EMAIL: 'corral@localhost',
-};
 
 /** The commit `base` + the script; its id. */
 export async function commitSetupScript(root: string, base: string, text: string): Promise<string> {
-  const tmp = await mkdtemp(join(tmpdir(), 'corral-setup-index-'));
-  try {
-    const env = { GIT_INDEX_FILE: join(tmp, 'index') };
+  return withTempIndex(async (env) => {
     const blob = (await git(root, ['hash-object', '-w', '--stdin'], { input: text })).stdout.trim();
     await git(root, ['read-tree', base], { env });
     await git(root, ['update-index', '--add', '--cacheinfo', `100755,${blob},${setupScriptPath}`], {
@@ -31,10 +19,8 @@ export async function commitSetupScript(root: string, base: string, text: string
     const tree = (await git(root, ['write-tree'], { env })).stdout.trim();
     const message = `corral: ${setupScriptPath} to verify`;
     const commit = await git(root, ['commit-tree', tree, '-p', base, '-m', message], {
-      env: identity,
+      env: corralIdentity,
     });
     return commit.stdout.trim();
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
+  });
 }

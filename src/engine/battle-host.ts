@@ -70,13 +70,13 @@ export class BattleHost {
     return this.#driven.size;
   }
 
-  isDriven(id: string): boolean {
-    return this.#driven.has(id);
-  }
-
-  /** Writes a new battle's record and starts driving it; its first record. */
+  /**
+   * Writes a new battle's record and starts driving it; its first record. The credentials
+   * (`input.env`) go to the driver, never into the record.
+   */
   async start(input: StartBattleInput): Promise<BattleRecord> {
-    const record = await createBattle(this.o.home, input);
+    const { repoDir, spec, backend, limits } = input;
+    const record = await createBattle(this.o.home, { repoDir, spec, backend, limits });
     await this.#drive(record, input.env, null);
     return record;
   }

@@ -2,21 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BattleRecord } from '../orchestrator/battles/battle-record.js';
 import { newGradingState } from '../orchestrator/battles/battle-record.js';
+import { sampleContestant } from '../orchestrator/battles/battle-record.fixture.js';
 import { boardLines } from './battle-board.js';
-
-function contestant(name: string, over: Partial<BattleRecord['contestants'][number]> = {}) {
-  return {
-    name,
-    agent: 'claude',
-    model: null,
-    instanceId: null,
-    run: null,
-    work: null,
-    spent: null,
-    grading: newGradingState(),
-    ...over,
-  };
-}
 
 describe('boardLines', () => {
   it('says where each contestant is, aligned, and never lets a name drive the terminal', () => {
@@ -26,15 +13,15 @@ describe('boardLines', () => {
       createdAt: new Date(0).toISOString(),
       baseGrading: { ...newGradingState(), instanceId: 'shell-g1', attempts: 1 },
       contestants: [
-        contestant('waits'),
-        contestant('runs', { instanceId: 'claude-aaaaa' }),
-        contestant('done', {
+        sampleContestant('waits'),
+        sampleContestant('runs', { instanceId: 'claude-aaaaa' }),
+        sampleContestant('done', {
           instanceId: 'claude-bbbbb',
           run: { status: 'succeeded', exitCode: 0, durationMs: 65_000, branch: 'corral/x' },
           work: { files: 1, added: 3, deleted: 1 },
           grading: { ...newGradingState(), outcome: 'graded' },
         }),
-        contestant('evil\x1b]0;owned\x07', { agent: 'shell' }),
+        sampleContestant('evil\x1b]0;owned\x07', { agent: 'shell' }),
       ],
     } as unknown as BattleRecord;
     const lines = boardLines(record, 90_000);

@@ -122,28 +122,24 @@ export class BattleHost {
     id: string,
     options: { contestant?: string; prune: boolean },
   ): Promise<MergeOutcome & { battle: string }> {
-    const held = await holdBattle(this.o.home, id);
-    try {
-      const record = await loadBattle(this.o.home, id);
-      const before = structuredClone(record);
-      const results = await loadBattleResults(this.o.home, record);
-      const merged = await mergeBattle(record, results, options);
+    let merged: MergeOutcome | undefined;
+    await this.#edit(id, async (record) => {
+      const outcome = await mergeBattle(
+        record,
+        await loadBattleResults(this.o.home, record),
+        options,
+      );
       record.merged = {
-        contestant: merged.contestant,
-        how: merged.how,
-        into: merged.into,
-        commit: merged.commit,
+        contestant: outcome.contestant,
+        how: outcome.how,
+        into: outcome.into,
+        commit: outcome.commit,
         at: new Date().toISOString(),
       };
-      await saveBattle(this.o.home, record);
-      const bus = await EventBus.open(getBattlePaths(this.o.home, id).events, id);
-      for (const event of battleEvents(before, record)) this.o.publish(bus.push(event));
-      await bus.flush();
-      this.#index(record);
-      return { battle: id, ...merged };
-    } finally {
-      await held.release();
-    }
+      merged = outcome;
+      return [];
+    });
+    return { battle: id, ...merged! };
   }
 
   /**
@@ -180,22 +176,18 @@ export class BattleHost {
       env: input.env,
       text: battlePullRequestText(record, results, chosen.name),
     });
-    if (pushed.pullRequest) {
-      const held = await holdBattle(this.o.home, id);
-      try {
-        const now = await loadBattle(this.o.home, id);
+    const opened = pushed.pullRequest;
+    if (opened) {
+      await this.#edit(id, (now) => {
         now.proposed = {
           contestant: chosen.name,
           remote: pushed.remote,
-          url: pushed.pullRequest.url,
-          number: pushed.pullRequest.number,
+          url: opened.url,
+          number: opened.number,
           at: new Date().toISOString(),
         };
-        await saveBattle(this.o.home, now);
-        this.#index(now);
-      } finally {
-        await held.release();
-      }
+        return Promise.resolve([]);
+      });
     }
     return { battle: id, contestant: chosen.name, ...pushed };
   }
@@ -268,31 +260,48 @@ export class BattleHost {
     const out: string[] = [];
     for (const record of await listBattles(this.o.home)) {
       if (record.status !== 'running' || this.#driven.has(record.id)) continue;
-      const held = await holdBattle(this.o.home, record.id).catch(() => null);
-      if (!held) continue;
-      try {
-        const now = await loadBattle(this.o.home, record.id);
-        if (now.status !== 'running') continue;
+      const edited = await this.#edit(record.id, (now) => {
+        if (now.status !== 'running') return Promise.resolve(null);
         now.status = 'interrupted';
-        await saveBattle(this.o.home, now);
-        const bus = await EventBus.open(getBattlePaths(this.o.home, now.id).events, now.id);
-        this.o.publish(
-          bus.push(
-            battleInterrupted(
-              now.id,
-              'its driver stopped (the engine ended); corral battle resume goes on',
-              null,
-            ),
-          ),
-        );
-        await bus.flush();
-        this.#index(now);
-        out.push(now.id);
-      } finally {
-        await held.release();
-      }
+        const why = 'its driver stopped (the engine ended); corral battle resume goes on';
+        return Promise.resolve([battleInterrupted(now.id, why, null)]);
+      }).catch((error: unknown) => {
+        // Driven by another process (its lock held): left alone.
+        if (isCorralError(error) && error.code === 'BATTLE_BUSY') return null;
+        throw error;
+      });
+      if (edited?.status === 'interrupted') out.push(edited.id);
     }
     return out;
+  }
+
+  /**
+   * Changes the record of a battle not driven here, under its lock: `edit` changes it and
+   * returns the events to say besides what battle-events.ts reads off the change (null:
+   * nothing changed); the record is then saved, its events said, its rows indexed.
+   */
+  async #edit(
+    id: string,
+    edit: (record: BattleRecord) => Promise<NewEvent[] | null>,
+  ): Promise<BattleRecord> {
+    const held = await holdBattle(this.o.home, id);
+    try {
+      const record = await loadBattle(this.o.home, id);
+      const before = structuredClone(record);
+      const also = await edit(record);
+      if (also === null) return record;
+      await saveBattle(this.o.home, record);
+      const events = [...battleEvents(before, record), ...also];
+      if (events.length) {
+        const bus = await EventBus.open(getBattlePaths(this.o.home, id).events, id);
+        for (const event of events) this.o.publish(bus.push(event));
+        await bus.flush();
+      }
+      this.#index(record);
+      return record;
+    } finally {
+      await held.release();
+    }
   }
 
   async #drive(record: BattleRecord, env: RequestEnv, before: BattleRecord | null): Promise<void> {

@@ -4,41 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { battleEvents } from './battle-events.js';
-import { BattleRecord, newGradingState } from './battle-record.js';
-import { BattleSpec } from './battle-spec.js';
+import type { BattleRecord } from './battle-record.js';
+import { sampleBattle } from './battle-record.fixture.js';
 
 function fresh(): BattleRecord {
-  const contestant = (name: string) => ({
-    name,
-    agent: 'shell',
-    model: null,
-    instanceId: null,
-    run: null,
-    work: null,
-    spent: null,
-    grading: newGradingState(),
-  });
-  return BattleRecord.parse({
-    schemaVersion: 1,
-    id: 'battle-ev001',
-    createdAt: '2026-12-05T07:00:00.000Z',
-    endedAt: null,
-    status: 'running',
-    repoDir: '/src/app',
-    startBranch: 'main',
-    base: null,
-    backend: 'local',
-    limits: { memoryBytes: 2 ** 30, cpus: 1, pids: 256 },
-    spec: BattleSpec.parse({
-      prompt: 'fix it',
-      contestants: ['fix', 'noop'].map((name) => ({ name, agent: 'shell', command: ['true'] })),
-      test: 'npm test',
-      parallel: 2,
-    }),
-    baseGrading: newGradingState(),
-    contestants: [contestant('fix'), contestant('noop')],
-    ranking: null,
-  });
+  return sampleBattle(['fix', 'noop'], { id: 'battle-ev001' });
 }
 
 /** Every save of a battle's life, in order, and the events each said. */

@@ -4,46 +4,23 @@
  */
 import { describe, expect, it } from 'vitest';
 import { battlePullRequestText } from './battle-pull-request.js';
-import { BattleRecord, newGradingState } from './battle-record.js';
+import { sampleBattle, sampleContestant } from './battle-record.fixture.js';
 import type { BattleResults } from './battle-results.js';
-import { BattleSpec } from './battle-spec.js';
 import { gradeContestant } from './grade.js';
 import { sampleRun } from './grading-run.fixture.js';
 
 const hostile = 'x ```` [click me](https://evil.example) @someone';
 
-const record = BattleRecord.parse({
-  schemaVersion: 1,
-  id: 'battle-pr001',
-  createdAt: '2026-12-05T07:00:00.000Z',
-  endedAt: null,
-  status: 'graded',
-  repoDir: '/src/app',
-  startBranch: 'main',
-  base: 'c0ffee',
-  backend: 'local',
-  limits: { memoryBytes: 2 ** 30, cpus: 1, pids: 256 },
-  spec: BattleSpec.parse({
-    prompt: '\nFix the dates\nin the report',
-    contestants: [{ name: 'fix', agent: 'shell', command: ['true'] }],
-    test: 'npm test',
-    parallel: 1,
-  }),
-  baseGrading: newGradingState(),
-  contestants: [
-    {
-      name: 'fix',
-      agent: 'shell',
-      model: null,
-      instanceId: 'shell-aaaaa',
-      run: null,
-      work: null,
-      spent: null,
-      grading: newGradingState(),
-    },
-  ],
-  ranking: null,
-});
+const record = sampleBattle(
+  ['fix'],
+  {
+    id: 'battle-pr001',
+    status: 'graded',
+    base: 'c0ffee',
+    contestants: [sampleContestant('fix', { agent: 'shell', instanceId: 'shell-aaaaa' })],
+  },
+  { prompt: '\nFix the dates\nin the report' },
+);
 
 const results: BattleResults = {
   base: null,

@@ -88,6 +88,26 @@ describe('acquireLock', () => {
     await lock.release();
   });
 
+  it('takes over a lock whose holder was killed and is not reaped yet (a zombie)', async () => {
+    const path = await lockPath();
+    // `sleep 300` outlives its child `sleep 299` and never reaps it: killed, it stays a zombie.
+    const parent = spawn('bash', ['-c', 'sleep 299 & echo $!; exec sleep 300'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    children.push(parent);
+    const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+    const holder = Number(line.toString().trim());
+    await writeFile(path, String(holder));
+    // The control: a live holder keeps the lock.
+    await expect(acquireLock(path, { timeoutMs: 300 })).rejects.toThrow(`held by pid ${holder}`);
+    process.kill(holder, 'SIGKILL');
+    await expect.poll(() => readFile(`/proc/${holder}/stat`, 'utf8')).toMatch(/\) Z /);
+    expect(() => process.kill(holder, 0)).not.toThrow();
+    const lock = await acquireLock(path, { timeoutMs: 1000 });
+    expect(await readFile(path, 'utf8')).toBe(String(process.pid));
+    await lock.release();
+  });
+
   it('takes over a lock file that names nobody once it is old (a holder killed while making it), not a fresh one', async () => {
     const path = await lockPath();
     await writeFile(path, '');

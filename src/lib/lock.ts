@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, rm, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { isProcessRunning } from './process-stat.js';
 
 export interface Lock extends AsyncDisposable {
   release(): Promise<void>;
@@ -18,15 +19,6 @@ const staleEmptyMs = 5000;
 async function ageMs(path: string): Promise<number> {
   const s = await stat(path).catch(() => null);
   return s ? Date.now() - s.mtimeMs : 0;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -94,7 +86,7 @@ async function acquireFileLock(path: string, deadline: number): Promise<Lock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && !isProcessRunning(holder)) {
         await rm(path, { force: true });
         continue;
       }

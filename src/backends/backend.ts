@@ -185,6 +185,11 @@ export interface Sandbox extends AsyncDisposable {
    * by host yet.
    */
   setAllowedHosts?(hosts: string[]): Promise<void>;
+  /**
+   * Lets the sandbox's setup reach `hosts` besides the policy ([]: the policy alone again),
+   * resolving once that is in force. Where absent, `setAllowedHosts` does it (run-setup.ts).
+   */
+  setSetupHosts?(hosts: string[]): Promise<void>;
 }
 
 export interface Probe {

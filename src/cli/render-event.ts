@@ -21,6 +21,8 @@ export function renderEvent(event: CorralEvent): string | null {
       return event.ok ? null : sanitizeTerminalText(`  ${describeEvent(event)}`);
     case 'agent.text':
       return sanitizeTerminalText(event.text);
+    case 'setup.started':
+    case 'setup.ended':
     case 'agent.tool-call':
     case 'agent.command':
     case 'agent.file-change':

@@ -36,6 +36,10 @@ export const RunRequestSchema = z.object({
   contextFiles: z.array(z.string()).optional(),
   allowHosts: z.array(z.string()).optional(),
   allowPresets: z.array(z.string()).optional(),
+  setup: z
+    .object({ command: z.string().min(1), allowHosts: z.array(z.string()) })
+    .optional()
+    .describe("run in the sandbox before the agent starts; its hosts are never the agent's"),
   backend: z.enum(['auto', 'docker', 'local']),
   image: z.string().optional(),
   name: z.string().optional(),

@@ -42,6 +42,16 @@ export const CorralEvent = z.discriminatedUnion('type', [
     command: z.array(z.string()),
   }),
   z.object({ ...common, type: z.literal('instance.started'), sandboxId: z.string() }),
+  z.object({ ...common, type: z.literal('setup.started'), command: z.string() }),
+  z.object({
+    ...common,
+    type: z.literal('setup.ended'),
+    exitCode: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    durationMs: z.number().int(),
+    /** The end of what it printed (both streams), for a failure's why. */
+    output: z.string(),
+  }),
   z.object({
     ...common,
     type: z.literal('process.exited'),
@@ -211,6 +221,10 @@ export function parseEventLine(line: string, id: string): CorralEvent {
   return { v: eventSchemaVersion, ts: new Date().toISOString(), id, type: 'raw', line };
 }
 
+function lastLine(text: string): string {
+  return firstLine(text.trimEnd().split('\n').at(-1) ?? '');
+}
+
 function firstLine(text: string): string {
   const line = text.split('\n', 1)[0] ?? '';
   return line.length > 120 ? `${line.slice(0, 117)}…` : line;
@@ -223,6 +237,10 @@ export function describeEvent(event: CorralEvent): string {
       return `created on ${event.backend}, branch ${event.branch}, base ${(event.base.snapshot ?? event.base.commit).slice(0, 12)}`;
     case 'instance.started':
       return `sandbox ${event.sandboxId.slice(0, 12)} started`;
+    case 'setup.started':
+      return `setup: ${event.command}`;
+    case 'setup.ended':
+      return `setup ${event.exitCode === 0 ? 'done' : event.signal ? `killed by ${event.signal}` : `failed (exit ${event.exitCode})`} in ${(event.durationMs / 1000).toFixed(1)} s${event.exitCode === 0 ? '' : `: ${lastLine(event.output)}`}`;
     case 'process.exited':
       return event.signal
         ? `process killed by ${event.signal}`

@@ -51,6 +51,20 @@ export const GatewayConfig = z
       .object({
         port: Port.default(3128).describe('Port of the HTTP(S) proxy'),
         policyPath: z.string().describe('The live policy file (its directory is watched)'),
+        setupPolicyPath: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe(
+            "Hosts allowed besides the policy while the sandbox's setup runs (the supervisor's file, same format)",
+          ),
+        appliedPath: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe(
+            'Written on each change with the hosts now in force ({policy, setup}): how the supervisor knows',
+          ),
         logPath: z
           .string()
           .nullable()

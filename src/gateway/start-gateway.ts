@@ -16,6 +16,7 @@ import type { ModelDenialRecord } from '../protocol/model-denial-record.js';
 import { startModelGateway, type ModelGateway } from './model-gateway.js';
 import { openModelPolicy } from '../protocol/model-policy.js';
 import { ModelSpend } from './model-spend.js';
+import { appliedPolicyWriter } from './applied-policy.js';
 import { watchEgressPolicy, type PolicyWatcher } from './policy-watcher.js';
 import type { RequestRecord } from './request-record.js';
 import { startRequestServer, type RequestServer } from './request-server.js';
@@ -61,18 +62,45 @@ export async function startGateway(
     for (const stop of stack.splice(0).reverse()) await stop();
   };
   try {
+    // Said once both files are first read, then on each change of either.
+    let started = false;
+    const applied = config.egress.appliedPath
+      ? appliedPolicyWriter(config.egress.appliedPath, (m) => hooks.onWarning?.(m))
+      : undefined;
+    const sayApplied = () =>
+      applied?.({ policy: policy.current().allow, setup: setup?.current().allow ?? [] });
     const policy: PolicyWatcher = await watchEgressPolicy({
       path: config.egress.policyPath,
       pollMs: config.egress.pollMs,
       watch: config.egress.watch,
-      onChange: hooks.onPolicy,
+      onChange: (p) => {
+        hooks.onPolicy?.(p);
+        if (started) sayApplied();
+      },
       onError: hooks.onWarning,
     });
     stack.push(() => policy.close());
+    // The setup's hosts: allowed besides the policy while the sandbox is prepared.
+    const setup = config.egress.setupPolicyPath
+      ? await watchEgressPolicy({
+          path: config.egress.setupPolicyPath,
+          pollMs: config.egress.pollMs,
+          watch: config.egress.watch,
+          onChange: () => {
+            if (started) sayApplied();
+          },
+          onError: hooks.onWarning,
+        })
+      : undefined;
+    if (setup) stack.push(() => setup.close());
+    started = true;
+    sayApplied();
     const egress = await startEgressProxy({
       host: config.listenHost,
       port: config.egress.port,
-      allows: (host, port) => isHostAllowed(policy.current().allow, host, port),
+      allows: (host, port) =>
+        isHostAllowed(policy.current().allow, host, port) ||
+        (setup !== undefined && isHostAllowed(setup.current().allow, host, port)),
       logPath: config.egress.logPath,
       onRecord: hooks.onEgress,
       onError: hooks.onWarning,
@@ -131,7 +159,10 @@ export async function startGateway(
       egress,
       models,
       requests,
-      reloadPolicy: () => policy.reload(),
+      reloadPolicy: async () => {
+        await policy.reload();
+        await setup?.reload();
+      },
       close,
       [Symbol.asyncDispose]: close,
     };

@@ -95,7 +95,7 @@ describe('acquireLock', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     children.push(parent);
-    const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+    const [line] = (await once(parent.stdout, 'data')) as [Buffer];
     const holder = Number(line.toString().trim());
     await writeFile(path, String(holder));
     // The control: a live holder keeps the lock.

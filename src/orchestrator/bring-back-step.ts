@@ -27,7 +27,8 @@ export function bringBackOptions(metadata: Metadata, sandbox: Sandbox): BringBac
     agent: metadata.agent,
     baseTip: getBaseTip(metadata.base),
     gitDir: join(sandbox.workdir, '.git'),
-    excludes: sandbox.placeholders ?? [],
+    // The backend's placeholders, and what the setup left untracked (run-setup.ts).
+    excludes: [...(sandbox.placeholders ?? []), ...(metadata.setup?.leftOut ?? [])],
   };
 }
 

@@ -18,6 +18,7 @@ import {
   type Limits,
   type Metadata,
   type Relaxations,
+  type SandboxSetup,
 } from '../state/index.js';
 import type { ModelPolicy } from '../gateway/policy.js';
 import { EventBus } from '../events/index.js';
@@ -54,6 +55,8 @@ export interface CreateRequest {
   detached: boolean;
   /** The workspace gets the base's history only (provision.ts: ProvisionRequest). */
   baseHistoryOnly: boolean;
+  /** Run in the sandbox before its agent starts, each time (supervise.ts). */
+  setup: SandboxSetup | null;
 }
 
 export async function createInstance(
@@ -97,6 +100,7 @@ export async function createInstance(
       backend: request.backend,
       command: request.command,
       interactive: request.interactive,
+      setup: request.setup,
       sourceRepo: repo.root,
       base,
       branch,

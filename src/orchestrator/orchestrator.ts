@@ -88,6 +88,11 @@ export interface RunRequest {
   allowHosts?: string[];
   /** Presets whose hosts it may reach from the start (`--allow npm`; allow-presets.ts). */
   allowPresets?: string[];
+  /**
+   * Run in the sandbox before the agent starts, on every start (`--setup`), reaching
+   * `allowHosts` besides the policy (`--setup-allow-host`); the agent never reaches them.
+   */
+  setup?: { command: string; allowHosts: string[] };
   backend: BackendChoice;
   image?: string;
   name?: string;
@@ -191,9 +196,11 @@ export class Orchestrator {
         ...(request.allowHosts ?? []),
       ]),
     ]);
-    // A way out for an agent's model API, or for the hosts a command is allowed; on docker
-    // that way is always the gateway.
-    const network = agent.needsNetwork || allowHosts.length > 0 ? 'open' : 'none';
+    const setupHosts = checkHosts([...new Set(request.setup?.allowHosts ?? [])]);
+    // A way out for an agent's model API, or for the hosts a command or its setup is
+    // allowed; on docker that way is always the gateway.
+    const network =
+      agent.needsNetwork || allowHosts.length > 0 || setupHosts.length > 0 ? 'open' : 'none';
     await backend.prepare({
       instanceId: 'preflight',
       workspaceDir: request.repoDir,
@@ -227,6 +234,9 @@ export class Orchestrator {
       modelPolicy,
       detached: options.detached ?? false,
       baseHistoryOnly: request.baseHistoryOnly ?? false,
+      setup: request.setup
+        ? { command: request.setup.command, allowHosts: setupHosts, leftOut: [] }
+        : null,
     });
     await rememberRepo(this.home, metadata.sourceRepo);
     return metadata;

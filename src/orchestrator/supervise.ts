@@ -59,6 +59,7 @@ import type { InstanceStore } from './instance-store.js';
 import { findMissingCommand } from './missing-command.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { AppendLog } from './run/append-log.js';
+import { runSetup } from './run/run-setup.js';
 import { existsUnderNoFollow, IoTail, openUnderNoFollow } from './run/io-tail.js';
 import { loadRunCursor, saveRunCursor, type RunCursor } from './run/run-cursor.js';
 import { SummaryCollector } from './run-summary.js';
@@ -128,6 +129,8 @@ export async function superviseInstance(options: SuperviseOptions): Promise<Meta
 class InstanceRun {
   #metadata: Metadata;
   #redactor = new Redactor([]);
+  /** Aborted when the run is asked to stop: ends what runs before the agent (the setup). */
+  #stopAsked = new AbortController();
   readonly #summary = new SummaryCollector();
   #sessionId: string | null;
   #missingCommand: string | null = null;
@@ -246,6 +249,7 @@ class InstanceRun {
   requestStop(reason: StopReason): void {
     if (this.#stop) return;
     this.#stop = reason;
+    this.#stopAsked.abort();
     this.#log(stopping[reason]);
     this.#wake();
   }
@@ -335,6 +339,8 @@ class InstanceRun {
     });
     let policyWatcher: PolicyWatcher | undefined;
     let ran = false;
+    // No agent ran after a failed setup: the branch stays at the base, whatever it did.
+    let setupFailed = false;
     try {
       if (adopting && this.#metadata.run?.process) {
         sandbox = await this.o.backend.findSandbox(this.#id);
@@ -373,6 +379,13 @@ class InstanceRun {
           await this.#update({ run: { ...this.#metadata.run!, gateway: opened.gateway } });
         this.#redactor = new Redactor(opened.access.secrets);
         sandbox = await this.#startSandbox(opened);
+        if (this.#metadata.setup) {
+          // Died while it runs: the run is still 'starting', so the next supervisor begins
+          // again with a new sandbox, setup included.
+          setupFailed = true;
+          await this.#runSetup(sandbox, opened);
+          setupFailed = false;
+        }
         // instance.started is on disk before the command's launch is recorded: a supervisor
         // that dies in between finds it there when it takes the run up.
         await this.#checkpoint();
@@ -422,7 +435,7 @@ class InstanceRun {
     const bringBack = await bringBackSafely(
       this.o.store,
       this.#metadata,
-      sandbox,
+      setupFailed ? undefined : sandbox,
       ran,
       this.bus,
       (line) => this.o.log?.(line),
@@ -478,6 +491,35 @@ class InstanceRun {
     });
     this.#push({ id: this.#id, type: 'instance.started', sandboxId: sandbox.id });
     return sandbox;
+  }
+
+  /** Prepares the sandbox before its agent (run-setup.ts) within the run's deadline. */
+  async #runSetup(sandbox: Sandbox, opened: OpenedAgentAccess): Promise<void> {
+    const m = this.#metadata;
+    const adapter = getAgent(m.agent);
+    const baseHosts = m.network === 'open' ? hostsToAllow(adapter, opened.access.endpoints) : [];
+    const policy = await loadEgressPolicy(this.paths.policyFile);
+    const deadline = m.run?.deadlineAt ? Date.parse(m.run.deadlineAt) : null;
+    const timer =
+      deadline === null
+        ? undefined
+        : setTimeout(() => this.requestStop('timeout'), Math.max(0, deadline - Date.now()));
+    try {
+      const leftOut = await runSetup({
+        id: this.#id,
+        sandbox,
+        setup: m.setup!,
+        network: m.network,
+        agentHosts: [...baseHosts, ...policy.allow],
+        push: (event) => this.#push({ id: this.#id, ...event }),
+        redact: (text) => this.#redactor.redact(text),
+        log: (line) => this.#log(line),
+        signal: this.#stopAsked.signal,
+      });
+      await this.#update({ setup: { ...m.setup!, leftOut } });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #watchPolicy(
@@ -622,6 +664,7 @@ class InstanceRun {
     let exit: ProcessExit = { exitCode: null, signal: null };
     let startError: unknown;
     let ran = false;
+    let setupFailed = false;
     await this.#update({
       status: 'running',
       startedAt: new Date().toISOString(),
@@ -645,6 +688,11 @@ class InstanceRun {
       });
       this.#redactor = new Redactor(opened.access.secrets);
       sandbox = await this.#startSandbox(opened);
+      if (this.#metadata.setup) {
+        setupFailed = true;
+        await this.#runSetup(sandbox, opened);
+        setupFailed = false;
+      }
       if (opened.access.fence || opened.access.hostGateway) {
         gatewayLogs = await followGatewayLogs(this.#id, this.paths, (e) => this.#push(e));
       }
@@ -707,7 +755,7 @@ class InstanceRun {
     const bringBack = await bringBackSafely(
       this.o.store,
       this.#metadata,
-      sandbox,
+      setupFailed ? undefined : sandbox,
       ran,
       this.bus,
       (line) => this.o.log?.(line),

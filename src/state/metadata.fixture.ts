@@ -14,6 +14,7 @@ export function sampleMetadata(overrides: Partial<Metadata> = {}): Metadata {
     backend: 'docker',
     command: [],
     interactive: false,
+    setup: null,
     sourceRepo: '/src/repo',
     base: { commit: 'a'.repeat(40), snapshot: null, ref: null },
     branch: 'corral/claude-k3x9q',

@@ -89,6 +89,20 @@ export type Summary = z.infer<typeof Summary>;
  * (its files under `.git/corral-io/<tag>/`), how far it got, the backend's handle on the
  * detached process, when it must stop, and whether it was asked to.
  */
+/** A command that prepares the sandbox before its agent starts (a battle's contestants). */
+export const SandboxSetup = z.object({
+  command: z.string().describe('run with sh -c in the workspace, on every start'),
+  allowHosts: z
+    .array(z.string())
+    .default([])
+    .describe('hosts the setup may reach besides the policy; the agent never may'),
+  leftOut: z
+    .array(z.string())
+    .default([])
+    .describe("paths the last setup left untracked in the work tree: never the agent's work"),
+});
+export type SandboxSetup = z.infer<typeof SandboxSetup>;
+
 export const RunState = z.object({
   tag: z.string(),
   phase: z.enum(['starting', 'running', 'finishing']),
@@ -170,6 +184,7 @@ export const Metadata = z.object({
     .nullable()
     .describe('the process that runs the sandbox and brings the work back'),
   sandboxId: z.string().nullable(),
+  setup: SandboxSetup.nullable().default(null),
   run: RunState.nullable()
     .default(null)
     .describe('the run in progress (detached), for whoever supervises it next'),

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readAppliedPolicy } from '../../src/gateway/applied-policy.js';
 import { exec } from '../../src/lib/exec.js';
 import { sha256 } from '../helpers/fence.js';
 import {
@@ -178,6 +179,41 @@ describe('gateway sidecar process', () => {
       outputTokens: 45,
     });
     for (const text of [stdout, stderr, egressLog, usageLog]) expect(text).not.toContain(realKey);
+  });
+
+  it("opens the setup file's hosts besides the policy, and writes what is in force after each change", async () => {
+    const setupPath = join(dir, 'setup.json');
+    const appliedPath = join(dir, 'policy-applied.json');
+    await writeFile(setupPath, JSON.stringify({ allow: [] }));
+    const config = await writeConfig();
+    const written = JSON.parse(await readFile(config, 'utf8')) as { egress: object };
+    await writeFile(
+      config,
+      JSON.stringify({
+        ...written,
+        egress: { ...written.egress, setupPolicyPath: setupPath, appliedPath },
+      }),
+    );
+    child = start(config, { ANTHROPIC_API_KEY: realKey });
+    const info = await ready();
+    const applied = () => readAppliedPolicy(appliedPath);
+    expect(await applied()).toEqual({ policy: [], setup: [] });
+    expect(await curlStatus(info.egress.url)).toBe('403');
+
+    const host = `127.0.0.1:${targetPort}`;
+    await writeFile(setupPath, JSON.stringify({ allow: [host] }));
+    child.kill('SIGHUP');
+    for (let i = 0; i < 300 && (await applied())?.setup.length !== 1; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await applied()).toEqual({ policy: [], setup: [host] });
+    expect(await curlStatus(info.egress.url)).toBe('200');
+
+    await writeFile(setupPath, JSON.stringify({ allow: [] }));
+    child.kill('SIGHUP');
+    for (let i = 0; i < 300 && (await applied())?.setup.length !== 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await applied()).toEqual({ policy: [], setup: [] });
+    expect(await curlStatus(info.egress.url)).toBe('403');
   });
 
   it('takes the key from stdin, and names a missing key without printing any value', async () => {

@@ -18,7 +18,9 @@ import { chown, mkdir, open, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
+import { readAppliedPolicy, appliedPolicyFileName } from '../../gateway/applied-policy.js';
 import { CorralError } from '../../lib/errors.js';
+import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import type { EnforcedLimits } from '../../state/index.js';
 import type {
   DetachedProcess,
@@ -66,6 +68,10 @@ export const fenceRequestsPort = 3130;
 const requestsLogName = 'requests.log';
 /** The person's answers, in the policy dir. */
 const requestAnswersName = 'request-answers.json';
+/** The hosts a setup may reach besides the policy, in the policy dir (the supervisor's). */
+const setupPolicyName = 'setup.json';
+/** How long the gateway may take to put a setup's hosts in force or out of it. */
+const setupHostsMs = 20_000;
 
 /** The gateway's config file, in the state dir. */
 export const gatewayConfigName = 'gateway.json';
@@ -91,7 +97,34 @@ export class FencedSandbox implements Sandbox {
     private readonly agent: DockerSandbox,
     private readonly release: () => Promise<void>,
     readonly limits?: EnforcedLimits,
+    /** The setup file and the gateway's applied record (absent on a sandbox found again). */
+    private readonly setupFiles?: { policy: string; applied: string },
   ) {}
+
+  /**
+   * Lets the setup reach `hosts` besides the policy (none: back to the policy alone), and
+   * resolves once the gateway says it has them in force: the agent, started next, never
+   * finds the setup's hosts still open.
+   */
+  async setSetupHosts(hosts: string[]): Promise<void> {
+    const files = this.setupFiles;
+    if (!files)
+      throw new CorralError('INTERNAL', `The sandbox ${this.id} was found again: it has no setup.`);
+    const want = [...new Set(hosts)].sort();
+    await writeFileAtomic(files.policy, `${JSON.stringify({ allow: want })}\n`);
+    const deadline = Date.now() + setupHostsMs;
+    for (;;) {
+      const applied = await readAppliedPolicy(files.applied);
+      if (applied && JSON.stringify([...applied.setup].sort()) === JSON.stringify(want)) return;
+      if (Date.now() > deadline) {
+        throw new CorralError(
+          'INSTANCE_NOT_RUNNING',
+          `The gateway of ${this.id.slice(0, 12)} did not put the setup's hosts ${want.length ? 'in force' : 'out of force'} within ${setupHostsMs / 1000} s.`,
+        );
+      }
+      await delay(50);
+    }
+  }
 
   get id(): string {
     return this.agent.id;
@@ -161,6 +194,8 @@ function gatewayConfig(fence: SandboxFence): unknown {
     egress: {
       port: fenceProxyPort,
       policyPath: `${gatewayPolicyDir}/egress.json`,
+      setupPolicyPath: `${gatewayPolicyDir}/${setupPolicyName}`,
+      appliedPath: `${gatewayLogDir}/${appliedPolicyFileName}`,
       logPath: `${gatewayLogDir}/egress.log`,
     },
     models: fence.models.map((m) => ({
@@ -262,8 +297,17 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
   // The owner is root only under --unsafe-root over a root-owned workspace; the gateway then
   // runs as the uid such a workspace is otherwise handed to, never as root.
   const gatewayUser = owner.uid === 0 ? fallbackOwner : owner;
-  const logFiles = ['egress.log', 'usage.log', requestsLogName].map((f) => join(stateDir, f));
+  const logFiles = ['egress.log', 'usage.log', requestsLogName, appliedPolicyFileName].map((f) =>
+    join(stateDir, f),
+  );
   for (const file of logFiles) await ensureFile(file, gatewayUser);
+  // Each start begins with no setup hosts; the supervisor adds them while the setup runs.
+  const setupFiles = {
+    policy: join(policyDir, setupPolicyName),
+    applied: join(stateDir, appliedPolicyFileName),
+  };
+  await writeFileAtomic(setupFiles.policy, `${JSON.stringify({ allow: [] })}\n`);
+  await writeFile(setupFiles.applied, '');
 
   const plan: InstancePlan = {
     instanceId: spec.instanceId,
@@ -310,6 +354,7 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
         else await project.down();
       },
       getEnforcedLimits(relaxed.relax),
+      setupFiles,
     );
   } catch (error) {
     await project.logs().catch(() => undefined);

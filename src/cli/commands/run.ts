@@ -33,6 +33,8 @@ interface RunOptions extends SandboxOptionValues, UnsafeOptionValues, ModelOptio
   context: string[];
   allowHost: string[];
   allow: string[];
+  setup?: string;
+  setupAllowHost: string[];
   from?: string;
   name?: string;
   keep?: boolean;
@@ -72,6 +74,16 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       [],
     )
     .option(
+      '--setup <command>',
+      'prepare the sandbox before the command or agent starts (sh -c, in the workspace, on every start); a failing setup ends the run, exit 1',
+    )
+    .option(
+      '--setup-allow-host <host>',
+      'a host the setup alone may reach (repeatable), e.g. registry.npmjs.org; closed before the agent starts',
+      collect,
+      [],
+    )
+    .option(
       '--context <file>',
       'a file placed where the agent reads its instructions (repeatable; never committed)',
       collect,
@@ -104,6 +116,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
 Examples:
   corral run -- sh -c 'echo hi >> README.md && npm test'
   corral run --allow npm -- npm install
+  corral run --setup 'npm ci' --setup-allow-host registry.npmjs.org --agent claude -p "fix the bug"
   corral run --backend local --timeout 10m -- make test
   corral run -d --name fix-1 -- ./scripts/fix.sh
   corral run -i -- bash
@@ -134,6 +147,8 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
           '-i needs a terminal, and stdin is not one.',
           'Run it from a terminal, or drop -i.',
         );
+      if (o.setupAllowHost.length && o.setup === undefined)
+        throw usage('--setup-allow-host needs --setup.', "Add --setup '<command>', or drop it.");
       const unsafe = parseUnsafeOptions(o);
       const modelPolicy = parseModelOptions(o);
       const timeoutMs = parseTimeout(o.timeout);
@@ -154,6 +169,9 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
           ...(o.context.length ? { contextFiles: o.context.map((f) => resolve(f)) } : {}),
           ...(o.allowHost.length ? { allowHosts: o.allowHost } : {}),
           ...(o.allow.length ? { allowPresets: o.allow } : {}),
+          ...(o.setup !== undefined
+            ? { setup: { command: o.setup, allowHosts: o.setupAllowHost } }
+            : {}),
           ...(o.image !== undefined ? { image: o.image } : {}),
           ...(o.name !== undefined ? { name: o.name } : {}),
           ...(timeoutMs ? { timeoutMs } : {}),

@@ -84,6 +84,7 @@ export function whyNotGraded(
         : `The base was not graded, so there is nothing to grade it against.${note}`;
     case 'infrastructure': {
       const attempts = contestant.grading.attempts;
+      if (attempts === 0) return `Its sandbox could not be prepared for its agent.${note}`;
       return `Every grading attempt (${attempts}) failed for a reason not its own.${note}`;
     }
     case 'no-work':

@@ -187,6 +187,13 @@ class BattleDriver {
         durationMs: meta.durationMs,
         branch: meta.branch,
       };
+      if (meta.failure?.code === 'SETUP_FAILED') {
+        // Its sandbox was never ready for its agent: not its failure, and nothing to grade.
+        c.grading.outcome = 'infrastructure';
+        c.grading.note = meta.message;
+        await this.#save();
+        return;
+      }
       const diff = await instances.diff(meta.id).catch(() => null);
       if (diff) await this.#keepPatch(c.name, diff.patch);
       const files = diff?.files ?? null;
@@ -328,6 +335,16 @@ class BattleDriver {
       ...(prompt !== null ? { prompt } : {}),
       ...(spec.context.length ? { contextFiles: spec.context } : {}),
       ...(this.record.spec.allowHosts.length ? { allowHosts: this.record.spec.allowHosts } : {}),
+      // Prepared as the grading sandboxes are, before its agent starts; the setup's hosts
+      // are open to the setup alone.
+      ...(this.record.spec.setup !== null
+        ? {
+            setup: {
+              command: this.record.spec.setup,
+              allowHosts: this.record.spec.setupAllowHosts,
+            },
+          }
+        : {}),
       ...(this.record.spec.timeoutMs !== null ? { timeoutMs: this.record.spec.timeoutMs } : {}),
       modelPolicy: ModelPolicy.parse({ model: spec.model, budget: this.record.spec.budget }),
     };

@@ -243,6 +243,15 @@ function LineBody({ event }: { event: CorralEvent }) {
       );
     case 'instance.started':
       return <span className="life">started</span>;
+    case 'setup.started':
+      return <span className="life">{`setup: ${t(event.command)}`}</span>;
+    case 'setup.ended':
+      return (
+        <span className={event.exitCode === 0 ? 'life' : 'bad'}>
+          {`setup ${event.exitCode === 0 ? 'done' : `failed (exit ${event.exitCode ?? event.signal})`} in ${(event.durationMs / 1000).toFixed(1)} s`}
+          {event.exitCode === 0 ? null : <pre>{t(event.output)}</pre>}
+        </span>
+      );
     case 'process.exited':
       return (
         <span className="life">

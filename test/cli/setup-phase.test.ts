@@ -10,10 +10,13 @@
  * closing step removed; on the local backend the policy watcher, started with the command,
  * also narrows the list, so the local case holds either way.)
  */
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findImagesDir, getDefaultImageTag } from '../../src/backends/docker/index.js';
-import { corral, makeHome, readEvents } from '../helpers/cli.js';
+import { corral, makeHome, readEvents, waitFor, waitForEnd } from '../helpers/cli.js';
+import { killEnginesAndWait } from '../helpers/engine.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import { startHttpResponder, type HttpResponder } from '../helpers/http-responder.js';
 import { createTestNetwork } from '../helpers/stand-in-container.js';
@@ -181,6 +184,53 @@ describe('a setup before the command (local)', () => {
     expect(repo.show(out.branch, 'work.txt')).toBe('work\n');
     expect(repo.show(out.branch, 'deps/fetched.txt')).toBeUndefined();
   }, 240_000);
+
+  it('an engine killed (kill -9) mid-setup: the next one starts the run again, setup first, the hosts closed after', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    // The first setup announces itself, then waits long enough to be killed in the middle.
+    const setup = `echo attempt >> .git/setup-attempts; [ "$(wc -l < .git/setup-attempts)" -gt 1 ] || sleep 30; ${setupCommand(url)}`;
+    const r = await corral(
+      home,
+      [
+        'run',
+        '-d',
+        '--backend',
+        'local',
+        '--setup',
+        setup,
+        '--setup-allow-host',
+        host,
+        '--',
+        'sh',
+        '-c',
+        commandScript(url),
+      ],
+      { cwd: repo.dir },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    await waitFor('the setup to start', async () =>
+      (await readEvents<SetupEvent>(home, id)).some((e) => e.type === 'setup.started')
+        ? true
+        : undefined,
+    );
+    expect(await killEnginesAndWait(home)).toHaveLength(1);
+    // The next command starts an engine, which takes the run up.
+    await corral(home, ['ls']);
+    expect(await waitForEnd(home, id, 180_000)).toBe('succeeded');
+    const events = await readEvents<SetupEvent>(home, id);
+    expect(events.filter((e) => e.type === 'setup.ended')).toEqual([
+      expect.objectContaining({ exitCode: 0 }),
+    ]);
+    const output = await readFile(join(home, 'instances', id, 'output.log'), 'utf8');
+    expect(output).toContain('setup host here');
+    expect(output).toContain('COMMAND-REFUSED');
+    expect(output).not.toContain('COMMAND-REACHED');
+    const branch = `corral/${id}`;
+    expect(repo.show(branch, 'work.txt')).toBe('work\n');
+    expect(repo.show(branch, 'deps/fetched.txt')).toBeUndefined();
+  }, 300_000);
 
   it('refuses --setup-allow-host without --setup (exit 2)', async () => {
     const home = await makeHome();

@@ -134,7 +134,7 @@ gateway refuses further calls and the instance ends budget-exceeded, its work br
 The command's stdin is empty (end of file): it runs under the engine, not this terminal.
 Use -i for a terminal session.
 
-Exit code: the command's own; 124 timed out, 9 budget exceeded, 130 canceled, 127 command
+Exit code: the command's own; 1 its --setup failed; 124 timed out, 9 budget exceeded, 130 canceled, 127 command
 not found in the sandbox, 6 the work could not be brought back (kept in the workspace),
 2-5 bad input.`,
     );

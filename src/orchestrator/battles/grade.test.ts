@@ -41,6 +41,25 @@ describe('gradeContestant', () => {
     ]);
   });
 
+  it('resolves nobody when the base has nothing to check against (every test skipped)', () => {
+    const skipped = sampleRun({ [dates]: 'skipped', [numbers]: 'skipped' });
+    const grade = gradeContestant({
+      base: skipped,
+      contestant: sampleRun({ [dates]: 'passed', [numbers]: 'passed' }),
+      testFilesChanged: [],
+    });
+    expect(grade).toMatchObject({ resolved: false, infrastructure: true, score: 0 });
+    expect(grade.infrastructureReason).toMatch(/the base's tests were all skipped/);
+    // Named tests are something to check: the same base then grades the fix.
+    const named = gradeContestant({
+      base: skipped,
+      contestant: sampleRun({ [dates]: 'passed', [numbers]: 'passed' }),
+      testFilesChanged: [],
+      failToPass: [dates],
+    });
+    expect(named).toMatchObject({ resolved: true, infrastructure: false });
+  });
+
   it('flags deleted and edited tests, and does not resolve when a pass-to-pass test is missing', () => {
     const contestant = sampleRun({ [dates]: 'passed', [numbers]: 'passed' });
     const grade = gradeContestant({ base, contestant, testFilesChanged: ['test/report.test.ts'] });

@@ -199,7 +199,13 @@ export function gradeContestant(input: GradeInput): Grade {
     runnerFilesChanged: input.runnerFilesChanged ?? [],
     unknownNames,
   });
-  const infrastructure = infrastructureReason(base, contestant);
+  // Nothing to check a change against (every test of the base skipped, none named): no
+  // branch can be told from another, so none is resolved and none is scored.
+  const infrastructure =
+    infrastructureReason(base, contestant) ??
+    (f2p.total + p2p.total === 0
+      ? "No test to check the change against: the base's tests were all skipped (name some with --fail-to-pass)."
+      : null);
   const resolved =
     infrastructure === null &&
     contestant.failure === null &&

@@ -25,6 +25,7 @@ import { loadWebAssets } from '../server/web-assets.js';
 import { buildId } from './build-id.js';
 import { createEngine } from './create-engine.js';
 import { getEngineFiles, saveEngineInfo } from './engine-files.js';
+import type { RequestEnv } from './engine-api.js';
 import { tryEngineLock } from './engine-lock.js';
 
 const home = getCorralHome();
@@ -63,6 +64,7 @@ async function startServing(options: {
   host: string;
   port: number;
   token?: string;
+  env: RequestEnv;
 }): Promise<ServeSession> {
   if (tcpAddress) {
     throw new CorralError('INSTANCE_RUNNING', `The engine already serves ${tcpAddress}.`, {
@@ -87,6 +89,8 @@ async function startServing(options: {
     assets: await loadWebAssets(webDir),
     guard: (c, isAsset) => guard(c, isAsset),
     token: () => token,
+    // In memory while serving only: the session's end drops it with the app.
+    lentEnv: () => options.env,
   });
   const tcp = createAdaptorServer({ fetch: tcpApp.fetch });
   await new Promise<void>((resolve, reject) => {

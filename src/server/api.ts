@@ -27,7 +27,7 @@ import {
   ResumeInput,
   type EngineApi,
 } from '../engine/engine-api.js';
-import { ExitCode, isCorralError } from '../lib/errors.js';
+import { CorralError, ExitCode, isCorralError } from '../lib/errors.js';
 import { Metadata } from '../state/metadata.js';
 import { addBattleRoutes } from './battle-routes.js';
 import { json } from './route-responses.js';
@@ -47,6 +47,13 @@ const statusByExit: Record<number, 400 | 404 | 409 | 422 | 500 | 502 | 503> = {
 const Ref = z.object({ ref: z.string().describe('instance id, unique id prefix, or name') });
 const InstanceBody = z.object({ instance: Metadata });
 const EnvBody = z.object({ env: RequestEnv });
+/** `corral serve`'s request: where to listen, the token, the environment it lends. */
+const ServeInput = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(7070),
+  token: z.string().min(1).optional(),
+  env: RequestEnv.default({}),
+});
 
 /** A TCP listener for `corral serve`, open while the session that asked for it lasts. */
 export interface ServeSession {
@@ -58,7 +65,13 @@ export interface ServeSession {
 export interface ApiOptions {
   engine: EngineApi;
   /** Opens the API on TCP (the engine's socket API only). */
-  serve?: (options: { host: string; port: number; token?: string }) => Promise<ServeSession>;
+  serve?: (options: {
+    host: string;
+    port: number;
+    token?: string;
+    /** The serving user's environment, lent to the dashboard's calls (lent-env.ts). */
+    env: RequestEnv;
+  }) => Promise<ServeSession>;
   /** Requests refused before routing (authentication for TCP). */
   guard?: (c: Context) => Response | undefined | Promise<Response | undefined>;
 }
@@ -323,14 +336,15 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   if (options.serve) {
     const serve = options.serve;
     // `corral serve`: TCP is open while this stream is; the client leaving closes it.
-    app.get('/v1/engine/serve', (c) =>
-      streamSSE(c, async (stream) => {
-        const host = c.req.query('host') ?? '127.0.0.1';
-        const port = Number(c.req.query('port') ?? 7070);
-        const token = c.req.query('token');
+    app.post('/v1/engine/serve', async (c) => {
+      const body = ServeInput.safeParse(await c.req.json().catch(() => null));
+      return streamSSE(c, async (stream) => {
         let session: ServeSession;
         try {
-          session = await serve({ host, port, ...(token ? { token } : {}) });
+          if (!body.success)
+            throw new CorralError('USAGE', `Bad serve request: ${body.error.message}`);
+          const { host, port, token, env } = body.data;
+          session = await serve({ host, port, env, ...(token ? { token } : {}) });
         } catch (error) {
           const e = isCorralError(error)
             ? error.toJSON()
@@ -344,8 +358,8 @@ export function createApi(options: ApiOptions): OpenAPIHono {
         });
         await new Promise<void>((resolve) => stream.onAbort(resolve));
         await session.close();
-      }),
-    );
+      });
+    });
   }
 
   // Live streams (Server-Sent Events); documented by hand, they are not JSON responses.

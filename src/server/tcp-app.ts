@@ -7,8 +7,9 @@
  */
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import type { EngineApi } from '../engine/engine-api.js';
+import type { EngineApi, RequestEnv } from '../engine/engine-api.js';
 import { createApi } from './api.js';
+import { lendEnvironment } from './lent-env.js';
 import { securityHeaders } from './security-headers.js';
 import type { WebAssets } from './web-assets.js';
 
@@ -22,10 +23,12 @@ export interface TcpAppOptions {
   guard: (c: Context, isAsset: boolean) => Response | undefined;
   /** The token, which the session cookie carries. */
   token: () => string;
+  /** The serving user's environment, for the calls the page makes (lent-env.ts). */
+  lentEnv: () => RequestEnv;
 }
 
 export function createTcpApp(options: TcpAppOptions): Hono {
-  const api = createApi({ engine: options.engine });
+  const api = createApi({ engine: lendEnvironment(options.engine, options.lentEnv) });
   const app = new Hono();
   app.use('*', securityHeaders);
   app.use('*', async (c: Context, next) => {

@@ -20,13 +20,18 @@ export interface Serving {
 /** Serves `home`: on a free port with a new token, or on the port and with the token given. */
 export function startServe(
   home: string,
-  options: { port?: number; token?: string } = {},
+  options: { port?: number; token?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Serving> {
   const args = ['serve', '--port', String(options.port ?? 0), '--json'];
   if (options.token) args.push('--token', options.token);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
-      env: { ...process.env, CORRAL_HOME: home, CORRAL_ENGINE_IDLE_MS: '5000' },
+      env: {
+        ...process.env,
+        CORRAL_HOME: home,
+        CORRAL_ENGINE_IDLE_MS: '5000',
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

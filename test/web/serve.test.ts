@@ -5,8 +5,12 @@
  * SameSite=Strict cookie; a request from another origin or naming another host is
  * refused, cookie or not; and serving beyond loopback needs a chosen token.
  */
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corral, makeHome } from '../helpers/cli.js';
+import { makeRepo } from '../helpers/git-repo.js';
 import { http, startServe, type Serving } from '../helpers/serve.js';
 
 describe('corral serve: the dashboard and its security', () => {
@@ -134,5 +138,66 @@ describe('corral serve: the dashboard and its security', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('Serving on 0.0.0.0 would open the API beyond this machine');
     expect(r.stderr).toContain('--token');
+  });
+});
+
+describe("corral serve: the serving shell's credentials, lent to the page", () => {
+  const key = 'sk-ant-lent-by-the-serving-shell-0123456789';
+  /** What the page sends to create an agent instance: no environment (a browser has none). */
+  const create = async (serving: Serving, repoDir: string) =>
+    http(`${serving.url}/v1/instances`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${serving.token}`,
+        origin: serving.url,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        request: {
+          repoDir,
+          agent: 'claude',
+          command: [],
+          prompt: 'fix the bug',
+          backend: 'local',
+          keep: false,
+          interactive: false,
+          limits: { memoryBytes: 512 * 1024 ** 2, cpus: 1, pids: 256 },
+        },
+        env: {},
+        start: false,
+      }),
+    });
+
+  it('a call that needs an agent key gets the serving shell’s, which no answer or file shows', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    // The control: served from a shell without the key, the same call is refused for it.
+    const bare = await startServe(home, { env: { ANTHROPIC_API_KEY: '' } });
+    const refused = await create(bare, repo.dir);
+    await bare.stop();
+    expect(refused.status, refused.body).toBe(503);
+    expect(refused.body).toMatch(/MISSING_CREDENTIAL.*ANTHROPIC_API_KEY/);
+
+    const lending = await startServe(home, { env: { ANTHROPIC_API_KEY: key } });
+    try {
+      const made = await create(lending, repo.dir);
+      expect(made.status, made.body).toBe(200);
+      const { instance } = JSON.parse(made.body) as { instance: { id: string } };
+      expect(made.body).not.toContain(key);
+      const shown = await http(`${lending.url}/v1/instances/${instance.id}`, {
+        headers: { authorization: `Bearer ${lending.token}` },
+      });
+      expect(shown.status).toBe(200);
+      expect(shown.body).not.toContain(key);
+      // grep exits 1 when it finds nothing: what it lists is what holds the key (the
+      // control, a file of the test's own, shows it would find one).
+      await writeFile(join(home, 'control.txt'), key);
+      const files = execFileSync('sh', ['-c', 'grep -rl -- "$0" "$1" || true', key, home], {
+        encoding: 'utf8',
+      }).trim();
+      expect(files).toBe(join(home, 'control.txt'));
+    } finally {
+      await lending.stop();
+    }
   });
 });

@@ -3,13 +3,19 @@
  * behind a token, for as long as this command runs. It prints the address with the token
  * (`http://127.0.0.1:7070/#token=…`: opened in a browser, the page trades it for a session
  * cookie); Ctrl-C ends serving (the engine goes on). Another address than loopback needs
- * `--token`: the API is not opened beyond this machine on a token nobody chose.
+ * `--token`: the API is not opened beyond this machine on a token nobody chose. The page's
+ * calls get this shell's credentials (lent-env.ts): a resume or a push from the browser
+ * works as it would from here.
  */
 import { request } from 'node:http';
 import type { Command } from 'commander';
 import { createParser } from 'eventsource-parser';
 import { getEngineFiles } from '../../engine/engine-files.js';
+import type { RequestEnv } from '../../engine/engine-api.js';
+import { agentEnvNames } from '../agent-env.js';
+import { requestEnv } from '../engine-connect.js';
 import { errorFromBody } from '../engine-client.js';
+import { pushEnv } from './push.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine, progress, usage } from '../output.js';
 
@@ -35,15 +41,20 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw usage(`--port ${o.port} is not a port number.`, 'Use 0-65535, e.g. --port 7070.');
       await ctx.engine();
-      const q = new URLSearchParams({ host: o.host, port: String(port) });
-      if (o.token) q.set('token', o.token);
+      const body = JSON.stringify({
+        host: o.host,
+        port,
+        ...(o.token ? { token: o.token } : {}),
+        env: await lentEnv(),
+      });
       const socket = getEngineFiles(ctx.home()).socket;
       await new Promise<void>((resolve, reject) => {
         const req = request(
           {
             socketPath: socket,
-            path: `/v1/engine/serve?${q.toString()}`,
-            headers: { accept: 'text/event-stream' },
+            method: 'POST',
+            path: '/v1/engine/serve',
+            headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
           },
           (res) => {
             const parser = createParser({
@@ -78,7 +89,18 @@ export function registerServe(program: Command, ctx: CommandContext): void {
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-        req.end();
+        req.end(body);
       });
     });
+}
+
+/**
+ * What the page's calls need from this shell, as `corral run` and `corral push` would send
+ * it: every agent's credentials and endpoints, and the push's tokens and settings.
+ */
+async function lentEnv(): Promise<RequestEnv> {
+  const { listAgents } = await import('../../agents/index.js');
+  const env: RequestEnv = { ...pushEnv() };
+  for (const agent of listAgents()) Object.assign(env, requestEnv(await agentEnvNames(agent.name)));
+  return env;
 }

@@ -11,6 +11,7 @@ export function renderEvent(event: CorralEvent): string | null {
   switch (event.type) {
     case 'instance.created':
     case 'instance.started':
+    case 'instance.removed':
     case 'process.exited':
     case 'bring-back.done':
     case 'instance.ended':

@@ -3,6 +3,7 @@
  * engine's run host, and the services on top. Used by the engine process and, with
  * `CORRAL_ENGINE=inline`, by a command that runs the engine inside itself.
  */
+import { existsSync } from 'node:fs';
 import { createApp, type App } from '../app.js';
 import { notingLog } from '../lib/notes.js';
 import { isBattleId } from '../orchestrator/battles/battle-record.js';
@@ -12,6 +13,7 @@ import { BattleHost } from './battle-host.js';
 import { engineBattleInstances } from './battle-instances.js';
 import { EngineService } from './engine-service.js';
 import { EventFeed } from './event-feed.js';
+import { getRemovedEventsPath } from './removal-event.js';
 import { RunHost } from './run-host.js';
 
 export interface Engine {
@@ -55,10 +57,12 @@ export function createEngine(options: {
   // A battle's events are in the joint stream too, read from its own log.
   const feed = new EventFeed({
     journal: () => app.index.get().journal,
-    eventsPath: (id) =>
-      isBattleId(id)
-        ? getBattlePaths(app.home, id).events
-        : app.orchestrator.store.paths(id).events,
+    eventsPath: (id) => {
+      if (isBattleId(id)) return getBattlePaths(app.home, id).events;
+      const own = app.orchestrator.store.paths(id).events;
+      // A removed instance's last word is kept apart (removal-event.ts).
+      return existsSync(own) ? own : getRemovedEventsPath(app.home, id);
+    },
     flush: (id) => (isBattleId(id) ? battles.flush(id) : host.flush(id)),
     log: options.log,
   });

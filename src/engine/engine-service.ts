@@ -38,6 +38,7 @@ import type {
 import type { BattleRecord } from '../orchestrator/battles/battle-record.js';
 import type { BattleHost } from './battle-host.js';
 import type { EventFeed } from './event-feed.js';
+import { lastSeqOf, writeRemovalEvent } from './removal-event.js';
 import type { RunHost } from './run-host.js';
 
 export interface EngineServiceOptions {
@@ -165,11 +166,17 @@ export class EngineService implements EngineApi {
     return m;
   }
 
-  removeInstance(
+  /** Removes it; the joint stream then says so (removal-event.ts). */
+  async removeInstance(
     ref: string,
     options: { force?: boolean; deleteBranch?: boolean },
   ): Promise<Metadata> {
-    return this.#orchestrator.remove(ref, options);
+    const { home } = this.o.app;
+    const m = await this.#orchestrator.store.resolve(ref);
+    const last = await lastSeqOf(this.#orchestrator.store.paths(m.id).events, m.id);
+    const removed = await this.#orchestrator.remove(m.id, options);
+    this.o.feed.add(await writeRemovalEvent(home, m.id, last + 1));
+    return removed;
   }
 
   diff(ref: string, options: { stat: boolean; color: boolean }): Promise<DiffResult> {

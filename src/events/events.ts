@@ -42,6 +42,8 @@ export const CorralEvent = z.discriminatedUnion('type', [
     command: z.array(z.string()),
   }),
   z.object({ ...common, type: z.literal('instance.started'), sandboxId: z.string() }),
+  /** Its state dir, log included, is gone (`corral rm`): said in the joint stream only. */
+  z.object({ ...common, type: z.literal('instance.removed') }),
   z.object({ ...common, type: z.literal('setup.started'), command: z.string() }),
   z.object({
     ...common,
@@ -237,6 +239,8 @@ export function describeEvent(event: CorralEvent): string {
       return `created on ${event.backend}, branch ${event.branch}, base ${(event.base.snapshot ?? event.base.commit).slice(0, 12)}`;
     case 'instance.started':
       return `sandbox ${event.sandboxId.slice(0, 12)} started`;
+    case 'instance.removed':
+      return 'removed';
     case 'setup.started':
       return `setup: ${event.command}`;
     case 'setup.ended':

@@ -193,6 +193,52 @@ describe("every instance's events in one stream (GET /v1/events)", () => {
   });
 });
 
+describe('a removed instance in the joint stream', () => {
+  it('says instance.removed, numbered after its last event, live and to one catching up', async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    const run = await corral(home, ['run', '--backend', 'local', '--', 'sh', '-c', 'echo hi'], {
+      cwd: repo.dir,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const id = /corral: (shell-[a-z0-9]+)/.exec(run.stderr)![1]!;
+    const last = (await readEvents<{ seq: number }>(home, id)).at(-1)!.seq;
+    type Entry = { gseq: number; event: { id: string; seq: number; type: string } };
+    const live: Entry[] = [];
+    let ready!: () => void;
+    const following = new Promise<void>((r) => (ready = r));
+    const removedLive = new Promise<void>((done) => {
+      const s = openSse(home, '/v1/events?after=-1', {}, (m) => {
+        if (m.event === 'ready') ready();
+        if (m.event !== 'event') return;
+        live.push(JSON.parse(m.data) as Entry);
+        if (live.at(-1)!.event.type === 'instance.removed') {
+          s.req.destroy();
+          done();
+        }
+      });
+    });
+    await following;
+    const rm = await corral(home, ['rm', id]);
+    expect(rm.code, rm.stderr).toBe(0);
+    await removedLive;
+    expect(live.map((e) => [e.event.id, e.event.type, e.event.seq])).toEqual([
+      [id, 'instance.removed', last + 1],
+    ]);
+    // Caught up from the start: its own events went with it, its removal is there.
+    const replayed: Entry[] = [];
+    await new Promise<void>((done) => {
+      openSse(home, '/v1/events?follow=false', {}, (m) => {
+        if (m.event === 'event') replayed.push(JSON.parse(m.data) as Entry);
+        if (m.event === 'ready') done();
+      });
+    });
+    expect(replayed.filter((e) => e.event.id === id).map((e) => e.event.type)).toEqual([
+      'instance.removed',
+    ]);
+  });
+});
+
 describe('many instances at once', () => {
   it('20 runs started at once all end with their work on their branches', async () => {
     const home = await makeHome();

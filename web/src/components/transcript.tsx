@@ -243,6 +243,8 @@ function LineBody({ event }: { event: CorralEvent }) {
       );
     case 'instance.started':
       return <span className="life">started</span>;
+    case 'instance.removed':
+      return <span className="life">removed</span>;
     case 'setup.started':
       return <span className="life">{`setup: ${t(event.command)}`}</span>;
     case 'setup.ended':

@@ -15,6 +15,7 @@ import {
   type AllEventsOptions,
   type AnswerResult,
   type CreateInstanceInput,
+  type DiffOptions,
   type DiffResult,
   type EngineApi,
   type EngineStatus,
@@ -174,8 +175,8 @@ export class RemoteEngine implements EngineApi {
     return (await this.#call<{ instance: Metadata }>('DELETE', path)).instance;
   }
 
-  diff(ref: string, options: { stat: boolean; color: boolean }): Promise<DiffResult> {
-    const path = `/v1/instances/${encodeURIComponent(ref)}/diff?stat=${options.stat}&color=${options.color}`;
+  diff(ref: string, options: DiffOptions): Promise<DiffResult> {
+    const path = `/v1/instances/${encodeURIComponent(ref)}/diff?stat=${options.stat}&color=${options.color}&since=${options.since ?? 'base'}`;
     return this.#call('GET', path);
   }
 

@@ -17,7 +17,9 @@ import { instanceStatuses, Limits, Metadata } from '../state/metadata.js';
 import { instanceSorts, type InstanceQuery } from '../store/instance-query.js';
 import type { AnswerOutcome, InstanceRequests } from '../orchestrator/requests/index.js';
 import type { PushResult } from '../orchestrator/push/index.js';
-import type { RunRequest } from '../orchestrator/orchestrator.js';
+import type { DiffOptions, RunRequest } from '../orchestrator/orchestrator.js';
+
+export type { DiffOptions };
 import { BattleRecord } from '../orchestrator/battles/battle-record.js';
 import { BattleSpec } from '../orchestrator/battles/battle-spec.js';
 
@@ -367,7 +369,7 @@ export interface EngineApi {
   stopInstance(ref: string): Promise<Metadata>;
   resumeInstance(ref: string, input: ResumeInput): Promise<Metadata>;
   removeInstance(ref: string, options: z.infer<typeof RemoveInput>): Promise<Metadata>;
-  diff(ref: string, options: { stat: boolean; color: boolean }): Promise<DiffResult>;
+  diff(ref: string, options: DiffOptions): Promise<DiffResult>;
   loadPolicy(ref: string): Promise<PolicyResult>;
   editPolicy(ref: string, edit: z.infer<typeof PolicyEdit>): Promise<PolicyResult>;
   gc(options: { dryRun: boolean }): Promise<GcReportResult>;

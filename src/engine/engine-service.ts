@@ -22,6 +22,7 @@ import type {
   StartBattleInput,
   AnswerResult,
   CreateInstanceInput,
+  DiffOptions,
   DiffResult,
   EngineApi,
   EngineStatus,
@@ -179,7 +180,7 @@ export class EngineService implements EngineApi {
     return removed;
   }
 
-  diff(ref: string, options: { stat: boolean; color: boolean }): Promise<DiffResult> {
+  diff(ref: string, options: DiffOptions): Promise<DiffResult> {
     return this.#orchestrator.diff(ref, options);
   }
 

@@ -101,6 +101,7 @@ export async function createInstance(
       command: request.command,
       interactive: request.interactive,
       setup: request.setup,
+      turnBase: null,
       sourceRepo: repo.root,
       base,
       branch,

@@ -64,6 +64,13 @@ import {
 } from './requests/index.js';
 
 /** An instance's work against its base, as `corral diff` shows it. */
+/** What `diff` shows: against the base, or (`since: 'turn'`) what the latest run changed. */
+export interface DiffOptions {
+  stat: boolean;
+  color: boolean;
+  since?: 'base' | 'turn';
+}
+
 export interface DiffResult {
   id: string;
   status: string;
@@ -364,7 +371,12 @@ export class Orchestrator {
     await backend.prepare(
       getSandboxSpec(m, { home: this.home, workspace: this.store.paths(m.id).workspace }),
     );
+    // This turn starts from what the branch holds now (the run before brought it back).
+    const tip = await git(m.sourceRepo, ['rev-parse', '--verify', '-q', `refs/heads/${m.branch}`], {
+      allowFailure: true,
+    });
     return this.store.update(m.id, {
+      turnBase: tip.stdout.trim() || null,
       command: command && command.length ? command : m.command,
       prompt: options.prompt ?? m.prompt,
       interactive: options.interactive,
@@ -431,9 +443,11 @@ export class Orchestrator {
    * An instance's work against its base: read from its branch once it ended; while it
    * runs, computed inside its sandbox (the host runs no git in a live workspace).
    */
-  async diff(ref: string, options: { stat: boolean; color: boolean }): Promise<DiffResult> {
+  async diff(ref: string, options: DiffOptions): Promise<DiffResult> {
     const m = await this.store.resolve(ref);
-    const baseTip = getBaseTip(m.base);
+    // From the base, or from where the latest run started (its turn).
+    const baseTip =
+      options.since === 'turn' ? (m.turnBase ?? getBaseTip(m.base)) : getBaseTip(m.base);
     let result: { patch: string; files: FileStat[] };
     if (isEnded(m.status)) {
       result = await diffBranch(m.sourceRepo, baseTip, m.branch, options).catch(

@@ -226,15 +226,23 @@ export function createApi(options: ApiOptions): OpenAPIHono {
       path: '/v1/instances/{ref}/diff',
       request: {
         params: Ref,
-        query: z.object({ stat: z.string().optional(), color: z.string().optional() }),
+        query: z.object({
+          stat: z.string().optional(),
+          color: z.string().optional(),
+          since: z
+            .enum(['base', 'turn'])
+            .optional()
+            .describe("turn: only what the latest run changed (a resumed instance's last turn)"),
+        }),
       },
-      responses: json(DiffResult, 'the work against the base'),
+      responses: json(DiffResult, 'the work against the base (or the turn: `base` names it)'),
     }),
     async (c) => {
       const q = c.req.valid('query');
       const result = await engine.diff(c.req.valid('param').ref, {
         stat: q.stat === 'true',
         color: q.color === 'true',
+        since: q.since ?? 'base',
       });
       return c.json(result, 200);
     },

@@ -15,6 +15,7 @@ export function sampleMetadata(overrides: Partial<Metadata> = {}): Metadata {
     command: [],
     interactive: false,
     setup: null,
+    turnBase: null,
     sourceRepo: '/src/repo',
     base: { commit: 'a'.repeat(40), snapshot: null, ref: null },
     branch: 'corral/claude-k3x9q',

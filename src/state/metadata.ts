@@ -185,6 +185,13 @@ export const Metadata = z.object({
     .describe('the process that runs the sandbox and brings the work back'),
   sandboxId: z.string().nullable(),
   setup: SandboxSetup.nullable().default(null),
+  turnBase: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe(
+      'the commit the latest run started from (a resume: what the run before left on the branch); null: the base',
+    ),
   run: RunState.nullable()
     .default(null)
     .describe('the run in progress (detached), for whoever supervises it next'),

@@ -25,7 +25,9 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
     )
     .action(async (ref: string, o: { stat?: boolean; turn?: boolean; json?: boolean }) => {
       const color = !o.json && Boolean(process.stdout.isTTY);
-      const result = await (await ctx.engine()).diff(ref, {
+      const result = await (
+        await ctx.engine()
+      ).diff(ref, {
         stat: Boolean(o.stat),
         color,
         since: o.turn ? 'turn' : 'base',

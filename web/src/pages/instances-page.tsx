@@ -1,7 +1,9 @@
 /**
  * Every instance, live: the table the joint event stream keeps current, row by row, with a
  * text filter (id, name, agent, branch, prompt) and a status filter. Each row is its own
- * memoised component, so an event re-renders one row, not fifty.
+ * memoised component, so an event re-renders one row, not fifty. The lines a run changed
+ * (`+N −M`) come with its record: counted once when it ends (its summary's numstat, see
+ * run-summary.ts), so fifty rows cost no diff at all.
  */
 import { memo, useDeferredValue, useMemo, useState } from 'react';
 import { Elapsed } from '../components/elapsed.js';
@@ -11,7 +13,7 @@ import { formatTokens, formatUsd } from '../lib/format.js';
 import { useFeed, useInstanceRows } from '../lib/hooks.js';
 import { usageOf, type InstanceRow } from '../lib/instances-store.js';
 import { hrefs } from '../lib/route.js';
-import { isEndedStatus, statuses, type InstanceStatus } from '../lib/types.js';
+import { isEndedStatus, statuses, type InstanceStatus, type Metadata } from '../lib/types.js';
 
 type StatusFilter = 'all' | 'active' | 'ended' | InstanceStatus;
 
@@ -104,8 +106,8 @@ export function InstancesPage() {
                 <th scope="col" className="num wide">
                   Cost
                 </th>
-                <th scope="col" className="num wide">
-                  Files
+                <th scope="col" className="num">
+                  Changed
                 </th>
                 <th scope="col" className="num wide">
                   Denied
@@ -124,6 +126,18 @@ export function InstancesPage() {
         </div>
       )}
     </section>
+  );
+}
+
+/** `+N −M` lines (and, on a wide screen, in how many files), once the run has ended. */
+function LinesChanged({ summary: s }: { summary: Metadata['summary'] }) {
+  if (!s || s.filesChanged === null) return <>–</>;
+  const files = `${s.filesChanged} file${s.filesChanged === 1 ? '' : 's'}`;
+  if (s.linesAdded === null || s.linesDeleted === null) return <>{files}</>;
+  return (
+    <span title={files}>
+      <span className="add">+{s.linesAdded}</span> <span className="del">−{s.linesDeleted}</span>
+    </span>
   );
 }
 
@@ -146,7 +160,9 @@ const Row = memo(function Row({ row }: { row: InstanceRow }) {
       </td>
       <td className="num">{formatTokens(usage.tokens)}</td>
       <td className="num wide">{formatUsd(usage.costUsd)}</td>
-      <td className="num wide">{m.summary?.filesChanged ?? '–'}</td>
+      <td className="num changed">
+        <LinesChanged summary={m.summary} />
+      </td>
       <td className={`num wide${denied ? ' warn' : ''}`}>{denied || '–'}</td>
       <td className="num">
         {row.pending.length > 0 ? (

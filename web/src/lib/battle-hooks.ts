@@ -2,20 +2,66 @@
  * The battle pages' data, live: the list of battles and one battle's record with its
  * results. Both come from the engine API and are loaded again when the joint stream says
  * something of a battle (`battle.*`): the list fetches only that battle's record, the battle
- * page its record and results; each through a latest-only loader (latest-loader.ts).
+ * page its record and results; each through a latest-only loader (latest-loader.ts). The
+ * engine says a battle's events as it saves its record, so a record that does not show the
+ * last event yet is fetched again, a little later (as the instances store does).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, describeError } from './api.js';
-import { isBattleEvent, withBattle } from './battle-view.js';
+import { isBattleEvent, recordShows, withBattle } from './battle-view.js';
 import { useFeedEvents } from './hooks.js';
-import { latestLoader, type LatestLoader } from './latest-loader.js';
+import { latestLoader } from './latest-loader.js';
 import type { BattleRecord, BattleResults, CorralEvent } from './types.js';
+
+/** How often a record that lags its last event is fetched again (400 ms apart). */
+const maxRefetches = 25;
+
+interface RecordFollower {
+  /** An event of this battle: load it again (and again, until the record shows it). */
+  saw(event: CorralEvent | null): void;
+  dispose(): void;
+}
+
+function followRecord<T>(
+  load: () => Promise<T>,
+  recordOf: (value: T) => BattleRecord,
+  deliver: (value: T) => void,
+  fail: (error: unknown) => void,
+  delayMs: number,
+): RecordFollower {
+  let last: CorralEvent | null = null;
+  let tries = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const loader = latestLoader(
+    load,
+    (value) => {
+      deliver(value);
+      if (last && !recordShows(recordOf(value), last) && tries++ < maxRefetches) {
+        clearTimeout(timer);
+        timer = setTimeout(() => loader.request(), 400);
+      }
+    },
+    fail,
+    delayMs,
+  );
+  return {
+    saw(event) {
+      last = event;
+      tries = 0;
+      loader.request();
+    },
+    dispose() {
+      clearTimeout(timer);
+      loader.dispose();
+    },
+  };
+}
 
 /** Every battle, newest first (null until listed), and what went wrong listing them. */
 export function useBattleList(): { battles: BattleRecord[] | null; error: string | null } {
   const [battles, setBattles] = useState<BattleRecord[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const loaders = useRef(new Map<string, LatestLoader>());
+  const followers = useRef(new Map<string, RecordFollower>());
 
   useEffect(() => {
     let live = true;
@@ -28,10 +74,10 @@ export function useBattleList(): { battles: BattleRecord[] | null; error: string
       },
       (e: unknown) => live && setError(describeError(e)),
     );
-    const all = loaders.current;
+    const all = followers.current;
     return () => {
       live = false;
-      for (const loader of all.values()) loader.dispose();
+      for (const follower of all.values()) follower.dispose();
       all.clear();
     };
   }, []);
@@ -39,16 +85,18 @@ export function useBattleList(): { battles: BattleRecord[] | null; error: string
   useFeedEvents(
     useCallback((event: CorralEvent) => {
       if (!isBattleEvent(event)) return;
-      let loader = loaders.current.get(event.id);
-      if (!loader) {
-        loader = latestLoader(
+      let follower = followers.current.get(event.id);
+      if (!follower) {
+        follower = followRecord(
           () => api.getBattle(event.id),
+          (record) => record,
           (record) => setBattles((now) => withBattle(now ?? [], record)),
           () => undefined,
+          50,
         );
-        loaders.current.set(event.id, loader);
+        followers.current.set(event.id, follower);
       }
-      loader.request();
+      follower.saw(event);
     }, []),
   );
   return { battles, error };
@@ -66,14 +114,15 @@ export interface BattleData {
 export function useBattle(id: string): BattleData {
   const [data, setData] = useState<{ record: BattleRecord; results: BattleResults } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const loader = useRef<LatestLoader | null>(null);
+  const follower = useRef<RecordFollower | null>(null);
 
   useEffect(() => {
-    const l = latestLoader(
+    const f = followRecord(
       async () => {
         const [record, results] = await Promise.all([api.getBattle(id), api.battleResults(id)]);
         return { record, results };
       },
+      (loaded) => loaded.record,
       (loaded) => {
         setData(loaded);
         setError(null);
@@ -81,19 +130,19 @@ export function useBattle(id: string): BattleData {
       (e) => setError(describeError(e)),
       0,
     );
-    loader.current = l;
-    l.request();
-    return () => l.dispose();
+    follower.current = f;
+    f.saw(null);
+    return () => f.dispose();
   }, [id]);
 
   useFeedEvents(
     useCallback(
       (event: CorralEvent) => {
-        if (isBattleEvent(event) && event.id === id) loader.current?.request();
+        if (isBattleEvent(event) && event.id === id) follower.current?.saw(event);
       },
       [id],
     ),
   );
-  const reload = useCallback(() => loader.current?.request(), []);
+  const reload = useCallback(() => follower.current?.saw(null), []);
   return { record: data?.record ?? null, results: data?.results ?? null, error, reload };
 }

@@ -6,6 +6,7 @@ import {
   gradeFigures,
   isBattleEvent,
   rankingToShow,
+  recordShows,
   taskSummary,
   withBattle,
 } from './battle-view.js';
@@ -138,5 +139,32 @@ describe('the battle pages’ figures', () => {
     expect(list.map((x) => x.id)).toEqual(['battle-b', 'battle-a']);
     const graded = { ...a, status: 'graded' as const };
     expect(withBattle(list, graded)).toEqual([b, graded]);
+  });
+
+  it('tells whether a fetched record shows an event yet', () => {
+    const ev = (e: object) => ({ v: 1, ts: '', id: 'battle-aaaaa', ...e }) as CorralEvent;
+    const step = (name: string, s: string, instanceId: string | null = null) =>
+      ev({ type: 'battle.contestant', name, step: s, instanceId, detail: null });
+    const fresh = battle({ baseGrading: grading });
+    expect(recordShows(fresh, step('fix', 'started', 'shell-1'))).toBe(false);
+    expect(recordShows(fresh, step('base', 'graded'))).toBe(false);
+    // Its grading under way: the grade not yet saved.
+    const inGrading = { ...grading, attempts: 1, instanceId: 'shell-g' };
+    const grading1 = battle({ contestants: [contestant({ grading: inGrading })] });
+    expect(recordShows(grading1, step('fix', 'grading', 'shell-g'))).toBe(true);
+    expect(recordShows(grading1, step('fix', 'graded'))).toBe(false);
+    expect(recordShows(fresh, ev({ type: 'battle.ranked', ranking: [] }))).toBe(false);
+    expect(recordShows(fresh, ev({ type: 'battle.status', status: 'running' }))).toBe(true);
+    expect(recordShows(fresh, ev({ type: 'battle.status', status: 'graded' }))).toBe(false);
+    const run = { status: 'succeeded' as const, exitCode: 0, durationMs: 5, branch: 'b' };
+    const graded = { ...grading, attempts: 1, outcome: 'graded' as const };
+    const later = battle({
+      baseGrading: graded,
+      contestants: [contestant({ instanceId: 'shell-1', run, grading: graded })],
+    });
+    for (const s of ['started', 'ended', 'grading', 'graded'])
+      expect(recordShows(later, step('fix', s, 'shell-1'))).toBe(true);
+    expect(recordShows(later, step('base', 'graded'))).toBe(true);
+    expect(recordShows(later, ev({ type: 'instance.ended' }))).toBe(true);
   });
 });

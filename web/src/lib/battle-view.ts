@@ -2,8 +2,8 @@
  * What the battle pages show, worked out from a battle's record and its results (pure, so
  * it is unit-tested without a browser): a battle's task in one line, its winner and elapsed
  * time, where each contestant has got to, a grade's test figures, the ranking to show (the
- * final one once the record has it, else the one the grades so far make), and a list kept
- * newest first as records arrive.
+ * final one once the record has it, else the one the grades so far make), whether a fetched
+ * record shows an event yet, and a list kept newest first as records arrive.
  */
 import type {
   BattleRecord,
@@ -28,6 +28,36 @@ export function taskSummary(record: BattleRecord, maxChars = 80): string {
   const firstLine = record.spec.prompt?.split('\n').find((line) => line.trim() !== '');
   const text = firstLine?.trim() ?? `test: ${record.spec.test}`;
   return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+}
+
+/**
+ * Whether `record` has got as far as `event` says. The engine says a battle's events as it
+ * saves the record, so a record fetched at once may not show the last one yet: then fetch
+ * it again, a little later.
+ */
+export function recordShows(record: BattleRecord, event: CorralEvent): boolean {
+  if (event.type === 'battle.status')
+    return record.status === event.status || record.status === 'graded';
+  if (event.type === 'battle.budget') return record.budgetReached !== null;
+  if (event.type === 'battle.ranked') return record.ranking !== null;
+  if (event.type === 'battle.merged') return record.merged !== null;
+  if (event.type !== 'battle.contestant') return true;
+  const c = record.contestants.find((x) => x.name === event.name);
+  const g = event.name === 'base' ? record.baseGrading : c?.grading;
+  if (!g) return true;
+  switch (event.step) {
+    case 'started':
+      return c?.instanceId === event.instanceId;
+    case 'ended':
+      return c?.run !== null;
+    case 'grading':
+      // Once read, a grading's instance is dropped and its outcome set.
+      return g.instanceId !== null || g.outcome !== null;
+    case 'graded':
+    case 'no-work':
+    case 'infrastructure':
+      return g.outcome !== null;
+  }
 }
 
 /** The winner once ranked (the record's ranking; a tie for first names the first listed). */

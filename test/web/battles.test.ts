@@ -4,7 +4,8 @@
  * started by `corral battle` beside it: the battles list shows it appear and finish live;
  * its page shows each contestant running (held at a gate the test opens), then graded one
  * after the other, the ranking filling in and becoming final, the base's grade; Merge puts
- * the winner's fix on the branch the battle started from, and the page says so. Screenshots
+ * the winner's fix on the branch the battle started from, and the page says so. The
+ * results route the page reads (`GET /v1/battles/{id}/results`) is checked too. Screenshots
  * of both pages (light, dark, phone) go to test-results/screenshots/.
  */
 import { existsSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { corral, makeHome, type CliResult } from '../helpers/cli.js';
 import { makeDatesRepo } from '../helpers/dates-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
-import { freePort, startServe, type Serving } from '../helpers/serve.js';
+import { freePort, http, startServe, type Serving } from '../helpers/serve.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const shots = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
@@ -179,6 +180,31 @@ describe('the battle pages in a browser', () => {
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.json<{ winner: string }>().winner).toBe('fix');
     await shot('battle-graded');
+
+    // What the page read: the battle's results as the API gives them.
+    const auth = { authorization: `Bearer ${token}` };
+    const results = await http(`${serving.url}/v1/battles/${id}/results`, { headers: auth });
+    expect(results.status, results.body).toBe(200);
+    const body = JSON.parse(results.body) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      battle: id,
+      ranking: [
+        { name: 'fix', rank: 1 },
+        { name: 'noop', rank: 2 },
+      ],
+      grades: {
+        fix: { resolved: true, score: 1, failToPass: { total: 1, passed: 1 } },
+        noop: { resolved: false, score: 0, failToPass: { total: 1, passed: 0 } },
+      },
+      base: {
+        counts: { passed: 0, failed: 1, skipped: 0, errored: 0 },
+        exitCode: 1,
+        failure: null,
+      },
+    });
+    const missing = await http(`${serving.url}/v1/battles/battle-zzzzz/results`, { headers: auth });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toContain('BATTLE_NOT_FOUND');
 
     // Merge: the winner's fix lands on the branch the battle started from.
     expect(repo.show('main', 'src/date.js')).toContain('day + 2');

@@ -64,7 +64,9 @@ export function ContestantCard({
         </dd>
         <dt>Changed</dt>
         <dd>
-          {c.work ? (
+          {c.work?.files === 0 ? (
+            'nothing'
+          ) : c.work ? (
             <>
               <span className="add">+{c.work.added}</span>{' '}
               <span className="del">−{c.work.deleted}</span>{' '}
@@ -76,7 +78,7 @@ export function ContestantCard({
             '–'
           )}
         </dd>
-        <dt>Grading</dt>
+        <dt>Progress</dt>
         <dd data-testid="phase">
           {phase.word}
           {phase.note && <span className="muted small"> ({cleanText(phase.note)})</span>}

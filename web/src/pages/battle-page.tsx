@@ -115,8 +115,9 @@ function Ranking({ final, rows }: ReturnType<typeof rankingToShow>) {
         <ol data-testid="ranking">
           {rows.map((r) => (
             <li key={r.name} data-name={r.name}>
-              <span className="rank">#{r.rank}</span> <strong>{cleanText(r.name)}</strong>{' '}
-              <span className="muted small">{cleanText(r.reason)}</span>
+              <span className="rank">#{r.rank}</span> <strong>{cleanText(r.name)}</strong>
+              {/* Until every grade is in, the reason would compare with the ungraded. */}
+              {final && <span className="muted small"> {cleanText(r.reason)}</span>}
             </li>
           ))}
         </ol>

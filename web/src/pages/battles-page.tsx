@@ -40,7 +40,7 @@ export function BattlesPage() {
               <tr>
                 <th scope="col">Status</th>
                 <th scope="col">Battle</th>
-                <th scope="col" className="num">
+                <th scope="col" className="num wide">
                   Contestants
                 </th>
                 <th scope="col">Winner</th>
@@ -73,7 +73,7 @@ function BattleRow({ record: b }: { record: BattleRecord }) {
         <a href={hrefs.battle(b.id)}>{b.id}</a>
         <span className="muted small task"> {cleanText(taskSummary(b))}</span>
       </td>
-      <td className="num">{b.contestants.length}</td>
+      <td className="num wide">{b.contestants.length}</td>
       <td className="winner">{winner ? cleanText(winner) : '–'}</td>
       <td className="wide">{new Date(b.createdAt).toLocaleString()}</td>
       <td>

@@ -3,7 +3,8 @@
  * text filter (id, name, agent, branch, prompt) and a status filter. Each row is its own
  * memoised component, so an event re-renders one row, not fifty. The lines a run changed
  * (`+N −M`) come with its record: counted once when it ends (its summary's numstat, see
- * run-summary.ts), so fifty rows cost no diff at all.
+ * run-summary.ts), so fifty rows cost no diff at all. On a phone the minor columns (tokens
+ * and cost among them) give way to it.
  */
 import { memo, useDeferredValue, useMemo, useState } from 'react';
 import { Elapsed } from '../components/elapsed.js';
@@ -100,7 +101,7 @@ export function InstancesPage() {
                   Agent
                 </th>
                 <th scope="col">Elapsed</th>
-                <th scope="col" className="num">
+                <th scope="col" className="num wide">
                   Tokens
                 </th>
                 <th scope="col" className="num wide">
@@ -158,7 +159,7 @@ const Row = memo(function Row({ row }: { row: InstanceRow }) {
       <td>
         <Elapsed meta={m} />
       </td>
-      <td className="num">{formatTokens(usage.tokens)}</td>
+      <td className="num wide">{formatTokens(usage.tokens)}</td>
       <td className="num wide">{formatUsd(usage.costUsd)}</td>
       <td className="num changed">
         <LinesChanged summary={m.summary} />

@@ -3,8 +3,9 @@
  * against `corral serve`, with a battle of two `shell` contestants on the local backend
  * started by `corral battle` beside it: the battles list shows it appear and finish live;
  * its page shows each contestant running (held at a gate the test opens), then graded one
- * after the other, the ranking filling in and becoming final, the base's grade; Merge puts
- * the winner's fix on the branch the battle started from, and the page says so. The
+ * after the other, the ranking filling in and becoming final, the base's grade; Merge, once
+ * refused (the engine's message shown), then puts the winner's fix on the branch the battle
+ * started from, and the page says so. The
  * results route the page reads (`GET /v1/battles/{id}/results`) is checked too. Screenshots
  * of both pages (light, dark, phone) go to test-results/screenshots/.
  */
@@ -206,7 +207,16 @@ describe('the battle pages in a browser', () => {
     expect(missing.status).toBe(404);
     expect(missing.body).toContain('BATTLE_NOT_FOUND');
 
+    // Merge refused (an uncommitted change in the way): the engine's message, as text.
+    await repo.write('src/date.js', 'export function nextDay(day) {\n  return day;\n}\n');
+    await page.getByRole('button', { name: 'Merge into main' }).click();
+    await expect
+      .poll(() => page.getByTestId('merge-error').textContent(), { timeout: 30_000 })
+      .toMatch(/^Merging .* failed: .*Commit or stash your changes/);
+    expect(await page.getByTestId('merged').count()).toBe(0);
+
     // Merge: the winner's fix lands on the branch the battle started from.
+    repo.git('checkout', '--', 'src/date.js');
     expect(repo.show('main', 'src/date.js')).toContain('day + 2');
     await page.getByRole('button', { name: 'Merge into main' }).click();
     await expect
@@ -217,6 +227,7 @@ describe('the battle pages in a browser', () => {
       .toMatch(/^Merged fix into main/);
     expect(await page.getByRole('button', { name: /^Merge into/ }).count()).toBe(0);
     expect(repo.show('main', 'src/date.js')).toContain('day + 1');
+    expect(await page.getByTestId('merge-error').count()).toBe(0);
     await shot('battle-merged');
 
     // Dark, and on a phone.

@@ -2,7 +2,7 @@
  * Opens an address in the user's browser, for `corral serve --open`. Which command does it
  * is an ordered list: `$BROWSER` first (the user's explicit choice; a `:`-separated list, an
  * entry with `%s` gets the address there, else after its words), then the platform's opener
- * (`xdg-open`, `open`, `start`). Each is looked up on PATH before it is started, so "no
+ * (`xdg-open`, or `open` on macOS). Each is looked up on PATH before it is started, so "no
  * browser" is an answer (null) the caller can say in one line, not a crash; the opener is
  * started detached and not waited for.
  */
@@ -36,9 +36,8 @@ export function findOpener(
     const args = placed ? words.map((w) => w.replaceAll('%s', url)) : [...words, url];
     candidates.push({ words: args, source: '$BROWSER' });
   }
+  // corral runs on Linux and macOS (its sandboxes need them): their openers only.
   if (platform === 'darwin') candidates.push({ words: ['open', url], source: 'open' });
-  else if (platform === 'win32')
-    candidates.push({ words: ['cmd', '/c', 'start', '""', url], source: 'start' });
   else candidates.push({ words: ['xdg-open', url], source: 'xdg-open' });
   for (const c of candidates) {
     const [program, ...args] = c.words;

@@ -24,6 +24,7 @@ import {
   type GcReportResult,
   type MergeBattleInput,
   type MergeBattleResult,
+  type BattleResultsBody,
   type ProposeBattleInput,
   type StartBattleInput,
   listQueryToParams,
@@ -240,6 +241,10 @@ export class RemoteEngine implements EngineApi {
   async getBattle(id: string): Promise<BattleRecord> {
     const path = `/v1/battles/${encodeURIComponent(id)}`;
     return (await this.#call<{ battle: BattleRecord }>('GET', path)).battle;
+  }
+
+  getBattleResults(id: string): Promise<BattleResultsBody> {
+    return this.#call('GET', `/v1/battles/${encodeURIComponent(id)}/results`);
   }
 
   async listBattles(): Promise<BattleRecord[]> {

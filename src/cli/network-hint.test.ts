@@ -11,6 +11,8 @@ function ended(unreachableHosts: string[], overrides: Partial<Metadata> = {}): M
     cacheWriteTokens: 0,
     costUsd: null,
     filesChanged: 0,
+    linesAdded: null,
+    linesDeleted: null,
     toolCalls: 0,
     denials: [],
     egressDenied: 0,

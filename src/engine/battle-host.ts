@@ -33,6 +33,7 @@ import type { PushRequest, PushResult } from '../orchestrator/push/push-instance
 import { getBattlePaths } from '../state/index.js';
 import type { InstanceIndex } from '../store/index.js';
 import type {
+  BattleResultsBody,
   FollowOptions,
   ProposeBattleInput,
   RequestEnv,
@@ -103,6 +104,23 @@ export class BattleHost {
 
   get(id: string): Promise<BattleRecord> {
     return loadBattle(this.o.home, id);
+  }
+
+  /** Its grades and ranking as they stand, for the dashboard (the base's test list left out). */
+  async results(id: string): Promise<BattleResultsBody> {
+    const record = await loadBattle(this.o.home, id);
+    const results = await loadBattleResults(this.o.home, record);
+    const base = results.base;
+    return {
+      battle: id,
+      ranking: results.ranked,
+      grades: Object.fromEntries(results.grades),
+      base: base && {
+        counts: base.report?.counts ?? null,
+        exitCode: base.exitCode,
+        failure: base.failure,
+      },
+    };
   }
 
   /** Every battle, newest first: from the index, or from the state dirs when it cannot be used. */

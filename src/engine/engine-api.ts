@@ -297,8 +297,64 @@ export const StartBattleInput = z.object({
 });
 export type StartBattleInput = z.infer<typeof StartBattleInput>;
 
+const TestCountsSchema = z.object({
+  passed: z.number(),
+  failed: z.number(),
+  skipped: z.number(),
+  errored: z.number(),
+});
+
 export const BattleBody = z.object({ battle: BattleRecord });
 export const BattlesBody = z.object({ battles: z.array(BattleRecord) });
+
+/** One grade (grade.ts), as the API hands it out: the sets, the flags, the score's breakdown. */
+const GradeSchema = z.object({
+  resolved: z.boolean(),
+  infrastructure: z.boolean(),
+  infrastructureReason: z.string().nullable(),
+  suiteRan: z.boolean(),
+  counts: TestCountsSchema.nullable(),
+  failToPass: z.object({
+    named: z.boolean(),
+    total: z.number(),
+    passed: z.number(),
+    failing: z.array(z.string()),
+    unlisted: z.number(),
+  }),
+  passToPass: z.object({
+    named: z.boolean(),
+    total: z.number(),
+    passed: z.number(),
+    broken: z.array(z.string()),
+    unlisted: z.number(),
+  }),
+  flags: z.array(z.object({ code: z.string(), message: z.string() })),
+  score: z.number(),
+  breakdown: z.array(
+    z.object({ part: z.string(), weight: z.number(), value: z.number(), note: z.string() }),
+  ),
+});
+
+/**
+ * `GET /v1/battles/{id}/results`: its grades and ranking as they stand (battle-results.ts),
+ * computed afresh, so they fill in as gradings end; the base's run without its test list.
+ */
+export const BattleResultsBody = z.object({
+  battle: z.string(),
+  /** Every contestant, best first (those not graded yet last); final once the record is ranked. */
+  ranking: z.array(z.object({ name: z.string(), rank: z.number(), reason: z.string() })),
+  /** Each graded contestant's grade, by name. */
+  grades: z.record(z.string(), GradeSchema),
+  /** The base's grading run; null until it is graded. */
+  base: z
+    .object({
+      counts: TestCountsSchema.nullable(),
+      exitCode: z.number().nullable(),
+      failure: z.enum(['setup-failed', 'timed-out', 'sandbox-failed']).nullable(),
+    })
+    .nullable(),
+});
+export type BattleResultsBody = z.infer<typeof BattleResultsBody>;
 
 export const MergeBattleInput = z.object({
   contestant: z.string().optional().describe('merge this one instead of the winner'),
@@ -389,6 +445,8 @@ export interface EngineApi {
   /** Stops driving it (the contestants stopped, their work kept); its record then. */
   stopBattle(id: string): Promise<BattleRecord>;
   getBattle(id: string): Promise<BattleRecord>;
+  /** Its grades and ranking as they stand (read-only; computed from its grading files). */
+  getBattleResults(id: string): Promise<BattleResultsBody>;
   listBattles(): Promise<BattleRecord[]>;
   mergeBattle(id: string, input: MergeBattleInput): Promise<MergeBattleResult>;
   /** Pushes a contestant's branch and opens a pull request whose body is its grade. */

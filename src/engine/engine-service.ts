@@ -14,6 +14,7 @@ import { TerminalByteFilter } from '../lib/terminal-text.js';
 import { pushInstance, type OutputChunk } from '../orchestrator/index.js';
 import { isEnded, isSupervisorAlive, type Metadata } from '../state/index.js';
 import type {
+  BattleResultsBody,
   AllEventsOptions,
   FeedEntry,
   MergeBattleInput,
@@ -242,6 +243,10 @@ export class EngineService implements EngineApi {
 
   getBattle(id: string): Promise<BattleRecord> {
     return this.o.battles.get(id);
+  }
+
+  getBattleResults(id: string): Promise<BattleResultsBody> {
+    return this.o.battles.results(id);
   }
 
   listBattles(): Promise<BattleRecord[]> {

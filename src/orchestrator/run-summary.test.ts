@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CorralEvent } from '../events/index.js';
 import type { Metadata } from '../state/index.js';
-import { SummaryCollector } from './run-summary.js';
+import { countNumstat, SummaryCollector } from './run-summary.js';
 
 const at = { v: 1 as const, ts: '2026-11-26T10:00:00.000Z', id: 'claude-k3x9q' };
 const tokens = { cacheReadTokens: 0, cacheWriteTokens: 0, model: 'm' };
@@ -113,5 +113,19 @@ describe('SummaryCollector', () => {
     };
     const s = await summarize([metered(null), refused, refused]);
     expect(s).toMatchObject({ modelCallsDenied: 2, egressDenied: 0, inputTokens: 60 });
+  });
+});
+
+describe('countNumstat', () => {
+  it('adds up the lines of each file, a binary file counting as a file with none', () => {
+    expect(countNumstat('3\t1\ta.txt\n-\t-\tlogo.png\n10\t0\tsrc/b.ts\n')).toEqual({
+      filesChanged: 3,
+      linesAdded: 13,
+      linesDeleted: 1,
+    });
+  });
+
+  it('says nothing changed for an empty diff', () => {
+    expect(countNumstat('')).toEqual({ filesChanged: 0, linesAdded: 0, linesDeleted: 0 });
   });
 });

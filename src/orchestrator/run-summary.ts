@@ -4,8 +4,9 @@
  * when the gateway had no prices), how many tools it called, what it was refused (by its
  * CLI, by the egress policy, by the model gateway), which hosts it could not reach (the
  * gateway's denials; where no gateway logs them, in a sandbox without network or behind
- * sandbox-runtime's proxy, the hosts its tools' error lines name), and how many files its
- * branch changed.
+ * sandbox-runtime's proxy, the hosts its tools' error lines name), and how many files and
+ * lines its branch changed: one `git diff --numstat` when the run ends, kept in the record,
+ * so a list of fifty instances shows `+N −M` without fifty diffs.
  */
 import type { CorralEvent } from '../events/index.js';
 import { isHostAllowed } from '../gateway/policy.js';
@@ -41,6 +42,8 @@ export class SummaryCollector {
     cacheWriteTokens: 0,
     costUsd: null,
     filesChanged: null,
+    linesAdded: null,
+    linesDeleted: null,
     toolCalls: 0,
     denials: [],
     egressDenied: 0,
@@ -99,13 +102,33 @@ export class SummaryCollector {
     if (commit) {
       const r = await git(
         metadata.sourceRepo,
-        ['diff', '--name-only', getBaseTip(metadata.base), commit, '--'],
+        ['diff', '--numstat', getBaseTip(metadata.base), commit, '--'],
         {
           allowFailure: true,
         },
       );
-      if (r.exitCode === 0) this.summary.filesChanged = r.stdout.split('\n').filter(Boolean).length;
+      if (r.exitCode === 0) Object.assign(this.summary, countNumstat(r.stdout));
     }
     return this.summary;
   }
+}
+
+/**
+ * Files and lines of `git diff --numstat` output; a binary file (`-\t-\t<path>`) counts as a
+ * file with no lines.
+ *
+ * @example countNumstat('3\t1\ta.txt\n-\t-\tlogo.png\n') // { filesChanged: 2, linesAdded: 3, linesDeleted: 1 }
+ */
+export function countNumstat(
+  numstat: string,
+): Pick<Summary, 'filesChanged' | 'linesAdded' | 'linesDeleted'> {
+  const lines = numstat.split('\n').filter(Boolean);
+  let linesAdded = 0;
+  let linesDeleted = 0;
+  for (const line of lines) {
+    const [added, deleted] = line.split('\t');
+    linesAdded += Number(added) || 0;
+    linesDeleted += Number(deleted) || 0;
+  }
+  return { filesChanged: lines.length, linesAdded, linesDeleted };
 }

@@ -1,12 +1,14 @@
 /**
  * The API's battle routes (v1), translation only, as api.ts is for instances: start a
- * battle (the engine drives it), resume, stop, read, list, merge or propose (a pull request),
+ * battle (the engine drives it), resume, stop, read, list, its grades and ranking as they
+ * stand (the dashboard's battle page), merge or propose (a pull request),
  * and its `battle.*` events
  * as Server-Sent Events (resumable with Last-Event-ID, like an instance's).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   BattleBody,
+  BattleResultsBody,
   BattlesBody,
   MergeBattleInput,
   MergeBattleResult,
@@ -47,6 +49,15 @@ export function addBattleRoutes(app: OpenAPIHono, engine: EngineApi): void {
       responses: json(BattleBody, "the battle's record"),
     }),
     async (c) => c.json({ battle: await engine.getBattle(c.req.valid('param').id) }, 200),
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/battles/{id}/results',
+      request: { params: Id },
+      responses: json(BattleResultsBody, 'its grades and ranking as they stand'),
+    }),
+    async (c) => c.json(await engine.getBattleResults(c.req.valid('param').id), 200),
   );
   app.openapi(
     createRoute({

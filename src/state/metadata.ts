@@ -70,6 +70,9 @@ export const Summary = z.object({
   cacheWriteTokens: z.number(),
   costUsd: z.number().nullable(),
   filesChanged: z.number().int().nullable(),
+  /** Lines its branch added and deleted against the base (`git diff --numstat`, binary files 0). */
+  linesAdded: z.number().int().nullable().default(null),
+  linesDeleted: z.number().int().nullable().default(null),
   toolCalls: z.number().int(),
   denials: z.array(z.string()),
   /** Connections the egress policy refused (the gateway's or sandbox-runtime's). */

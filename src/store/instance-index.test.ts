@@ -29,6 +29,8 @@ const records: Metadata[] = [
       cacheWriteTokens: 0,
       costUsd: 0.0123,
       filesChanged: 3,
+      linesAdded: null,
+      linesDeleted: null,
       toolCalls: 4,
       denials: [],
       egressDenied: 0,

@@ -13,16 +13,21 @@ export interface Serving {
   url: string;
   token: string;
   child: ChildProcess;
+  /** What it printed on stderr so far (its progress lines). */
+  stderr(): string;
   /** Ends serving (Ctrl-C), as a user would; resolves when the command has exited. */
   stop(): Promise<void>;
 }
 
-/** Serves `home`: on a free port with a new token, or on the port and with the token given. */
+/**
+ * Serves `home`: on a free port with a new token, or on the port and with the token given;
+ * `args` and `env` added to the command's.
+ */
 export function startServe(
   home: string,
-  options: { port?: number; token?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { port?: number; token?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Serving> {
-  const args = ['serve', '--port', String(options.port ?? 0), '--json'];
+  const args = ['serve', '--port', String(options.port ?? 0), '--json', ...(options.args ?? [])];
   if (options.token) args.push('--token', options.token);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
@@ -55,6 +60,7 @@ export function startServe(
         url: o.url,
         token: o.token,
         child,
+        stderr: () => stderr,
         stop: async () => {
           child.kill('SIGINT');
           await exited;

@@ -168,6 +168,8 @@ describe('the dashboard in a browser', () => {
         .toBe('succeeded');
     }
     await expect.poll(() => row(quick1).locator('td').nth(4).textContent()).toBe('440');
+    // What it changed: one file of one line, counted when it ended.
+    expect(await row(quick1).locator('td.changed').textContent()).toBe('+1 −0');
 
     // The agent asks for a host (the gateway's log line); the table and a notification say so.
     const requestsLog = join(home, 'instances', long, 'requests.log');

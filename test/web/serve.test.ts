@@ -3,13 +3,16 @@
  * a strict Content-Security-Policy and with no inline script; every API call needs the
  * token, which the page trades once (POST /v1/session with the bearer) for an HttpOnly,
  * SameSite=Strict cookie; a request from another origin or naming another host is
- * refused, cookie or not; and serving beyond loopback needs a chosen token.
+ * refused, cookie or not; serving beyond loopback needs a chosen token; and `--open`
+ * hands the printed address to the user's browser ($BROWSER here: a script that records
+ * it), or says in one line that it found none and goes on serving.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corral, makeHome } from '../helpers/cli.js';
+import { corral, makeHome, waitFor } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import { http, startServe, type Serving } from '../helpers/serve.js';
 
@@ -138,6 +141,41 @@ describe('corral serve: the dashboard and its security', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('Serving on 0.0.0.0 would open the API beyond this machine');
     expect(r.stderr).toContain('--token');
+  });
+
+  it('--open hands the address with its token to $BROWSER; with no browser it says so and serves on', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'browser-'));
+    const opened = join(dir, 'opened.txt');
+    const browser = join(dir, 'fake-browser');
+    await writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" > '${opened}'\n`);
+    await chmod(browser, 0o755);
+    const withBrowser = await startServe(await makeHome(), {
+      args: ['--open'],
+      env: { BROWSER: browser },
+    });
+    try {
+      const arg = await waitFor(
+        'the browser to be started',
+        async () => (await readFile(opened, 'utf8').catch(() => '')).trim() || undefined,
+      );
+      expect(arg).toBe(`${withBrowser.url}/#token=${encodeURIComponent(withBrowser.token)}`);
+      expect(withBrowser.stderr()).toContain('opened the address with $BROWSER');
+    } finally {
+      await withBrowser.stop();
+    }
+
+    const noBrowser = await startServe(await makeHome(), {
+      args: ['--open'],
+      env: { BROWSER: join(dir, 'no-such-browser'), PATH: join(dir, 'empty') },
+    });
+    try {
+      await waitFor('the line saying so', () =>
+        Promise.resolve(noBrowser.stderr().includes('found no browser') || undefined),
+      );
+      expect((await http(`${noBrowser.url}/`)).status).toBe(200);
+    } finally {
+      await noBrowser.stop();
+    }
   });
 });
 

@@ -2,10 +2,11 @@
  * `corral serve`: the web dashboard and the engine's API on TCP, bound to 127.0.0.1 and
  * behind a token, for as long as this command runs. It prints the address with the token
  * (`http://127.0.0.1:7070/#token=…`: opened in a browser, the page trades it for a session
- * cookie); Ctrl-C ends serving (the engine goes on). Another address than loopback needs
- * `--token`: the API is not opened beyond this machine on a token nobody chose. The page's
- * calls get this shell's credentials (lent-env.ts): a resume or a push from the browser
- * works as it would from here.
+ * cookie); it opens nothing by itself, `--open` opens it with the user's browser
+ * (lib/open-browser.ts; when none is found it says so and goes on serving). Ctrl-C ends
+ * serving (the engine goes on). Another address than loopback needs `--token`: the API is
+ * not opened beyond this machine on a token nobody chose. The page's calls get this shell's
+ * credentials (lent-env.ts): a resume or a push from the browser works as it would from here.
  */
 import { request } from 'node:http';
 import type { Command } from 'commander';
@@ -16,8 +17,17 @@ import { agentEnvNames } from '../agent-env.js';
 import { requestEnv } from '../engine-connect.js';
 import { errorFromBody } from '../engine-client.js';
 import { pushEnv } from './push.js';
+import { findOpener, startOpener } from '../../lib/open-browser.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine, progress, usage } from '../output.js';
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  token?: string;
+  json?: boolean;
+  open?: boolean;
+}
 
 export function registerServe(program: Command, ctx: CommandContext): void {
   program
@@ -32,11 +42,12 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       '127.0.0.1',
     )
     .option('--token <secret>', 'the token clients must present (default: a new random one)')
+    .option('--open', "open the address in the user's browser ($BROWSER, else xdg-open/open)")
     .option(
       '--json',
       'print one JSON object { url, token } once serving (url without the token), then keep serving',
     )
-    .action(async (o: { port: string; host: string; token?: string; json?: boolean }) => {
+    .action(async (o: ServeOptions) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw usage(`--port ${o.port} is not a port number.`, 'Use 0-65535, e.g. --port 7070.');
@@ -74,6 +85,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
                   progress(
                     'corral: serving the dashboard and the engine API; open the address above in a browser. Ctrl-C stops serving (the engine goes on)',
                   );
+                  if (o.open) openInBrowser(url);
                 }
               },
             });
@@ -103,4 +115,16 @@ async function lentEnv(): Promise<RequestEnv> {
   const env: RequestEnv = { ...pushEnv() };
   for (const agent of listAgents()) Object.assign(env, requestEnv(await agentEnvNames(agent.name)));
   return env;
+}
+
+function openInBrowser(url: string): void {
+  const opener = findOpener(url, process.env, process.platform);
+  if (!opener) {
+    progress(
+      'corral: found no browser to open the address with (set $BROWSER, or install xdg-open); serving goes on',
+    );
+    return;
+  }
+  startOpener(opener);
+  progress(`corral: opened the address with ${opener.source}`);
 }

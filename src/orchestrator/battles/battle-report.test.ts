@@ -54,6 +54,8 @@ function contestant(name: string, overrides: Partial<ContestantState> = {}): Con
       cacheWriteTokens: 0,
       costUsd: 0.42,
       filesChanged: 1,
+      linesAdded: null,
+      linesDeleted: null,
       toolCalls: 17,
       denials: ['Bash'],
       egressDenied: 2,

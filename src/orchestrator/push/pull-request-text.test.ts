@@ -12,6 +12,8 @@ const base: Metadata = sampleMetadata({
     cacheWriteTokens: 6,
     costUsd: 0.0123,
     filesChanged: 2,
+    linesAdded: null,
+    linesDeleted: null,
     toolCalls: 4,
     denials: [],
     egressDenied: 0,

@@ -5,6 +5,8 @@
 import { FeedContext, useInstanceRows, useSignedOut, useStreamState } from '../lib/hooks.js';
 import type { LiveFeed } from '../lib/live-feed.js';
 import { hrefs, useRoute } from '../lib/route.js';
+import { BattlePage } from '../pages/battle-page.js';
+import { BattlesPage } from '../pages/battles-page.js';
 import { InstancePage } from '../pages/instance-page.js';
 import { InstancesPage } from '../pages/instances-page.js';
 import { RequestsPage } from '../pages/requests-page.js';
@@ -32,6 +34,10 @@ function Page() {
       return <InstancePage key={route.id} id={route.id} />;
     case 'requests':
       return <RequestsPage />;
+    case 'battles':
+      return <BattlesPage />;
+    case 'battle':
+      return <BattlePage key={route.id} id={route.id} />;
     case 'unknown':
       return (
         <p>
@@ -81,6 +87,12 @@ function Header() {
         </a>
         <a href={hrefs.requests} aria-current={route.page === 'requests' ? 'page' : undefined}>
           Requests{pending > 0 && <span className="count">{pending}</span>}
+        </a>
+        <a
+          href={hrefs.battles}
+          aria-current={route.page === 'battles' || route.page === 'battle' ? 'page' : undefined}
+        >
+          Battles
         </a>
       </nav>
       <span className={`conn conn-${state}`} role="status" data-testid="stream-state">

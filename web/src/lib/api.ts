@@ -4,7 +4,16 @@
  * An error response becomes an ApiError carrying the engine's code, message and hint, which
  * the pages show as they are (as text).
  */
-import type { DiffResult, EngineStatus, InstanceRequest, Metadata, PolicyInfo } from './types.js';
+import type {
+  BattleRecord,
+  BattleResults,
+  DiffResult,
+  EngineStatus,
+  InstanceRequest,
+  MergeBattleResult,
+  Metadata,
+  PolicyInfo,
+} from './types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -40,6 +49,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 }
 
 const at = (ref: string) => `/v1/instances/${encodeURIComponent(ref)}`;
+const battleAt = (id: string) => `/v1/battles/${encodeURIComponent(id)}`;
 
 /** The browser has none of the user's environment to lend the engine: requests carry none. */
 const env = {};
@@ -85,6 +95,16 @@ export const api = {
     call<unknown>('POST', `${at(ref)}/requests/${n}/approve`, { resume: true, env }),
   reject: (ref: string, n: number, reason: string | null) =>
     call<unknown>('POST', `${at(ref)}/requests/${n}/reject`, { reason }),
+  listBattles: async () => (await call<{ battles: BattleRecord[] }>('GET', '/v1/battles')).battles,
+  getBattle: async (id: string) =>
+    (await call<{ battle: BattleRecord }>('GET', battleAt(id))).battle,
+  battleResults: (id: string) => call<BattleResults>('GET', `${battleAt(id)}/results`),
+  /** Merges the winner, or `contestant`, where the battle started; the others' branches archived. */
+  mergeBattle: (id: string, contestant: string | null) =>
+    call<MergeBattleResult>('POST', `${battleAt(id)}/merge`, {
+      ...(contestant ? { contestant } : {}),
+      prune: false,
+    }),
 };
 
 /** What to show for a failed call: the engine's message and hint. */

@@ -10,7 +10,13 @@ describe('parseRoute', () => {
       page: 'instance',
       id: 'fake-ab/c d',
     });
+    expect(parseRoute(hrefs.battles)).toEqual({ page: 'battles' });
+    expect(parseRoute(hrefs.battle('battle-ab12c'))).toEqual({
+      page: 'battle',
+      id: 'battle-ab12c',
+    });
     expect(parseRoute('#/nowhere')).toEqual({ page: 'unknown' });
+    expect(parseRoute('#/battles/%E0%A4%A')).toEqual({ page: 'unknown' });
     expect(parseRoute('#/instances/%E0%A4%A')).toEqual({ page: 'unknown' });
   });
 });

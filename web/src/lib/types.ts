@@ -4,12 +4,26 @@
  * to a record or an event fails the dashboard's typecheck instead of its users.
  */
 import type { CorralEvent } from '../../../src/events/events.js';
-import type { DiffResult, EngineStatus, PolicyResult } from '../../../src/engine/engine-api.js';
+import type {
+  BattleResultsBody,
+  DiffResult,
+  EngineStatus,
+  MergeBattleResult,
+  PolicyResult,
+} from '../../../src/engine/engine-api.js';
+import type {
+  BattleRecord,
+  BattleStatus,
+  ContestantState,
+} from '../../../src/orchestrator/battles/battle-record.js';
 import type { InstanceRequest } from '../../../src/orchestrator/requests/instance-requests.js';
 import type { InstanceStatus, Metadata } from '../../../src/state/metadata.js';
 
 export type { CorralEvent, DiffResult, EngineStatus, InstanceRequest, InstanceStatus, Metadata };
+export type { BattleRecord, BattleStatus, ContestantState, MergeBattleResult };
 export type PolicyInfo = PolicyResult;
+export type BattleResults = BattleResultsBody;
+export type Grade = BattleResultsBody['grades'][string];
 
 /** One entry of `GET /v1/events`: the event and its place in the joint stream. */
 export interface FeedEntry {

@@ -1,7 +1,10 @@
 /**
  * Every instance, live: the table the joint event stream keeps current, row by row, with a
  * text filter (id, name, agent, branch, prompt) and a status filter. Each row is its own
- * memoised component, so an event re-renders one row, not fifty.
+ * memoised component, so an event re-renders one row, not fifty. The lines a run changed
+ * (`+N −M`) come with its record: counted once when it ends (its summary's numstat, see
+ * run-summary.ts), so fifty rows cost no diff at all. On a phone the minor columns (tokens
+ * and cost among them) give way to it.
  */
 import { memo, useDeferredValue, useMemo, useState } from 'react';
 import { Elapsed } from '../components/elapsed.js';
@@ -11,7 +14,7 @@ import { formatTokens, formatUsd } from '../lib/format.js';
 import { useFeed, useInstanceRows } from '../lib/hooks.js';
 import { usageOf, type InstanceRow } from '../lib/instances-store.js';
 import { hrefs } from '../lib/route.js';
-import { isEndedStatus, statuses, type InstanceStatus } from '../lib/types.js';
+import { isEndedStatus, statuses, type InstanceStatus, type Metadata } from '../lib/types.js';
 
 type StatusFilter = 'all' | 'active' | 'ended' | InstanceStatus;
 
@@ -98,14 +101,14 @@ export function InstancesPage() {
                   Agent
                 </th>
                 <th scope="col">Elapsed</th>
-                <th scope="col" className="num">
+                <th scope="col" className="num wide">
                   Tokens
                 </th>
                 <th scope="col" className="num wide">
                   Cost
                 </th>
-                <th scope="col" className="num wide">
-                  Files
+                <th scope="col" className="num">
+                  Changed
                 </th>
                 <th scope="col" className="num wide">
                   Denied
@@ -127,6 +130,18 @@ export function InstancesPage() {
   );
 }
 
+/** `+N −M` lines (and, on a wide screen, in how many files), once the run has ended. */
+function LinesChanged({ summary: s }: { summary: Metadata['summary'] }) {
+  if (!s || s.filesChanged === null) return <>–</>;
+  const files = `${s.filesChanged} file${s.filesChanged === 1 ? '' : 's'}`;
+  if (s.linesAdded === null || s.linesDeleted === null) return <>{files}</>;
+  return (
+    <span title={files}>
+      <span className="add">+{s.linesAdded}</span> <span className="del">−{s.linesDeleted}</span>
+    </span>
+  );
+}
+
 const Row = memo(function Row({ row }: { row: InstanceRow }) {
   const m = row.meta;
   const usage = usageOf(row);
@@ -144,9 +159,11 @@ const Row = memo(function Row({ row }: { row: InstanceRow }) {
       <td>
         <Elapsed meta={m} />
       </td>
-      <td className="num">{formatTokens(usage.tokens)}</td>
+      <td className="num wide">{formatTokens(usage.tokens)}</td>
       <td className="num wide">{formatUsd(usage.costUsd)}</td>
-      <td className="num wide">{m.summary?.filesChanged ?? '–'}</td>
+      <td className="num changed">
+        <LinesChanged summary={m.summary} />
+      </td>
       <td className={`num wide${denied ? ' warn' : ''}`}>{denied || '–'}</td>
       <td className="num">
         {row.pending.length > 0 ? (

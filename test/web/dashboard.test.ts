@@ -168,8 +168,10 @@ describe('the dashboard in a browser', () => {
         .toBe('succeeded');
     }
     await expect.poll(() => row(quick1).locator('td').nth(4).textContent()).toBe('440');
-    // What it changed: one file of one line, counted when it ended.
-    expect(await row(quick1).locator('td.changed').textContent()).toBe('+1 −0');
+    // What each changed: one file of one line, counted when it ended.
+    for (const id of [quick1, quick2]) {
+      await expect.poll(() => row(id).locator('td.changed').textContent()).toBe('+1 −0');
+    }
 
     // The agent asks for a host (the gateway's log line); the table and a notification say so.
     const requestsLog = join(home, 'instances', long, 'requests.log');
@@ -342,7 +344,7 @@ describe('the dashboard in a browser', () => {
     await expect.poll(state).toContain('the run ended');
 
     // Resume a kept one with a new prompt: the transcript follows the new run.
-    const kept = await run('kept', 'say first run', ['--keep']);
+    const kept = await run('kept', 'say first run\nwrite first.txt one', ['--keep']);
     await page.goto(`${serving.url}/#/instances/${kept}`);
     await expect.poll(badge, { timeout: 30_000 }).toBe('succeeded');
     await page
@@ -357,6 +359,16 @@ describe('the dashboard in a browser', () => {
     expect(text.split('first run')).toHaveLength(2);
     expect(text.split('second run')).toHaveLength(2);
     await shot('instance-resumed');
+
+    // Its diff: all its work against the base, or only what the last turn changed.
+    await page.getByRole('tab', { name: 'Diff' }).click();
+    const diff = page.getByTestId('diff');
+    const files = () => diff.locator('.diff-files code').allTextContents();
+    await expect.poll(files).toEqual(['first.txt', 'second.txt']);
+    await diff.getByLabel('Since').selectOption('turn');
+    await expect.poll(files).toEqual(['second.txt']);
+    await shot('instance-diff-turn');
+    await page.getByRole('tab', { name: 'Transcript' }).click();
 
     // Push its branch to another repository.
     const remote = await makeRepo({ 'README.md': '# remote\n' });
@@ -387,5 +399,10 @@ describe('the dashboard in a browser', () => {
     expect(
       ls.json<{ instances: Array<{ id: string }> }>().instances.map((i) => i.id),
     ).not.toContain(kept);
+
+    // Removed from a terminal: its row goes from the open page at once (instance.removed).
+    const gone = await corral(home, ['rm', sleeper]);
+    expect(gone.code, gone.stderr).toBe(0);
+    await expect.poll(() => row(sleeper).count()).toBe(0);
   });
 });

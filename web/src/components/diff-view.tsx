@@ -1,6 +1,7 @@
 /**
- * The instance's work against its base (`GET /v1/instances/{id}/diff`): the files with
- * their added and deleted line counts, then each file's patch with additions and deletions
+ * The instance's work against its base (`GET /v1/instances/{id}/diff`), or only what its
+ * latest run changed (`?since=turn`: a resumed instance's last turn): the files with their
+ * added and deleted line counts, then each file's patch with additions and deletions
  * coloured. Every path and line is text.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -12,15 +13,16 @@ import type { DiffResult } from '../lib/types.js';
 export function DiffView({ id, version }: { id: string; version: string }) {
   const [diff, setDiff] = useState<DiffResult | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [since, setSince] = useState<'base' | 'turn'>('base');
   const load = useCallback(() => {
-    api.diff(id).then(
+    api.diff(id, since).then(
       (d) => {
         setDiff(d);
         setError(null);
       },
       (e: unknown) => setError(describeError(e)),
     );
-  }, [id]);
+  }, [id, since]);
   // Loaded again whenever the record changes (a run ended: its branch moved).
   useEffect(load, [load, version]);
   const files = useMemo(() => (diff ? parsePatch(diff.patch) : []), [diff]);
@@ -30,6 +32,16 @@ export function DiffView({ id, version }: { id: string; version: string }) {
         <button type="button" onClick={load}>
           Refresh
         </button>
+        <label>
+          Since{' '}
+          <select
+            value={since}
+            onChange={(e) => setSince(e.target.value === 'turn' ? 'turn' : 'base')}
+          >
+            <option value="base">the base</option>
+            <option value="turn">the last turn</option>
+          </select>
+        </label>
         {diff && (
           <span className="muted small">
             {cleanText(diff.branch)} against {diff.base.slice(0, 12)}
@@ -41,7 +53,11 @@ export function DiffView({ id, version }: { id: string; version: string }) {
           {error}
         </p>
       )}
-      {diff && diff.files.length === 0 && <p className="muted">No changes against the base.</p>}
+      {diff && diff.files.length === 0 && (
+        <p className="muted">
+          {since === 'turn' ? 'No changes in the last turn.' : 'No changes against the base.'}
+        </p>
+      )}
       {diff && diff.files.length > 0 && (
         <ul className="diff-files">
           {diff.files.map((f) => (

@@ -51,7 +51,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 const at = (ref: string) => `/v1/instances/${encodeURIComponent(ref)}`;
 const battleAt = (id: string) => `/v1/battles/${encodeURIComponent(id)}`;
 
-/** The browser has none of the user's environment to lend the engine: requests carry none. */
+/** The browser has none of the user's environment: requests carry none, and the engine fills
+ * in what `corral serve`'s shell lent it (src/server/lent-env.ts). */
 const env = {};
 
 export const api = {
@@ -84,7 +85,9 @@ export const api = {
       cwd,
       env,
     }),
-  diff: (ref: string) => call<DiffResult>('GET', `${at(ref)}/diff`),
+  /** Against the base, or (`turn`) only what the latest run changed. */
+  diff: (ref: string, since: 'base' | 'turn' = 'base') =>
+    call<DiffResult>('GET', `${at(ref)}/diff?since=${since}`),
   policy: (ref: string) => call<PolicyInfo>('GET', `${at(ref)}/policy`),
   editPolicy: (ref: string, change: 'allow' | 'deny', hosts: string[]) =>
     call<PolicyInfo>('POST', `${at(ref)}/policy`, { change, hosts }),

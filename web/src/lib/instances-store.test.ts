@@ -90,6 +90,18 @@ describe('InstancesStore', () => {
     expect(usageOf(store.getSnapshot()[0]!)).toEqual({ tokens: 120, costUsd: 0.5 });
   });
 
+  it('takes a removed instance away, and nothing else', () => {
+    const store = new InstancesStore(() => undefined);
+    store.load([meta('a', '2026-01-01T00:00:00Z'), meta('b', '2026-01-01T00:01:00Z')], []);
+    const [b0] = store.getSnapshot();
+    store.apply(ev({ type: 'instance.removed', id: 'a', seq: 9 }));
+    expect(store.getSnapshot()).toEqual([b0]);
+    // Said again (a page catching up), it changes nothing.
+    const before = store.getSnapshot();
+    store.apply(ev({ type: 'instance.removed', id: 'a', seq: 9 }));
+    expect(store.getSnapshot()).toBe(before);
+  });
+
   it('keeps what is said of an instance before its record arrives', () => {
     const store = new InstancesStore(() => undefined);
     store.load([], []);

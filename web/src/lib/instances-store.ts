@@ -6,7 +6,8 @@
  * its summary, exit and times); a record that does not show the last lifecycle event yet
  * (the engine saves it just after saying the event) keeps the event's status and is asked
  * for again; usage adds to live token counts until the run's summary
- * has them; requests opened and answered keep each row's pending count.
+ * has them; requests opened and answered keep each row's pending count; a removal (by
+ * anyone) takes the row away.
  */
 import type { CorralEvent, InstanceRequest, Metadata } from './types.js';
 
@@ -107,6 +108,13 @@ export class InstancesStore {
 
   /** One event of the joint stream. */
   apply(event: CorralEvent): void {
+    if (event.type === 'instance.removed') {
+      // Removed elsewhere (corral rm, another page): its row goes at once.
+      this.#early.delete(event.id);
+      this.#lifecycle.delete(event.id);
+      this.remove(event.id);
+      return;
+    }
     const row = this.#rows.get(event.id);
     const base = row ??
       this.#early.get(event.id) ?? {

@@ -30,6 +30,7 @@ const longScript = [
   'say step four',
   'run while [ ! -e .git/gate2 ]; do sleep 0.2; done',
   'write notes.txt notes from the long run',
+  'write src/answer.ts export const answer = 42; // <b>not bold</b>',
   'say all done',
 ].join('\n');
 
@@ -284,6 +285,11 @@ describe('the dashboard in a browser', () => {
     await expect
       .poll(() => diff.locator('.dl-add').allTextContents())
       .toContain('+notes from the long run\n');
+    // Code is coloured by its language, and stays text.
+    const code = diff.getByRole('region', { name: 'diff of src/answer.ts' });
+    expect(await code.locator('.tk-keyword').allTextContents()).toEqual(['export', 'const']);
+    expect(await code.locator('.tk-comment').textContent()).toBe('// <b>not bold</b>');
+    expect(await code.locator('b').count()).toBe(0);
     await shot('instance-diff');
     await page.getByRole('tab', { name: 'Egress policy' }).click();
     const policy = page.getByTestId('policy');

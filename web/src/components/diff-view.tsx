@@ -2,12 +2,14 @@
  * The instance's work against its base (`GET /v1/instances/{id}/diff`), or only what its
  * latest run changed (`?since=turn`: a resumed instance's last turn): the files with their
  * added and deleted line counts, then each file's patch with additions and deletions
- * coloured. Every path and line is text.
+ * coloured and the code coloured by its language (lib/highlight.ts). Every path and line is
+ * text.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, describeError } from '../lib/api.js';
 import { cleanText } from '../lib/clean-text.js';
-import { parsePatch } from '../lib/parse-patch.js';
+import { grammarFor, highlightLine } from '../lib/highlight.js';
+import { parsePatch, type PatchLine } from '../lib/parse-patch.js';
 import type { DiffResult } from '../lib/types.js';
 
 export function DiffView({ id, version }: { id: string; version: string }) {
@@ -73,16 +75,47 @@ export function DiffView({ id, version }: { id: string; version: string }) {
           <h3>
             <code>{file.path}</code>
           </h3>
-          <pre>
-            {file.lines.map((line, i) => (
-              <span key={i} className={`dl dl-${line.kind}`}>
-                {line.text}
-                {'\n'}
-              </span>
-            ))}
-          </pre>
+          <PatchLines lines={file.lines} grammar={grammarFor(file.path)} />
         </section>
       ))}
     </div>
+  );
+}
+
+/** A file's lines: the code of added, deleted and context lines coloured by its language. */
+function PatchLines({
+  lines,
+  grammar,
+}: {
+  lines: PatchLine[];
+  grammar: ReturnType<typeof grammarFor>;
+}) {
+  return (
+    <pre>
+      {lines.map((line, i) => {
+        const code = line.kind === 'add' || line.kind === 'del' || line.kind === 'context';
+        return (
+          <span key={i} className={`dl dl-${line.kind}`}>
+            {code ? (
+              <>
+                {line.text.slice(0, 1)}
+                {highlightLine(line.text.slice(1), grammar).map((piece, j) =>
+                  piece.kind === null ? (
+                    piece.text
+                  ) : (
+                    <span key={j} className={`tk tk-${piece.kind}`}>
+                      {piece.text}
+                    </span>
+                  ),
+                )}
+              </>
+            ) : (
+              line.text
+            )}
+            {'\n'}
+          </span>
+        );
+      })}
+    </pre>
   );
 }

@@ -339,8 +339,8 @@ class InstanceRun {
     });
     let policyWatcher: PolicyWatcher | undefined;
     let ran = false;
-    // No agent ran after a failed setup: the branch stays at the base, whatever it did.
-    let setupFailed = false;
+    // Ended (failed, stopped) while the setup ran: no agent ran, the branch stays at the base.
+    let preparing = false;
     try {
       if (adopting && this.#metadata.run?.process) {
         sandbox = await this.o.backend.findSandbox(this.#id);
@@ -382,9 +382,9 @@ class InstanceRun {
         if (this.#metadata.setup) {
           // Died while it runs: the run is still 'starting', so the next supervisor begins
           // again with a new sandbox, setup included.
-          setupFailed = true;
+          preparing = true;
           await this.#runSetup(sandbox, opened);
-          setupFailed = false;
+          preparing = false;
         }
         // instance.started is on disk before the command's launch is recorded: a supervisor
         // that dies in between finds it there when it takes the run up.
@@ -435,7 +435,7 @@ class InstanceRun {
     const bringBack = await bringBackSafely(
       this.o.store,
       this.#metadata,
-      setupFailed ? undefined : sandbox,
+      preparing ? undefined : sandbox,
       ran,
       this.bus,
       (line) => this.o.log?.(line),
@@ -664,7 +664,7 @@ class InstanceRun {
     let exit: ProcessExit = { exitCode: null, signal: null };
     let startError: unknown;
     let ran = false;
-    let setupFailed = false;
+    let preparing = false;
     await this.#update({
       status: 'running',
       startedAt: new Date().toISOString(),
@@ -689,9 +689,9 @@ class InstanceRun {
       this.#redactor = new Redactor(opened.access.secrets);
       sandbox = await this.#startSandbox(opened);
       if (this.#metadata.setup) {
-        setupFailed = true;
+        preparing = true;
         await this.#runSetup(sandbox, opened);
-        setupFailed = false;
+        preparing = false;
       }
       if (opened.access.fence || opened.access.hostGateway) {
         gatewayLogs = await followGatewayLogs(this.#id, this.paths, (e) => this.#push(e));
@@ -755,7 +755,7 @@ class InstanceRun {
     const bringBack = await bringBackSafely(
       this.o.store,
       this.#metadata,
-      setupFailed ? undefined : sandbox,
+      preparing ? undefined : sandbox,
       ran,
       this.bus,
       (line) => this.o.log?.(line),

@@ -42,7 +42,7 @@ export async function runSetup(run: SetupRun): Promise<string[]> {
   run.push({ type: 'setup.started', command: setup.command });
   const hosts = run.network === 'open' ? setup.allowHosts : [];
   if (setup.allowHosts.length && run.network !== 'open')
-    run.log('corral: the setup runs without network (the instance has none)');
+    run.log('the setup runs without network (the instance has none)');
   const open = hostsSwitch(sandbox, run.agentHosts);
   if (hosts.length) await open(hosts);
   let result;

@@ -17,18 +17,27 @@ export type AppliedPolicy = z.infer<typeof AppliedPolicy>;
 /** The file's name beside the gateway's other logs (a file mount: it must exist first). */
 export const appliedPolicyFileName = 'policy-applied.json';
 
-/** Writes one change after another, in order (the file is rewritten whole each time). */
+export interface AppliedPolicyWriter {
+  /** Writes `applied` after what was said before it (the file is rewritten whole). */
+  say(applied: AppliedPolicy): void;
+  /** Resolves once everything said so far is written. */
+  settled(): Promise<void>;
+}
+
 export function appliedPolicyWriter(
   path: string,
   onError: (message: string) => void,
-): (applied: AppliedPolicy) => void {
+): AppliedPolicyWriter {
   let chain: Promise<void> = Promise.resolve();
-  return (applied) => {
-    chain = chain.then(() =>
-      writeFile(path, `${JSON.stringify(applied)}\n`).catch((error: unknown) =>
-        onError(`cannot write ${path}: ${(error as Error).message}`),
-      ),
-    );
+  return {
+    say: (applied) => {
+      chain = chain.then(() =>
+        writeFile(path, `${JSON.stringify(applied)}\n`).catch((error: unknown) =>
+          onError(`cannot write ${path}: ${(error as Error).message}`),
+        ),
+      );
+    },
+    settled: () => chain,
   };
 }
 

@@ -68,7 +68,7 @@ export async function startGateway(
       ? appliedPolicyWriter(config.egress.appliedPath, (m) => hooks.onWarning?.(m))
       : undefined;
     const sayApplied = () =>
-      applied?.({ policy: policy.current().allow, setup: setup?.current().allow ?? [] });
+      applied?.say({ policy: policy.current().allow, setup: setup?.current().allow ?? [] });
     const policy: PolicyWatcher = await watchEgressPolicy({
       path: config.egress.policyPath,
       pollMs: config.egress.pollMs,
@@ -95,6 +95,8 @@ export async function startGateway(
     if (setup) stack.push(() => setup.close());
     started = true;
     sayApplied();
+    // Ready means the record is there: the supervisor reads it from the start.
+    await applied?.settled();
     const egress = await startEgressProxy({
       host: config.listenHost,
       port: config.egress.port,

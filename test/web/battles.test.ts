@@ -9,18 +9,15 @@
  * results route the page reads (`GET /v1/battles/{id}/results`) is checked too. Screenshots
  * of both pages (light, dark, phone) go to test-results/screenshots/.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot } from '../helpers/browser.js';
 import { corral, makeHome, type CliResult } from '../helpers/cli.js';
 import { makeDatesRepo } from '../helpers/dates-repo.js';
 import type { TestRepo } from '../helpers/git-repo.js';
 import { freePort, http, startServe, type Serving } from '../helpers/serve.js';
-
-const chromiumPath = '/usr/bin/chromium';
-const shots = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 
 /** Each contestant waits for its gate (a file the test writes into its workspace's .git). */
 const battleFile = [
@@ -44,25 +41,14 @@ describe('the battle pages in a browser', () => {
   let page: Page;
   let battleRun: Promise<CliResult> | undefined;
 
-  const shot = (name: string) =>
-    page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const shot = (name: string) => screenshot(page, name);
 
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) {
-      throw new Error(
-        `The dashboard's browser test drives Debian's chromium at ${chromiumPath}, which is missing. Install it: sudo bash scripts/setup-host.sh (or apt-get install chromium).`,
-      );
-    }
-    await mkdir(shots, { recursive: true });
     home = await makeHome();
     repo = await makeDatesRepo({ '.gitignore': 'battle.yml\n' });
     await repo.write('battle.yml', battleFile);
     serving = await startServe(home, { port: await freePort(), token });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));

@@ -9,17 +9,14 @@
  * line and without notifying what it replayed; the diff and the policy show and change.
  * Screenshots of each page go to test-results/screenshots/.
  */
-import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot } from '../helpers/browser.js';
 import { corral, makeHome } from '../helpers/cli.js';
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
 import { freePort, startServe, type Serving } from '../helpers/serve.js';
-
-const chromiumPath = '/usr/bin/chromium';
-const shots = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 
 /** Runs until the test opens each gate (a file it writes into the workspace's .git). */
 const longScript = [
@@ -62,8 +59,7 @@ describe('the dashboard in a browser', () => {
   let browser: Browser;
   let page: Page;
 
-  const shot = (name: string) =>
-    page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const shot = (name: string) => screenshot(page, name);
   const openGate = (id: string, gate: string) =>
     writeFile(join(home, 'instances', id, 'workspace', '.git', gate), '');
   const loggedText = async (id: string) =>
@@ -92,21 +88,11 @@ describe('the dashboard in a browser', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) {
-      throw new Error(
-        `The dashboard's browser test drives Debian's chromium at ${chromiumPath}, which is missing. Install it: sudo bash scripts/setup-host.sh (or apt-get install chromium).`,
-      );
-    }
-    await mkdir(shots, { recursive: true });
     home = await makeHome();
     repo = await makeRepo({ 'README.md': '# e2e\n' });
     port = await freePort();
     serving = await startServe(home, { port, token });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addInitScript(notificationStub);
     page = await context.newPage();

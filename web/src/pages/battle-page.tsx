@@ -9,6 +9,7 @@ import { BattleElapsed } from '../components/battle-elapsed.js';
 import { BattleStatusBadge } from '../components/battle-status-badge.js';
 import { ContestantCard } from '../components/contestant-card.js';
 import { MergePanel } from '../components/merge-panel.js';
+import { NotLoaded } from '../components/not-loaded.js';
 import { useBattle } from '../lib/battle-hooks.js';
 import { rankingToShow, winnerOf } from '../lib/battle-view.js';
 import { cleanText } from '../lib/clean-text.js';
@@ -20,20 +21,7 @@ export function BattlePage({ id }: { id: string }) {
   const { record, results, error, reload } = useBattle(id);
   const rows = useInstanceRows();
   if (!record) {
-    return (
-      <section>
-        <p>
-          <a href={hrefs.battles}>← Battles</a>
-        </p>
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : (
-          <p className="muted">Loading {id}…</p>
-        )}
-      </section>
-    );
+    return <NotLoaded back={{ href: hrefs.battles, label: 'Battles' }} id={id} error={error} />;
   }
   const ranking = rankingToShow(record, results);
   const rankOf = new Map(ranking.rows.map((r) => [r.name, r.rank]));

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { ActionsPanel } from '../components/actions-panel.js';
 import { DiffView } from '../components/diff-view.js';
 import { Elapsed } from '../components/elapsed.js';
+import { NotLoaded } from '../components/not-loaded.js';
 import { PolicyPanel } from '../components/policy-panel.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { Transcript } from '../components/transcript.js';
@@ -41,20 +42,7 @@ export function InstancePage({ id }: { id: string }) {
   }, []);
 
   if (!row) {
-    return (
-      <section>
-        <p>
-          <a href={hrefs.instances}>← Instances</a>
-        </p>
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : (
-          <p className="muted">Loading {id}…</p>
-        )}
-      </section>
-    );
+    return <NotLoaded back={{ href: hrefs.instances, label: 'Instances' }} id={id} error={error} />;
   }
   const m = row.meta;
   return (

@@ -80,10 +80,15 @@ export function printBattleResults(
   for (const line of alignColumns(rows.map((r) => r.map((cell) => tableCell(cell, 60)))))
     printLine(line);
   const winner = results.ranked[0];
-  if (winner) {
+  const graded = winner && results.grades.get(winner.name);
+  if (winner && graded && !graded.infrastructure) {
     const c = b.contestants.find((x) => x.name === winner.name)!;
     printLine('');
     printLine(`winner: ${winner.name} (${winner.reason}), branch ${c.run?.branch ?? '—'}`);
+  } else if (winner) {
+    // First only because nobody was graded: no winner to name.
+    printLine('');
+    printLine(`no winner: no contestant could be graded (${winner.reason})`);
   }
   progress(`corral: report ${getBattlePaths(ctx.home(), b.id).report}`);
 }

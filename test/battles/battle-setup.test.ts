@@ -87,5 +87,10 @@ describe('a battle whose setup fails (local)', () => {
     expect(repo.git('rev-parse', fixer.branch!).trim()).toBe(record.base);
     const report = await readFile(join(home, 'battles', out.id, 'report.html'), 'utf8');
     expect(report).toMatch(/Its sandbox could not be prepared for its agent/);
+    // Nobody was graded: nobody is named the winner.
+    const shown = await corral(home, ['battle', 'show', out.id]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^no winner: no contestant could be graded/m);
+    expect(shown.stdout).not.toMatch(/^winner:/m);
   }, 360_000);
 });

@@ -1,9 +1,20 @@
 /**
- * The environment variables an agent's adapter names (its credentials and endpoints),
- * for what a request carries to the engine. Loaded only when asked: the adapters are not
- * part of every command's start-up.
+ * What a request carries to the engine from this environment for the agents it may run:
+ * the variables each agent's adapter names (its credentials and endpoints) and the few
+ * settings every run takes (engine-connect.ts). The adapters are loaded only when asked:
+ * they are not part of every command's start-up.
  */
-export async function agentEnvNames(agent: string): Promise<{
+import type { RequestEnv } from '../engine/engine-api.js';
+import { requestEnv } from './engine-connect.js';
+
+/** The variables `agents` name, from this environment, in one set. */
+export async function agentRequestEnv(agents: Iterable<string>): Promise<RequestEnv> {
+  const env: RequestEnv = {};
+  for (const agent of new Set(agents)) Object.assign(env, requestEnv(await agentEnvNames(agent)));
+  return env;
+}
+
+async function agentEnvNames(agent: string): Promise<{
   credentials: readonly (readonly string[])[];
   endpointVars: readonly string[];
 }> {

@@ -6,17 +6,16 @@
  */
 import type { EngineApi } from '../engine/engine-api.js';
 import type { SetupInstances } from '../orchestrator/setup/index.js';
-import { agentEnvNames } from './agent-env.js';
+import { agentRequestEnv } from './agent-env.js';
 import type { CommandContext } from './context.js';
 import { describeEgress } from './egress-text.js';
-import { requestEnv } from './engine-connect.js';
 import { runInForeground } from './foreground.js';
 import { progress } from './output.js';
 
 export function engineSetupInstances(engine: EngineApi, ctx: CommandContext): SetupInstances {
   return {
     async run(request) {
-      const env = requestEnv(await agentEnvNames(request.agent));
+      const env = await agentRequestEnv([request.agent]);
       const created = await engine.createInstance({ request, env, start: false });
       progress(
         `corral: ${created.id} on ${created.backend}, branch ${created.branch}, ${describeEgress(created)}`,

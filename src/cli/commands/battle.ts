@@ -13,10 +13,9 @@ import type { CorralEvent } from '../../events/index.js';
 import { ExitCode } from '../../lib/errors.js';
 import type { BattleRecord } from '../../orchestrator/battles/battle-record.js';
 import { loadBattleResults } from '../../orchestrator/battles/battle-results.js';
-import { agentEnvNames } from '../agent-env.js';
+import { agentRequestEnv } from '../agent-env.js';
 import { BattleBoard } from '../battle-board.js';
 import { errorFromBody } from '../engine-client.js';
-import { requestEnv } from '../engine-connect.js';
 import { battleSpecFromOptions, type BattleOptionValues } from '../battle-options.js';
 import { battleResultJson, battleSummary, printBattleResults } from '../battle-output.js';
 import type { CommandContext } from '../context.js';
@@ -250,11 +249,7 @@ async function follow(
 async function battleEnv(battle: {
   contestants: ReadonlyArray<{ agent: string }>;
 }): Promise<RequestEnv> {
-  const env: RequestEnv = {};
-  for (const agent of new Set(['shell', ...battle.contestants.map((c) => c.agent)])) {
-    Object.assign(env, requestEnv(await agentEnvNames(agent)));
-  }
-  return env;
+  return agentRequestEnv(['shell', ...battle.contestants.map((c) => c.agent)]);
 }
 
 /**

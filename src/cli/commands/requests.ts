@@ -6,8 +6,7 @@
  * conversation kept.
  */
 import type { Command } from 'commander';
-import { agentEnvNames } from '../agent-env.js';
-import { requestEnv } from '../engine-connect.js';
+import { agentRequestEnv } from '../agent-env.js';
 import type { AnswerOutcome, InstanceRequest } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine, progress, usage } from '../output.js';
@@ -132,7 +131,7 @@ export function registerRequests(program: Command, ctx: CommandContext): void {
       const instance = await engine.getInstance(ref);
       const outcome = await engine.approveRequest(ref, n, {
         resume: o.resume,
-        env: requestEnv(await agentEnvNames(instance.agent)),
+        env: await agentRequestEnv([instance.agent]),
       });
       if (o.json) return printJson(outcomeJson(outcome));
       const { request: r } = outcome;

@@ -4,8 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { agentEnvNames } from '../agent-env.js';
-import { requestEnv } from '../engine-connect.js';
+import { agentRequestEnv } from '../agent-env.js';
 import { allowPresetNames } from '../../orchestrator/allow-presets.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress } from '../egress-text.js';
@@ -154,7 +153,7 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
       const timeoutMs = parseTimeout(o.timeout);
       // A terminal session is this command's terminal: its engine runs inside it.
       const engine = await ctx.engine({ inline: Boolean(o.interactive) });
-      const env = requestEnv(await agentEnvNames(o.agent));
+      const env = await agentRequestEnv([o.agent]);
       const metadata = await engine.createInstance({
         request: {
           repoDir: resolve(o.repo ?? process.cwd()),

@@ -13,8 +13,7 @@ import type { Command } from 'commander';
 import { createParser } from 'eventsource-parser';
 import { getEngineFiles } from '../../engine/engine-files.js';
 import type { RequestEnv } from '../../engine/engine-api.js';
-import { agentEnvNames } from '../agent-env.js';
-import { requestEnv } from '../engine-connect.js';
+import { agentRequestEnv } from '../agent-env.js';
 import { errorFromBody } from '../engine-client.js';
 import { pushEnv } from './push.js';
 import { findOpener, startOpener } from '../../lib/open-browser.js';
@@ -112,9 +111,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
  */
 async function lentEnv(): Promise<RequestEnv> {
   const { listAgents } = await import('../../agents/index.js');
-  const env: RequestEnv = { ...pushEnv() };
-  for (const agent of listAgents()) Object.assign(env, requestEnv(await agentEnvNames(agent.name)));
-  return env;
+  return { ...pushEnv(), ...(await agentRequestEnv(listAgents().map((a) => a.name))) };
 }
 
 function openInBrowser(url: string): void {

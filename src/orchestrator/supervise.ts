@@ -414,7 +414,7 @@ class InstanceRun {
       this.#gatewayLogs = await followGatewayLogs(this.#id, this.paths, (e) => this.#push(e), {
         from: this.#cursor,
       });
-      policyWatcher = await this.#watchPolicy(sandbox, adapter, opened);
+      policyWatcher = await this.#watchPolicy(sandbox, opened);
       exit = await this.#follow(proc, tag, output);
       trace('command ran');
       // The gateway logs a refusal before the agent hears of it: an agent that gave up on
@@ -459,10 +459,22 @@ class InstanceRun {
     return this.#finish(started, sandbox, opened, { exit, bringBack, startError });
   }
 
+  /**
+   * The hosts the sandbox reaches besides its policy's: its agent's model API. A run taken
+   * up after its engine died opened nothing: what the first one allowed is in the record.
+   */
+  #baseHosts(opened: OpenedAgentAccess | undefined): string[] {
+    const m = this.#metadata;
+    if (m.network !== 'open') return [];
+    return opened
+      ? hostsToAllow(getAgent(m.agent), opened.access.endpoints)
+      : (m.run?.baseHosts ?? []);
+  }
+
   async #startSandbox(opened: OpenedAgentAccess): Promise<Sandbox> {
     const m = this.#metadata;
     const adapter = getAgent(m.agent);
-    const baseHosts = m.network === 'open' ? hostsToAllow(adapter, opened.access.endpoints) : [];
+    const baseHosts = this.#baseHosts(opened);
     const policy = await loadEgressPolicy(this.paths.policyFile);
     const fence = opened.access.fence;
     const sandbox = await this.o.backend.start(
@@ -496,8 +508,6 @@ class InstanceRun {
   /** Prepares the sandbox before its agent (run-setup.ts) within the run's deadline. */
   async #runSetup(sandbox: Sandbox, opened: OpenedAgentAccess): Promise<void> {
     const m = this.#metadata;
-    const adapter = getAgent(m.agent);
-    const baseHosts = m.network === 'open' ? hostsToAllow(adapter, opened.access.endpoints) : [];
     const policy = await loadEgressPolicy(this.paths.policyFile);
     const deadline = m.run?.deadlineAt ? Date.parse(m.run.deadlineAt) : null;
     const timer =
@@ -510,7 +520,7 @@ class InstanceRun {
         sandbox,
         setup: m.setup!,
         network: m.network,
-        agentHosts: [...baseHosts, ...policy.allow],
+        agentHosts: [...this.#baseHosts(opened), ...policy.allow],
         push: (event) => this.#push({ id: this.#id, ...event }),
         redact: (text) => this.#redactor.redact(text),
         log: (line) => this.#log(line),
@@ -524,18 +534,10 @@ class InstanceRun {
 
   async #watchPolicy(
     sandbox: Sandbox,
-    adapter: ReturnType<typeof getAgent>,
     opened: OpenedAgentAccess | undefined,
   ): Promise<PolicyWatcher | undefined> {
     if (!sandbox.setAllowedHosts) return undefined;
-    // A run taken up after its engine died opened nothing: what the first one allowed its
-    // agent's model API is in the record.
-    const baseHosts =
-      this.#metadata.network !== 'open'
-        ? []
-        : opened
-          ? hostsToAllow(adapter, opened.access.endpoints)
-          : (this.#metadata.run?.baseHosts ?? []);
+    const baseHosts = this.#baseHosts(opened);
     return watchEgressPolicy({
       path: this.paths.policyFile,
       onChange: (p) =>
@@ -713,7 +715,7 @@ class InstanceRun {
         stdio: 'terminal',
       });
       ran = true;
-      policyWatcher = await this.#watchPolicy(sandbox, adapter, opened);
+      policyWatcher = await this.#watchPolicy(sandbox, opened);
       const pipeline = new OutputPipeline({
         id: this.#id,
         log: output,

@@ -8,7 +8,7 @@
 import type { InstanceQuery } from '../store/instance-query.js';
 import { readFile } from 'node:fs/promises';
 import type { App } from '../app.js';
-import { readEventsAfter, type CorralEvent } from '../events/index.js';
+import { countLoggedEvents, readEventsAfter, type CorralEvent } from '../events/index.js';
 import { CorralError } from '../lib/errors.js';
 import { TerminalByteFilter } from '../lib/terminal-text.js';
 import { pushInstance, type OutputChunk } from '../orchestrator/index.js';
@@ -40,7 +40,7 @@ import type {
 import type { BattleRecord } from '../orchestrator/battles/battle-record.js';
 import type { BattleHost } from './battle-host.js';
 import type { EventFeed } from './event-feed.js';
-import { lastSeqOf, writeRemovalEvent } from './removal-event.js';
+import { writeRemovalEvent } from './removal-event.js';
 import type { RunHost } from './run-host.js';
 
 export interface EngineServiceOptions {
@@ -175,7 +175,8 @@ export class EngineService implements EngineApi {
   ): Promise<Metadata> {
     const { home } = this.o.app;
     const m = await this.#orchestrator.store.resolve(ref);
-    const last = await lastSeqOf(this.#orchestrator.store.paths(m.id).events, m.id);
+    // Read before the removal takes its log: the removal is numbered after its last event.
+    const last = await countLoggedEvents(this.#orchestrator.store.paths(m.id).events);
     const removed = await this.#orchestrator.remove(m.id, options);
     this.o.feed.add(await writeRemovalEvent(home, m.id, last + 1));
     return removed;

@@ -7,16 +7,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { CorralEvent, eventSchemaVersion, readEventsAfter } from '../events/index.js';
+import { CorralEvent, eventSchemaVersion } from '../events/index.js';
 
 export function getRemovedEventsPath(home: string, id: string): string {
   return join(home, 'removed', `${id}.ndjson`);
-}
-
-/** The last seq of `id`'s log at `eventsPath`, read before the removal takes it. */
-export async function lastSeqOf(eventsPath: string, id: string): Promise<number> {
-  const events = await readEventsAfter(eventsPath, id, 0).catch(() => []);
-  return events.at(-1)?.seq ?? 0;
 }
 
 /** Writes the removal as event `seq` of `id` and returns it (for the feed). */

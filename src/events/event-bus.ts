@@ -188,6 +188,11 @@ export async function readEventsAfter(
   return out;
 }
 
+/** How many events the log at `path` holds: its last event's seq (0: none, or no file). */
+export async function countLoggedEvents(path: string): Promise<number> {
+  return (await countLines(path)).lines;
+}
+
 /** Whole lines in the file, the bytes they take, and the file's size. */
 async function countLines(path: string): Promise<{ lines: number; bytes: number; size: number }> {
   const size = await stat(path).then(

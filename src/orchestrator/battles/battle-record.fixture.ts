@@ -3,25 +3,19 @@
  * (named as given, nothing run yet) with its spec, and one contestant's state. Test-only:
  * the build leaves `*.fixture.ts` out of dist.
  */
-import { BattleRecord, newGradingState, type ContestantState } from './battle-record.js';
+import {
+  BattleRecord,
+  newContestantState,
+  newGradingState,
+  type ContestantState,
+} from './battle-record.js';
 import { BattleSpec } from './battle-spec.js';
 
 export function sampleContestant(
   name: string,
   over: Partial<ContestantState> = {},
 ): ContestantState {
-  return {
-    name,
-    agent: 'claude',
-    model: null,
-    instanceId: null,
-    run: null,
-    work: null,
-    spent: null,
-    summary: null,
-    grading: newGradingState(),
-    ...over,
-  };
+  return { ...newContestantState({ name, agent: 'claude', model: null }), ...over };
 }
 
 /** A running battle of the named contestants, checked against the record's schema. */

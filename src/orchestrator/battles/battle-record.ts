@@ -132,6 +132,25 @@ export function newGradingState(): GradingState {
   return { attempts: 0, instanceId: null, nonce: null, outcome: null, note: null };
 }
 
+/** A contestant as a battle starts: nothing run, nothing graded. */
+export function newContestantState(c: {
+  name: string;
+  agent: string;
+  model: string | null;
+}): ContestantState {
+  return {
+    name: c.name,
+    agent: c.agent,
+    model: c.model,
+    instanceId: null,
+    run: null,
+    work: null,
+    spent: null,
+    summary: null,
+    grading: newGradingState(),
+  };
+}
+
 /** Whether an id names a battle (its events share the all-instances stream with runs'). */
 export function isBattleId(id: string): boolean {
   return /^battle-[0-9a-z]{5}$/.test(id);

@@ -13,6 +13,7 @@ import { getBattlePaths, type Limits } from '../../state/index.js';
 import { git, loadSourceRepo } from '../../workspace/index.js';
 import {
   battleSchemaVersion,
+  newContestantState,
   newGradingState,
   reserveBattleId,
   saveBattle,
@@ -63,17 +64,7 @@ export async function createBattle(
     limits: input.limits,
     spec,
     baseGrading: newGradingState(),
-    contestants: spec.contestants.map((c) => ({
-      name: c.name,
-      agent: c.agent,
-      model: c.model,
-      instanceId: null,
-      run: null,
-      work: null,
-      spent: null,
-      summary: null,
-      grading: newGradingState(),
-    })),
+    contestants: spec.contestants.map(newContestantState),
     ranking: null,
     budgetReached: null,
     merged: null,

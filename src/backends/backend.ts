@@ -18,6 +18,7 @@ import type {
 import type { ModelPolicy, ModelSpent } from '../protocol/model-policy.js';
 import type { PriceTable } from '../gateway/usage-cost.js';
 import type { BackendImages, EgressRoute, HealthCheck, ModelApi } from './capabilities.js';
+import type { TerminalPort } from './terminal-port.js';
 
 export type * from './capabilities.js';
 
@@ -108,6 +109,12 @@ export interface ProcessSpec {
    * the backend can.
    */
   stdio: 'pipe' | 'terminal';
+  /**
+   * With `terminal`: where its keys come from and its screen goes (a terminal the engine
+   * hosts); this process's own terminal when absent. Backends that cannot wire one say so
+   * in their capabilities (`hostedTerminal`).
+   */
+  terminal?: TerminalPort;
 }
 
 export interface ProcessExit {

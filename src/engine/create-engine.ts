@@ -53,6 +53,8 @@ export function createEngine(options: {
     options.log,
     // Inline, the command is the engine: its notes are its own progress lines.
     options.inline ? (_id, line) => options.log(line) : undefined,
+    // Inline, a terminal session has the command's own terminal.
+    !options.inline,
   ));
   // A battle's events are in the joint stream too, read from its own log.
   const feed = new EventFeed({

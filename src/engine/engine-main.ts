@@ -20,7 +20,8 @@ import { CorralError } from '../lib/errors.js';
 import { createApi, type ServeSession } from '../server/api.js';
 import { withNoteStream } from '../server/note-stream.js';
 import { createTcpApp } from '../server/tcp-app.js';
-import { tcpGuard } from '../server/tcp-guard.js';
+import { tcpCheck, tcpGuard } from '../server/tcp-guard.js';
+import { serveTerminals, type TerminalSocketOptions } from '../server/terminal-socket.js';
 import { loadWebAssets } from '../server/web-assets.js';
 import { buildId } from './build-id.js';
 import { createEngine } from './create-engine.js';
@@ -43,7 +44,8 @@ if (!lock) {
 let lastActivity = Date.now();
 let openRequests = 0;
 let tcpAddress: string | null = null;
-let stopping = false;
+/** How the engine is leaving, once asked: at once, or once its runs ended. */
+let stopping: 'now' | 'idle' | null = null;
 
 const engine = createEngine({
   version: buildId(),
@@ -92,7 +94,15 @@ async function startServing(options: {
     // In memory while serving only: the session's end drops it with the app.
     lentEnv: () => options.env,
   });
-  const tcp = createAdaptorServer({ fetch: tcpApp.fetch });
+  const tcp = createAdaptorServer({ fetch: tcpApp.fetch }) as HttpServer;
+  let check: NonNullable<TerminalSocketOptions['check']> = () => ({
+    status: 421,
+    error: { code: 'USAGE', message: 'Not serving yet.' },
+  });
+  const endAttachments = serveTerminals(tcp, {
+    find: (ref) => engine.service.findTerminal(ref),
+    check: (h) => check(h),
+  });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', (error: NodeJS.ErrnoException) =>
       reject(
@@ -106,7 +116,9 @@ async function startServing(options: {
     tcp.listen(options.port, options.host, () => resolve());
   });
   const port = (tcp.address() as { port: number }).port;
-  guard = tcpGuard({ token, hosts: names.map((n) => `${n}:${port}`) });
+  const allowed = { token, hosts: names.map((n) => `${n}:${port}`) };
+  guard = tcpGuard(allowed);
+  check = tcpCheck(allowed);
   tcpAddress = `http://${loopback ? '127.0.0.1' : options.host}:${port}`;
   log(`serving the API on ${tcpAddress}`);
   return {
@@ -114,14 +126,16 @@ async function startServing(options: {
     token,
     close: async () => {
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
-      (tcp as HttpServer).closeAllConnections();
+      tcp.closeAllConnections();
+      endAttachments();
       await closed;
       tcpAddress = null;
       log('stopped serving on TCP');
     },
   };
 }
-const server = createAdaptorServer({ fetch: withNoteStream(api.fetch, log) });
+const server = createAdaptorServer({ fetch: withNoteStream(api.fetch, log) }) as HttpServer;
+serveTerminals(server, { find: (ref) => engine.service.findTerminal(ref) });
 server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
   openRequests++;
   lastActivity = Date.now();
@@ -161,8 +175,9 @@ const adopted = await engine.service.adoptOrphans();
 if (adopted.length) log(`took up ${adopted.length} run(s): ${adopted.join(', ')}`);
 
 async function shutdown(now: boolean): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+  // Asked to leave now while waiting for the runs to end: now wins.
+  if (stopping === 'now' || (stopping && !now)) return;
+  stopping = now ? 'now' : 'idle';
   log(now ? 'stopping now; runs go on without an engine' : 'stopping once the runs ended');
   if (!now) await engine.host.whenIdle();
   server.close();

@@ -5,6 +5,7 @@
  * engine inline. A record whose supervisor died is adopted here (the run goes on) the
  * moment anyone asks about it, and once when the engine starts.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { InstanceQuery } from '../store/instance-query.js';
 import { readFile } from 'node:fs/promises';
 import type { App } from '../app.js';
@@ -42,6 +43,7 @@ import type { BattleHost } from './battle-host.js';
 import type { EventFeed } from './event-feed.js';
 import { writeRemovalEvent } from './removal-event.js';
 import type { RunHost } from './run-host.js';
+import type { TerminalHub } from './terminal-hub.js';
 
 export interface EngineServiceOptions {
   app: App;
@@ -92,6 +94,38 @@ export class EngineService implements EngineApi {
 
   async shutdown(options: { now: boolean }): Promise<void> {
     await this.o.onShutdown?.(options);
+  }
+
+  /**
+   * The terminal of terminal session `ref` running here, for someone to attach to
+   * (server/terminal-socket.ts), or why there is none.
+   */
+  async findTerminal(
+    ref: string,
+  ): Promise<TerminalHub | { status: number; message: string; hint?: string }> {
+    const m = await this.#orchestrator.store.resolve(ref);
+    // A session hosted here opens its terminal as soon as its run begins.
+    const deadline = Date.now() + 5000;
+    let hub = this.o.host.terminal(m.id);
+    while (!hub && m.interactive && this.o.host.has(m.id) && Date.now() < deadline) {
+      await delay(50);
+      hub = this.o.host.terminal(m.id);
+    }
+    if (hub && !hub.ended) return hub;
+    if (!m.interactive) {
+      return {
+        status: 404,
+        message: `${m.id} has no terminal: it was not started with -i.`,
+        hint: 'Follow its output with corral logs -f.',
+      };
+    }
+    return {
+      status: 404,
+      message: `${m.id} is ${m.status}; its terminal is not open here.`,
+      hint: isEnded(m.status)
+        ? 'See what it printed with corral logs.'
+        : 'Only a session started with corral run -i -d has a terminal to attach to.',
+    };
   }
 
   /**

@@ -6,12 +6,14 @@
  * happen, and they are told when the run ended. Every event of every hosted run is also
  * handed to the engine-wide listeners (the all-instances stream). Runs are independent:
  * one that fails or hangs holds up no other, and a run's supervision never throws past
- * this host.
+ * this host. An engine that serves others (not one inline in a command) hosts the terminal
+ * of a terminal session too (terminal-hub.ts), for whoever attaches.
  */
 import type { CorralEvent } from '../events/index.js';
 import type { Orchestrator, OutputChunk } from '../orchestrator/index.js';
 import type { Metadata } from '../state/index.js';
 import { currentNotes, withNotes } from '../lib/notes.js';
+import { TerminalHub } from './terminal-hub.js';
 
 export interface RunWatcher {
   onEvent?: (event: CorralEvent) => void;
@@ -34,6 +36,7 @@ export class RunHost {
   readonly #watchers = new Map<string, Set<RunWatcher>>();
   readonly #engineListeners = new Set<(event: CorralEvent) => void>();
   readonly #idleWaiters = new Set<() => void>();
+  readonly #terminals = new Map<string, TerminalHub>();
 
   constructor(
     private readonly orchestrator: Orchestrator,
@@ -41,6 +44,8 @@ export class RunHost {
     /** Where a run's notes go besides its watchers (the engine's log). */
     private readonly noteLog: (id: string, line: string) => void = (id, line) =>
       log(`${id}: ${line}`),
+    /** Whether terminal sessions get a terminal here (else: this process's own). */
+    private readonly hostsTerminals = false,
   ) {}
 
   get size(): number {
@@ -58,6 +63,11 @@ export class RunHost {
   /** Resolves when the run of `id` hosted here ended (at once when there is none). */
   async whenDone(id: string): Promise<void> {
     await this.#runs.get(id)?.done;
+  }
+
+  /** The terminal of the terminal session `id` running here, if any. */
+  terminal(id: string): TerminalHub | undefined {
+    return this.#terminals.get(id);
   }
 
   /** Writes out what the run of `id` pushed so far. */
@@ -116,6 +126,15 @@ export class RunHost {
           });
         },
         onOutput: (chunk) => this.#each(id, (w) => w.onOutput?.(chunk)),
+        ...(this.hostsTerminals
+          ? {
+              openTerminal: () => {
+                const hub = new TerminalHub();
+                this.#terminals.set(id, hub);
+                return hub;
+              },
+            }
+          : {}),
       }),
     )
       .catch((error: unknown) => {
@@ -124,6 +143,8 @@ export class RunHost {
         return err;
       })
       .finally(() => {
+        this.#terminals.get(id)?.end();
+        this.#terminals.delete(id);
         this.#runs.delete(id);
         this.#each(id, (w) => w.onEnd?.());
         if (this.#runs.size === 0) for (const resolve of this.#idleWaiters) resolve();

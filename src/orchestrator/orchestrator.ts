@@ -254,7 +254,7 @@ export class Orchestrator {
     id: string,
     io: SuperviseIO,
     cancel?: AbortSignal,
-    options: Pick<SuperviseOptions, 'adopt' | 'onBus' | 'onOutput'> & {
+    options: Pick<SuperviseOptions, 'adopt' | 'onBus' | 'onOutput' | 'openTerminal'> & {
       env?: NodeJS.ProcessEnv;
     } = {},
   ): Promise<Metadata> {

@@ -14,7 +14,8 @@
  * supervisor that dies loses nothing: `adopt` (a restarted engine) finds the run again by
  * its record and cursor, cuts output.log and events.ndjson back to what the cursor saw,
  * replays the parser to where it was and goes on, so no event is lost or written twice. A
- * terminal session (`-i`) is wired to this process's terminal instead and ends with it.
+ * terminal session (`-i`) is wired to a terminal instead (this process's, or one its engine
+ * hosts for people to attach to) and ends with this process.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -31,6 +32,7 @@ import type {
   Sandbox,
   SandboxProcess,
 } from '../backends/backend.js';
+import type { TerminalPort } from '../backends/terminal-port.js';
 import {
   EventBus,
   LineSplitter,
@@ -102,6 +104,11 @@ export interface SuperviseOptions {
   onBus?: (bus: EventBus) => void;
   /** A headless run's output as it goes to output.log (redacted), with its offset there. */
   onOutput?: (chunk: OutputChunk) => void;
+  /**
+   * The terminal a terminal session is wired to, made when it starts (an engine hosts it
+   * for people to attach to); absent: this process's own terminal.
+   */
+  openTerminal?: () => TerminalPort;
 }
 
 export interface OutputChunk {
@@ -656,7 +663,7 @@ class InstanceRun {
     return { exitCode: code, signal: null };
   }
 
-  // ── A terminal session: wired to this process's terminal ────────────────────────────
+  // ── A terminal session: wired to a terminal (this process's, or a hosted one) ──────────
 
   async #runInTerminal(started: number): Promise<Metadata> {
     const m = this.#metadata;
@@ -667,6 +674,8 @@ class InstanceRun {
     let startError: unknown;
     let ran = false;
     let preparing = false;
+    // Open from the start: whoever attaches early sees the session as soon as it prints.
+    const terminal = this.o.openTerminal?.();
     await this.#update({
       status: 'running',
       startedAt: new Date().toISOString(),
@@ -713,6 +722,7 @@ class InstanceRun {
         argv: wrapped.argv,
         env: { ...prepared.env, ...wrapped.env },
         stdio: 'terminal',
+        ...(terminal ? { terminal } : {}),
       });
       ran = true;
       policyWatcher = await this.#watchPolicy(sandbox, opened);

@@ -1,8 +1,8 @@
 /**
  * One process in a docker sandbox, started through the Engine API's exec. `pipe` demuxes
  * the exec's stdout and stderr into two streams and offers its stdin; `terminal` asks for
- * a TTY and wires this process's terminal to it (see terminal-io.ts), still teeing the
- * output to `stdout` for the caller's log.
+ * a TTY and wires a terminal port to it (this process's terminal unless the spec names
+ * another; terminal-io.ts), still teeing the output to `stdout` for the caller's log.
  *
  * The Engine API has no way to signal an exec, so every process runs behind the prologue
  * in exec-wrapper.ts, and `terminate` sends SIGTERM (then SIGKILL) to its process group
@@ -18,6 +18,7 @@ import type { ProcessExit, ProcessSpec, SandboxProcess } from '../backend.js';
 import { containerWorkdir, toEnvList } from './container-spec.js';
 import { isConflict, isNotFound, rethrowEngineError } from './engine-errors.js';
 import { signalArgv, wrapArgv } from './exec-wrapper.js';
+import { processTerminalPort } from '../terminal-port.js';
 import { attachTerminal } from './terminal-io.js';
 
 export interface DockerProcessOptions extends ProcessSpec {
@@ -116,7 +117,12 @@ class DockerProcess implements SandboxProcess {
 
     if (options.stdio === 'terminal') {
       this.stdin = null;
-      const detach = attachTerminal(stream, this.stdout, (size) => exec.resize(size));
+      const detach = attachTerminal(
+        stream,
+        this.stdout,
+        (size) => exec.resize(size),
+        options.terminal ?? processTerminalPort(),
+      );
       void this.ended.finally(detach);
     } else {
       options.docker.modem.demuxStream(stream, this.stdout, this.stderr);

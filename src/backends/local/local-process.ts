@@ -13,6 +13,8 @@
  * resizes (SIGWINCH) are forwarded to it by hand, and a Ctrl-C typed while the terminal
  * is *not* in raw mode reaches corral, whose caller decides (usually `terminate()`).
  * corral must leave its own stdin unread meanwhile, or the two take turns at the keys.
+ * A terminal the engine hosts is a pseudo-terminal inside the fence instead
+ * (hosted-terminal.ts), whose output is read here as stdout.
  */
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
@@ -39,16 +41,29 @@ export class LocalProcess implements SandboxProcess {
    * @param levels pid namespaces between srt and the command (`findCommandProcesses`).
    * @param onEnd runs once the child is gone (streams closed), before `wait()` resolves.
    */
-  constructor(child: ChildProcess, terminal: boolean, levels: number, onEnd: () => Promise<void>) {
+  constructor(
+    child: ChildProcess,
+    terminal: {
+      /** It shares this process's terminal: pass its window resizes on. */
+      forwardResizes: boolean;
+      /** A hosted terminal's output (hosted-terminal.ts), read instead of the child's. */
+      output?: Readable;
+    },
+    levels: number,
+    onEnd: () => Promise<void>,
+  ) {
     if (child.pid === undefined) throw new Error('LocalProcess needs a spawned child');
     this.pid = child.pid;
     this.#levels = levels;
-    this.stdout = child.stdout ?? endedStream();
-    this.stderr = child.stderr ?? endedStream();
-    this.stdin = child.stdin;
+    this.stdout = terminal.output ?? child.stdout ?? endedStream();
+    this.stderr = terminal.output ? endedStream() : (child.stderr ?? endedStream());
+    // A hosted terminal's keys are the port's, not a caller's.
+    this.stdin = terminal.output ? null : child.stdin;
     // A command that exits without reading its input closes the pipe; that is not an error.
     this.stdin?.on('error', () => undefined);
-    const stopForwarding = terminal ? forwardWindowResizes(this.pid, levels) : () => undefined;
+    const stopForwarding = terminal.forwardResizes
+      ? forwardWindowResizes(this.pid, levels)
+      : () => undefined;
     this.#exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
       (resolve) => {
         child.once('close', (code, signal) => resolve({ code, signal }));

@@ -28,6 +28,7 @@ import type {
 import { openControlPipe, reattachLocal, sendNetworkSettings } from './local-detached.js';
 import { CorralError } from '../../lib/errors.js';
 import { endProcessGroup } from './end-process-group.js';
+import { onPseudoTerminal, wireHostedTerminal } from './hosted-terminal.js';
 import { LocalProcess } from './local-process.js';
 import { placeholderPatterns } from './prepare-workspace.js';
 import { loadProcessStartTime } from './process-tree.js';
@@ -204,6 +205,9 @@ export class LocalSandbox implements Sandbox {
     }
     if (spec.argv.length === 0) throw new CorralError('USAGE', 'No command given to run.');
     const terminal = spec.stdio === 'terminal';
+    // A hosted terminal is a pseudo-terminal made inside the fence (hosted-terminal.ts).
+    const hosted = terminal && spec.terminal ? spec.terminal : undefined;
+    const argv = hosted ? onPseudoTerminal(spec.argv) : spec.argv;
     // srt runs the command as `bash -c <string>`; the system test checks that arguments
     // with spaces, quotes, `$`, newlines or a leading `-` arrive verbatim.
     const [file = process.execPath, ...args] = [
@@ -215,7 +219,7 @@ export class LocalSandbox implements Sandbox {
       '--control-fd',
       '3',
       '-c',
-      this.#commandLine(spec.argv),
+      this.#commandLine(argv),
     ];
     const child = spawn(file, args, {
       cwd: this.workdir,
@@ -223,9 +227,10 @@ export class LocalSandbox implements Sandbox {
       // Its own process group (and session): signals from corral's terminal or group
       // reach corral, which decides; ending the sandbox is `terminate()`'s job.
       detached: true,
-      stdio: terminal
-        ? ['inherit', 'inherit', 'inherit', 'pipe']
-        : ['pipe', 'pipe', 'pipe', 'pipe'],
+      stdio:
+        terminal && !hosted
+          ? ['inherit', 'inherit', 'inherit', 'pipe']
+          : ['pipe', 'pipe', 'pipe', 'pipe'],
     });
     await this.#spawned(child, spec.argv);
     await this.#openControl(child);
@@ -235,11 +240,18 @@ export class LocalSandbox implements Sandbox {
       startTime: loadProcessStartTime(pid) ?? 0,
       argv: spec.argv,
     });
-    const proc = new LocalProcess(child, terminal, this.#pidNamespaces, async () => {
-      this.#processes.delete(proc);
-      await saved.catch(() => undefined);
-      await removePidRecord(this.#paths, pid);
-    });
+    const wired = hosted ? wireHostedTerminal(child, hosted, this.#pidNamespaces) : undefined;
+    const proc = new LocalProcess(
+      child,
+      { forwardResizes: terminal && !hosted, ...(wired ? { output: wired.output } : {}) },
+      this.#pidNamespaces,
+      async () => {
+        wired?.detach();
+        this.#processes.delete(proc);
+        await saved.catch(() => undefined);
+        await removePidRecord(this.#paths, pid);
+      },
+    );
     this.#processes.add(proc);
     try {
       await saved;

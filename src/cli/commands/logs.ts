@@ -3,14 +3,18 @@
  * for people (a tool call a line, with its file or command); for the shell agent or a
  * terminal session, its output as it was. `--json` gives the events; `-f` follows live
  * until the instance ends (with `--json`, as NDJSON). `corral attach <id>` replays and
- * follows a running instance (Ctrl-C detaches without stopping it). Everything comes from
+ * follows a running instance (Ctrl-C detaches without stopping it), or, for a terminal
+ * session its engine hosts (`run -i -d`), puts this terminal into it (terminal-client.ts).
+ * Everything comes from
  * the engine's streams, live as it happens, never by polling a file here.
  */
 import type { Command } from 'commander';
 import type { EngineApi } from '../../engine/engine-api.js';
 import type { CorralEvent } from '../../events/events.js';
 import { describeStatus, type Metadata } from '../../state/metadata.js';
+import { getEngineFiles } from '../../engine/engine-files.js';
 import type { CommandContext } from '../context.js';
+import { attachTerminalSession } from '../terminal-client.js';
 import { outcomeJson } from '../outcome.js';
 import { printJson, progress } from '../output.js';
 import { renderEvent } from '../render-event.js';
@@ -71,13 +75,17 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
   program
     .command('attach')
     .description(
-      'follow a running instance live (replays what it did first); Ctrl-C detaches, the instance goes on',
+      'follow a running instance live (replays what it did first); Ctrl-C detaches, the instance goes on. A terminal session (run -i -d): this terminal into it, Ctrl-] lets go',
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .option('--json', 'when it ends (or on detach), print one JSON object with its outcome')
     .action(async (ref: string, o: { json?: boolean }) => {
       const engine = await ctx.engine();
       const m = await engine.getInstance(ref);
+      if (m.interactive && m.status === 'running' && !o.json && process.stdin.isTTY) {
+        const socket = getEngineFiles(ctx.home()).socket;
+        if (await attachTerminalSession(engine, m, socket)) return;
+      }
       const controller = new AbortController();
       const detach = () => controller.abort();
       process.once('SIGINT', detach);

@@ -103,7 +103,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     )
     .option(
       '-i, --interactive',
-      'give the command a real terminal (raw mode, resize, Ctrl-C goes to it)',
+      'give the command a real terminal (raw mode, resize, Ctrl-C goes to it); with -d, one to attach to later (corral attach, the dashboard)',
     )
     .option('-d, --detach', 'return at once with the instance id; follow with corral logs -f')
     .option('--repo <dir>', 'the source repository (default: the current directory)')
@@ -119,6 +119,7 @@ Examples:
   corral run --backend local --timeout 10m -- make test
   corral run -d --name fix-1 -- ./scripts/fix.sh
   corral run -i -- bash
+  corral run -i -d -- bash            (then: corral attach <id>, or corral serve's page)
   corral run --agent claude -p "fix the failing test in src/add.ts"
   corral run --agent codex -p "add input validation" --context ROLE.md --detach
   corral run --agent claude -i
@@ -139,20 +140,19 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
     );
   addUnsafeOptions(addModelOptions(addSandboxOptions(cmd))).action(
     async (command: string[], o: RunOptions) => {
-      if (o.interactive && o.detach)
-        throw usage('-i and --detach cannot be combined.', 'Drop one of them.');
-      if (o.interactive && !process.stdin.isTTY)
+      if (o.interactive && !o.detach && !process.stdin.isTTY)
         throw usage(
           '-i needs a terminal, and stdin is not one.',
-          'Run it from a terminal, or drop -i.',
+          'Run it from a terminal, add -d to attach later (corral attach, the dashboard), or drop -i.',
         );
       if (o.setupAllowHost.length && o.setup === undefined)
         throw usage('--setup-allow-host needs --setup.', "Add --setup '<command>', or drop it.");
       const unsafe = parseUnsafeOptions(o);
       const modelPolicy = parseModelOptions(o);
       const timeoutMs = parseTimeout(o.timeout);
-      // A terminal session is this command's terminal: its engine runs inside it.
-      const engine = await ctx.engine({ inline: Boolean(o.interactive) });
+      // A terminal session in the foreground is this command's terminal: its engine runs
+      // inside it. Detached, the engine hosts its terminal for whoever attaches.
+      const engine = await ctx.engine({ inline: Boolean(o.interactive) && !o.detach });
       const env = await agentRequestEnv([o.agent]);
       const metadata = await engine.createInstance({
         request: {
@@ -195,6 +195,8 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
             backend: metadata.backend,
           });
         else printLine(metadata.id);
+        if (o.interactive && !o.json)
+          progress(`corral: attach with corral attach ${metadata.id}, or from corral serve's page`);
         return;
       }
       const { exitCode } = await runInForeground(engine, metadata, {

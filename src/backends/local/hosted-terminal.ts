@@ -63,8 +63,12 @@ export function wireHostedTerminal(
 ): { output: Readable; detach: () => void } {
   const output = new PassThrough();
   const pgid = child.pid ?? -1;
+  // Resizes and keys in the order they came: keys typed after a resize see the new size.
+  let queue = Promise.resolve();
   const onInput = (bytes: Buffer): void => {
-    if (child.stdin?.writable) child.stdin.write(bytes);
+    queue = queue.then(() => {
+      if (child.stdin?.writable) child.stdin.write(bytes);
+    });
   };
   const onOutput = (bytes: Buffer): void => {
     port.write(bytes);
@@ -76,10 +80,8 @@ export function wireHostedTerminal(
   child.once('close', () => output.end());
   const close = port.open();
   port.input.on('data', onInput);
-  // One resize at a time, the latest asked for last.
-  let resizing = Promise.resolve();
   const resizeTo = (size: TerminalSize | null): void => {
-    if (size) resizing = resizing.then(() => resize(pgid, levels, size));
+    if (size) queue = queue.then(() => resize(pgid, levels, size));
   };
   const stopResizes = port.onResize(resizeTo);
   resizeTo(port.size());

@@ -11,6 +11,7 @@ const none: BattleOptionValues = {
   tests: [],
   allowHost: [],
   setupAllowHost: [],
+  setupEnv: [],
 };
 
 async function battleFile(text: string): Promise<string> {

@@ -14,6 +14,7 @@ import { ExitCode } from '../../lib/errors.js';
 import type { BattleRecord } from '../../orchestrator/battles/battle-record.js';
 import { loadBattleResults } from '../../orchestrator/battles/battle-results.js';
 import { agentRequestEnv } from '../agent-env.js';
+import { pickSetupEnv } from '../../orchestrator/run/setup-env.js';
 import { BattleBoard } from '../battle-board.js';
 import { errorFromBody } from '../engine-client.js';
 import { battleSpecFromOptions, type BattleOptionValues } from '../battle-options.js';
@@ -106,7 +107,13 @@ export function registerBattle(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--setup-allow-host <host>',
-      'a host the grading sandboxes may reach, for the setup (repeatable)',
+      "a host the setup alone may reach (repeatable), in the contestants' and the grading sandboxes; closed before the agent or the tests start",
+      collect,
+      [],
+    )
+    .option(
+      '--setup-env <name>',
+      "a variable of this environment the setup alone gets, e.g. NPM_TOKEN (repeatable): never an agent's or the tests', never written to disk, redacted from the setup's output",
       collect,
       [],
     )
@@ -158,7 +165,7 @@ Exit code: 0 graded, 130 interrupted (corral battle resume <battle> goes on), 2-
       spec,
       backend,
       limits,
-      env: await battleEnv(spec),
+      env: await battleEnv(spec.contestants, spec.setupEnv),
     });
     const setup = record.spec.setup === null ? 'no setup' : `setup: ${record.spec.setup}`;
     progress(
@@ -174,7 +181,8 @@ Exit code: 0 graded, 130 interrupted (corral battle resume <battle> goes on), 2-
     .option('--json', 'print one JSON object with the battle and its ranking')
     .action(async (id: string, o: { json?: boolean }) => {
       const engine = await ctx.engine();
-      const env = await battleEnv(await engine.getBattle(id));
+      const record = await engine.getBattle(id);
+      const env = await battleEnv(record.contestants, record.spec.setupEnv);
       await follow(ctx, engine, await engine.resumeBattle(id, env), Boolean(o.json));
     });
 
@@ -245,11 +253,16 @@ async function follow(
   }
 }
 
-/** The credentials and endpoints every contestant's agent names, from this environment. */
-async function battleEnv(battle: {
-  contestants: ReadonlyArray<{ agent: string }>;
-}): Promise<RequestEnv> {
-  return agentRequestEnv(['shell', ...battle.contestants.map((c) => c.agent)]);
+/**
+ * The credentials and endpoints every contestant's agent names, and the setup's variables
+ * (`--setup-env`), from this environment; a setup variable missing here is a one-line error.
+ */
+async function battleEnv(
+  contestants: ReadonlyArray<{ agent: string }>,
+  setupEnv: readonly string[],
+): Promise<RequestEnv> {
+  const secrets = pickSetupEnv(setupEnv, process.env);
+  return { ...(await agentRequestEnv(['shell', ...contestants.map((c) => c.agent)])), ...secrets };
 }
 
 /**

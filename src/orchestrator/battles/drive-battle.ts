@@ -342,6 +342,7 @@ class BattleDriver {
             setup: {
               command: this.record.spec.setup,
               allowHosts: this.record.spec.setupAllowHosts,
+              env: this.record.spec.setupEnv,
             },
           }
         : {}),

@@ -538,18 +538,18 @@ class InstanceRun {
   }
 
   /**
-   * The setup's variables (`--setup-env`), from the request's environment: a run taken up
-   * by a restarted engine has none, and its setup fails saying so.
+   * The setup's variables (`--setup-env`), from the request's environment. A run taken up
+   * by a restarted engine has none: it fails as one missing a credential does (not
+   * SETUP_FAILED: the setup never ran, and a battle tries its grading again).
    */
   #setupEnv(): Record<string, string> {
     try {
       return pickSetupEnv(this.#metadata.setup?.env ?? [], this.o.env);
     } catch (error) {
-      throw new CorralError(
-        'SETUP_FAILED',
-        `The setup cannot run: ${isCorralError(error) ? error.message : String(error)}`,
-        { hint: `Run it again from a shell that has them: corral resume ${this.#id}.` },
-      );
+      if (!isCorralError(error)) throw error;
+      throw new CorralError(error.code, `The setup cannot run: ${error.message}`, {
+        hint: `Run it again from a shell that has it: corral resume ${this.#id}.`,
+      });
     }
   }
 

@@ -198,7 +198,6 @@ describe('corral battle --setup-env (local)', () => {
     // Graded at all: the setup, which fails without it, had it in every sandbox.
     const fixer = out.contestants.find((c) => c.name === 'fixer')!;
     expect(fixer.grade).toMatchObject({ resolved: true, infrastructure: false });
-    expect(repo.show(fixer.branch!, 'saw.txt')).toBe('unset\n');
     // The tests, run by the grading sandboxes of the base and the branch, never read it.
     for (const who of ['base', 'fixer']) {
       const file = JSON.parse(
@@ -208,6 +207,8 @@ describe('corral battle --setup-env (local)', () => {
       expect(ids, who).toContainEqual(expect.stringContaining('saw nothing'));
       expect(ids.join('\n'), who).not.toMatch(/saw (?!nothing)/);
     }
+    // Nor did the contestant's agent.
+    expect(repo.show(fixer.branch!, 'saw.txt')).toBe('unset\n');
     expect(await filesHolding(h, secret.value)).toEqual([]);
     expect(await filesHolding(h, 'SETUP_TOKEN')).not.toEqual([]);
   }, 360_000);

@@ -57,7 +57,7 @@ export function registerBattle(program: Command, ctx: CommandContext): void {
     .option('--test <command>', "the repository's test command that grades each result (sh -c)")
     .option(
       '--setup <command>',
-      'prepares each grading sandbox before the tests (default: .corral/setup.sh, or from a lockfile: npm ci…)',
+      "prepares each contestant's sandbox before its agent and each grading sandbox before the tests (default: .corral/setup.sh, or from a lockfile: npm ci…)",
     )
     .option(
       '--build <command>',
@@ -139,14 +139,17 @@ Examples:
   corral battle -p "fix the date bug in the report" --agents claude,codex --test "npm test"
   corral battle --agents claude:3 -p "make the tests pass" --test "pytest -rA" --timeout 20m
   corral battle -f battle.yml
+  corral battle -f battle.yml --setup-env NPM_TOKEN --setup-allow-host registry.npmjs.org
   corral battle ls
   corral battle show battle-x7k2p
 
 Each contestant works in its own sandbox on a copy of your tree (with its uncommitted
 changes) that holds nothing of the others. Each result is then graded in a fresh sandbox:
-the base's test files restored, the setup run, the test command run, its results read per
-test. The base is graded too, so the tests that must start passing (and those that must
-keep passing) are known without naming them.
+the base's test files restored (host-side, before the sandbox starts), the setup run (its
+--setup-allow-host hosts and --setup-env variables are its own, gone before the tests
+start), the test command run, its results read per test. The base is graded too, so the
+tests that must start passing (and those that must keep passing) are known without naming
+them.
 
 Exit code: 0 graded, 130 interrupted (corral battle resume <battle> goes on), 2-5 bad input.`,
     );

@@ -7,7 +7,7 @@
  * value itself in a file planted for the purpose). In a battle the grading sandboxes run the
  * setup with it too, and the code under test there (the repository's tests) cannot read it.
  * A name missing from the environment is a one-line error (exit 5) before anything starts.
- * Local backend.
+ * `corral run` on both backends; the battle and the refusals on the local backend.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -60,7 +60,7 @@ interface SetupEvent {
   output?: string;
 }
 
-describe('corral run --setup-env (local)', () => {
+describe.each(['local', 'docker'])('corral run --setup-env (%s)', (backend) => {
   it('gives the setup alone the variable, redacted, written nowhere under the home', async () => {
     const h = await home();
     const repo = await makeRepo();
@@ -71,7 +71,7 @@ describe('corral run --setup-env (local)', () => {
       [
         'run',
         '--backend',
-        'local',
+        backend,
         '--setup',
         setup,
         '--setup-env',
@@ -111,7 +111,9 @@ describe('corral run --setup-env (local)', () => {
     await writeFile(planted, `x${secret.value}x`);
     expect(await filesHolding(h, secret.value)).toEqual([planted]);
   }, 240_000);
+});
 
+describe('corral run --setup-env, refused', () => {
   it('refuses a variable not set here (exit 5), and --setup-env without --setup (exit 2)', async () => {
     const h = await home();
     const repo = await makeRepo();

@@ -113,7 +113,7 @@ export function registerBattle(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--setup-env <name>',
-      "a variable of this environment the setup alone gets, e.g. NPM_TOKEN (repeatable): never an agent's or the tests', never written to disk, redacted from the setup's output",
+      "a variable of this environment the setup alone gets, e.g. NPM_TOKEN (repeatable): never an agent's or the tests', its value never recorded, redacted from what the runs write (README: Setup secrets)",
       collect,
       [],
     )

@@ -86,7 +86,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--setup-env <name>',
-      "a variable of this environment the setup alone gets, e.g. NPM_TOKEN (repeatable): never the agent's, never written to disk, redacted from the setup's output",
+      "a variable of this environment the setup alone gets, e.g. NPM_TOKEN (repeatable): never the agent's, its value never recorded, redacted from what the run writes (README: Setup secrets)",
       collect,
       [],
     )

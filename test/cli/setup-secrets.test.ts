@@ -148,6 +148,54 @@ describe('corral run --setup-env, refused', () => {
   }, 120_000);
 });
 
+describe('corral resume of a run with --setup-env (local)', () => {
+  it('reads the variable again from the shell that resumes, and refuses without it', async () => {
+    const h = await home();
+    const repo = await makeRepo();
+    made.push(repo.dir);
+    const first = newSecret();
+    const script = 'echo "${SETUP_TOKEN:-unset}" > agent-saw.txt';
+    const started = await corral(
+      h,
+      [
+        'run',
+        '--backend',
+        'local',
+        '--keep',
+        '--setup',
+        setup,
+        '--setup-env',
+        'SETUP_TOKEN',
+        '--json',
+        '--',
+        'sh',
+        '-c',
+        script,
+      ],
+      { cwd: repo.dir, env: { SETUP_TOKEN: first.value } },
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const { id } = started.json<{ id: string }>();
+    const refused = await corral(h, ['resume', id, '--', 'sh', '-c', script], {
+      cwd: repo.dir,
+      env: { SETUP_TOKEN: '' },
+    });
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toMatch(/--setup-env SETUP_TOKEN: SETUP_TOKEN is not set/);
+    // A new value, from the shell that resumes: the setup sees it, the command does not.
+    const second = newSecret();
+    const resumed = await corral(h, ['resume', id, '--json', '--', 'sh', '-c', script], {
+      cwd: repo.dir,
+      env: { SETUP_TOKEN: second.value },
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const ends = (await readEvents<SetupEvent>(h, id)).filter((e) => e.type === 'setup.ended');
+    expect(ends.at(-1)?.output).toContain(`hash ${second.hash}`);
+    expect(repo.show(`corral/${id}`, 'agent-saw.txt')).toBe('unset\n');
+    expect(await filesHolding(h, second.value)).toEqual([]);
+  }, 240_000);
+});
+
 interface BattleOutcome {
   id: string;
   winner: string | null;

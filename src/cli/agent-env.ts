@@ -5,6 +5,8 @@
  * they are not part of every command's start-up.
  */
 import type { RequestEnv } from '../engine/engine-api.js';
+import { pickSetupEnv } from '../orchestrator/run/setup-env.js';
+import type { Metadata } from '../state/index.js';
 import { requestEnv } from './engine-connect.js';
 
 /** The variables `agents` name, from this environment, in one set. */
@@ -12,6 +14,18 @@ export async function agentRequestEnv(agents: Iterable<string>): Promise<Request
   const env: RequestEnv = {};
   for (const agent of new Set(agents)) Object.assign(env, requestEnv(await agentEnvNames(agent)));
   return env;
+}
+
+/**
+ * What a request to run `instance` again carries: its agent's variables and its setup's
+ * (`--setup-env`, by the names its record keeps); a setup variable missing here is a
+ * one-line error before anything starts.
+ */
+export async function instanceRequestEnv(
+  instance: Pick<Metadata, 'agent' | 'setup'>,
+): Promise<RequestEnv> {
+  const setupEnv = pickSetupEnv(instance.setup?.env ?? [], process.env);
+  return { ...(await agentRequestEnv([instance.agent])), ...setupEnv };
 }
 
 async function agentEnvNames(agent: string): Promise<{

@@ -11,6 +11,7 @@ const none: BattleOptionValues = {
   tests: [],
   allowHost: [],
   setupAllowHost: [],
+  setupEnv: [],
 };
 
 async function battleFile(text: string): Promise<string> {
@@ -30,6 +31,7 @@ describe('battleSpecFromOptions', () => {
         'parallel: 3',
         'fail-to-pass: [adds]',
         'battle-budget: { time: 1h, usd: 20 }',
+        'setup-env: [FROM_FILE]',
         'contestants:',
         '  - agent: claude',
         '    prompt-file: terse.md',
@@ -44,7 +46,11 @@ describe('battleSpecFromOptions', () => {
       parallel: 1,
       failToPass: ['adds'],
       battleBudget: { timeMs: 3_600_000, usd: 20, tokens: null },
+      setupEnv: ['FROM_FILE'],
     });
+    expect(battleSpecFromOptions({ ...none, file, setupEnv: ['NPM_TOKEN'] }).setupEnv).toEqual([
+      'NPM_TOKEN',
+    ]);
     expect(spec.contestants.map((c) => [c.name, c.prompt])).toEqual([
       ['claude', 'Be terse.\n'],
       ['codex', null],

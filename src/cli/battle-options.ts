@@ -42,6 +42,7 @@ export interface BattleOptionValues extends BudgetOptionValues {
   parallel?: string;
   allowHost: string[];
   setupAllowHost: string[];
+  setupEnv: string[];
   rank?: string;
   battleBudgetTime?: string;
   battleBudgetUsd?: string;
@@ -99,6 +100,7 @@ export function battleSpecFromOptions(o: BattleOptionValues): BattleSpec {
     setupAllowHosts: o.setupAllowHost.length
       ? o.setupAllowHost
       : (file?.['setup-allow-host'] ?? []),
+    setupEnv: o.setupEnv.length ? o.setupEnv : (file?.['setup-env'] ?? []),
     rank: o.rank ?? file?.rank ?? null,
     battleBudget: {
       timeMs: or(o.battleBudgetTime, file?.['battle-budget']?.time, (t) =>

@@ -39,7 +39,14 @@ export const RunRequestSchema = z.object({
   allowHosts: z.array(z.string()).optional(),
   allowPresets: z.array(z.string()).optional(),
   setup: z
-    .object({ command: z.string().min(1), allowHosts: z.array(z.string()) })
+    .object({
+      command: z.string().min(1),
+      allowHosts: z.array(z.string()),
+      env: z
+        .array(z.string())
+        .optional()
+        .describe("names of the request env's variables the setup alone gets (its secrets)"),
+    })
     .optional()
     .describe("run in the sandbox before the agent starts; its hosts are never the agent's"),
   backend: z.enum(['auto', 'docker', 'local']),

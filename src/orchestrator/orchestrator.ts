@@ -53,6 +53,7 @@ import { checkModelPolicy } from './model-policy-check.js';
 import { loadModelUsage, type ModelUsage } from './model-usage.js';
 import { loadPriceTable } from './price-table.js';
 import { rememberRepo } from './repo-registry.js';
+import { pickSetupEnv } from './run/setup-env.js';
 import { superviseInstance, type SuperviseIO, type SuperviseOptions } from './supervise.js';
 import {
   approveRequest,
@@ -98,8 +99,10 @@ export interface RunRequest {
   /**
    * Run in the sandbox before the agent starts, on every start (`--setup`), reaching
    * `allowHosts` besides the policy (`--setup-allow-host`); the agent never reaches them.
+   * `env` names variables of the request's environment that the setup alone gets
+   * (`--setup-env`): their values travel with each request, never into the record.
    */
-  setup?: { command: string; allowHosts: string[] };
+  setup?: { command: string; allowHosts: string[]; env?: string[] };
   backend: BackendChoice;
   image?: string;
   name?: string;
@@ -204,6 +207,8 @@ export class Orchestrator {
       ]),
     ]);
     const setupHosts = checkHosts([...new Set(request.setup?.allowHosts ?? [])]);
+    const setupEnv = [...new Set(request.setup?.env ?? [])];
+    pickSetupEnv(setupEnv, env);
     // A way out for an agent's model API, or for the hosts a command or its setup is
     // allowed; on docker that way is always the gateway.
     const network =
@@ -242,7 +247,7 @@ export class Orchestrator {
       detached: options.detached ?? false,
       baseHistoryOnly: request.baseHistoryOnly ?? false,
       setup: request.setup
-        ? { command: request.setup.command, allowHosts: setupHosts, leftOut: [] }
+        ? { command: request.setup.command, allowHosts: setupHosts, env: setupEnv, leftOut: [] }
         : null,
     });
     await rememberRepo(this.home, metadata.sourceRepo);
@@ -328,6 +333,7 @@ export class Orchestrator {
     const m = await this.store.resolve(ref);
     const agent = getAgent(m.agent);
     pickCredentials(agent, options.env);
+    pickSetupEnv(m.setup?.env ?? [], options.env);
     const modelPolicy: ModelPolicy = {
       ...m.modelPolicy,
       budget: { ...m.modelPolicy.budget, ...options.budget },

@@ -40,7 +40,7 @@ import {
   type CorralEvent,
   type NewEvent,
 } from '../events/index.js';
-import { isCorralError } from '../lib/errors.js';
+import { CorralError, isCorralError } from '../lib/errors.js';
 import { Redactor } from '../lib/redactor.js';
 import { sanitizeStrings, sanitizeTerminalText } from '../lib/terminal-text.js';
 import { trace } from '../lib/trace.js';
@@ -62,6 +62,7 @@ import { findMissingCommand } from './missing-command.js';
 import { OutputPipeline } from './output-pipeline.js';
 import { AppendLog } from './run/append-log.js';
 import { runSetup } from './run/run-setup.js';
+import { pickSetupEnv } from './run/setup-env.js';
 import { existsUnderNoFollow, IoTail, openUnderNoFollow } from './run/io-tail.js';
 import { loadRunCursor, saveRunCursor, type RunCursor } from './run/run-cursor.js';
 import { SummaryCollector } from './run-summary.js';
@@ -522,10 +523,14 @@ class InstanceRun {
         ? undefined
         : setTimeout(() => this.requestStop('timeout'), Math.max(0, deadline - Date.now()));
     try {
+      const env = this.#setupEnv();
+      // Its values are secrets from here on: out of the setup's output and of all the run writes.
+      this.#redactor = new Redactor([...opened.access.secrets, ...Object.values(env)]);
       const leftOut = await runSetup({
         id: this.#id,
         sandbox,
         setup: m.setup!,
+        env,
         network: m.network,
         agentHosts: [...this.#baseHosts(opened), ...policy.allow],
         push: (event) => this.#push({ id: this.#id, ...event }),
@@ -536,6 +541,22 @@ class InstanceRun {
       await this.#update({ setup: { ...m.setup!, leftOut } });
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The setup's variables (`--setup-env`), from the request's environment. A run taken up
+   * by a restarted engine has none: it fails as one missing a credential does (not
+   * SETUP_FAILED: the setup never ran, and a battle tries its grading again).
+   */
+  #setupEnv(): Record<string, string> {
+    try {
+      return pickSetupEnv(this.#metadata.setup?.env ?? [], this.o.env);
+    } catch (error) {
+      if (!isCorralError(error)) throw error;
+      throw new CorralError(error.code, `The setup cannot run: ${error.message}`, {
+        hint: `Run it again from a shell that has it: corral resume ${this.#id}.`,
+      });
     }
   }
 

@@ -99,6 +99,12 @@ export const SandboxSetup = z.object({
     .array(z.string())
     .default([])
     .describe('hosts the setup may reach besides the policy; the agent never may'),
+  env: z
+    .array(z.string())
+    .default([])
+    .describe(
+      "names of the asking user's variables the setup alone gets (--setup-env); never their values",
+    ),
   leftOut: z
     .array(z.string())
     .default([])

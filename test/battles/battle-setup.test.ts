@@ -94,3 +94,37 @@ describe('a battle whose setup fails (local)', () => {
     expect(shown.stdout).not.toMatch(/^winner:/m);
   }, 360_000);
 });
+
+describe("a battle whose setup fails in a branch's grading alone (local)", () => {
+  it("grades the branch as not resolved (the setup failing there is the branch's doing)", async () => {
+    const home = await makeHome();
+    const repo = await makeDatesRepo({ 'package.json': packageJson });
+    await repo.write(
+      'battle.yml',
+      [
+        'test: npm test --silent',
+        // Fails only where the protected tests were restored into a grading commit: the
+        // grading of a branch that edited them (its setup phase, not the script).
+        `setup: 'if [ "$(git log -1 --format=%s)" = "corral: the tip as graded" ]; then echo broken here >&2; exit 4; fi'`,
+        'contestants:',
+        `  - { name: editor, agent: shell, command: "sed -i 's/day + 2/day + 1/' src/date.js && echo // >> test/date.test.js" }`,
+      ].join('\n'),
+    );
+    const r = await corral(
+      home,
+      ['battle', '--backend', 'local', '-f', join(repo.dir, 'battle.yml'), '--json'],
+      { cwd: repo.dir, timeoutMs: 300_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json<Outcome>();
+    const editor = out.contestants.find((c) => c.name === 'editor')!;
+    expect(editor.run?.status).toBe('succeeded');
+    expect(editor.grading.outcome).toBe('graded');
+    expect(editor.grade).toMatchObject({ resolved: false, infrastructure: false });
+    const file = JSON.parse(
+      await readFile(join(home, 'battles', out.id, 'grading', 'editor.json'), 'utf8'),
+    ) as { run: { failure: string | null }; changedTests: string[] };
+    expect(file.run.failure).toBe('setup-failed');
+    expect(file.changedTests).toEqual(['test/date.test.js']);
+  }, 360_000);
+});

@@ -14,6 +14,7 @@ import { ExitCode } from '../../lib/errors.js';
 import type { BattleRecord } from '../../orchestrator/battles/battle-record.js';
 import { loadBattleResults } from '../../orchestrator/battles/battle-results.js';
 import { agentRequestEnv } from '../agent-env.js';
+import { pickSetupEnv } from '../../orchestrator/run/setup-env.js';
 import { BattleBoard } from '../battle-board.js';
 import { errorFromBody } from '../engine-client.js';
 import { battleSpecFromOptions, type BattleOptionValues } from '../battle-options.js';
@@ -56,7 +57,7 @@ export function registerBattle(program: Command, ctx: CommandContext): void {
     .option('--test <command>', "the repository's test command that grades each result (sh -c)")
     .option(
       '--setup <command>',
-      'prepares each grading sandbox before the tests (default: .corral/setup.sh, or from a lockfile: npm ci…)',
+      "prepares each contestant's sandbox before its agent and each grading sandbox before the tests (default: .corral/setup.sh, or from a lockfile: npm ci…)",
     )
     .option(
       '--build <command>',
@@ -106,7 +107,13 @@ export function registerBattle(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--setup-allow-host <host>',
-      'a host the grading sandboxes may reach, for the setup (repeatable)',
+      "a host the setup alone may reach (repeatable), in the contestants' and the grading sandboxes; closed before the agent or the tests start",
+      collect,
+      [],
+    )
+    .option(
+      '--setup-env <name>',
+      "a variable of this environment the setup alone gets, e.g. NPM_TOKEN (repeatable): never an agent's or the tests', its value never recorded, redacted from what the runs write (README: Setup secrets)",
       collect,
       [],
     )
@@ -132,14 +139,17 @@ Examples:
   corral battle -p "fix the date bug in the report" --agents claude,codex --test "npm test"
   corral battle --agents claude:3 -p "make the tests pass" --test "pytest -rA" --timeout 20m
   corral battle -f battle.yml
+  corral battle -f battle.yml --setup-env NPM_TOKEN --setup-allow-host registry.npmjs.org
   corral battle ls
   corral battle show battle-x7k2p
 
 Each contestant works in its own sandbox on a copy of your tree (with its uncommitted
 changes) that holds nothing of the others. Each result is then graded in a fresh sandbox:
-the base's test files restored, the setup run, the test command run, its results read per
-test. The base is graded too, so the tests that must start passing (and those that must
-keep passing) are known without naming them.
+the base's test files restored (host-side, before the sandbox starts), the setup run (its
+--setup-allow-host hosts and --setup-env variables are its own, gone before the tests
+start), the test command run, its results read per test. The base is graded too, so the
+tests that must start passing (and those that must keep passing) are known without naming
+them.
 
 Exit code: 0 graded, 130 interrupted (corral battle resume <battle> goes on), 2-5 bad input.`,
     );
@@ -158,7 +168,7 @@ Exit code: 0 graded, 130 interrupted (corral battle resume <battle> goes on), 2-
       spec,
       backend,
       limits,
-      env: await battleEnv(spec),
+      env: await battleEnv(spec.contestants, spec.setupEnv),
     });
     const setup = record.spec.setup === null ? 'no setup' : `setup: ${record.spec.setup}`;
     progress(
@@ -174,7 +184,8 @@ Exit code: 0 graded, 130 interrupted (corral battle resume <battle> goes on), 2-
     .option('--json', 'print one JSON object with the battle and its ranking')
     .action(async (id: string, o: { json?: boolean }) => {
       const engine = await ctx.engine();
-      const env = await battleEnv(await engine.getBattle(id));
+      const record = await engine.getBattle(id);
+      const env = await battleEnv(record.contestants, record.spec.setupEnv);
       await follow(ctx, engine, await engine.resumeBattle(id, env), Boolean(o.json));
     });
 
@@ -245,11 +256,16 @@ async function follow(
   }
 }
 
-/** The credentials and endpoints every contestant's agent names, from this environment. */
-async function battleEnv(battle: {
-  contestants: ReadonlyArray<{ agent: string }>;
-}): Promise<RequestEnv> {
-  return agentRequestEnv(['shell', ...battle.contestants.map((c) => c.agent)]);
+/**
+ * The credentials and endpoints every contestant's agent names, and the setup's variables
+ * (`--setup-env`), from this environment; a setup variable missing here is a one-line error.
+ */
+async function battleEnv(
+  contestants: ReadonlyArray<{ agent: string }>,
+  setupEnv: readonly string[],
+): Promise<RequestEnv> {
+  const secrets = pickSetupEnv(setupEnv, process.env);
+  return { ...(await agentRequestEnv(['shell', ...contestants.map((c) => c.agent)])), ...secrets };
 }
 
 /**

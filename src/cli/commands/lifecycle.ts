@@ -1,6 +1,6 @@
 /** `corral stop`, `corral rm` and `corral resume`: the lifecycle of an existing instance. */
 import type { Command } from 'commander';
-import { agentRequestEnv } from '../agent-env.js';
+import { instanceRequestEnv } from '../agent-env.js';
 import type { CommandContext } from '../context.js';
 import { runInForeground } from '../foreground.js';
 import { addBudgetOptions, parseBudgetOptions, type BudgetOptionValues } from '../model-options.js';
@@ -75,7 +75,7 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
       if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.');
       const engine = await ctx.engine({ inline: Boolean(o.interactive) });
       const current = await engine.getInstance(ref);
-      const env = await agentRequestEnv([current.agent]);
+      const env = await instanceRequestEnv(current);
       const timeoutMs = parseTimeout(o.timeout);
       const budget = parseBudgetOptions(o);
       const m = await engine.resumeInstance(current.id, {

@@ -6,7 +6,7 @@
  * conversation kept.
  */
 import type { Command } from 'commander';
-import { agentRequestEnv } from '../agent-env.js';
+import { instanceRequestEnv } from '../agent-env.js';
 import type { AnswerOutcome, InstanceRequest } from '../../orchestrator/index.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLine, progress, usage } from '../output.js';
@@ -131,7 +131,7 @@ export function registerRequests(program: Command, ctx: CommandContext): void {
       const instance = await engine.getInstance(ref);
       const outcome = await engine.approveRequest(ref, n, {
         resume: o.resume,
-        env: await agentRequestEnv([instance.agent]),
+        env: await instanceRequestEnv(instance),
       });
       if (o.json) return printJson(outcomeJson(outcome));
       const { request: r } = outcome;

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { agentRequestEnv } from '../agent-env.js';
+import { pickSetupEnv } from '../../orchestrator/run/setup-env.js';
 import { allowPresetNames } from '../../orchestrator/allow-presets.js';
 import type { CommandContext } from '../context.js';
 import { describeEgress } from '../egress-text.js';
@@ -34,6 +35,7 @@ interface RunOptions extends SandboxOptionValues, UnsafeOptionValues, ModelOptio
   allow: string[];
   setup?: string;
   setupAllowHost: string[];
+  setupEnv: string[];
   from?: string;
   name?: string;
   keep?: boolean;
@@ -83,6 +85,12 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       [],
     )
     .option(
+      '--setup-env <name>',
+      "a variable of this environment the setup alone gets, e.g. NPM_TOKEN (repeatable): never the agent's, its value never recorded, redacted from what the run writes (README: Setup secrets)",
+      collect,
+      [],
+    )
+    .option(
       '--context <file>',
       'a file placed where the agent reads its instructions (repeatable; never committed)',
       collect,
@@ -116,6 +124,7 @@ Examples:
   corral run -- sh -c 'echo hi >> README.md && npm test'
   corral run --allow npm -- npm install
   corral run --setup 'npm ci' --setup-allow-host registry.npmjs.org --agent claude -p "fix the bug"
+  corral run --setup 'npm ci' --setup-env NPM_TOKEN --setup-allow-host registry.npmjs.org -- npm test
   corral run --backend local --timeout 10m -- make test
   corral run -d --name fix-1 -- ./scripts/fix.sh
   corral run -i -- bash
@@ -147,13 +156,17 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
         );
       if (o.setupAllowHost.length && o.setup === undefined)
         throw usage('--setup-allow-host needs --setup.', "Add --setup '<command>', or drop it.");
+      if (o.setupEnv.length && o.setup === undefined)
+        throw usage('--setup-env needs --setup.', "Add --setup '<command>', or drop it.");
+      // Checked before anything starts: a missing one is a one-line error (exit 5).
+      const setupEnv = pickSetupEnv(o.setupEnv, process.env);
       const unsafe = parseUnsafeOptions(o);
       const modelPolicy = parseModelOptions(o);
       const timeoutMs = parseTimeout(o.timeout);
       // A terminal session in the foreground is this command's terminal: its engine runs
       // inside it. Detached, the engine hosts its terminal for whoever attaches.
       const engine = await ctx.engine({ inline: Boolean(o.interactive) && !o.detach });
-      const env = await agentRequestEnv([o.agent]);
+      const env = { ...(await agentRequestEnv([o.agent])), ...setupEnv };
       const metadata = await engine.createInstance({
         request: {
           repoDir: resolve(o.repo ?? process.cwd()),
@@ -169,7 +182,13 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
           ...(o.allowHost.length ? { allowHosts: o.allowHost } : {}),
           ...(o.allow.length ? { allowPresets: o.allow } : {}),
           ...(o.setup !== undefined
-            ? { setup: { command: o.setup, allowHosts: o.setupAllowHost } }
+            ? {
+                setup: {
+                  command: o.setup,
+                  allowHosts: o.setupAllowHost,
+                  ...(o.setupEnv.length ? { env: o.setupEnv } : {}),
+                },
+              }
             : {}),
           ...(o.image !== undefined ? { image: o.image } : {}),
           ...(o.name !== undefined ? { name: o.name } : {}),

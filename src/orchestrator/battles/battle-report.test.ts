@@ -139,6 +139,7 @@ function record(overrides: Partial<BattleRecord> = {}): BattleRecord {
       budget: { tokens: null, usd: null, rpm: null },
       allowHosts: [],
       setupAllowHosts: [],
+      setupEnv: [],
       rank: null,
     },
     baseGrading: { attempts: 1, instanceId: null, nonce: null, outcome: 'graded', note: null },

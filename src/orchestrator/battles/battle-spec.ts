@@ -71,6 +71,11 @@ export const BattleSpec = z.object({
   allowHosts: z.array(z.string()).default([]),
   /** Hosts a grading sandbox may reach (the setup's registry: `--setup-allow-host`). */
   setupAllowHosts: z.array(z.string()).default([]),
+  /**
+   * Names of the asking user's variables the setup alone gets (`--setup-env`), in every
+   * sandbox it runs in; their values travel with each request, never into the record.
+   */
+  setupEnv: z.array(z.string()).default([]),
   /** The ranking rule (rank.ts): keys in order. */
   rank: z.string().nullable().default(null),
 });
@@ -147,6 +152,7 @@ export const BattleFile = z
     parallel: z.number().int().positive().optional(),
     'allow-host': z.array(z.string()).optional(),
     'setup-allow-host': z.array(z.string()).optional(),
+    'setup-env': z.array(z.string()).optional(),
     rank: z.string().optional(),
     'battle-budget': z
       .object({

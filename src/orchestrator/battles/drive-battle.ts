@@ -26,9 +26,9 @@ import {
   type GradingState,
 } from './battle-record.js';
 import type { ContestantSpec } from './battle-spec.js';
-import { defaultTestPathspecs, makeGradingScript, newGradingNonce } from './grading-script.js';
+import { makeGradingScript, newGradingNonce } from './grading-script.js';
+import { defaultTestPathspecs, findTestChanges, makeGradingCommit } from './grading-commit.js';
 import { loadBattleResults, type GradingFile } from './battle-results.js';
-import { makeGradingCommit } from './hidden-tests.js';
 import { findRunnerChanges } from './runner-changes.js';
 import { writeBattleReport } from './battle-report-file.js';
 import { readGrading } from './read-grading.js';
@@ -227,12 +227,7 @@ class BattleDriver {
           state.nonce = newGradingNonce();
           await this.#save();
         }
-        const { hidden } = this.record;
         const script = makeGradingScript({
-          baseTip: this.record.base!,
-          tests: spec.tests.length ? spec.tests : defaultTestPathspecs,
-          ...(hidden ? { hiddenPaths: hidden.paths } : {}),
-          setup: spec.setup,
           build: spec.build,
           lint: spec.lint,
           test: spec.test,
@@ -240,12 +235,27 @@ class BattleDriver {
         });
         const meta = await this.#findOrStart({
           ...this.#common(),
-          from: hidden ? await makeGradingCommit(this.record.repoDir, from, hidden) : from,
+          from: await makeGradingCommit(this.record.repoDir, {
+            base: this.record.base!,
+            tip: from,
+            tests: this.#protectedTests(),
+            hidden: this.record.hidden,
+          }),
           agent: 'shell',
           command: script.command,
           name: `${this.record.id}-g-${who}-${state.attempts}`,
           timeoutMs: spec.gradeTimeoutMs,
-          ...(spec.setupAllowHosts.length ? { allowHosts: spec.setupAllowHosts } : {}),
+          // Its setup phase, as a contestant's: the hosts and secrets are the setup's alone,
+          // gone before the contestant's code (its tests) runs.
+          ...(spec.setup !== null
+            ? {
+                setup: {
+                  command: spec.setup,
+                  allowHosts: spec.setupAllowHosts,
+                  env: spec.setupEnv,
+                },
+              }
+            : {}),
         });
         state.instanceId = meta.id;
         await this.#save();
@@ -257,14 +267,20 @@ class BattleDriver {
       if (reading.kind === 'graded') {
         const dir = getBattlePaths(this.deps.home, this.record.id).grading;
         await mkdir(dir, { recursive: true });
-        const changedRunner =
-          who === baseGradingName
-            ? []
-            : await findRunnerChanges(this.record.repoDir, this.record.base!, from);
+        const isBase = who === baseGradingName;
         const file: GradingFile = {
           run: reading.run,
-          changedTests: reading.changedTests,
-          changedRunner,
+          changedTests: isBase
+            ? []
+            : await findTestChanges(
+                this.record.repoDir,
+                this.record.base!,
+                from,
+                this.#protectedTests(),
+              ),
+          changedRunner: isBase
+            ? []
+            : await findRunnerChanges(this.record.repoDir, this.record.base!, from),
         };
         await writeFile(join(dir, `${who}.json`), JSON.stringify(file));
         state.outcome = 'graded';
@@ -276,6 +292,12 @@ class BattleDriver {
       await this.#save();
       await instances.remove(id, { deleteBranch: true }).catch(() => undefined);
     }
+  }
+
+  /** The test files a contestant may not change (git pathspecs): restored before grading. */
+  #protectedTests(): readonly string[] {
+    const { tests } = this.record.spec;
+    return tests.length ? tests : defaultTestPathspecs;
   }
 
   /** The patch, for the report: the branch may be archived or pruned by then. */
@@ -342,6 +364,7 @@ class BattleDriver {
             setup: {
               command: this.record.spec.setup,
               allowHosts: this.record.spec.setupAllowHosts,
+              env: this.record.spec.setupEnv,
             },
           }
         : {}),

@@ -4,11 +4,10 @@
  * as a commit of their own (a directory's files at the same paths from the repository's
  * root; a ref's tree, e.g. `hidden-tests` or `main:tests/hidden`, as it is), kept alive by
  * `refs/corral/hidden/<battle>`. Contestants never get it: their workspaces fetch the
- * base's history alone. For each grading, a grading commit is made host-side: the graded
- * tip's tree with the hidden files laid over it, its parent the tip, so the grading script
- * lists the changed tests against the tip (HEAD^) and puts the hidden files back after
- * restoring the protected ones from the base. All of it is plumbing on objects (a
- * temporary index, write-tree, commit-tree): no checkout, no hook, no filter runs.
+ * base's history alone. For each grading they are laid over the graded tip, after its
+ * protected tests are restored, in the grading commit (grading-commit.ts). All of it is
+ * plumbing on objects (a temporary index, write-tree, commit-tree): no checkout, no hook,
+ * no filter runs.
  */
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
@@ -50,38 +49,6 @@ export async function storeHiddenTests(
   ).stdout.trim();
   await git(repoDir, ['update-ref', `refs/corral/hidden/${id}`, commit]);
   return { source, commit, paths };
-}
-
-/** `tip` with the hidden files laid over its tree: the commit a grading run starts from. */
-export async function makeGradingCommit(
-  repoDir: string,
-  tip: string,
-  hidden: HiddenTests,
-): Promise<string> {
-  return withTempIndex(async (env) => {
-    await git(repoDir, ['read-tree', `${tip}^{tree}`], { env });
-    const entries = await git(repoDir, ['ls-tree', '-r', '-z', hidden.commit]);
-    // `<mode> <type> <object>\t<path>` entries, as update-index --index-info takes them.
-    const lines = entries.stdout
-      .split('\0')
-      .filter(Boolean)
-      .map((entry) => {
-        const [meta, path] = entry.split('\t') as [string, string];
-        const [mode, , object] = meta.split(' ');
-        return `${mode} ${object}\t${path}`;
-      });
-    await git(repoDir, ['update-index', '-z', '--index-info'], {
-      env,
-      input: lines.join('\0') + '\0',
-    });
-    const tree = (await git(repoDir, ['write-tree'], { env })).stdout.trim();
-    const commit = await git(
-      repoDir,
-      ['commit-tree', tree, '-p', tip, '-m', 'corral: the hidden tests, for grading'],
-      { env: { ...env, ...corralIdentity } },
-    );
-    return commit.stdout.trim();
-  });
 }
 
 async function treeOfDirectory(repoDir: string, dir: string): Promise<string> {

@@ -22,6 +22,8 @@ export interface SetupRun {
   id: string;
   sandbox: Sandbox;
   setup: SandboxSetup;
+  /** The setup's own variables (`--setup-env`): its process's alone, never the agent's. */
+  env: Record<string, string>;
   /** Whether the sandbox has a way out at all (`network: 'open'`). */
   network: 'open' | 'none';
   /** The hosts the agent may reach (its model API's and its policy's): where it goes back to. */
@@ -48,6 +50,7 @@ export async function runSetup(run: SetupRun): Promise<string[]> {
   let result;
   try {
     result = await sandbox.exec(['sh', '-c', setup.command], {
+      env: run.env,
       ...(run.signal ? { signal: run.signal } : {}),
     });
   } finally {

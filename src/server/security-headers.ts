@@ -6,6 +6,18 @@
  */
 import type { Context, Next } from 'hono';
 
+/**
+ * The page's policy; `styleNonce`, given to the dashboard's page alone (web-assets.ts),
+ * lets the style elements its own scripts make (xterm.js draws the web terminal with them)
+ * apply, and no other inline style.
+ */
+export function contentSecurityPolicyWith(styleNonce?: string): string {
+  return contentSecurityPolicy.replace(
+    "style-src 'self'",
+    styleNonce ? `style-src 'self' 'nonce-${styleNonce}'` : "style-src 'self'",
+  );
+}
+
 export const contentSecurityPolicy = [
   "default-src 'self'",
   "script-src 'self'",
@@ -30,5 +42,14 @@ const headers: Record<string, string> = {
 
 export async function securityHeaders(c: Context, next: Next): Promise<void> {
   await next();
+  // The page's own policy (with its style nonce) is kept; every other response gets this one.
+  const own = c.res.headers.get('content-security-policy');
   for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+  if (own === contentSecurityPolicyWith(styleNonceOf(own))) {
+    c.res.headers.set('content-security-policy', own);
+  }
+}
+
+function styleNonceOf(policy: string | null): string | undefined {
+  return /'nonce-([A-Za-z0-9+/=_-]+)'/.exec(policy ?? '')?.[1];
 }

@@ -2,11 +2,14 @@
  * The dashboard's built files (web/, built into dist/web by `npm run build`), served by
  * `corral serve`. Only the files the build made are served, each by its exact path (the
  * list is read once, so no request path ever reaches the file system); the hashed assets
- * are cached for good, index.html never. With no build there, `/` says how to make one.
+ * are cached for good, index.html never (each copy has its own style nonce). With no build
+ * there, `/` says how to make one.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
+import { contentSecurityPolicyWith } from './security-headers.js';
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,6 +41,22 @@ async function listFiles(dir: string): Promise<string[]> {
   }
 }
 
+/** What the page's build leaves for the server to fill in with each response's nonce. */
+const noncePlaceholder = '__CORRAL_STYLE_NONCE__';
+
+/**
+ * The page, with a new style nonce in its `csp-nonce` meta tag and its policy: the style
+ * elements its scripts make carry it (web/src/lib/style-nonce.ts).
+ */
+function pageWithNonce(c: Context, body: Buffer): Response {
+  const nonce = randomBytes(18).toString('base64url');
+  return c.body(body.toString('utf8').replaceAll(noncePlaceholder, nonce), 200, {
+    'content-type': types['.html']!,
+    'cache-control': 'no-store',
+    'content-security-policy': contentSecurityPolicyWith(nonce),
+  });
+}
+
 /** The files under `dir` (dist/web), by the paths they are served at. */
 export async function loadWebAssets(dir: string): Promise<WebAssets> {
   const files = new Map<string, string>();
@@ -57,6 +76,7 @@ export async function loadWebAssets(dir: string): Promise<WebAssets> {
         );
       }
       const body = await readFile(file);
+      if (file.endsWith('index.html')) return pageWithNonce(c, body);
       const hashed = path.startsWith('/assets/');
       return c.body(body, 200, {
         'content-type': types[extname(file)] ?? 'application/octet-stream',

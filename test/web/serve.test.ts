@@ -40,6 +40,11 @@ describe('corral serve: the dashboard and its security', () => {
     expect(csp).toContain("connect-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
+    // Inline styles only with this copy's nonce (the web terminal's own style elements).
+    const nonce = /style-src 'self' 'nonce-([\w-]+)'/.exec(csp)?.[1];
+    expect(page.body).toContain(`<meta name="csp-nonce" content="${nonce}"`);
+    const again = await http(`${serving.url}/`);
+    expect(String(again.headers['content-security-policy'])).not.toContain(String(nonce));
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
     const scripts = [...page.body.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)];

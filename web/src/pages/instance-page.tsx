@@ -1,10 +1,11 @@
 /**
- * One instance: its record (status, agent, branch, prompt), its actions, and three views:
- * the live transcript, the diff against its base, and the egress policy. The record comes
+ * One instance: its record (status, agent, branch, prompt), its actions, and its views:
+ * the live transcript, the diff against its base, the egress policy, and, for a terminal
+ * session, its terminal. The record comes
  * from the live store when the instance is listed there (kept current by the joint
  * stream), fetched once otherwise.
  */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { ActionsPanel } from '../components/actions-panel.js';
 import { DiffView } from '../components/diff-view.js';
 import { Elapsed } from '../components/elapsed.js';
@@ -17,9 +18,15 @@ import { cleanText } from '../lib/clean-text.js';
 import { useFeed, useInstanceRows } from '../lib/hooks.js';
 import { hrefs } from '../lib/route.js';
 
-const tabs = ['transcript', 'diff', 'policy'] as const;
+// xterm.js is most of a bundle's weight: loaded when a terminal is first shown.
+const TerminalPanel = lazy(() =>
+  import('../components/terminal-panel.js').then((m) => ({ default: m.TerminalPanel })),
+);
+
+const tabs = ['terminal', 'transcript', 'diff', 'policy'] as const;
 type Tab = (typeof tabs)[number];
 const tabNames: Record<Tab, string> = {
+  terminal: 'Terminal',
   transcript: 'Transcript',
   diff: 'Diff',
   policy: 'Egress policy',
@@ -30,7 +37,8 @@ export function InstancePage({ id }: { id: string }) {
   const rows = useInstanceRows();
   const row = rows.find((r) => r.meta.id === id);
   const [error, setError] = useState<string | null>(null);
-  const [tab, setTab] = useState<Tab>('transcript');
+  // Until one is chosen: a running terminal session shows its terminal, others their transcript.
+  const [chosen, setTab] = useState<Tab | null>(null);
 
   useEffect(() => {
     if (row) return;
@@ -45,6 +53,7 @@ export function InstancePage({ id }: { id: string }) {
     return <NotLoaded back={{ href: hrefs.instances, label: 'Instances' }} id={id} error={error} />;
   }
   const m = row.meta;
+  const tab = chosen ?? (m.interactive && m.status === 'running' ? 'terminal' : 'transcript');
   return (
     <section aria-labelledby="instance-title" className="instance">
       <p>
@@ -98,19 +107,21 @@ export function InstancePage({ id }: { id: string }) {
         onRemoved={() => feed.instances.remove(m.id)}
       />
       <div className="tabs" role="tablist" aria-label="Views">
-        {tabs.map((t) => (
-          <button
-            key={t}
-            type="button"
-            role="tab"
-            id={`tab-${t}`}
-            aria-selected={tab === t}
-            aria-controls={`panel-${t}`}
-            onClick={() => setTab(t)}
-          >
-            {tabNames[t]}
-          </button>
-        ))}
+        {tabs
+          .filter((t) => t !== 'terminal' || m.interactive)
+          .map((t) => (
+            <button
+              key={t}
+              type="button"
+              role="tab"
+              id={`tab-${t}`}
+              aria-selected={tab === t}
+              aria-controls={`panel-${t}`}
+              onClick={() => setTab(t)}
+            >
+              {tabNames[t]}
+            </button>
+          ))}
       </div>
       {/* The transcript stays mounted (and following) while another view is shown. */}
       <div
@@ -121,6 +132,21 @@ export function InstancePage({ id }: { id: string }) {
       >
         <Transcript id={m.id} />
       </div>
+      {tab === 'terminal' && m.interactive && (
+        <div role="tabpanel" id="panel-terminal" aria-labelledby="tab-terminal">
+          {m.status === 'running' ? (
+            <Suspense fallback={<p className="muted">Loading the terminal…</p>}>
+              <TerminalPanel id={m.id} />
+            </Suspense>
+          ) : (
+            <p className="muted">
+              {m.status === 'created'
+                ? 'The session has not started yet.'
+                : 'The session ended; what it printed is in the transcript.'}
+            </p>
+          )}
+        </div>
+      )}
       {tab === 'diff' && (
         <div role="tabpanel" id="panel-diff" aria-labelledby="tab-diff">
           <DiffView id={m.id} version={`${m.status}:${m.endedAt ?? ''}`} />

@@ -98,13 +98,16 @@ export class TerminalHub implements TerminalPort {
   #keep(bytes: Buffer): void {
     this.#kept.push(bytes);
     this.#keptBytes += bytes.length;
-    while (this.#keptBytes > keptOutputBytes && this.#kept.length > 1) {
-      this.#keptBytes -= this.#kept.shift()!.length;
-    }
-    if (this.#keptBytes > keptOutputBytes) {
-      const only = this.#kept[0]!;
-      this.#kept = [only.subarray(only.length - keptOutputBytes)];
-      this.#keptBytes = keptOutputBytes;
+    while (this.#keptBytes > keptOutputBytes) {
+      const first = this.#kept[0]!;
+      const excess = this.#keptBytes - keptOutputBytes;
+      if (first.length <= excess) {
+        this.#kept.shift();
+        this.#keptBytes -= first.length;
+      } else {
+        this.#kept[0] = Buffer.from(first.subarray(excess));
+        this.#keptBytes -= excess;
+      }
     }
   }
 }

@@ -27,7 +27,9 @@ export function attachViewer(url: string, headers: Record<string, string> = {}):
   let screen = '';
   let ended = false;
   ws.on('message', (data, isBinary) => {
-    const text = Buffer.isBuffer(data) ? data.toString() : String(data);
+    const text = (
+      Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+    ).toString();
     if (isBinary) screen += text;
     else if ((JSON.parse(text) as { type: string }).type === 'ended') ended = true;
   });

@@ -12,9 +12,10 @@ export function applyStyleNonce(): void {
   const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content;
   if (!nonce || nonce.startsWith('__')) return;
   const create = document.createElement.bind(document);
-  document.createElement = ((tag: string, options?: ElementCreationOptions) => {
+  const made = (tag: string, options?: ElementCreationOptions): HTMLElement => {
     const element = create(tag, options);
     if (tag.toLowerCase() === 'style') element.setAttribute('nonce', nonce);
     return element;
-  }) as typeof document.createElement;
+  };
+  document.createElement = made;
 }

@@ -82,6 +82,18 @@ describe('the web terminal in a browser', () => {
     other.type('echo "from-elsewhere-$((1+2))"\r');
     await expect.poll(screenText, { timeout: 20_000 }).toContain('from-elsewhere-3');
 
+    // Ctrl-] hands the keyboard back to the page: Tab then moves on, and typing goes nowhere.
+    const inTerminal = () =>
+      page.evaluate(() => {
+        const { document } = globalThis as unknown as {
+          document: { activeElement: { closest(selector: string): unknown } | null };
+        };
+        return Boolean(document.activeElement?.closest('.xterm'));
+      });
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Control+BracketRight');
+    expect(await inTerminal()).toBe(false);
+    await page.getByTestId('terminal').click();
     await page.keyboard.type('echo typed-in-the-browser > web.txt; exit\n');
     expect(await waitForEnd(home, id)).toBe('succeeded');
     expect(repo.show(`corral/${id}`, 'web.txt')).toBe('typed-in-the-browser\n');

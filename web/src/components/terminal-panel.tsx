@@ -3,7 +3,8 @@
  * on the engine's terminal WebSocket (src/server/terminal-socket.ts). What the session
  * printed so far shows first, then live; keys typed here go to it, and the window's size
  * follows this panel's. Everyone attached (other pages, `corral attach`) shares the one
- * screen. When the session ends the panel says so; a dropped connection can be retried.
+ * screen. Ctrl-] hands the keyboard back to the page. When the session ends the panel says
+ * so; a dropped connection can be retried.
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
@@ -15,7 +16,7 @@ type State = 'connecting' | 'attached' | 'ended' | 'dropped';
 
 const stateText: Record<State, string> = {
   connecting: 'connecting…',
-  attached: 'attached: keys typed here go to the session',
+  attached: 'attached: keys typed here go to the session (Ctrl-] gives the keyboard back)',
   ended: 'the session ended',
   dropped: 'not attached (the session is not open here, or the connection dropped)',
 };
@@ -63,6 +64,15 @@ export function TerminalPanel({ id }: { id: string }) {
       if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'input', data }));
     });
     const resized = term.onResize(sendSize);
+    // The terminal takes every key, Tab included; Ctrl-] hands the keyboard back to the page
+    // (as `corral attach` lets go with it).
+    term.attachCustomKeyEventHandler((e) => {
+      if (e.type === 'keydown' && e.ctrlKey && e.key === ']') {
+        term.blur();
+        return false;
+      }
+      return true;
+    });
     const observer = new ResizeObserver(() => fit.fit());
     observer.observe(element);
     return () => {

@@ -107,8 +107,11 @@ describe('bad input', () => {
     expect(oneLine(timeout.stderr)).toContain("--timeout 'soon' is not a duration");
     const missing = await corral(home, ['run'], { cwd: repo.dir });
     expect(missing.code).toBe(2);
-    const iDetach = await corral(home, ['run', '-i', '-d', '--', 'sh'], { cwd: repo.dir });
-    expect(iDetach.code).toBe(2);
+    // A terminal session in the foreground needs a terminal (stdin here is a pipe).
+    const noTerminal = await corral(home, ['run', '-i', '--', 'sh'], { cwd: repo.dir });
+    expect(noTerminal.code).toBe(2);
+    expect(oneLine(noTerminal.stderr)).toContain('-i needs a terminal, and stdin is not one.');
+    expect(oneLine(noTerminal.stderr)).toContain('add -d to attach later');
   });
 
   describe('disk full while copying', () => {

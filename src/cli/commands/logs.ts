@@ -5,8 +5,8 @@
  * until the instance ends (with `--json`, as NDJSON). `corral attach <id>` replays and
  * follows a running instance (Ctrl-C detaches without stopping it), or, for a terminal
  * session its engine hosts (`run -i -d`), puts this terminal into it (terminal-client.ts).
- * Everything comes from
- * the engine's streams, live as it happens, never by polling a file here.
+ * Everything comes from the engine's streams, live as it happens, never by polling a file
+ * here.
  */
 import type { Command } from 'commander';
 import type { EngineApi } from '../../engine/engine-api.js';

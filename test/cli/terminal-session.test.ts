@@ -20,11 +20,12 @@ afterEach(async () => {
   for (const home of homes.splice(0)) killEngines(home);
 });
 
-async function startSession(backend: string, command = ['sh']) {
+/** `corral run -i -d` of `args` (options, then `--` and the command; default: sh). */
+async function startSession(backend: string, args = ['--', 'sh']) {
   const home = await makeHome();
   homes.push(home);
   const repo = await makeRepo();
-  const r = await corral(home, ['run', '-i', '-d', '--backend', backend, '--', ...command], {
+  const r = await corral(home, ['run', '-i', '-d', '--backend', backend, ...args], {
     cwd: repo.dir,
   });
   expect(r.code, r.stderr).toBe(0);
@@ -56,6 +57,26 @@ describe.each(['docker', 'local'])('a terminal session the engine hosts (%s)', (
     expect(await late.closed).toEqual({ ended: true, code: 1000 });
     expect(await waitForEnd(home, id)).toBe('succeeded');
     expect(repo.show(`corral/${id}`, 'typed.txt')).toBe('typed\n');
+  });
+});
+
+describe('corral resume -i -d (local)', () => {
+  it('opens a kept instance as a terminal session again, on the same workspace', async () => {
+    const { home, repo, id, url } = await startSession('local', ['--keep', '--', 'sh']);
+    const first = await mustAttach(url);
+    first.type('echo one > one.txt; exit\r');
+    expect((await first.closed).ended).toBe(true);
+    expect(await waitForEnd(home, id)).toBe('succeeded');
+
+    const resumed = await corral(home, ['resume', id, '-i', '-d', '--', 'sh'], { cwd: repo.dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`corral attach ${id}`);
+    const again = await mustAttach(url);
+    again.type('echo "read: $(cat one.txt)"; echo two > two.txt; exit\r');
+    await again.waitForScreen('read: one');
+    expect((await again.closed).ended).toBe(true);
+    expect(await waitForEnd(home, id)).toBe('succeeded');
+    expect(repo.show(`corral/${id}`, 'two.txt')).toBe('two\n');
   });
 });
 

@@ -57,7 +57,10 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
     .argument('[command...]', 'the command to run, after -- (default: the previous one)')
     .option('-p, --prompt <task>', "the agent's next task; its conversation continues")
     .option('--timeout <duration>', 'stop after this long (e.g. 30m)')
-    .option('-i, --interactive', 'give the command a real terminal')
+    .option(
+      '-i, --interactive',
+      'give the command a real terminal; with -d, one to attach to later (corral attach, the dashboard)',
+    )
     .option('-d, --detach', 'return at once')
     .option('--json', 'print one JSON object with the outcome');
   addBudgetOptions(resume).action(
@@ -72,8 +75,14 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
         json?: boolean;
       },
     ) => {
-      if (o.interactive && o.detach) throw usage('-i and --detach cannot be combined.');
-      const engine = await ctx.engine({ inline: Boolean(o.interactive) });
+      if (o.interactive && !o.detach && !process.stdin.isTTY)
+        throw usage(
+          '-i needs a terminal, and stdin is not one.',
+          'Run it from a terminal, add -d to attach later (corral attach, the dashboard), or drop -i.',
+        );
+      // In the foreground a terminal session is this command's terminal (its engine inside
+      // it); detached, the engine hosts it for whoever attaches.
+      const engine = await ctx.engine({ inline: Boolean(o.interactive) && !o.detach });
       const current = await engine.getInstance(ref);
       const env = await instanceRequestEnv(current);
       const timeoutMs = parseTimeout(o.timeout);
@@ -92,6 +101,8 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
       if (o.detach) {
         if (o.json) printJson({ id: m.id, status: 'running' });
         else printLine(m.id);
+        if (o.interactive && !o.json)
+          progress(`corral: attach with corral attach ${m.id}, or from corral serve's page`);
         return;
       }
       const r = await runInForeground(engine, m, {

@@ -79,6 +79,15 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
     )
     .argument('<id>', 'instance id, unique id prefix, or name')
     .option('--json', 'when it ends (or on detach), print one JSON object with its outcome')
+    .addHelpText(
+      'after',
+      `
+A terminal session the engine hosts (corral run -i -d) is shared: the dashboard's page
+and every corral attach see one screen and may type.
+
+Exit code: 0 (the instance ended, or you detached); a terminal session that ended: its
+command's own, as corral run's; 3 no such instance.`,
+    )
     .action(async (ref: string, o: { json?: boolean }) => {
       const engine = await ctx.engine();
       const m = await engine.getInstance(ref);

@@ -14,7 +14,6 @@ import type { CorralEvent } from '../../events/events.js';
 import { describeStatus, type Metadata } from '../../state/metadata.js';
 import { getEngineFiles } from '../../engine/engine-files.js';
 import type { CommandContext } from '../context.js';
-import { attachTerminalSession } from '../terminal-client.js';
 import { outcomeJson } from '../outcome.js';
 import { printJson, progress } from '../output.js';
 import { renderEvent } from '../render-event.js';
@@ -92,6 +91,8 @@ command's own, as corral run's; 3 no such instance.`,
       const engine = await ctx.engine();
       const m = await engine.getInstance(ref);
       if (m.interactive && m.status === 'running' && !o.json && process.stdin.isTTY) {
+        // Loaded here, not at every command's start-up (it brings the WebSocket client).
+        const { attachTerminalSession } = await import('../terminal-client.js');
         const socket = getEngineFiles(ctx.home()).socket;
         if (await attachTerminalSession(engine, m, socket)) return;
       }

@@ -12,6 +12,7 @@ import { exitCodeOf, summaryLines } from './outcome.js';
 import { progress } from './output.js';
 import { CorralError, errorCodes, type ErrorCode } from '../lib/errors.js';
 import { processTerminalPort, type TerminalSize } from '../backends/terminal-port.js';
+import { endedFrame, frameBytes, resizeFrame } from '../server/terminal-frames.js';
 
 /** Ctrl-]: lets go of the session. */
 export const detachKey = 0x1d;
@@ -85,7 +86,7 @@ export async function attachToTerminal(
   });
   const port = processTerminalPort();
   const resize = (size: TerminalSize | null): void => {
-    if (size && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'resize', ...size }));
+    if (size && ws.readyState === ws.OPEN) ws.send(resizeFrame(size));
   };
   return new Promise<AttachEnd>((resolve) => {
     let end: AttachEnd = 'detached';
@@ -103,11 +104,9 @@ export async function attachToTerminal(
     };
     port.input.on('data', onKeys);
     ws.on('message', (data, isBinary) => {
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const bytes = frameBytes(data);
       if (isBinary) port.write(bytes);
-      else if ((JSON.parse(bytes.toString('utf8')) as { type?: string }).type === 'ended') {
-        end = 'ended';
-      }
+      else if (bytes.toString('utf8') === endedFrame) end = 'ended';
     });
     ws.on('error', () => undefined);
     ws.once('close', () => {

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { TerminalHub } from '../engine/terminal-hub.js';
 import { isCorralError } from '../lib/errors.js';
 import type { Refusal } from './tcp-guard.js';
+import { endedFrame, frameBytes } from './terminal-frames.js';
 
 /** The largest frame a viewer may send (a paste). */
 const maxFrameBytes = 1024 * 1024;
@@ -63,12 +64,12 @@ function serveViewer(ws: WebSocket, hub: TerminalHub): void {
     },
     ended: () => {
       if (ws.readyState !== ws.OPEN) return;
-      ws.send(JSON.stringify({ type: 'ended' }));
+      ws.send(endedFrame);
       ws.close(1000, 'the session ended');
     },
   });
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const bytes = frameBytes(data);
     if (isBinary) return attachment?.input(bytes);
     let parsed: unknown;
     try {

@@ -111,8 +111,7 @@ export interface ProcessSpec {
   stdio: 'pipe' | 'terminal';
   /**
    * With `terminal`: where its keys come from and its screen goes (a terminal the engine
-   * hosts); this process's own terminal when absent. Backends that cannot wire one say so
-   * in their capabilities (`hostedTerminal`).
+   * hosts); this process's own terminal when absent.
    */
   terminal?: TerminalPort;
 }

@@ -1,6 +1,7 @@
 /**
- * Parsing of the options `run`, `resume` and `demo` share (backend, limits, timeout) into
- * orchestrator requests, each bad value refused with a one-line usage error.
+ * Parsing of the options `run`, `resume` and `demo` share (backend, limits, timeout, a
+ * terminal session's `-i`) into orchestrator requests, each bad value refused with a
+ * one-line usage error.
  */
 import type { Command } from 'commander';
 import type { BackendChoice } from '../backends/detect.js';
@@ -78,4 +79,21 @@ export function parseDuration(flag: string, value: string): number {
   const ms = parseDurationMs(value);
   if (!ms) throw usage(`${flag} '${value}' is not a duration.`, 'Use e.g. 90s, 30m or 1h30m.');
   return ms;
+}
+
+/**
+ * `-i` (with or without `-d`), as `run` and `resume` take it: in the foreground a terminal
+ * session is this command's terminal, so stdin must be one; detached, the engine hosts it.
+ */
+export function checkTerminalSession(o: { interactive?: boolean; detach?: boolean }): void {
+  if (o.interactive && !o.detach && !process.stdin.isTTY)
+    throw usage(
+      '-i needs a terminal, and stdin is not one.',
+      'Run it from a terminal, add -d to attach later (corral attach, the dashboard), or drop -i.',
+    );
+}
+
+/** What a detached terminal session's starter is told: where to attach. */
+export function attachHint(id: string): string {
+  return `corral: attach with corral attach ${id}, or from corral serve's page`;
 }

@@ -5,8 +5,8 @@ import type { CommandContext } from '../context.js';
 import { runInForeground } from '../foreground.js';
 import { addBudgetOptions, parseBudgetOptions, type BudgetOptionValues } from '../model-options.js';
 import { exitCodeOf, outcomeJson, summaryLines } from '../outcome.js';
-import { printJson, printLine, progress, usage } from '../output.js';
-import { parseTimeout } from '../run-options.js';
+import { printJson, printLine, progress } from '../output.js';
+import { attachHint, checkTerminalSession, parseTimeout } from '../run-options.js';
 import { warnRelaxations } from '../unsafe-options.js';
 
 export function registerLifecycle(program: Command, ctx: CommandContext): void {
@@ -75,11 +75,7 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
         json?: boolean;
       },
     ) => {
-      if (o.interactive && !o.detach && !process.stdin.isTTY)
-        throw usage(
-          '-i needs a terminal, and stdin is not one.',
-          'Run it from a terminal, add -d to attach later (corral attach, the dashboard), or drop -i.',
-        );
+      checkTerminalSession(o);
       // In the foreground a terminal session is this command's terminal (its engine inside
       // it); detached, the engine hosts it for whoever attaches.
       const engine = await ctx.engine({ inline: Boolean(o.interactive) && !o.detach });
@@ -101,8 +97,7 @@ export function registerLifecycle(program: Command, ctx: CommandContext): void {
       if (o.detach) {
         if (o.json) printJson({ id: m.id, status: 'running' });
         else printLine(m.id);
-        if (o.interactive && !o.json)
-          progress(`corral: attach with corral attach ${m.id}, or from corral serve's page`);
+        if (o.interactive && !o.json) progress(attachHint(m.id));
         return;
       }
       const r = await runInForeground(engine, m, {

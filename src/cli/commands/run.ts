@@ -14,6 +14,8 @@ import { addModelOptions, parseModelOptions, type ModelOptionValues } from '../m
 import { printJson, printLine, progress, usage } from '../output.js';
 import {
   addSandboxOptions,
+  attachHint,
+  checkTerminalSession,
   collect,
   parseBackend,
   parseLimits,
@@ -149,11 +151,7 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
     );
   addUnsafeOptions(addModelOptions(addSandboxOptions(cmd))).action(
     async (command: string[], o: RunOptions) => {
-      if (o.interactive && !o.detach && !process.stdin.isTTY)
-        throw usage(
-          '-i needs a terminal, and stdin is not one.',
-          'Run it from a terminal, add -d to attach later (corral attach, the dashboard), or drop -i.',
-        );
+      checkTerminalSession(o);
       if (o.setupAllowHost.length && o.setup === undefined)
         throw usage('--setup-allow-host needs --setup.', "Add --setup '<command>', or drop it.");
       if (o.setupEnv.length && o.setup === undefined)
@@ -214,8 +212,7 @@ not found in the sandbox, 6 the work could not be brought back (kept in the work
             backend: metadata.backend,
           });
         else printLine(metadata.id);
-        if (o.interactive && !o.json)
-          progress(`corral: attach with corral attach ${metadata.id}, or from corral serve's page`);
+        if (o.interactive && !o.json) progress(attachHint(metadata.id));
         return;
       }
       const { exitCode } = await runInForeground(engine, metadata, {

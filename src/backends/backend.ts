@@ -216,6 +216,17 @@ export interface SandboxRecord {
   running: boolean;
 }
 
+export interface StartOptions {
+  signal?: AbortSignal;
+  /**
+   * The workspace is still being written (a new instance's checkout) and is complete once
+   * this resolves: the backend may start what needs none of its files meanwhile, runs
+   * nothing in the sandbox before, and hands the files to the sandbox's user after. When
+   * it rejects, the sandbox is stopped and `start` throws its error.
+   */
+  workspaceReady?: Promise<unknown>;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** How a sandbox with a way out reaches its model APIs and the hosts it may (capabilities.ts). */
@@ -229,7 +240,13 @@ export interface Backend {
   diagnose?(): Promise<HealthCheck[]>;
   /** Checks what `spec` needs (an image, a binary) before anything is created; throws a CorralError. */
   prepare(spec: SandboxSpec): Promise<void>;
-  start(spec: SandboxSpec, options?: { signal?: AbortSignal }): Promise<Sandbox>;
+  start(spec: SandboxSpec, options?: StartOptions): Promise<Sandbox>;
+  /**
+   * Whether `start` gains from being called while the workspace is still checked out
+   * (`StartOptions.workspaceReady`): the orchestrator then starts a new instance's sandbox
+   * beside its checkout (early-sandboxes.ts).
+   */
+  readonly startsDuringCheckout?: boolean;
   /** Sandboxes of this backend labelled as corral's (for reconcile and gc). */
   listSandboxes(): Promise<SandboxRecord[]>;
   /** Removes a sandbox found by `listSandboxes`. Idempotent. */

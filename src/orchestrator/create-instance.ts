@@ -57,6 +57,11 @@ export interface CreateRequest {
   baseHistoryOnly: boolean;
   /** Run in the sandbox before its agent starts, each time (supervise.ts). */
   setup: SandboxSetup | null;
+  /**
+   * Called as the checkout begins, with the record to be and what resolves once the
+   * workspace is complete (rejects if it fails): the sandbox may start beside it.
+   */
+  onCheckout?: (metadata: Metadata, workspaceReady: Promise<unknown>) => void;
 }
 
 export async function createInstance(
@@ -82,15 +87,6 @@ export async function createInstance(
     const base = await snapshotBase(repo, { from: request.from });
     await pinBase(repo.root, id, base);
     trace('snapshot');
-    await cloneWorkspace({
-      sourceRoot: repo.root,
-      id,
-      base,
-      branch,
-      workspaceDir: paths.workspace,
-      baseHistoryOnly: request.baseHistoryOnly,
-    });
-    trace('clone');
     const now = new Date().toISOString();
     const metadata: Metadata = {
       schemaVersion: metadataSchemaVersion,
@@ -145,6 +141,19 @@ export async function createInstance(
       bringBack: null,
       message: null,
     };
+    // Into the workspace's directory, made first: a sandbox may start over it meanwhile.
+    await mkdir(paths.workspace);
+    const cloned = cloneWorkspace({
+      sourceRoot: repo.root,
+      id,
+      base,
+      branch,
+      workspaceDir: paths.workspace,
+      baseHistoryOnly: request.baseHistoryOnly,
+    });
+    request.onCheckout?.(metadata, cloned);
+    await cloned;
+    trace('clone');
     if (request.context !== null) await writeFile(paths.context, request.context);
     await mkdir(dirname(paths.policyFile), { recursive: true });
     await writeEgressPolicy(paths.policyFile, { allow: request.allowHosts });

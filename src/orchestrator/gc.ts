@@ -40,6 +40,13 @@ export async function collectGarbage(
     report.removed.push(item);
   };
 
+  // A state dir with no record yet, younger than this, is an instance being created.
+  const halfMadeAgeMs = options.halfMadeAgeMs ?? 10 * 60_000;
+  const isBeingMade = async (id: string): Promise<boolean> => {
+    const info = await stat(store.paths(id).dir).catch(() => null);
+    return info !== null && Date.now() - info.mtimeMs < halfMadeAgeMs;
+  };
+
   const records = new Map<string, Metadata>();
   for (const m of await store.list()) records.set(m.id, m);
 
@@ -49,6 +56,8 @@ export async function collectGarbage(
       if (s.home !== store.home) continue;
       const m = records.get(s.instanceId);
       if (m && !isEnded(m.status)) continue;
+      // Started beside the checkout of an instance being made (its record comes next).
+      if (!m && (await isBeingMade(s.instanceId))) continue;
       if (m?.keep && !m.workspaceRemoved) {
         // A kept instance's stopped project is there to be looked at; `corral rm` ends it.
         report.kept.push({
@@ -94,13 +103,6 @@ export async function collectGarbage(
       );
     }
   }
-
-  // A state dir with no record yet, younger than this, is an instance being created.
-  const halfMadeAgeMs = options.halfMadeAgeMs ?? 10 * 60_000;
-  const isBeingMade = async (id: string): Promise<boolean> => {
-    const info = await stat(store.paths(id).dir).catch(() => null);
-    return info !== null && Date.now() - info.mtimeMs < halfMadeAgeMs;
-  };
 
   for (const id of await store.listIds()) {
     if (records.has(id)) continue;

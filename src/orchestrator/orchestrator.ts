@@ -42,8 +42,9 @@ import {
   type ModelPolicy,
 } from '../gateway/policy.js';
 import { expandAllowEntries, expandAllowPresets } from './allow-presets.js';
-import { getSandboxSpec } from './sandbox-spec.js';
+import { getRunAdditions, getSandboxSpec } from './sandbox-spec.js';
 import { createInstance } from './create-instance.js';
+import { EarlySandboxes } from './early-sandboxes.js';
 import { loadEgressAttempts, type EgressAttempts } from './egress-attempts.js';
 import { getAgentApis } from './fence-launch.js';
 import { InstanceQueries } from './instance-queries.js';
@@ -152,6 +153,7 @@ export interface OrchestratorDeps {
 
 export class Orchestrator {
   readonly store: InstanceStore;
+  readonly #early = new EarlySandboxes();
   /** Listing and the index: what `ls` and `index rebuild` ask. */
   readonly queries: InstanceQueries;
 
@@ -224,6 +226,9 @@ export class Orchestrator {
       labels: {},
       network,
     });
+    // Without network the sandbox's spec is known before the checkout: started beside it.
+    const startEarly = backend.startsDuringCheckout === true && network === 'none';
+    let early: string | undefined;
     const metadata = await createInstance(this.store, {
       repo,
       from: request.from,
@@ -249,6 +254,27 @@ export class Orchestrator {
       setup: request.setup
         ? { command: request.setup.command, allowHosts: setupHosts, env: setupEnv, leftOut: [] }
         : null,
+      ...(startEarly
+        ? {
+            onCheckout: (m: Metadata, workspaceReady: Promise<unknown>) => {
+              early = m.id;
+              const spec = getSandboxSpec(
+                m,
+                { home: this.home, workspace: this.store.paths(m.id).workspace },
+                getRunAdditions(m, {
+                  baseHosts: [],
+                  policyHosts: allowHosts,
+                  fence: undefined,
+                  env,
+                }),
+              );
+              this.#early.begin(backend, spec, workspaceReady);
+            },
+          }
+        : {}),
+    }).catch(async (error: unknown) => {
+      if (early) await this.#early.discard(early);
+      throw error;
     });
     await rememberRepo(this.home, metadata.sourceRepo);
     return metadata;
@@ -264,8 +290,11 @@ export class Orchestrator {
     } = {},
   ): Promise<Metadata> {
     const m = await this.store.load(id);
+    // A run taken up afresh starts its own sandbox (and ends what is left of the last).
+    if (options.adopt) await this.#early.discard(id);
     return superviseInstance({
       ...options,
+      ...(options.adopt ? {} : { early: this.#early }),
       store: this.store,
       backend: this.backend(m.backend),
       id,

@@ -2,8 +2,11 @@
  * The one place a sandbox spec is derived from an instance record: what a resume's
  * `prepare` checks and what the supervisor starts are the same spec. A run adds only what
  * it alone knows (`RunAdditions`): the hosts its agent's model API needs besides the
- * policy's, the fence that holds its keys, the host tools it runs and the PATH they are on.
+ * policy's, the fence that holds its keys, the host tools it runs and the PATH they are on
+ * (`getRunAdditions`, the same for a sandbox started beside the checkout and one started
+ * by the run).
  */
+import { getAgent } from '../agents/index.js';
 import type { SandboxFence, SandboxSpec } from '../backends/backend.js';
 import { instanceLabels } from '../backends/labels.js';
 import type { Metadata } from '../state/index.js';
@@ -38,6 +41,37 @@ export function getSandboxSpec(
           tools: run.tools,
           ...(run.hostPath ? { hostPath: run.hostPath } : {}),
           ...(run.fence ? { fence: run.fence } : {}),
+        }
+      : {}),
+  };
+}
+
+/**
+ * What a run adds to its sandbox's spec: `baseHosts` its agent's model API needs, the
+ * hosts of its policy, the fence that holds its keys (on the outbound network the user
+ * names with CORRAL_DOCKER_NETWORK), its agent's CLI and the asker's PATH (`env`).
+ */
+export function getRunAdditions(
+  m: Metadata,
+  run: {
+    baseHosts: string[];
+    policyHosts: string[];
+    fence: SandboxFence | undefined;
+    env: NodeJS.ProcessEnv;
+  },
+): RunAdditions {
+  const adapter = getAgent(m.agent);
+  const { fence, env } = run;
+  return {
+    allowHosts: [...run.baseHosts, ...run.policyHosts],
+    // The agent's CLI, run from the host's install on the local backend.
+    tools: adapter.binary && adapter.binary !== 'sh' ? [adapter.binary] : [],
+    ...(env.PATH ? { hostPath: env.PATH } : {}),
+    ...(fence
+      ? {
+          fence: env.CORRAL_DOCKER_NETWORK
+            ? { ...fence, outboundNetwork: env.CORRAL_DOCKER_NETWORK }
+            : fence,
         }
       : {}),
   };

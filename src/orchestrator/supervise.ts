@@ -54,7 +54,8 @@ import { launchFiles, withBringBack } from '../workspace/index.js';
 import { IoWatch } from './run/io-watch.js';
 import { openAgentAccess, prepareLaunch, type OpenedAgentAccess } from './agent-launch.js';
 import { stopHostGatewayProcess } from './host-gateway-process.js';
-import { getSandboxSpec } from './sandbox-spec.js';
+import type { EarlySandboxes } from './early-sandboxes.js';
+import { getRunAdditions, getSandboxSpec } from './sandbox-spec.js';
 import { bringBackOptions, bringBackSafely } from './bring-back-step.js';
 import { followGatewayLogs, type GatewayLogFollower } from './gateway-log-follower.js';
 import type { InstanceStore } from './instance-store.js';
@@ -110,6 +111,8 @@ export interface SuperviseOptions {
    * for people to attach to); absent: this process's own terminal.
    */
   openTerminal?: () => TerminalPort;
+  /** Sandboxes started beside their checkout: this run's may be among them. */
+  early?: EarlySandboxes;
 }
 
 export interface OutputChunk {
@@ -481,26 +484,20 @@ class InstanceRun {
 
   async #startSandbox(opened: OpenedAgentAccess): Promise<Sandbox> {
     const m = this.#metadata;
-    const adapter = getAgent(m.agent);
     const baseHosts = this.#baseHosts(opened);
     const policy = await loadEgressPolicy(this.paths.policyFile);
-    const fence = opened.access.fence;
-    const sandbox = await this.o.backend.start(
-      getSandboxSpec(
-        m,
-        { home: this.o.store.home, workspace: this.paths.workspace },
-        {
-          allowHosts: [...baseHosts, ...policy.allow],
-          // The agent's CLI, run from the host's install on the local backend.
-          tools: adapter.binary && adapter.binary !== 'sh' ? [adapter.binary] : [],
-          hostPath: this.o.env.PATH,
-          fence:
-            fence && this.o.env.CORRAL_DOCKER_NETWORK
-              ? { ...fence, outboundNetwork: this.o.env.CORRAL_DOCKER_NETWORK }
-              : fence,
-        },
-      ),
+    const spec = getSandboxSpec(
+      m,
+      { home: this.o.store.home, workspace: this.paths.workspace },
+      getRunAdditions(m, {
+        baseHosts,
+        policyHosts: policy.allow,
+        fence: opened.access.fence,
+        env: this.o.env,
+      }),
     );
+    // Started beside the checkout (early-sandboxes.ts), when it is the one this spec asks for.
+    const sandbox = (await this.o.early?.claim(spec)) ?? (await this.o.backend.start(spec));
     trace('sandbox started');
     // No gateway logs what this sandbox is refused (no network, or sandbox-runtime's proxy).
     if (!opened.access.fence) this.#summary.readOutput([...baseHosts, ...policy.allow]);

@@ -22,6 +22,7 @@ import type {
   Sandbox,
   SandboxRecord,
   SandboxSpec,
+  StartOptions,
 } from '../backend.js';
 import { diagnoseDocker } from './diagnose.js';
 import { getDockerImages } from './docker-images.js';
@@ -52,7 +53,12 @@ import { getEnforcedLimits, getHardening } from './hardening.js';
 import { splitImageName } from './corral-image-name.js';
 import { resolveRelaxations } from './resolve-relaxations.js';
 import { findImagesDir } from './sandbox-image.js';
-import { ensureWorkspaceOwner, fallbackOwner } from './workspace-owner.js';
+import {
+  decideWorkspaceOwner,
+  ensureWorkspaceOwner,
+  fallbackOwner,
+  handOverWorkspace,
+} from './workspace-owner.js';
 
 const imageHint = 'Run `corral image build` (or pass --image).';
 const probeTimeoutMs = 5000;
@@ -116,6 +122,7 @@ function createClient(): Dockerode {
 export class DockerBackend implements Backend {
   readonly name = 'docker' as const;
   readonly hostAlias = dockerHostAlias;
+  readonly startsDuringCheckout = true;
   private client: Dockerode | undefined;
 
   private readonly outboundNetwork: string | undefined;
@@ -223,14 +230,17 @@ export class DockerBackend implements Backend {
     }
   }
 
-  async start(spec: SandboxSpec, options: { signal?: AbortSignal } = {}): Promise<Sandbox> {
-    const { signal } = options;
+  async start(spec: SandboxSpec, options: StartOptions = {}): Promise<Sandbox> {
+    const { signal, workspaceReady } = options;
     signal?.throwIfAborted();
     const image = requireImage(spec);
     const workspaceDir = resolve(spec.workspaceDir);
     const relaxed = await resolveRelaxations(spec, this.docker);
-    const owner = await ensureWorkspaceOwner(workspaceDir, { keepRoot: relaxed.relax.rootUser });
+    const keepRoot = relaxed.relax.rootUser;
     if (spec.network === 'open') {
+      // A fenced start (a Compose project) waits for the checkout: not overlapped yet.
+      await workspaceReady;
+      const owner = await ensureWorkspaceOwner(workspaceDir, { keepRoot });
       if (!spec.fence) {
         throw new CorralError(
           'INTERNAL',
@@ -250,6 +260,11 @@ export class DockerBackend implements Backend {
         ...(signal ? { signal } : {}),
       });
     }
+    // The container only idles until a command is exec'd in it, so it is started while the
+    // workspace is still checked out (its files are handed to the owner once written).
+    const owner = await (workspaceReady
+      ? decideWorkspaceOwner(workspaceDir, { keepRoot })
+      : ensureWorkspaceOwner(workspaceDir, { keepRoot }));
     const create = getContainerSpec({ ...spec, image, workspaceDir }, owner, {
       mounts: relaxed.extraMounts,
       groupAdd: relaxed.groupAdd,
@@ -275,7 +290,17 @@ export class DockerBackend implements Backend {
       signal?.throwIfAborted();
     } catch (error) {
       await sandbox.stop().catch(() => undefined);
+      await workspaceReady?.catch(() => undefined);
       return rethrowEngineError(this.docker, error);
+    }
+    if (workspaceReady) {
+      try {
+        await workspaceReady;
+        await handOverWorkspace(workspaceDir, owner);
+      } catch (error) {
+        await sandbox.stop().catch(() => undefined);
+        throw error;
+      }
     }
     return sandbox;
   }

@@ -28,6 +28,36 @@ async function chownTree(dir: string, owner: Owner): Promise<void> {
 }
 
 /**
+ * Who the sandbox over `workspaceDir` runs as, read from the directory alone and changing
+ * nothing: its owner, or the fallback for a root-owned one (unless `keepRoot`). For a
+ * workspace still being checked out, this is decided from its empty directory, and
+ * `handOverWorkspace` gives it the files once they are written.
+ */
+export async function decideWorkspaceOwner(
+  workspaceDir: string,
+  options: { keepRoot?: boolean } = {},
+): Promise<Owner> {
+  const info = await stat(workspaceDir);
+  if (info.uid !== 0 || options.keepRoot) return { uid: info.uid, gid: info.gid };
+  return fallbackOwner;
+}
+
+/** Hands `workspaceDir` and everything under it to `owner`, unless its directory is theirs. */
+export async function handOverWorkspace(workspaceDir: string, owner: Owner): Promise<void> {
+  const info = await stat(workspaceDir);
+  if (info.uid === owner.uid && info.gid === owner.gid) return;
+  try {
+    await chownTree(workspaceDir, owner);
+  } catch (error) {
+    throw new CorralError(
+      'IO_ERROR',
+      `The workspace ${workspaceDir} is owned by root and could not be handed to uid ${owner.uid}.`,
+      { hint: 'Run corral as the user who owns the repository, or as root.', cause: error },
+    );
+  }
+}
+
+/**
  * Returns who owns the workspace the sandbox runs over, handing a root-owned one over first
  * unless `keepRoot`.
  */
@@ -35,16 +65,7 @@ export async function ensureWorkspaceOwner(
   workspaceDir: string,
   options: { keepRoot?: boolean } = {},
 ): Promise<Owner> {
-  const info = await stat(workspaceDir);
-  if (info.uid !== 0 || options.keepRoot) return { uid: info.uid, gid: info.gid };
-  try {
-    await chownTree(workspaceDir, fallbackOwner);
-  } catch (error) {
-    throw new CorralError(
-      'IO_ERROR',
-      `The workspace ${workspaceDir} is owned by root and could not be handed to uid ${fallbackOwner.uid}.`,
-      { hint: 'Run corral as the user who owns the repository, or as root.', cause: error },
-    );
-  }
-  return fallbackOwner;
+  const owner = await decideWorkspaceOwner(workspaceDir, options);
+  await handOverWorkspace(workspaceDir, owner);
+  return owner;
 }

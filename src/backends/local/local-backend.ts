@@ -16,7 +16,14 @@
 import { mkdir, mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Backend, EgressRoute, Probe, SandboxRecord, SandboxSpec } from '../backend.js';
+import type {
+  Backend,
+  EgressRoute,
+  Probe,
+  SandboxRecord,
+  SandboxSpec,
+  StartOptions,
+} from '../backend.js';
 import { CorralError } from '../../lib/errors.js';
 import { findCommand } from '../../lib/exec.js';
 import { isValidInstanceId } from '../../lib/id.js';
@@ -158,7 +165,9 @@ export class LocalBackend implements Backend {
   }
 
   /** Starts the sandbox of `spec.instanceId`, replacing (and ending) any earlier one. */
-  async start(spec: SandboxSpec, options: { signal?: AbortSignal } = {}): Promise<LocalSandbox> {
+  async start(spec: SandboxSpec, options: StartOptions = {}): Promise<LocalSandbox> {
+    // Nothing here gains from starting before the workspace is written.
+    await options.workspaceReady;
     options.signal?.throwIfAborted();
     checkInstanceId(spec.instanceId);
     refuseRelaxations(spec);

@@ -42,14 +42,12 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
     const started: Sandbox[] = [];
     let counter = 0;
 
-    async function start(
-      extra: Partial<SandboxSpec> = {},
-    ): Promise<{ sandbox: Sandbox; workspace: string; spec: SandboxSpec }> {
+    /** A spec over a new empty workspace. */
+    async function makeSpec(extra: Partial<SandboxSpec> = {}): Promise<SandboxSpec> {
       const id = `contract-${process.pid}-${++counter}`;
       const workspace = join(root, id, 'workspace');
       await mkdir(workspace, { recursive: true });
-      await writeFile(join(workspace, 'hello.txt'), 'hello\n');
-      const spec: SandboxSpec = {
+      return {
         instanceId: id,
         workspaceDir: workspace,
         image: ctx.image,
@@ -58,6 +56,14 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
         labels: instanceLabels(id, root),
         ...extra,
       };
+    }
+
+    async function start(
+      extra: Partial<SandboxSpec> = {},
+    ): Promise<{ sandbox: Sandbox; workspace: string; spec: SandboxSpec }> {
+      const spec = await makeSpec(extra);
+      const workspace = spec.workspaceDir;
+      await writeFile(join(workspace, 'hello.txt'), 'hello\n');
       await ctx.backend.prepare(spec);
       const sandbox = await ctx.backend.start(spec);
       started.push(sandbox);
@@ -332,6 +338,47 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
       }
       expect(running, 'the adopted command ends when signalled').toBe(false);
       expect(await again.findSandbox('contract-never-made')).toBeUndefined();
+    });
+
+    it('starts while its workspace is written and runs over the written files as their owner', async () => {
+      const spec = await makeSpec();
+      await ctx.backend.prepare(spec);
+      let written!: () => void;
+      const workspaceReady = new Promise<void>((resolve) => (written = resolve));
+      const starting = ctx.backend.start(spec, { workspaceReady });
+      // Written by this process (root in CI) while the sandbox starts, as a checkout is.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await mkdir(join(spec.workspaceDir, 'src'));
+      await writeFile(join(spec.workspaceDir, 'src', 'late.txt'), 'late\n');
+      written();
+      const sandbox = await starting;
+      started.push(sandbox);
+      // Its user can change what was written before it started (a root-owned file would
+      // refuse the append, and the new file in a root-owned directory).
+      const r = await sandbox.exec([
+        'sh',
+        '-c',
+        'cat src/late.txt && echo more >> src/late.txt && echo new > src/new.txt',
+      ]);
+      expect(r.stdout).toBe('late\n');
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(await readFile(join(spec.workspaceDir, 'src', 'late.txt'), 'utf8')).toBe(
+        'late\nmore\n',
+      );
+    });
+
+    it('ends the sandbox and throws when its workspace could not be written', async () => {
+      const spec = await makeSpec();
+      await ctx.backend.prepare(spec);
+      const workspaceReady = new Promise<void>((_, reject) =>
+        setTimeout(() => reject(new Error('the checkout failed')), 200),
+      );
+      await expect(ctx.backend.start(spec, { workspaceReady })).rejects.toThrow(
+        'the checkout failed',
+      );
+      expect(await ctx.backend.findSandbox(spec.instanceId)).toBeUndefined();
+      const listed = await ctx.backend.listSandboxes();
+      expect(listed.filter((s) => s.instanceId === spec.instanceId && s.running)).toEqual([]);
     });
 
     it('lists its sandboxes by label while they exist', async () => {

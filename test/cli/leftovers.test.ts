@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findImagesDir, getDefaultImageTag } from '../../src/backends/docker/index.js';
@@ -236,6 +236,53 @@ describe('gc of records that are gone', () => {
     ]);
     expect(repo.branchExists(`corral/${e}`)).toBe(false);
     expect(repo.show(`corral/${w}`, 'w.txt')).toBe('w\n');
+  });
+});
+
+describe('gc and an instance being made', () => {
+  it('keeps the sandbox started beside a checkout whose record is not written yet, and removes it once half-made', async () => {
+    const home = await makeHome();
+    const id = `shell-making${process.pid}`;
+    // What create has made while git checks the workspace out: the state dir, and the
+    // sandbox started beside it, labelled for the instance.
+    const stateDir = join(home, 'instances', id);
+    await mkdir(join(stateDir, 'workspace'), { recursive: true });
+    const label = (l: string) => ['--label', l];
+    execFileSync('docker', [
+      'run',
+      '-d',
+      '--name',
+      `corral-${id}`,
+      ...label('corral.managed=true'),
+      ...label(`corral.instance=${id}`),
+      ...label(`corral.home=${home}`),
+      getDefaultImageTag(findImagesDir()),
+      'sleep',
+      'infinity',
+    ]);
+    const containers = () =>
+      execFileSync('docker', ['ps', '-aq', '--filter', `label=corral.instance=${id}`], {
+        encoding: 'utf8',
+      }).trim();
+    try {
+      const young = await corral(home, ['gc', '--json']);
+      expect(young.code, young.stderr).toBe(0);
+      expect(young.json<GcReport>().removed).toEqual([]);
+      expect(containers()).not.toBe('');
+      // Past the age a create may take, the instance is half-made: its sandbox goes too.
+      const old = new Date(Date.now() - 11 * 60_000);
+      await utimes(stateDir, old, old);
+      const late = await corral(home, ['gc', '--json']);
+      expect(
+        late
+          .json<GcReport>()
+          .removed.map((i) => i.kind)
+          .sort(),
+      ).toEqual(['sandbox', 'state-dir']);
+      expect(containers()).toBe('');
+    } finally {
+      execFileSync('docker', ['rm', '-f', `corral-${id}`], { stdio: 'ignore' });
+    }
   });
 });
 

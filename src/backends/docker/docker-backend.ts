@@ -232,6 +232,8 @@ export class DockerBackend implements Backend {
 
   async start(spec: SandboxSpec, options: StartOptions = {}): Promise<Sandbox> {
     const { signal, workspaceReady } = options;
+    // Its failure is thrown when awaited below, not reported as unhandled meanwhile.
+    workspaceReady?.catch(() => undefined);
     signal?.throwIfAborted();
     const image = requireImage(spec);
     const workspaceDir = resolve(spec.workspaceDir);

@@ -191,6 +191,8 @@ export class EngineService implements EngineApi {
   }
 
   async resumeInstance(ref: string, input: ResumeInput): Promise<Metadata> {
+    // A run that just ended may still be releasing its sandbox: the next starts afresh.
+    await this.o.host.whenReleased((await this.#orchestrator.store.resolve(ref)).id);
     const m = await this.#orchestrator.prepareResume(ref, input.command, {
       interactive: input.interactive,
       env: input.env,
@@ -209,6 +211,7 @@ export class EngineService implements EngineApi {
   ): Promise<Metadata> {
     const { home } = this.o.app;
     const m = await this.#orchestrator.store.resolve(ref);
+    await this.o.host.whenReleased(m.id);
     // Read before the removal takes its log: the removal is numbered after its last event.
     const last = await countLoggedEvents(this.#orchestrator.store.paths(m.id).events);
     const removed = await this.#orchestrator.remove(m.id, options);

@@ -18,7 +18,7 @@ import { TerminalHub } from './terminal-hub.js';
 export interface RunWatcher {
   onEvent?: (event: CorralEvent) => void;
   onOutput?: (chunk: OutputChunk) => void;
-  /** The run's supervision ended (its final record is written). */
+  /** The run ended: its final record is written (its sandbox may still be released). */
   onEnd?: () => void;
   /** A line the run says for people (lib/notes.ts). */
   onNote?: (line: string) => void;
@@ -26,9 +26,13 @@ export interface RunWatcher {
 
 interface LiveRun {
   readonly stop: AbortController;
-  readonly done: Promise<Metadata | Error>;
+  done: Promise<Metadata | Error>;
   /** Flushes its event bus (what listeners got is then in the file too). */
   flush(): Promise<void>;
+  /** Its record is final; it is only releasing its sandbox. */
+  final: boolean;
+  /** The instance's next run, asked for while this one released its sandbox. */
+  next?: () => void;
 }
 
 export class RunHost {
@@ -63,6 +67,15 @@ export class RunHost {
   /** Resolves when the run of `id` hosted here ended (at once when there is none). */
   async whenDone(id: string): Promise<void> {
     await this.#runs.get(id)?.done;
+  }
+
+  /**
+   * Resolves once a run of `id` that ended has released its sandbox; at once when none
+   * is releasing (a run still going is not waited for).
+   */
+  async whenReleased(id: string): Promise<void> {
+    const run = this.#runs.get(id);
+    if (run?.final) await run.done;
   }
 
   /** The terminal of the terminal session `id` running here, if any. */
@@ -101,9 +114,26 @@ export class RunHost {
    * started with the credentials in `env`; with `adopt`, a run whose supervisor died goes on.
    */
   start(id: string, env: NodeJS.ProcessEnv, options: { adopt?: boolean } = {}): void {
-    if (this.#runs.has(id)) return;
-    const stop = new AbortController();
+    const hosted = this.#runs.get(id);
+    if (hosted) {
+      // One that ended and is releasing its sandbox: the next run starts once it is gone.
+      if (hosted.final) hosted.next = () => this.start(id, env, options);
+      return;
+    }
     let flush: () => Promise<void> = () => Promise.resolve();
+    const run: LiveRun = {
+      stop: new AbortController(),
+      done: Promise.resolve(new Error('not started')),
+      flush: () => flush(),
+      final: false,
+    };
+    this.#runs.set(id, run);
+    // Its watchers are told it ended once its record is final, not after the release.
+    const ended = () => {
+      if (run.final) return;
+      run.final = true;
+      this.#each(id, (w) => w.onEnd?.());
+    };
     // What the run says goes to whoever follows it (and the engine's log), traced when the
     // command that started it asked for traces.
     const notes = {
@@ -114,28 +144,34 @@ export class RunHost {
         this.#each(id, (w) => w.onNote?.(line));
       },
     };
-    const done = withNotes(notes, () =>
-      this.orchestrator.supervise(id, { stdout: null, stderr: null, stdin: null }, stop.signal, {
-        env,
-        ...(options.adopt ? { adopt: true } : {}),
-        onBus: (bus) => {
-          flush = () => bus.flush();
-          bus.subscribe((event) => {
-            this.#each(id, (w) => w.onEvent?.(event));
-            for (const listener of this.#engineListeners) listener(event);
-          });
+    run.done = withNotes(notes, () =>
+      this.orchestrator.supervise(
+        id,
+        { stdout: null, stderr: null, stdin: null },
+        run.stop.signal,
+        {
+          env,
+          ...(options.adopt ? { adopt: true } : {}),
+          onBus: (bus) => {
+            flush = () => bus.flush();
+            bus.subscribe((event) => {
+              this.#each(id, (w) => w.onEvent?.(event));
+              for (const listener of this.#engineListeners) listener(event);
+            });
+          },
+          onOutput: (chunk) => this.#each(id, (w) => w.onOutput?.(chunk)),
+          onFinal: ended,
+          ...(this.hostsTerminals
+            ? {
+                openTerminal: () => {
+                  const hub = new TerminalHub();
+                  this.#terminals.set(id, hub);
+                  return hub;
+                },
+              }
+            : {}),
         },
-        onOutput: (chunk) => this.#each(id, (w) => w.onOutput?.(chunk)),
-        ...(this.hostsTerminals
-          ? {
-              openTerminal: () => {
-                const hub = new TerminalHub();
-                this.#terminals.set(id, hub);
-                return hub;
-              },
-            }
-          : {}),
-      }),
+      ),
     )
       .catch((error: unknown) => {
         const err = error instanceof Error ? error : new Error(String(error));
@@ -145,11 +181,11 @@ export class RunHost {
       .finally(() => {
         this.#terminals.get(id)?.end();
         this.#terminals.delete(id);
+        ended();
         this.#runs.delete(id);
-        this.#each(id, (w) => w.onEnd?.());
+        run.next?.();
         if (this.#runs.size === 0) for (const resolve of this.#idleWaiters) resolve();
       });
-    this.#runs.set(id, { stop, done, flush: () => flush() });
   }
 
   /** Stops a hosted run gracefully (its work is brought back); undefined when not hosted. */

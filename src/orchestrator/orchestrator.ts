@@ -294,7 +294,7 @@ export class Orchestrator {
     id: string,
     io: SuperviseIO,
     cancel?: AbortSignal,
-    options: Pick<SuperviseOptions, 'adopt' | 'onBus' | 'onOutput' | 'openTerminal'> & {
+    options: Pick<SuperviseOptions, 'adopt' | 'onBus' | 'onOutput' | 'onFinal' | 'openTerminal'> & {
       env?: NodeJS.ProcessEnv;
     } = {},
   ): Promise<Metadata> {

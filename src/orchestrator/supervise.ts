@@ -104,6 +104,11 @@ export interface SuperviseOptions {
   log?: (line: string) => void;
   /** The run's event bus, once open (an engine serves its events live). */
   onBus?: (bus: EventBus) => void;
+  /**
+   * The run's record is final (its work home, its end said); what is left is releasing
+   * its sandbox, which whoever waits for the end need not wait for.
+   */
+  onFinal?: (final: Metadata) => void;
   /** A headless run's output as it goes to output.log (redacted), with its offset there. */
   onOutput?: (chunk: OutputChunk) => void;
   /**
@@ -810,12 +815,8 @@ class InstanceRun {
     },
   ): Promise<Metadata> {
     const { exit, bringBack, startError } = end;
-    await sandbox?.stop().catch(() => undefined);
-    await opened?.close();
     // A run taken up after its engine died: the gateway the first one started.
     const gateway = this.#metadata.run?.gateway;
-    if (gateway) await stopHostGatewayProcess(gateway);
-    trace('sandbox stopped');
     const status = decideStatus(exit, this.#stop, startError, bringBack.error);
     let workspaceRemoved = false;
     // Re-read: `corral approve` of a package asks to keep the workspace of a running instance.
@@ -874,6 +875,14 @@ class InstanceRun {
           ? { code: startError.code, hint: startError.hint ?? null }
           : null,
     });
+    this.o.onFinal?.(final);
+    // Released after the record is final: what ran in the sandbox has ended or is ended
+    // now, and the work is on the branch. An engine killed in between leaves the sandbox
+    // (or the host gateway) of an ended instance, which `corral gc` removes.
+    await sandbox?.stop().catch(() => undefined);
+    await opened?.close();
+    if (gateway) await stopHostGatewayProcess(gateway);
+    trace('sandbox stopped');
     if (startError && isCorralError(startError)) throw startError;
     return final;
   }

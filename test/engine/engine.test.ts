@@ -7,6 +7,7 @@
  * instances at once all bring their work back.
  */
 import { execFileSync } from 'node:child_process';
+import Dockerode from 'dockerode';
 import { cp, mkdtemp, readFile, stat, symlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { cliPath, corral, makeHome, readEvents, waitFor, waitForEnd } from '../helpers/cli.js';
 import { findEngines, killEnginesAndWait, openSse, type SseMessage } from '../helpers/engine.js';
 import { makeRepo } from '../helpers/git-repo.js';
+import { RemoteEngine } from '../../src/cli/engine-client.js';
 
 const distDir = resolve(cliPath, '..', '..');
 
@@ -268,5 +270,55 @@ describe('many instances at once', () => {
       await readFile(join(home, 'instances', ids[0]!, 'metadata.json'), 'utf8'),
     ) as { supervisor: unknown };
     expect(meta.supervisor).toBeNull();
+  });
+
+  it("tells a run's end once its record is final; resumed or removed at once, it goes on after its sandbox is released", async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    // An engine of this build, driven through its API as the CLI drives it.
+    expect((await corral(home, ['ls'])).code).toBe(0);
+    const engine = new RemoteEngine({
+      socket: join(home, 'run', 'engine.sock'),
+      reconnect: () => Promise.resolve(),
+    });
+    const created = await engine.createInstance({
+      request: {
+        repoDir: repo.dir,
+        agent: 'shell',
+        command: ['sh', '-c', 'echo one > one.txt'],
+        backend: 'docker',
+        keep: true,
+        interactive: false,
+        limits: { memoryBytes: 512 * 1024 ** 2, cpus: 1, pids: 256 },
+      },
+      env: {},
+      start: true,
+    });
+    const endOf = async (id: string) => {
+      await engine.followEvents(id, { after: 0, follow: true }, () => undefined);
+      return engine.getInstance(id);
+    };
+    expect((await endOf(created.id)).status).toBe('succeeded');
+    // Told before its sandbox is gone (the positive control of the waits below).
+    const docker = new Dockerode();
+    const sandboxes = () =>
+      docker.listContainers({
+        all: true,
+        filters: { label: [`corral.instance=${created.id}`] },
+      });
+    const releasing = (await sandboxes()).length > 0;
+    const resumed = await engine.resumeInstance(created.id, {
+      command: ['sh', '-c', 'cat one.txt > two.txt'],
+      interactive: false,
+      env: {},
+      start: true,
+    });
+    expect(resumed.status).toBe('created');
+    const again = await endOf(created.id);
+    expect(again.status, again.message ?? '').toBe('succeeded');
+    expect(repo.show(`corral/${created.id}`, 'two.txt')).toBe('one\n');
+    await engine.removeInstance(created.id, { force: false, deleteBranch: false });
+    expect(await sandboxes()).toEqual([]);
+    expect(releasing).toBe(true);
   });
 });

@@ -5,8 +5,11 @@
  * instance's gateway logged: connections, metered model calls, refused ones), enforces the
  * timeout, turns a cancel into a graceful stop, ends the run when the gateway refuses a
  * model call because the instance's budget is spent (`budget-exceeded`), brings the work
- * back, releases the sandbox and writes the final record. Whatever happens to the agent, bring-back is attempted; when it
- * fails the workspace is kept so nothing is lost.
+ * back, writes the final record and then releases the sandbox (whoever waits for the end
+ * is told at the final record, `onFinal`). Whatever happens to the agent, bring-back is
+ * attempted; when it fails the workspace is kept so nothing is lost. A sandbox started
+ * beside the instance's checkout is taken over when it is the one this run's spec asks
+ * for (early-sandboxes.ts).
  *
  * A headless run is launched detached (`Sandbox.launch`): the command writes its streams
  * to files in the workspace's `.git/corral-io/<tag>/`, which are tailed here, and commits

@@ -186,6 +186,12 @@ export interface Sandbox extends AsyncDisposable {
   /** Ends every process and releases the sandbox. Idempotent. */
   stop(): Promise<void>;
   /**
+   * `stop()` only frees what the sandbox holds (a container): it writes nothing and gives
+   * nothing back that anyone reads after the run (no log dumped, no workspace handed back
+   * to its owner), so a run may say it ended before the stop is done.
+   */
+  readonly stopOnlyFrees?: boolean;
+  /**
    * Changes, live, which hosts the sandbox may reach (the instance's egress policy), for
    * processes already running and those to come. Absent where the backend cannot filter
    * by host yet.

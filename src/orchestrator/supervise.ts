@@ -5,8 +5,8 @@
  * instance's gateway logged: connections, metered model calls, refused ones), enforces the
  * timeout, turns a cancel into a graceful stop, ends the run when the gateway refuses a
  * model call because the instance's budget is spent (`budget-exceeded`), brings the work
- * back, writes the final record and then releases the sandbox (whoever waits for the end
- * is told at the final record, `onFinal`). Whatever happens to the agent, bring-back is
+ * back, releases the sandbox and writes the final record (whoever waits for the end is
+ * told then, `onFinal`; a sandbox whose stop only frees it is released after). Whatever happens to the agent, bring-back is
  * attempted; when it fails the workspace is kept so nothing is lost. A sandbox started
  * beside the instance's checkout is taken over when it is the one this run's spec asks
  * for (early-sandboxes.ts).
@@ -818,8 +818,16 @@ class InstanceRun {
     },
   ): Promise<Metadata> {
     const { exit, bringBack, startError } = end;
+    // A sandbox whose stop only frees it is stopped after the record is final (off the path
+    // of whoever waits for the end); any other first: its stop leaves what is read after
+    // (a fenced project's compose.log, a local workspace handed back to its owner).
+    const stopLater = sandbox?.stopOnlyFrees === true;
+    if (!stopLater) await sandbox?.stop().catch(() => undefined);
+    await opened?.close();
     // A run taken up after its engine died: the gateway the first one started.
     const gateway = this.#metadata.run?.gateway;
+    if (gateway) await stopHostGatewayProcess(gateway);
+    trace('sandbox stopped');
     const status = decideStatus(exit, this.#stop, startError, bringBack.error);
     let workspaceRemoved = false;
     // Re-read: `corral approve` of a package asks to keep the workspace of a running instance.
@@ -879,13 +887,13 @@ class InstanceRun {
           : null,
     });
     this.o.onFinal?.(final);
-    // Released after the record is final: what ran in the sandbox has ended or is ended
-    // now, and the work is on the branch. An engine killed in between leaves the sandbox
-    // (or the host gateway) of an ended instance, which `corral gc` removes.
-    await sandbox?.stop().catch(() => undefined);
-    await opened?.close();
-    if (gateway) await stopHostGatewayProcess(gateway);
-    trace('sandbox stopped');
+    if (stopLater) {
+      // The work is on the branch and what ran in the sandbox has ended or is ended now.
+      // An engine killed in between leaves the sandbox of an ended instance: `corral gc`
+      // removes it.
+      await sandbox?.stop().catch(() => undefined);
+      trace('sandbox released');
+    }
     if (startError && isCorralError(startError)) throw startError;
     return final;
   }

@@ -40,6 +40,8 @@ function collect(stream: NodeJS.ReadableStream): Promise<string> {
 
 export class DockerSandbox implements Sandbox {
   readonly workdir = containerWorkdir;
+  /** Its removal frees the container and nothing else: a run's end need not wait for it. */
+  readonly stopOnlyFrees = true;
   private stopping: Promise<void> | undefined;
 
   /**

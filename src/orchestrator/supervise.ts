@@ -827,7 +827,7 @@ class InstanceRun {
     // A run taken up after its engine died: the gateway the first one started.
     const gateway = this.#metadata.run?.gateway;
     if (gateway) await stopHostGatewayProcess(gateway);
-    trace('sandbox stopped');
+    if (!stopLater) trace('sandbox stopped');
     const status = decideStatus(exit, this.#stop, startError, bringBack.error);
     let workspaceRemoved = false;
     // Re-read: `corral approve` of a package asks to keep the workspace of a running instance.

@@ -292,7 +292,6 @@ export class DockerBackend implements Backend {
       signal?.throwIfAborted();
     } catch (error) {
       await sandbox.stop().catch(() => undefined);
-      await workspaceReady?.catch(() => undefined);
       return rethrowEngineError(this.docker, error);
     }
     if (workspaceReady) {

@@ -12,6 +12,7 @@ import { newInstanceId, isValidInstanceId } from '../lib/id.js';
 import { trace } from '../lib/trace.js';
 import {
   getInstancesDir,
+  getObjectCachePath,
   metadataSchemaVersion,
   type BackendName,
   type HostMount,
@@ -150,6 +151,7 @@ export async function createInstance(
       branch,
       workspaceDir: paths.workspace,
       baseHistoryOnly: request.baseHistoryOnly,
+      objectCache: getObjectCachePath(store.home, repo.root),
     });
     request.onCheckout?.(metadata, cloned);
     await cloned;

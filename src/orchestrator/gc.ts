@@ -4,13 +4,14 @@
  * processes no run names (a local agent's, left by an engine killed as it started one,
  * still holding its key), images built for instances whose records are gone, half-made
  * state dirs, workspaces of ended instances that were not kept, base refs and empty or
- * merged `corral/*` branches of instances whose records are gone. A branch that holds work nothing else has is never
+ * merged `corral/*` branches of instances whose records are gone, and object caches of
+ * repositories that are gone. A branch that holds work nothing else has is never
  * removed; it is reported instead. `dryRun` lists without removing.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import type { Backend } from '../backends/backend.js';
-import { isEnded, loadMetadata, type Metadata } from '../state/index.js';
-import { git } from '../workspace/index.js';
+import { getObjectCachesDir, isEnded, loadMetadata, type Metadata } from '../state/index.js';
+import { git, listOrphanedCaches } from '../workspace/index.js';
 import type { InstanceStore } from './instance-store.js';
 import { listHostGatewayProcesses, stopHostGatewayProcess } from './host-gateway-process.js';
 import { loadRepos } from './repo-registry.js';
@@ -18,7 +19,15 @@ import { listTrash } from './trash.js';
 
 export interface GcItem {
   kind:
-    'sandbox' | 'gateway' | 'state-dir' | 'workspace' | 'trash' | 'base-ref' | 'branch' | 'image';
+    | 'sandbox'
+    | 'gateway'
+    | 'state-dir'
+    | 'workspace'
+    | 'trash'
+    | 'base-ref'
+    | 'branch'
+    | 'image'
+    | 'object-cache';
   target: string;
   reason: string;
 }
@@ -140,6 +149,17 @@ export async function collectGarbage(
   for (const path of await listTrash(store.home)) {
     await act({ kind: 'trash', target: path, reason: 'an interrupted workspace removal' }, () =>
       rm(path, { recursive: true, force: true }),
+    );
+  }
+
+  for (const { dir, source } of await listOrphanedCaches(getObjectCachesDir(store.home))) {
+    await act(
+      {
+        kind: 'object-cache',
+        target: dir,
+        reason: source ? `its repository ${source} is gone` : 'names no repository',
+      },
+      () => rm(dir, { recursive: true, force: true }),
     );
   }
 

@@ -84,10 +84,23 @@ export function getBattlePaths(home: string, id: string): BattlePaths {
   };
 }
 
+function repoKey(repoPath: string): string {
+  return createHash('sha256').update(resolve(repoPath)).digest('hex').slice(0, 16);
+}
+
 /** The lock file guarding git operations on one source repository. */
 export function getRepoLockPath(home: string, repoPath: string): string {
-  const key = createHash('sha256').update(resolve(repoPath)).digest('hex').slice(0, 16);
-  return join(home, 'locks', `${key}.lock`);
+  return join(home, 'locks', `${repoKey(repoPath)}.lock`);
+}
+
+/** Where the object caches of source repositories live (workspace/object-cache.ts). */
+export function getObjectCachesDir(home: string): string {
+  return join(home, 'cache', 'objects');
+}
+
+/** The object cache workspaces of one source repository are cloned from. */
+export function getObjectCachePath(home: string, repoPath: string): string {
+  return join(getObjectCachesDir(home), `${repoKey(repoPath)}.git`);
 }
 
 /** The lock every change of one instance's record is made under (kept out of its state dir). */

@@ -2,6 +2,7 @@
 export * from './source-repo.js';
 export * from './snapshot.js';
 export * from './provision.js';
+export { listOrphanedCaches } from './object-cache.js';
 export * from './bring-back.js';
 export * from './bring-back-script.js';
 export * from './diff.js';

@@ -8,10 +8,11 @@
  * source repository's, and an agent running as its owner could rewrite it.
  * On any failure the half-made workspace is removed, so nothing half-made is left behind.
  */
-import { copyFile, lstat, mkdir, rm } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Base } from '../state/index.js';
-import { git } from './git.js';
+import { git, uploadPackWithoutDeltaSearch } from './git.js';
+import { readBaseFromCache } from './object-cache.js';
 import { getBaseRef, getBaseTip } from './snapshot.js';
 
 export interface ProvisionRequest {
@@ -27,6 +28,11 @@ export interface ProvisionRequest {
    * must not be in its repository at all). Slower on a big history: a new pack is made.
    */
   baseHistoryOnly?: boolean;
+  /**
+   * The source repository's object cache (object-cache.ts), used when the source has many
+   * loose objects; none: always clone from the source.
+   */
+  objectCache?: string;
 }
 
 /** Provisions the workspace: the base pinned, then the clone (tests and simple callers). */
@@ -51,11 +57,12 @@ export async function cloneWorkspace(request: ProvisionRequest): Promise<{ inclu
   const { sourceRoot, id, base, branch, workspaceDir } = request;
   const tip = getBaseTip(base);
   try {
-    if (request.baseHistoryOnly) await fetchBaseOnly(sourceRoot, id, workspaceDir);
-    else await cloneEverything(sourceRoot, id, workspaceDir);
-    // Files written by parallel workers (one per core): writing them is most of a large
-    // checkout's time, nearly all of it in the kernel.
-    await git(workspaceDir, ['-c', 'checkout.workers=0', 'checkout', '--quiet', '-b', branch, tip]);
+    if (request.baseHistoryOnly) {
+      await fetchBaseOnly(sourceRoot, id, workspaceDir);
+      await checkOut(workspaceDir, branch, tip);
+    } else {
+      await cloneEverything(request);
+    }
     const included = await copyIncludedFiles(sourceRoot, workspaceDir);
     return { included };
   } catch (error) {
@@ -65,13 +72,23 @@ export async function cloneWorkspace(request: ProvisionRequest): Promise<{ inclu
   }
 }
 
-/** A clone of the whole repository, objects copied (never hardlinked) or packed anew. */
-async function cloneEverything(
-  sourceRoot: string,
-  id: string,
-  workspaceDir: string,
-): Promise<void> {
+/**
+ * A clone of the whole repository, objects copied (never hardlinked): from the source when
+ * it is mostly packed; from its object cache when it is not (packing it anew for each
+ * instance is what the cache saves), or packed anew when there is no cache or it fails.
+ */
+async function cloneEverything(request: ProvisionRequest): Promise<void> {
+  const { sourceRoot, id, base, branch, workspaceDir, objectCache } = request;
   const mode = await chooseCloneMode(sourceRoot);
+  if (mode === '--no-local' && objectCache) {
+    const cloned = await cloneFromCache(request, objectCache).then(
+      () => true,
+      () => false,
+    );
+    if (cloned) return;
+    // The directory stays (a sandbox may be starting over it); what the attempt left goes.
+    await emptyDirectory(workspaceDir);
+  }
   await git(sourceRoot, [
     'clone',
     '--quiet',
@@ -79,16 +96,22 @@ async function cloneEverything(
     '--config',
     `remote.origin.fetch=+${getBaseRef(id)}:refs/corral/base`,
     mode,
-    // A new pack made of loose objects: no delta search (it took four fifths of a
-    // 3,000-file clone). Deltas the source already has are kept; loose objects are
-    // stored whole, as they were.
-    ...(mode === '--no-local' ? ['--upload-pack', uploadPack] : []),
+    ...(mode === '--no-local' ? ['--upload-pack', uploadPackWithoutDeltaSearch] : []),
     '--no-checkout',
     '--',
     sourceRoot,
     workspaceDir,
   ]);
   await git(workspaceDir, ['remote', 'remove', 'origin']);
+  await checkOut(workspaceDir, branch, getBaseTip(base));
+}
+
+/**
+ * Files written by parallel workers (one per core): writing them is most of a large
+ * checkout's time, nearly all of it in the kernel.
+ */
+async function checkOut(workspaceDir: string, branch: string, tip: string): Promise<void> {
+  await git(workspaceDir, ['-c', 'checkout.workers=0', 'checkout', '--quiet', '-b', branch, tip]);
 }
 
 /**
@@ -102,14 +125,43 @@ async function fetchBaseOnly(sourceRoot: string, id: string, workspaceDir: strin
     '--quiet',
     '--no-tags',
     '--upload-pack',
-    uploadPack,
+    uploadPackWithoutDeltaSearch,
     '--',
     sourceRoot,
     `+${getBaseRef(id)}:refs/corral/base`,
   ]);
 }
 
-const uploadPack = 'git -c pack.window=0 upload-pack';
+/**
+ * Copies the cache's packs into the workspace once the cache holds the base, and checks
+ * the base out (a cache a repack in another process emptied meanwhile fails here).
+ */
+async function cloneFromCache(request: ProvisionRequest, cacheDir: string): Promise<void> {
+  const { sourceRoot, id, base, branch, workspaceDir } = request;
+  const tip = getBaseTip(base);
+  const read = await readBaseFromCache(cacheDir, sourceRoot, getBaseRef(id), tip);
+  try {
+    await git(sourceRoot, [
+      'clone',
+      '--quiet',
+      '--no-hardlinks',
+      '--no-checkout',
+      '--',
+      cacheDir,
+      workspaceDir,
+    ]);
+  } finally {
+    read.release();
+  }
+  await git(workspaceDir, ['remote', 'remove', 'origin']);
+  await git(workspaceDir, ['update-ref', 'refs/corral/base', tip]);
+  await checkOut(workspaceDir, branch, tip);
+}
+
+async function emptyDirectory(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[]))
+    await rm(join(dir, name), { recursive: true, force: true });
+}
 
 /**
  * Objects are never hardlinked (see the top of the file). A repository that is mostly

@@ -2,7 +2,7 @@
  * `corral run` end to end on both backends, through the built CLI: the branch, the files
  * on it, the exit code, the state dir and the events — what a user observes.
  */
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corral, makeHome, waitFor } from '../helpers/cli.js';
@@ -334,4 +334,36 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
     expect(repo.git('merge-base', branch, 'main').trim()).toBe(base);
     expect(repo.git('rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('elsewhere');
   });
+});
+
+it('clones a repository of many loose objects through the home’s object cache', async () => {
+  const home = await makeHome();
+  const files = Object.fromEntries(
+    Array.from({ length: 300 }, (_, i) => [`src/f${i}.txt`, `file ${i}\n`]),
+  );
+  const repo = await makeRepo(files);
+  const run = async (script: string) => {
+    const r = await corral(
+      home,
+      ['run', '--backend', 'local', '--json', '--', 'sh', '-c', script],
+      {
+        cwd: repo.dir,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    return r.json<Outcome>().branch;
+  };
+  const first = await run('cat src/f299.txt > seen.txt');
+  expect(repo.show(first, 'seen.txt')).toBe('file 299\n');
+  const caches = join(home, 'cache', 'objects');
+  const [cache] = await readdir(caches);
+  const packs = async () =>
+    (await readdir(join(caches, cache!, 'objects', 'pack'))).filter((n) => n.endsWith('.pack'));
+  expect(await packs()).toHaveLength(1);
+  // A new commit: the next instance sees it, fetched into the cache as a second pack.
+  await repo.write('src/f0.txt', 'changed\n');
+  repo.git('commit', '-qam', 'change f0');
+  const second = await run('cat src/f0.txt > seen.txt');
+  expect(repo.show(second, 'seen.txt')).toBe('changed\n');
+  expect(await packs()).toHaveLength(2);
 });

@@ -7,7 +7,7 @@ export function registerGc(program: Command, ctx: CommandContext): void {
   program
     .command('gc')
     .description(
-      'remove sandboxes, instance images, state dirs, workspaces and refs that nothing references',
+      'remove sandboxes, instance images, state dirs, workspaces, refs and object caches that nothing references',
     )
     .option('-n, --dry-run', 'list what would be removed, remove nothing')
     .option('--json', 'print one JSON object: { dryRun, removed: [...], kept: [...] }')

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { makeRepo, type TestRepo } from '../../test/helpers/git-repo.js';
+import { putGitOnPath } from '../../test/helpers/git-on-path.js';
 import { readBaseFromCache } from './object-cache.js';
 import { pinBase, provisionWorkspace } from './provision.js';
 import { getBaseRef, getBaseTip, snapshotBase } from './snapshot.js';
@@ -51,22 +52,6 @@ const packedCount = (cache: string, pack: string) =>
   })
     .split('\n')
     .filter((l) => /^[0-9a-f]{40} /.test(l)).length;
-
-/** Puts a `git` first on PATH that writes a line to `log` for each fetch it runs. */
-async function noteFetches(): Promise<{ log: string; restore: () => void }> {
-  const dir = await mkdtemp(join(tmpdir(), 'corral-git-wrapper-'));
-  const log = join(dir, 'fetches.log');
-  await writeFile(log, '');
-  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-  await writeFile(
-    join(dir, 'git'),
-    `#!/bin/sh\ncase " $* " in *" fetch "*) echo fetch >> '${log}';; esac\nexec '${real}' "$@"\n`,
-    { mode: 0o755 },
-  );
-  const path = process.env.PATH;
-  process.env.PATH = `${dir}:${path}`;
-  return { log, restore: () => void (process.env.PATH = path) };
-}
 
 it('clones a source of many loose objects from its cache: own files, base checked out', async () => {
   const repo = await looseRepo();
@@ -126,16 +111,20 @@ it('many instances made at once fetch into a new cache once', async () => {
   for (const id of ids) await pinBase(repo.dir, id, base);
   // Each read must succeed on its own (no fallback here to hide a failed fetch), and the
   // source is asked once: a `git` first on PATH notes each fetch.
-  const { log, restore } = await noteFetches();
+  const wrapper = await putGitOnPath(
+    (dir) =>
+      `case " $* " in *" fetch "*) echo fetch >> '${dir}/fetches';; esac\nexec "$REAL_GIT" "$@"`,
+  );
   try {
     const reads = await Promise.all(
       ids.map((id) => readBaseFromCache(cache, repo.dir, getBaseRef(id), getBaseTip(base))),
     );
     for (const read of reads) read.release();
   } finally {
-    restore();
+    wrapper.restore();
   }
-  expect((await readFile(log, 'utf8')).split('\n').filter(Boolean)).toHaveLength(1);
+  const fetches = await readFile(join(wrapper.dir, 'fetches'), 'utf8');
+  expect(fetches.split('\n').filter(Boolean)).toHaveLength(1);
   expect(await packs(cache)).toHaveLength(1);
   const made = await Promise.all(Array.from({ length: 4 }, () => provision(repo.dir, cache)));
   expect(await packs(cache)).toHaveLength(1);

@@ -11,7 +11,8 @@
  * repacks take turns, and a repack waits until no clone is reading it; a clone in another
  * process (an inline engine) that meets a repack fails and falls back.
  */
-import { access, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { git, uploadPackWithoutDeltaSearch } from './git.js';
 
@@ -28,6 +29,8 @@ const maxPacks = 16;
 const turns = new Map<string, Promise<unknown>>();
 /** How many clones are copying each cache now. */
 const readers = new Map<string, number>();
+/** Commits this process knows each cache holds (no git asked again); a repack resets it. */
+const held = new Map<string, Set<string>>();
 
 /** A read of the cache that has begun; `release` once the clone from it is over. */
 export interface CacheRead {
@@ -77,8 +80,10 @@ async function fill(cacheDir: string, sourceRoot: string, baseRef: string, tip: 
     () => true,
     () => false,
   );
-  if (exists && (await holdsCommit(cacheDir, tip))) return;
+  if (exists && held.get(cacheDir)?.has(tip)) return;
+  if (exists && (await holdsCommit(cacheDir, tip))) return remember(cacheDir, tip);
   if (!exists) {
+    held.delete(cacheDir);
     await mkdir(dirname(cacheDir), { recursive: true });
     await git(dirname(cacheDir), ['init', '--quiet', '--bare', '--', cacheDir]);
     await writeFile(join(cacheDir, sourceFile), sourceRoot);
@@ -106,6 +111,33 @@ async function fill(cacheDir: string, sourceRoot: string, baseRef: string, tip: 
     // One pack of what the latest base reaches; older bases' objects go (fetched again if
     // they are asked for).
     await git(cacheDir, ['-c', 'pack.window=0', 'repack', '-a', '-d', '--quiet']);
+    held.delete(cacheDir);
+  }
+  remember(cacheDir, tip);
+}
+
+function remember(cacheDir: string, commit: string): void {
+  const commits = held.get(cacheDir) ?? new Set<string>();
+  commits.add(commit);
+  held.set(cacheDir, commits);
+}
+
+/** Forgets what this process knew of a cache that failed a clone (someone changed it). */
+export function forgetCache(cacheDir: string): void {
+  held.delete(cacheDir);
+}
+
+/**
+ * Copies the cache's packs into the repository whose git dir is `gitDir` (copies: a
+ * reflink where the filesystem makes one, never a hardlink).
+ */
+export async function copyPacks(cacheDir: string, gitDir: string): Promise<void> {
+  const from = join(cacheDir, 'objects', 'pack');
+  const to = join(gitDir, 'objects', 'pack');
+  await mkdir(to, { recursive: true });
+  for (const name of await readdir(from)) {
+    if (!/^pack-[0-9a-f]+\.(pack|idx|rev)$/.test(name)) continue;
+    await copyFile(join(from, name), join(to, name), constants.COPYFILE_FICLONE);
   }
 }
 

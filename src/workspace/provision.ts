@@ -8,11 +8,11 @@
  * source repository's, and an agent running as its owner could rewrite it.
  * On any failure the half-made workspace is removed, so nothing half-made is left behind.
  */
-import { copyFile, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Base } from '../state/index.js';
 import { git, uploadPackWithoutDeltaSearch } from './git.js';
-import { readBaseFromCache } from './object-cache.js';
+import { copyPacks, forgetCache, readBaseFromCache } from './object-cache.js';
 import { getBaseRef, getBaseTip } from './snapshot.js';
 
 export interface ProvisionRequest {
@@ -133,29 +133,28 @@ async function fetchBaseOnly(sourceRoot: string, id: string, workspaceDir: strin
 }
 
 /**
- * Copies the cache's packs into the workspace once the cache holds the base, and checks
- * the base out (a cache a repack in another process emptied meanwhile fails here).
+ * A new repository with the cache's packs, once the cache holds the base, and the base
+ * checked out (a cache that a repack in another process changed meanwhile fails here).
  */
 async function cloneFromCache(request: ProvisionRequest, cacheDir: string): Promise<void> {
   const { sourceRoot, id, base, branch, workspaceDir } = request;
   const tip = getBaseTip(base);
   const read = await readBaseFromCache(cacheDir, sourceRoot, getBaseRef(id), tip);
   try {
-    await git(sourceRoot, [
-      'clone',
-      '--quiet',
-      '--no-hardlinks',
-      '--no-checkout',
-      '--',
-      cacheDir,
-      workspaceDir,
-    ]);
+    await git(sourceRoot, ['init', '--quiet', '--', workspaceDir]);
+    await copyPacks(cacheDir, join(workspaceDir, '.git'));
   } finally {
     read.release();
   }
-  await git(workspaceDir, ['remote', 'remove', 'origin']);
-  await git(workspaceDir, ['update-ref', 'refs/corral/base', tip]);
-  await checkOut(workspaceDir, branch, tip);
+  // The ref a clone would make (a loose ref is a file holding the commit).
+  await mkdir(join(workspaceDir, '.git', 'refs', 'corral'), { recursive: true });
+  await writeFile(join(workspaceDir, '.git', 'refs', 'corral', 'base'), `${tip}\n`);
+  try {
+    await checkOut(workspaceDir, branch, tip);
+  } catch (error) {
+    forgetCache(cacheDir);
+    throw error;
+  }
 }
 
 async function emptyDirectory(dir: string): Promise<void> {

@@ -29,6 +29,50 @@ export async function snapshotBase(repo: SourceRepo, options: { from?: string })
       ref: options.from,
     };
   }
+  return shareSnapshot(repo);
+}
+
+/**
+ * Snapshots asked for together share one: instances made at once from one repository and
+ * HEAD (a battle's contestants, `run -d` in a loop) each cost three git processes
+ * otherwise. A snapshot answers only the asks that came before it began (one under way
+ * may have read the tree before a change the asker made): those that come meanwhile share
+ * the next.
+ */
+function shareSnapshot(repo: SourceRepo): Promise<Base> {
+  const key = `${repo.gitDir}\0${repo.head}`;
+  const snapshots = sharedSnapshots.get(key) ?? { running: null, next: null };
+  sharedSnapshots.set(key, snapshots);
+  if (snapshots.next) return snapshots.next;
+  const start = (): Promise<Base> => {
+    const running = takeSnapshot(repo).finally(() => {
+      if (snapshots.running === running) snapshots.running = null;
+      if (!snapshots.running && !snapshots.next) sharedSnapshots.delete(key);
+    });
+    snapshots.running = running;
+    return running;
+  };
+  if (!snapshots.running) return start();
+  const next = snapshots.running
+    .catch(() => undefined)
+    .then(() => {
+      snapshots.next = null;
+      return start();
+    });
+  snapshots.next = next;
+  return next;
+}
+
+interface SharedSnapshots {
+  /** The snapshot under way: it began before anyone who asks now. */
+  running: Promise<Base> | null;
+  /** The one that begins when it ends, shared by everyone who asked meanwhile. */
+  next: Promise<Base> | null;
+}
+
+const sharedSnapshots = new Map<string, SharedSnapshots>();
+
+async function takeSnapshot(repo: SourceRepo): Promise<Base> {
   const tmp = await mkdtemp(join(tmpdir(), 'corral-index-'));
   try {
     const index = join(tmp, 'index');

@@ -40,7 +40,7 @@ describe('collectGarbage and object caches', () => {
     const gone = await makeRepo();
     const cacheOf = async (repoDir: string) => {
       const base = {
-        commit: (await resolveCommit(repoDir, 'HEAD')),
+        commit: await resolveCommit(repoDir, 'HEAD'),
         snapshot: null,
         ref: null,
       };

@@ -10,25 +10,30 @@ import { waitFor } from './cli.js';
 
 /**
  * Pids of live (not zombie) processes whose command line `matches`; `environ` reads the
- * process's environment when the command line alone does not tell.
+ * process's environment when the command line alone does not tell. A child between its
+ * fork and its exec still shows its parent's command line and environment: one whose
+ * parent matches too is that, not a process of its own (an engine spawning git was once
+ * counted as a second engine).
  */
 export function findProcesses(
   matches: (cmdline: string[], environ: () => string[]) => boolean,
 ): number[] {
-  const pids: number[] = [];
+  const found = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
       const environ = () => readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
       if (!matches(cmdline, environ)) continue;
-      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1];
-      if (state !== 'Z') pids.push(Number(name));
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      const state = /^State:\s+(\S)/m.exec(status)?.[1];
+      const parent = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+      if (state !== 'Z') found.set(Number(name), parent);
     } catch {
       // gone meanwhile
     }
   }
-  return pids;
+  return [...found].filter(([, parent]) => !found.has(parent)).map(([pid]) => pid);
 }
 
 /** Pids of live engine processes (`…/engine/engine-main.js`) whose CORRAL_HOME is `home`. */

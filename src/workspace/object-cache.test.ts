@@ -163,7 +163,7 @@ it('repacks a cache of many packs, never while a clone reads it', async () => {
   expect(show).toBe('18\n');
 });
 
-it('clones from the source when the cache is broken', async () => {
+it('clones from the source when the cache is broken, and the cache is made anew after', async () => {
   const repo = await looseRepo();
   const cache = await cacheDir();
   // A directory that is not a repository where the cache should be.
@@ -175,4 +175,7 @@ it('clones from the source when the cache is broken', async () => {
   expect(git('rev-parse', 'refs/corral/base').trim()).toBe(getBaseTip(base));
   expect(git('remote').trim()).toBe('');
   expect(git('status', '--porcelain')).toBe('');
+  // The broken cache was removed: the next instance makes it anew and is copied from it.
+  await provision(repo.dir, cache);
+  expect(await packs(cache)).toHaveLength(1);
 });

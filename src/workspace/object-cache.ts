@@ -12,7 +12,7 @@
  * process (an inline engine) that meets a repack fails and falls back.
  */
 import { constants } from 'node:fs';
-import { access, copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { git, uploadPackWithoutDeltaSearch } from './git.js';
 
@@ -88,6 +88,24 @@ async function fill(cacheDir: string, sourceRoot: string, baseRef: string, tip: 
     await git(dirname(cacheDir), ['init', '--quiet', '--bare', '--', cacheDir]);
     await writeFile(join(cacheDir, sourceFile), sourceRoot);
   }
+  await fetchBase(cacheDir, sourceRoot, baseRef).catch(async (error: unknown) => {
+    // A cache that cannot fetch (damaged, or not a repository) is made anew next time.
+    if ((readers.get(cacheDir) ?? 0) === 0) {
+      held.delete(cacheDir);
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+    throw error;
+  });
+  if ((readers.get(cacheDir) ?? 0) === 0 && (await countPacks(cacheDir)) > maxPacks) {
+    // One pack of what the latest base reaches; older bases' objects go (fetched again if
+    // they are asked for).
+    await git(cacheDir, ['-c', 'pack.window=0', 'repack', '-a', '-d', '--quiet']);
+    held.delete(cacheDir);
+  }
+  remember(cacheDir, tip);
+}
+
+async function fetchBase(cacheDir: string, sourceRoot: string, baseRef: string): Promise<void> {
   await git(cacheDir, [
     // Every fetch is kept as a pack (never exploded into loose objects) and nothing runs
     // gc behind the cache's back (a repack here is decided below).
@@ -107,13 +125,6 @@ async function fill(cacheDir: string, sourceRoot: string, baseRef: string, tip: 
     sourceRoot,
     `+${baseRef}:${latestRef}`,
   ]);
-  if ((readers.get(cacheDir) ?? 0) === 0 && (await countPacks(cacheDir)) > maxPacks) {
-    // One pack of what the latest base reaches; older bases' objects go (fetched again if
-    // they are asked for).
-    await git(cacheDir, ['-c', 'pack.window=0', 'repack', '-a', '-d', '--quiet']);
-    held.delete(cacheDir);
-  }
-  remember(cacheDir, tip);
 }
 
 function remember(cacheDir: string, commit: string): void {

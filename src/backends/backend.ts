@@ -186,11 +186,13 @@ export interface Sandbox extends AsyncDisposable {
   /** Ends every process and releases the sandbox. Idempotent. */
   stop(): Promise<void>;
   /**
-   * `stop()` only frees what the sandbox holds (a container): it writes nothing and gives
-   * nothing back that anyone reads after the run (no log dumped, no workspace handed back
-   * to its owner), so a run may say it ended before the stop is done.
+   * Present when a stop can be split in two: `settle()` does what anyone reads after the
+   * run needs (a fenced project: its agent ended, compose.log written); the run's end is
+   * told then, and `stop()` after it only frees what is left (containers, networks).
+   * Absent: `stop()` comes before the end is told (a local sandbox hands its workspace
+   * back to its owner in it).
    */
-  readonly stopOnlyFrees?: boolean;
+  settle?(): Promise<void>;
   /**
    * Changes, live, which hosts the sandbox may reach (the instance's egress policy), for
    * processes already running and those to come. Absent where the backend cannot filter

@@ -818,11 +818,12 @@ class InstanceRun {
     },
   ): Promise<Metadata> {
     const { exit, bringBack, startError } = end;
-    // A sandbox whose stop only frees it is stopped after the record is final (off the path
-    // of whoever waits for the end); any other first: its stop leaves what is read after
-    // (a fenced project's compose.log, a local workspace handed back to its owner).
-    const stopLater = sandbox?.stopOnlyFrees === true;
-    if (!stopLater) await sandbox?.stop().catch(() => undefined);
+    // A sandbox whose stop splits in two settles now and is freed after the record is final
+    // (off the path of whoever waits for the end); any other stops first: its stop leaves
+    // what is read after (a local workspace handed back to its owner).
+    const stopLater = sandbox?.settle !== undefined;
+    if (stopLater) await sandbox?.settle?.().catch(() => undefined);
+    else await sandbox?.stop().catch(() => undefined);
     await opened?.close();
     // A run taken up after its engine died: the gateway the first one started.
     const gateway = this.#metadata.run?.gateway;
@@ -888,9 +889,8 @@ class InstanceRun {
     });
     this.o.onFinal?.(final);
     if (stopLater) {
-      // The work is on the branch and what ran in the sandbox has ended or is ended now.
-      // An engine killed in between leaves the sandbox of an ended instance: `corral gc`
-      // removes it.
+      // The work is on the branch and the sandbox settled. An engine killed in between
+      // leaves the sandbox of an ended instance: `corral gc` removes it.
       await sandbox?.stop().catch(() => undefined);
       trace('sandbox released');
     }

@@ -321,4 +321,52 @@ describe('many instances at once', () => {
     expect(await sandboxes()).toEqual([]);
     expect(releasing).toBe(true);
   });
+
+  it("tells a fenced run's end with its agent ended and compose.log written, and takes the project down after", async () => {
+    const home = await makeHome();
+    const repo = await makeRepo();
+    expect((await corral(home, ['ls'])).code).toBe(0);
+    const engine = new RemoteEngine({
+      socket: join(home, 'run', 'engine.sock'),
+      reconnect: () => Promise.resolve(),
+    });
+    // A host allowed: a Compose project of the agent and its gateway.
+    const created = await engine.createInstance({
+      request: {
+        repoDir: repo.dir,
+        agent: 'shell',
+        command: ['sh', '-c', 'echo fenced > out.txt; echo to-the-log'],
+        backend: 'docker',
+        allowHosts: ['example.test'],
+        keep: false,
+        interactive: false,
+        limits: { memoryBytes: 512 * 1024 ** 2, cpus: 1, pids: 256 },
+      },
+      env: {},
+      start: true,
+    });
+    await engine.followEvents(created.id, { after: 0, follow: true }, () => undefined);
+    const docker = new Dockerode();
+    const project = () =>
+      docker.listContainers({ all: true, filters: { label: [`corral.instance=${created.id}`] } });
+    // At the end: the project is still there (the positive control of the wait below), its
+    // agent no longer runs, and compose.log is written.
+    const networks = () =>
+      docker.listNetworks({ filters: { label: [`com.docker.compose.project=${created.id}`] } });
+    const atEnd = await project();
+    const networksAtEnd = await networks();
+    const ended = await engine.getInstance(created.id);
+    expect(ended.status, ended.message ?? '').toBe('succeeded');
+    expect(repo.show(`corral/${created.id}`, 'out.txt')).toBe('fenced\n');
+    expect(atEnd.length).toBeGreaterThan(0);
+    expect(networksAtEnd.length).toBeGreaterThan(0);
+    const agentAtEnd = atEnd.find((c) => c.Labels['corral.service'] !== 'gateway');
+    expect(agentAtEnd === undefined || agentAtEnd.State !== 'running').toBe(true);
+    const composeLog = await readFile(join(home, 'instances', created.id, 'compose.log'), 'utf8');
+    expect(composeLog).toContain('gateway');
+    await waitFor('the project taken down', async () =>
+      (await project()).length === 0 ? true : undefined,
+    );
+    expect(await networks()).toEqual([]);
+  });
 });

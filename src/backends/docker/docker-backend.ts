@@ -318,7 +318,11 @@ export class DockerBackend implements Backend {
     const sandbox = new DockerSandbox(this.docker, running.Id, user);
     const project = running.Labels[composeProjectLabel];
     if (!project) return sandbox;
-    return new FencedSandbox(sandbox, () => sweepComposeProject(this.docker, project));
+    return new FencedSandbox(sandbox, {
+      // Found again (its compose.log is for the engine that started it to write).
+      settle: () => this.docker.getContainer(running.Id).kill(),
+      release: () => sweepComposeProject(this.docker, project),
+    });
   }
 
   /**

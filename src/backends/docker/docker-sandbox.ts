@@ -40,8 +40,6 @@ function collect(stream: NodeJS.ReadableStream): Promise<string> {
 
 export class DockerSandbox implements Sandbox {
   readonly workdir = containerWorkdir;
-  /** Its removal frees the container and nothing else: a run's end need not wait for it. */
-  readonly stopOnlyFrees = true;
   private stopping: Promise<void> | undefined;
 
   /**
@@ -87,6 +85,14 @@ export class DockerSandbox implements Sandbox {
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Nothing to leave: the removal frees the container and nothing else (no network: what
+   * may still run in it reaches nobody), so a run's end need not wait for it.
+   */
+  settle(): Promise<void> {
+    return Promise.resolve();
   }
 
   stop(): Promise<void> {

@@ -86,16 +86,18 @@ export function getFenceEndpoint(api: keyof typeof fenceModelPorts): string {
 }
 
 /**
- * A sandbox whose commands run in one container of a project and whose `stop()` releases
- * the whole project (for a fenced instance: compose.log, then `down`). Idempotent.
+ * A sandbox whose commands run in one container of a project. `settle()` ends the agent's
+ * container and writes compose.log; `stop()` settles, then releases the whole project
+ * (`down`, or only stopped for a kept instance). Both idempotent.
  */
 export class FencedSandbox implements Sandbox {
   readonly workdir = containerWorkdir;
+  private settling: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly agent: DockerSandbox,
-    private readonly release: () => Promise<void>,
+    private readonly leave: { settle: () => Promise<void>; release: () => Promise<void> },
     readonly limits?: EnforcedLimits,
     /** The setup file and the gateway's applied record (absent on a sandbox found again). */
     private readonly setupFiles?: { policy: string; applied: string },
@@ -149,12 +151,19 @@ export class FencedSandbox implements Sandbox {
     return this.agent.exec(argv, options);
   }
 
+  settle(): Promise<void> {
+    this.settling ??= this.leave.settle().catch(() => undefined);
+    return this.settling;
+  }
+
   stop(): Promise<void> {
     // A failed release (engine down) may be retried by calling stop() again.
-    this.stopping ??= this.release().catch((error: unknown) => {
-      this.stopping = undefined;
-      throw error;
-    });
+    this.stopping ??= this.settle()
+      .then(() => this.leave.release())
+      .catch((error: unknown) => {
+        this.stopping = undefined;
+        throw error;
+      });
     return this.stopping;
   }
 
@@ -348,10 +357,16 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
     const agent = await project.getAgentSandbox();
     return new FencedSandbox(
       agent,
-      async () => {
-        await project.logs().catch(() => undefined);
-        if (fence.keep) await project.stop();
-        else await project.down();
+      {
+        // Nothing the agent left running reaches the gateway once the run has ended.
+        settle: async () => {
+          await docker
+            .getContainer(agent.id)
+            .kill()
+            .catch(() => undefined);
+          await project.logs().catch(() => undefined);
+        },
+        release: () => (fence.keep ? project.stop() : project.down()),
       },
       getEnforcedLimits(relaxed.relax),
       setupFiles,

@@ -19,6 +19,37 @@ import { RemoteEngine } from '../../src/cli/engine-client.js';
 
 const distDir = resolve(cliPath, '..', '..');
 
+/** An engine of this build for `home` (a command starts it), driven through its API. */
+async function engineOf(home: string): Promise<RemoteEngine> {
+  expect((await corral(home, ['ls'])).code).toBe(0);
+  return new RemoteEngine({
+    socket: join(home, 'run', 'engine.sock'),
+    reconnect: () => Promise.resolve(),
+  });
+}
+
+/** The request that creates and starts a shell instance on docker. */
+function shellRun(
+  repoDir: string,
+  command: string[],
+  extra: { keep?: boolean; allowHosts?: string[] } = {},
+) {
+  return {
+    request: {
+      repoDir,
+      agent: 'shell',
+      command,
+      backend: 'docker' as const,
+      keep: false,
+      interactive: false,
+      limits: { memoryBytes: 512 * 1024 ** 2, cpus: 1, pids: 256 },
+      ...extra,
+    },
+    env: {},
+    start: true,
+  };
+}
+
 describe('the engine process', () => {
   it('two commands racing to start it get one engine, on a socket only its owner can use', async () => {
     const home = await makeHome();
@@ -275,25 +306,10 @@ describe('many instances at once', () => {
   it("tells a run's end once its record is final; resumed or removed at once, it goes on after its sandbox is released", async () => {
     const home = await makeHome();
     const repo = await makeRepo();
-    // An engine of this build, driven through its API as the CLI drives it.
-    expect((await corral(home, ['ls'])).code).toBe(0);
-    const engine = new RemoteEngine({
-      socket: join(home, 'run', 'engine.sock'),
-      reconnect: () => Promise.resolve(),
-    });
-    const created = await engine.createInstance({
-      request: {
-        repoDir: repo.dir,
-        agent: 'shell',
-        command: ['sh', '-c', 'echo one > one.txt'],
-        backend: 'docker',
-        keep: true,
-        interactive: false,
-        limits: { memoryBytes: 512 * 1024 ** 2, cpus: 1, pids: 256 },
-      },
-      env: {},
-      start: true,
-    });
+    const engine = await engineOf(home);
+    const created = await engine.createInstance(
+      shellRun(repo.dir, ['sh', '-c', 'echo one > one.txt'], { keep: true }),
+    );
     const endOf = async (id: string) => {
       await engine.followEvents(id, { after: 0, follow: true }, () => undefined);
       return engine.getInstance(id);
@@ -325,26 +341,11 @@ describe('many instances at once', () => {
   it("tells a fenced run's end with its agent ended and compose.log written, and takes the project down after", async () => {
     const home = await makeHome();
     const repo = await makeRepo();
-    expect((await corral(home, ['ls'])).code).toBe(0);
-    const engine = new RemoteEngine({
-      socket: join(home, 'run', 'engine.sock'),
-      reconnect: () => Promise.resolve(),
-    });
+    const engine = await engineOf(home);
     // A host allowed: a Compose project of the agent and its gateway.
-    const created = await engine.createInstance({
-      request: {
-        repoDir: repo.dir,
-        agent: 'shell',
-        command: ['sh', '-c', 'echo fenced > out.txt; echo to-the-log'],
-        backend: 'docker',
-        allowHosts: ['example.test'],
-        keep: false,
-        interactive: false,
-        limits: { memoryBytes: 512 * 1024 ** 2, cpus: 1, pids: 256 },
-      },
-      env: {},
-      start: true,
-    });
+    const created = await engine.createInstance(
+      shellRun(repo.dir, ['sh', '-c', 'echo fenced > out.txt'], { allowHosts: ['example.test'] }),
+    );
     await engine.followEvents(created.id, { after: 0, follow: true }, () => undefined);
     const docker = new Dockerode();
     const project = () =>

@@ -23,6 +23,16 @@ export function Transcript({ id }: { id: string }) {
   const box = useRef<HTMLOListElement>(null);
   const atEnd = useRef(true);
 
+  /** Shows the events received since the last batch (batched: a busy run sends many). */
+  const flush = useCallback(() => {
+    clearTimeout(flushTimer.current);
+    flushTimer.current = undefined;
+    const batch = pending.current;
+    if (batch.length === 0) return;
+    pending.current = [];
+    setEvents((old) => old.concat(batch));
+  }, []);
+
   const open = useCallback(() => {
     stream.current?.close();
     stream.current = openEventStream(
@@ -36,14 +46,13 @@ export function Transcript({ id }: { id: string }) {
             lastSeq.current = event.seq;
           }
           pending.current.push(event);
-          flushTimer.current ??= setTimeout(() => {
-            flushTimer.current = undefined;
-            const batch = pending.current;
-            pending.current = [];
-            setEvents((old) => old.concat(batch));
-          }, 30);
+          flushTimer.current ??= setTimeout(flush, 30);
         },
-        onState: setState,
+        onState: (next) => {
+          // What came before the end is shown with it, never after "the run ended".
+          if (next !== 'live') flush();
+          setState(next);
+        },
         onServerError: (data) => {
           try {
             setError((JSON.parse(data) as { error: { message: string } }).error.message);
@@ -53,7 +62,7 @@ export function Transcript({ id }: { id: string }) {
         },
       },
     );
-  }, [id]);
+  }, [id, flush]);
 
   useEffect(() => {
     open();

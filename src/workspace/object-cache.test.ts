@@ -9,20 +9,12 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { makeRepo, type TestRepo } from '../../test/helpers/git-repo.js';
+import { makeLooseRepo } from '../../test/helpers/git-repo.js';
 import { putGitOnPath } from '../../test/helpers/git-on-path.js';
 import { readBaseFromCache } from './object-cache.js';
 import { pinBase, provisionWorkspace } from './provision.js';
 import { getBaseRef, getBaseTip, snapshotBase } from './snapshot.js';
 import { loadSourceRepo } from './source-repo.js';
-
-/** A repository past the loose-object threshold (256): the case the cache is for. */
-async function looseRepo(): Promise<TestRepo> {
-  const files = Object.fromEntries(
-    Array.from({ length: 300 }, (_, i) => [`src/f${i}.txt`, `file ${i}\n`]),
-  );
-  return makeRepo(files);
-}
 
 let made = 0;
 async function provision(repoDir: string, cache: string) {
@@ -54,7 +46,7 @@ const packedCount = (cache: string, pack: string) =>
     .filter((l) => /^[0-9a-f]{40} /.test(l)).length;
 
 it('clones a source of many loose objects from its cache: own files, base checked out', async () => {
-  const repo = await looseRepo();
+  const repo = await makeLooseRepo();
   const cache = await cacheDir();
   const { base, workspaceDir, git } = await provision(repo.dir, cache);
   expect(await packs(cache)).toHaveLength(1);
@@ -79,7 +71,7 @@ it('clones a source of many loose objects from its cache: own files, base checke
 });
 
 it('fetches a new base into the cache incrementally: a new pack of the new objects only', async () => {
-  const repo = await looseRepo();
+  const repo = await makeLooseRepo();
   const cache = await cacheDir();
   await provision(repo.dir, cache);
   const [first] = await packs(cache);
@@ -104,7 +96,7 @@ it('fetches a new base into the cache incrementally: a new pack of the new objec
 });
 
 it('many instances made at once fetch into a new cache once', async () => {
-  const repo = await looseRepo();
+  const repo = await makeLooseRepo();
   const cache = await cacheDir();
   const base = await snapshotBase(await loadSourceRepo(repo.dir), {});
   const ids = Array.from({ length: 8 }, (_, i) => `shell-once${i}`);
@@ -135,7 +127,7 @@ it('many instances made at once fetch into a new cache once', async () => {
 });
 
 it('repacks a cache of many packs, never while a clone reads it', async () => {
-  const repo = await looseRepo();
+  const repo = await makeLooseRepo();
   const cache = await cacheDir();
   const nextBase = async (n: number) => {
     await repo.write('n.txt', `${n}\n`);
@@ -164,7 +156,7 @@ it('repacks a cache of many packs, never while a clone reads it', async () => {
 });
 
 it('clones from the source when the cache is broken, and the cache is made anew after', async () => {
-  const repo = await looseRepo();
+  const repo = await makeLooseRepo();
   const cache = await cacheDir();
   // A directory that is not a repository where the cache should be.
   await mkdir(cache, { recursive: true });

@@ -34,7 +34,6 @@ const held = new Map<string, Set<string>>();
 
 /** A read of the cache that has begun; `release` once the clone from it is over. */
 export interface CacheRead {
-  dir: string;
   release(): void;
 }
 
@@ -64,7 +63,6 @@ export async function readBaseFromCache(
   }
   let released = false;
   return {
-    dir: cacheDir,
     release: () => {
       if (released) return;
       released = true;

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeRepo } from '../../test/helpers/git-repo.js';
+import { makeLooseRepo, makeRepo } from '../../test/helpers/git-repo.js';
 import { CorralError } from '../lib/errors.js';
 import { importBringBack, loadBringBackReport, parseBringBackOutput } from './bring-back.js';
 import { bringBackCommand, withBringBack } from './bring-back-script.js';
@@ -147,10 +147,7 @@ it("with the base's history only, holds no other branch, ref or object of the so
 
 it('copies a repository of many loose objects as one pack that stands alone', async () => {
   // Past the threshold (256 loose objects) the clone makes a new pack, without delta search.
-  const files = Object.fromEntries(
-    Array.from({ length: 300 }, (_, i) => [`src/f${i}.txt`, `file ${i}\n`]),
-  );
-  const repo = await makeRepo(files);
+  const repo = await makeLooseRepo();
   const loose = /^count: (\d+)$/m.exec(repo.git('count-objects', '-v'))?.[1];
   expect(Number(loose)).toBeGreaterThan(256);
   const { workspaceDir, base } = await provision(repo.dir);

@@ -6,7 +6,7 @@ import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corral, makeHome, waitFor } from '../helpers/cli.js';
-import { makeRepo } from '../helpers/git-repo.js';
+import { makeLooseRepo, makeRepo } from '../helpers/git-repo.js';
 
 const exists = (p: string) =>
   access(p).then(
@@ -338,10 +338,7 @@ describe.each(['docker', 'local'])('corral run --backend %s', (backend) => {
 
 it('clones a repository of many loose objects through the home’s object cache', async () => {
   const home = await makeHome();
-  const files = Object.fromEntries(
-    Array.from({ length: 300 }, (_, i) => [`src/f${i}.txt`, `file ${i}\n`]),
-  );
-  const repo = await makeRepo(files);
+  const repo = await makeLooseRepo();
   const run = async (script: string) => {
     const r = await corral(
       home,

@@ -66,3 +66,13 @@ export async function makeRepo(
   }
   return repo;
 }
+
+/**
+ * A repository of 300 files, committed: more loose objects than the 256 past which corral
+ * packs or caches a source instead of copying its object files (workspace/provision.ts).
+ */
+export function makeLooseRepo(): Promise<TestRepo> {
+  return makeRepo(
+    Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`src/f${i}.txt`, `file ${i}\n`])),
+  );
+}

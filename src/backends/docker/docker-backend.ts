@@ -318,9 +318,8 @@ export class DockerBackend implements Backend {
     const sandbox = new DockerSandbox(this.docker, running.Id, user);
     const project = running.Labels[composeProjectLabel];
     if (!project) return sandbox;
+    // Found again: its compose.log is for the engine that started it to write.
     return new FencedSandbox(sandbox, {
-      // Found again (its compose.log is for the engine that started it to write).
-      settle: () => this.docker.getContainer(running.Id).kill(),
       release: () => sweepComposeProject(this.docker, project),
     });
   }

@@ -95,6 +95,11 @@ export class DockerSandbox implements Sandbox {
     return Promise.resolve();
   }
 
+  /** Ends every process in the sandbox; the container stays until `stop()` removes it. */
+  async kill(): Promise<void> {
+    await this.docker.getContainer(this.id).kill();
+  }
+
   stop(): Promise<void> {
     // A failed removal (engine down) may be retried by calling stop() again.
     this.stopping ??= removeContainer(this.docker, this.id).catch((error: unknown) => {

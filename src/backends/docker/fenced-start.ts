@@ -97,7 +97,8 @@ export class FencedSandbox implements Sandbox {
 
   constructor(
     private readonly agent: DockerSandbox,
-    private readonly leave: { settle: () => Promise<void>; release: () => Promise<void> },
+    /** compose.log written (none for a sandbox found again), and the project freed. */
+    private readonly leave: { logs?: () => Promise<unknown>; release: () => Promise<void> },
     readonly limits?: EnforcedLimits,
     /** The setup file and the gateway's applied record (absent on a sandbox found again). */
     private readonly setupFiles?: { policy: string; applied: string },
@@ -151,8 +152,12 @@ export class FencedSandbox implements Sandbox {
     return this.agent.exec(argv, options);
   }
 
+  /** Nothing the agent left running reaches the gateway once the run has ended. */
   settle(): Promise<void> {
-    this.settling ??= this.leave.settle().catch(() => undefined);
+    this.settling ??= (async () => {
+      await this.agent.kill().catch(() => undefined);
+      await this.leave.logs?.().catch(() => undefined);
+    })();
     return this.settling;
   }
 
@@ -358,14 +363,7 @@ export async function startFenced(options: FencedStartOptions): Promise<FencedSa
     return new FencedSandbox(
       agent,
       {
-        // Nothing the agent left running reaches the gateway once the run has ended.
-        settle: async () => {
-          await docker
-            .getContainer(agent.id)
-            .kill()
-            .catch(() => undefined);
-          await project.logs().catch(() => undefined);
-        },
+        logs: () => project.logs(),
         release: () => (fence.keep ? project.stop() : project.down()),
       },
       getEnforcedLimits(relaxed.relax),
